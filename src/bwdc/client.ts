@@ -1,0 +1,130 @@
+// Drives the bwdc CLI the way bwdc-contract.md says it behaves: plaintext secrets in the instance's
+// own appdata folder, non-interactive, `--response` JSON; the API key and the directory secret
+// only ever in the environment of the one call that needs them.
+import { BwdcUnusableError, type FailureClass } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import { classifyFailure } from './classify.js';
+import { directorySecretEnv } from './directory.js';
+import { execBwdc, type ExecResult } from './exec.js';
+import { parseResponse, type BwdcResponse } from './response.js';
+
+/** Variables passed through to bwdc from the runner's environment; nothing else is. */
+const passThrough = [
+  'PATH', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ',
+  'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'NODE_OPTIONS',
+  'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy',
+  'BITWARDENCLI_CONNECTOR_DEBUG',
+];
+
+/**
+ * The child's environment: a short allowlist (plus BWDC_PASS_ENV names or NAME* prefixes), never
+ * the runner's whole environment, which may hold VAULT_TOKEN or AWS keys bwdc has no use for.
+ */
+export function childBaseEnv(env: Readonly<Record<string, string | undefined>>, appDataDir: string, passEnv: readonly string[] = []): Record<string, string> {
+  const out: Record<string, string> = {};
+  const wanted = (name: string) =>
+    passThrough.includes(name) || passEnv.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p));
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && wanted(k)) out[k] = v;
+  return {
+    ...out,
+    // bwdc and Node write caches under HOME; the state folder is the one place we know is writable.
+    HOME: appDataDir,
+    BITWARDENCLI_CONNECTOR_APPDATA_DIR: appDataDir,
+    BITWARDENCLI_CONNECTOR_PLAINTEXT_SECRETS: 'true',
+    BW_NOINTERACTION: 'true',
+    BW_RESPONSE: 'true',
+  };
+}
+
+export interface CallOutcome {
+  ok: boolean;
+  response: BwdcResponse | undefined;
+  /** bwdc's message, or the first useful stderr line when it printed no response. */
+  message: string;
+  failureClass: FailureClass | undefined;
+  exec: ExecResult;
+}
+
+export interface BwdcClientOptions {
+  path: string;
+  baseEnv: Record<string, string>;
+  timeoutMs: number;
+  killGraceMs: number;
+  signal?: AbortSignal;
+  log: Logger;
+}
+
+function firstUsefulLine(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const error = lines.find((l) => /Error|error:|failed|ELOCKED|Code: 0x/.test(l));
+  return (error ?? lines[0] ?? '').slice(0, 500);
+}
+
+export class BwdcClient {
+  /** How many bwdc processes this client started: the cost of a run (bench/README.md). */
+  calls = 0;
+
+  constructor(private readonly options: BwdcClientOptions) {}
+
+  async call(command: string, args: readonly string[] = [], secretEnv: Record<string, string> = {}): Promise<CallOutcome> {
+    this.calls++;
+    const argv = [command, ...args, '--response', '--nointeraction'];
+    const exec = await execBwdc({
+      path: this.options.path,
+      args: argv,
+      env: { ...this.options.baseEnv, ...secretEnv },
+      cwd: this.options.baseEnv.BITWARDENCLI_CONNECTOR_APPDATA_DIR,
+      timeoutMs: this.options.timeoutMs,
+      killGraceMs: this.options.killGraceMs,
+      signal: this.options.signal,
+    });
+    const response = parseResponse(exec.stdout);
+    const ok = exec.code === 0 && !exec.timedOut && response?.success !== false;
+    let message = response?.message ?? '';
+    if (!ok && !message) {
+      if (exec.timedOut) message = `bwdc ${command} did not finish within ${Math.round(this.options.timeoutMs / 1000)}s and was stopped`;
+      else if (exec.aborted) message = `bwdc ${command} was stopped by shutdown`;
+      else if (exec.signal) message = `bwdc ${command} was killed by ${exec.signal}`;
+      else message = firstUsefulLine(exec.stderr) || `bwdc ${command} exited with code ${exec.code} and no message`;
+    }
+    const failureClass = ok ? undefined : classifyFailure({ message, stderr: exec.stderr, timedOut: exec.timedOut, signal: exec.signal });
+    this.options.log.debug(
+      { bwdc: command, exitCode: exec.code, signal: exec.signal ?? undefined, durationMs: Math.round(exec.durationMs), ok, failureClass },
+      'bwdc call',
+    );
+    return { ok, response, message, failureClass, exec };
+  }
+
+  login(clientId: string, clientSecret: string): Promise<CallOutcome> {
+    // No positional arguments: bwdc copies them into these variables anyway, and argv is public.
+    return this.call('login', [], { BW_CLIENTID: clientId, BW_CLIENTSECRET: clientSecret });
+  }
+
+  logout(): Promise<CallOutcome> {
+    return this.call('logout');
+  }
+
+  setDirectorySecret(setting: string, value: string): Promise<CallOutcome> {
+    return this.call('config', [setting, '--secretenv', directorySecretEnv], { [directorySecretEnv]: value });
+  }
+
+  sync(): Promise<CallOutcome> {
+    return this.call('sync');
+  }
+
+  test(): Promise<CallOutcome> {
+    return this.call('test');
+  }
+}
+
+/** `bwdc --version`, for `check` and `--version`. */
+export async function bwdcVersion(path: string, env: Record<string, string>, timeoutMs = 15_000): Promise<string> {
+  const r = await execBwdc({ path, args: ['--version'], env, timeoutMs, killGraceMs: 1000 });
+  const v = r.stdout.trim().split('\n').pop() ?? '';
+  if (r.code !== 0 || !/^\d+\.\d+/.test(v)) {
+    throw new BwdcUnusableError(
+      `bwdc at "${path}" does not answer --version (exit ${r.code}${r.signal ? `, ${r.signal}` : ''}): ${firstUsefulLine(r.stderr) || 'no output'}`,
+    );
+  }
+  return v;
+}

@@ -1,0 +1,135 @@
+// Runs one bwdc process: its own process group (so a timeout kills grandchildren too), a hard
+// timeout (SIGTERM to the group, SIGKILL after a grace), bounded output capture (a runaway bwdc
+// cannot grow our memory), and no secret in argv: secrets travel in the environment only.
+import { spawn } from 'node:child_process';
+import { BwdcUnusableError } from '../errors.js';
+
+export interface ExecOptions {
+  path: string;
+  args: readonly string[];
+  env: Record<string, string>;
+  cwd?: string;
+  timeoutMs: number;
+  /** Between SIGTERM and SIGKILL. */
+  killGraceMs: number;
+  /** Aborting stops the child the same way a timeout does (used on shutdown). */
+  signal?: AbortSignal;
+  /** Bytes kept from the start and from the end of each stream. */
+  captureBytes?: number;
+}
+
+export interface ExecResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  aborted: boolean;
+  durationMs: number;
+  pid: number | undefined;
+  /** Bytes dropped from the middle of stdout + stderr. */
+  droppedBytes: number;
+}
+
+/** Keeps the first and the last `limit` bytes of a stream. */
+class BoundedCapture {
+  private head: Buffer[] = [];
+  private headLen = 0;
+  private tail: Buffer = Buffer.alloc(0);
+  dropped = 0;
+  constructor(private readonly limit: number) {}
+  push(chunk: Buffer): void {
+    if (this.headLen < this.limit) {
+      const take = chunk.subarray(0, this.limit - this.headLen);
+      this.head.push(take);
+      this.headLen += take.length;
+      chunk = chunk.subarray(take.length);
+    }
+    if (chunk.length === 0) return;
+    const joined = Buffer.concat([this.tail, chunk]);
+    const keep = Math.min(joined.length, this.limit);
+    this.dropped += joined.length - keep;
+    this.tail = Buffer.from(joined.subarray(joined.length - keep));
+  }
+  text(): string {
+    const head = Buffer.concat(this.head).toString('utf8');
+    if (this.tail.length === 0) return head;
+    return `${head}${this.dropped ? `\n[... ${this.dropped} bytes dropped ...]\n` : ''}${this.tail.toString('utf8')}`;
+  }
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    /* the group is already gone */
+  }
+}
+
+export function execBwdc(options: ExecOptions): Promise<ExecResult> {
+  const started = performance.now();
+  const limit = options.captureBytes ?? 256 * 1024;
+  return new Promise((resolve, reject) => {
+    const child = spawn(options.path, options.args, {
+      env: options.env,
+      cwd: options.cwd,
+      detached: true, // own process group: see killGroup
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out = new BoundedCapture(limit);
+    const err = new BoundedCapture(limit);
+    let timedOut = false;
+    let aborted = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    let exitCode: number | null = null;
+    let exitSignal: NodeJS.Signals | null = null;
+
+    const stop = () => {
+      if (!child.pid || killTimer) return;
+      killGroup(child.pid, 'SIGTERM');
+      killTimer = setTimeout(() => killGroup(child.pid!, 'SIGKILL'), options.killGraceMs);
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop();
+    }, options.timeoutMs);
+    const onAbort = () => {
+      aborted = true;
+      stop();
+    };
+    if (options.signal?.aborted) onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      if (e.code === 'ENOENT') reject(new BwdcUnusableError(`bwdc not found at "${options.path}" (set BWDC_PATH or put bwdc on PATH)`));
+      else if (e.code === 'EACCES') reject(new BwdcUnusableError(`bwdc at "${options.path}" is not executable (EACCES)`));
+      else reject(new BwdcUnusableError(`bwdc at "${options.path}" could not be started: ${e.code ?? e.message}`));
+    });
+    child.on('exit', (code, signal) => {
+      exitCode = code;
+      exitSignal = signal;
+      // Whatever bwdc left running in its group (and holding our pipes) goes with it.
+      if (child.pid) killGroup(child.pid, 'SIGKILL');
+    });
+    child.on('close', () => {
+      clearTimeout(timer);
+      if (killTimer) clearTimeout(killTimer);
+      options.signal?.removeEventListener('abort', onAbort);
+      resolve({
+        code: exitCode,
+        signal: exitSignal,
+        stdout: out.text(),
+        stderr: err.text(),
+        timedOut,
+        aborted,
+        durationMs: performance.now() - started,
+        pid: child.pid,
+        droppedBytes: out.dropped + err.dropped,
+      });
+    });
+  });
+}

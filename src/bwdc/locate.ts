@@ -1,0 +1,29 @@
+// Finds the bwdc executable and, cheaply, its version: the image writes a VERSION file beside the
+// binary at build time, so `--version` need not start bwdc (which costs about half a second).
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { delimiter, dirname, isAbsolute, join } from 'node:path';
+
+export function resolveBwdcPath(configured: string | undefined, env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const name = configured ?? 'bwdc';
+  if (isAbsolute(name) || name.includes('/')) return name;
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      /* next */
+    }
+  }
+  return undefined;
+}
+
+export function bundledVersion(bwdcPath: string): string | undefined {
+  try {
+    const v = readFileSync(join(dirname(bwdcPath), 'VERSION'), 'utf8').trim();
+    return /^\d+\.\d+/.test(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}

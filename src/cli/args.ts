@@ -1,0 +1,78 @@
+// argv -> a command and its options. Nothing else happens here.
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../errors.js';
+
+export const commands = ['run', 'test', 'check'] as const;
+export type Command = (typeof commands)[number];
+
+export interface CliOptions {
+  command: Command | undefined;
+  config: string | undefined;
+  instances: string[];
+  verbose: boolean;
+  json: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+export const usage = `Usage: bwdc-runner <command> [options]
+
+Runs the Bitwarden Directory Connector CLI (bwdc) unattended, for one or many directory instances.
+
+Commands:
+  run [--instance NAME]...    one sync of the selected (default: all) instances, then exit
+  test [--instance NAME]...   dry run (bwdc test): what would be synced; changes nothing
+  check                       validate the configuration, resolve every secret (values never
+                              shown), check bwdc, print each instance and its next runs
+
+Options:
+  -c, --config PATH     configuration file (YAML or JSON); default BWDC_RUNNER_CONFIG
+  -i, --instance NAME   only this instance (repeatable)
+  -v, --verbose         test: list the users and groups; check: more detail
+      --json            check: print the report as JSON
+  -h, --help            this help
+  -V, --version         the runner's and bwdc's versions
+
+Without a configuration file the single instance comes from the environment (BW_CLIENTID,
+BW_CLIENTSECRET or BW_CLIENTSECRET_FILE, BWDC_DATA_JSON, ...) or from the subfolders of
+BWDC_INSTANCES_DIR. See README.md for every variable.
+
+Exit codes: 0 ok, 1 a sync failed, 2 configuration or usage error, 3 a secret could not be
+resolved, 4 bwdc missing or unusable, 75 skipped (instance locked by another run),
+130/143 interrupted by SIGINT/SIGTERM.`;
+
+export function parseCli(argv: readonly string[]): CliOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        instance: { type: 'string', short: 'i', multiple: true },
+        verbose: { type: 'boolean', short: 'v', default: false },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', short: 'V', default: false },
+      },
+    });
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}\nRun "bwdc-runner --help" for usage.`);
+  }
+  const [command, ...extra] = parsed.positionals;
+  if (command !== undefined && !(commands as readonly string[]).includes(command)) {
+    throw new ConfigError(`unknown command "${command}"; expected one of: ${commands.join(', ')}\nRun "bwdc-runner --help" for usage.`);
+  }
+  if (extra.length) throw new ConfigError(`unexpected argument "${extra[0]}"; use --instance NAME to pick instances`);
+  const v = parsed.values;
+  return {
+    command: command as Command | undefined,
+    config: v.config,
+    instances: v.instance ?? [],
+    verbose: v.verbose ?? false,
+    json: v.json ?? false,
+    help: v.help ?? false,
+    version: v.version ?? false,
+  };
+}

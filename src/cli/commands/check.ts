@@ -1,0 +1,108 @@
+// `check`: is this configuration ready to run? Validates (loadConfig throws on any problem),
+// resolves every secret reference without printing a value, checks bwdc and the state folder,
+// and prints each instance with its next run times.
+import { access, constants, mkdir } from 'node:fs/promises';
+import { Cron } from 'croner';
+import { bwdcVersion, childBaseEnv } from '../../bwdc/client.js';
+import { bundledVersion, resolveBwdcPath } from '../../bwdc/locate.js';
+import { loadConfig, selectInstances } from '../../config/load.js';
+import { formatDuration } from '../../config/duration.js';
+import { ExitCode, errorMessage, type ExitCodeValue } from '../../errors.js';
+import { createLogger } from '../../observability/logger.js';
+import { redactor } from '../../observability/redact.js';
+import { createSecretResolver } from '../../secrets/index.js';
+import { parseSecretRef } from '../../secrets/ref.js';
+import { runnerVersion } from '../../version.js';
+import type { CliOptions } from '../args.js';
+
+interface SecretCheck {
+  field: string;
+  reference: string;
+  ok: boolean;
+  error?: string;
+}
+
+export async function checkCommand(options: CliOptions, env: NodeJS.ProcessEnv): Promise<number> {
+  const config = loadConfig(env, { configPath: options.config });
+  const instances = selectInstances(config, options.instances);
+  // Logs would interleave with the report: only warnings and worse go to the log here.
+  const log = await createLogger({ level: 'warn', format: config.logFormat });
+  const codes: ExitCodeValue[] = [];
+
+  const bwdcPath = resolveBwdcPath(config.bwdcPath, env);
+  let bwdc: { path: string | undefined; version?: string; error?: string };
+  if (!bwdcPath) bwdc = { path: undefined, error: `bwdc not found (${config.bwdcPath ? `BWDC_PATH=${config.bwdcPath}` : 'not on PATH'})` };
+  else {
+    try {
+      const version = bundledVersion(bwdcPath) ?? (await bwdcVersion(bwdcPath, childBaseEnv(env, config.stateDir)));
+      bwdc = { path: bwdcPath, version };
+    } catch (err) {
+      bwdc = { path: bwdcPath, error: errorMessage(err) };
+    }
+  }
+  if (bwdc.error) codes.push(ExitCode.bwdcUnusable);
+
+  let stateDirError: string | undefined;
+  try {
+    await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
+    await access(config.stateDir, constants.W_OK);
+  } catch (err) {
+    stateDirError = `not writable: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`;
+    codes.push(ExitCode.config);
+  }
+
+  const resolver = createSecretResolver(env, log);
+  const session = resolver.session();
+  const report = [];
+  for (const inst of instances) {
+    const secrets: SecretCheck[] = [];
+    for (const [field, text] of [['clientSecret', inst.clientSecret], ['directorySecret', inst.directorySecret]] as const) {
+      if (text === undefined) continue;
+      const ref = parseSecretRef(text);
+      const reference = ref.kind === 'ref' ? ref.text : 'literal value';
+      try {
+        await session.resolve(text, `${inst.origin} ${field}`);
+        secrets.push({ field, reference, ok: true });
+      } catch (err) {
+        secrets.push({ field, reference, ok: false, error: redactor.scrub(errorMessage(err)) });
+        codes.push(ExitCode.secret);
+      }
+    }
+    let nextRuns: string[] = [];
+    if (inst.schedule) {
+      const job = new Cron(inst.schedule, { timezone: inst.timezone, paused: true });
+      nextRuns = job.nextRuns(options.verbose ? 5 : 3).map((d) => d.toISOString());
+      job.stop();
+    }
+    report.push({
+      name: inst.name, origin: inst.origin, template: inst.dataJson.origin, directoryType: inst.dataJson.directoryType,
+      clientId: inst.clientId, server: inst.server === undefined ? 'as in data.json' : inst.server || 'US cloud',
+      schedule: inst.schedule ?? null, timezone: inst.timezone ?? 'UTC', nextRuns, timeout: formatDuration(inst.timeoutMs), secrets,
+    });
+  }
+  await resolver.close();
+
+  const severity: ExitCodeValue[] = [ExitCode.bwdcUnusable, ExitCode.config, ExitCode.secret];
+  const code = severity.find((c) => codes.includes(c)) ?? ExitCode.ok;
+  const out = { ok: code === ExitCode.ok, runner: runnerVersion(), source: config.source, stateDir: config.stateDir, stateDirError, bwdc, instances: report };
+  if (options.json) {
+    process.stdout.write(`${redactor.scrub(JSON.stringify(out, null, 2))}\n`);
+    return code;
+  }
+  const lines = [
+    `bwdc-runner ${out.runner}: configuration from ${out.source}`,
+    `state folder: ${config.stateDir}${stateDirError ? `  ERROR ${stateDirError}` : '  ok'}`,
+    `bwdc: ${bwdc.error ? `ERROR ${bwdc.error}` : `${bwdc.path} (version ${bwdc.version})`}`,
+    '',
+  ];
+  for (const r of report) {
+    lines.push(`instance ${r.name}  (${r.origin})`);
+    lines.push(`  data.json template: ${r.template}${r.directoryType !== undefined ? ` (directoryType ${r.directoryType})` : ''}`);
+    lines.push(`  client id: ${r.clientId}   server: ${r.server}   timeout: ${r.timeout}`);
+    for (const s of r.secrets) lines.push(`  ${s.field}: ${s.reference}  ${s.ok ? 'ok' : `ERROR ${s.error}`}`);
+    lines.push(r.schedule ? `  schedule: ${r.schedule} (${r.timezone}); next: ${r.nextRuns.join(', ')}` : '  schedule: none (run only)');
+  }
+  lines.push('', code === ExitCode.ok ? 'ok' : `problems found (exit ${code})`);
+  process.stdout.write(`${redactor.scrub(lines.join('\n'))}\n`);
+  return code;
+}

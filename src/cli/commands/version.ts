@@ -1,0 +1,16 @@
+import { bundledVersion, resolveBwdcPath } from '../../bwdc/locate.js';
+import { runnerVersion } from '../../version.js';
+
+export async function printVersion(env: NodeJS.ProcessEnv): Promise<number> {
+  const path = resolveBwdcPath(env.BWDC_PATH || undefined, env);
+  let bwdc = 'not found';
+  if (path) {
+    bwdc = bundledVersion(path) ?? '';
+    if (!bwdc) {
+      const { bwdcVersion } = await import('../../bwdc/client.js');
+      bwdc = await bwdcVersion(path, { PATH: env.PATH ?? '', HOME: env.HOME ?? '/tmp' }, 10_000).catch(() => 'unusable');
+    }
+  }
+  process.stdout.write(`bwdc-runner ${runnerVersion()}\nbwdc ${bwdc}\n`);
+  return 0;
+}

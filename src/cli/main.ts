@@ -1,0 +1,41 @@
+// The entry point: parse argv, hand over to the command, map errors to exit codes. No work here;
+// command modules are imported lazily so `--version` and `--help` load next to nothing.
+import { parseCli, usage } from './args.js';
+import { errorMessage } from '../errors.js';
+import { redactor } from '../observability/redact.js';
+
+async function main(argv: readonly string[]): Promise<number> {
+  const options = parseCli(argv);
+  if (options.version) {
+    const { printVersion } = await import('./commands/version.js');
+    return printVersion(process.env);
+  }
+  if (options.help || !options.command) {
+    process.stdout.write(`${usage}\n`);
+    return options.help ? 0 : 2;
+  }
+  switch (options.command) {
+    case 'run':
+    case 'test': {
+      const { runCommand } = await import('./commands/run.js');
+      return runCommand(options, process.env);
+    }
+    case 'check': {
+      const { checkCommand } = await import('./commands/check.js');
+      return checkCommand(options, process.env);
+    }
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    // Every message passes the redactor: an error may quote bwdc or a backend.
+    process.stderr.write(`bwdc-runner: ${redactor.scrub(errorMessage(err))}\n`);
+    const code = (err as { exitCode?: number }).exitCode;
+    if (code === undefined && err instanceof Error && process.env.LOG_LEVEL === 'debug') process.stderr.write(`${redactor.scrub(err.stack ?? '')}\n`);
+    process.exitCode = code ?? 1;
+  },
+);

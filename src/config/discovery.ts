@@ -1,0 +1,57 @@
+// Folder discovery, the layout of Bitwarden's own docs: every subfolder of BWDC_INSTANCES_DIR that
+// holds a data.json is an instance named after the folder. An optional runner.yaml beside the
+// data.json overrides settings for that instance.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { errorMessage } from '../errors.js';
+import { folderInstanceSchema, type RawInstanceSettings } from './schema.js';
+import { formatZodIssues, type Locate } from './issues.js';
+import { locatorFor } from './file.js';
+
+export interface DiscoveredInstance {
+  name: string;
+  dataJsonPath: string;
+  overrides: RawInstanceSettings;
+  locate: Locate;
+  origin: string;
+}
+
+export function discoverInstances(root: string, where: string, errors: string[]): DiscoveredInstance[] {
+  let entries: string[];
+  try {
+    if (!statSync(root).isDirectory()) throw new Error('not a folder');
+    entries = readdirSync(root).sort();
+  } catch (err) {
+    errors.push(`instancesDir (${where}): cannot read folder "${root}": ${errorMessage(err)}`);
+    return [];
+  }
+  const found: DiscoveredInstance[] = [];
+  for (const name of entries) {
+    const dir = join(root, name);
+    if (name.startsWith('.') || !statSync(dir).isDirectory()) continue;
+    const dataJsonPath = join(dir, 'data.json');
+    if (!existsSync(dataJsonPath)) continue;
+    let overrides: RawInstanceSettings = {};
+    let locate: Locate = () => dir;
+    const overridePath = join(dir, 'runner.yaml');
+    if (existsSync(overridePath)) {
+      const lines = new LineCounter();
+      const doc = parseDocument(readFileSync(overridePath, 'utf8'), { lineCounter: lines, uniqueKeys: true });
+      locate = locatorFor(doc, lines, overridePath);
+      if (doc.errors.length) {
+        errors.push(`${overridePath}:${doc.errors[0]?.linePos?.[0]?.line ?? 1}: not valid YAML (${doc.errors[0]?.code})`);
+        continue;
+      }
+      const parsed = folderInstanceSchema.safeParse(doc.toJS() ?? {});
+      if (!parsed.success) {
+        errors.push(...formatZodIssues(parsed.error, folderInstanceSchema, locate));
+        continue;
+      }
+      overrides = parsed.data;
+    }
+    found.push({ name, dataJsonPath, overrides, locate, origin: dir });
+  }
+  if (found.length === 0) errors.push(`instancesDir (${where}): no subfolder of "${root}" holds a data.json`);
+  return found;
+}

@@ -1,0 +1,87 @@
+// The environment variables of DESIGN.md, read into the same raw shapes the config file uses, each
+// value remembering the variable it came from.
+import { defaultsSchema, type RawInstanceSettings } from './schema.js';
+import { formatZodIssues, type Locate, type PathKey } from './issues.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Instance field -> the variable(s) that set it, for messages. */
+export const instanceEnvNames: Record<string, string> = {
+  clientId: 'BW_CLIENTID',
+  clientSecret: 'BW_CLIENTSECRET',
+  directorySecret: 'BWDC_DIRECTORY_SECRET',
+  schedule: 'BWDC_SCHEDULE',
+  timezone: 'TZ',
+  server: 'BW_SERVER',
+  timeout: 'BWDC_TIMEOUT',
+  logFile: 'BWDC_LOG_FILE',
+  'retry.attempts': 'BWDC_RETRY_ATTEMPTS',
+  'retry.backoff': 'BWDC_RETRY_BACKOFF',
+  'retry.maxBackoff': 'BWDC_RETRY_MAX_BACKOFF',
+};
+
+function val(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v === '' ? undefined : v;
+}
+
+export interface EnvLayer {
+  values: RawInstanceSettings;
+  locate: Locate;
+  errors: string[];
+}
+
+/** A secret given either directly or as NAME_FILE (the Docker secrets convention). */
+function secretFromEnv(env: Env, name: string, field: string, errors: string[], used: Map<string, string>): string | undefined {
+  const direct = val(env, name);
+  const file = val(env, `${name}_FILE`);
+  if (direct !== undefined && file !== undefined) {
+    errors.push(`${field} (${name}, ${name}_FILE): both are set; set only one`);
+    return undefined;
+  }
+  if (file !== undefined) {
+    if (!file.startsWith('/')) {
+      errors.push(`${field} (${name}_FILE): expected an absolute path, got "${file}"`);
+      return undefined;
+    }
+    used.set(field, `${name}_FILE`);
+    return `file://${file}`;
+  }
+  if (direct !== undefined) used.set(field, name);
+  return direct;
+}
+
+export function readEnvLayer(env: Env): EnvLayer {
+  const errors: string[] = [];
+  const used = new Map<string, string>();
+  const raw: Record<string, unknown> = {};
+  raw.clientId = val(env, 'BW_CLIENTID');
+  raw.clientSecret = secretFromEnv(env, 'BW_CLIENTSECRET', 'clientSecret', errors, used);
+  raw.directorySecret = secretFromEnv(env, 'BWDC_DIRECTORY_SECRET', 'directorySecret', errors, used);
+  raw.schedule = val(env, 'BWDC_SCHEDULE');
+  // glibc's ":/etc/localtime" form of TZ is not an IANA name: leave it to the process default.
+  const tz = val(env, 'TZ');
+  raw.timezone = tz && !tz.startsWith(':') ? tz : undefined;
+  raw.server = val(env, 'BW_SERVER');
+  raw.timeout = val(env, 'BWDC_TIMEOUT');
+  const logFile = val(env, 'BWDC_LOG_FILE');
+  raw.logFile = logFile === 'true' ? true : logFile === 'false' ? false : logFile;
+  const retry: Record<string, unknown> = {};
+  const attempts = val(env, 'BWDC_RETRY_ATTEMPTS');
+  if (attempts !== undefined) retry.attempts = /^\d+$/.test(attempts) ? Number(attempts) : attempts;
+  if (val(env, 'BWDC_RETRY_BACKOFF')) retry.backoff = val(env, 'BWDC_RETRY_BACKOFF');
+  if (val(env, 'BWDC_RETRY_MAX_BACKOFF')) retry.maxBackoff = val(env, 'BWDC_RETRY_MAX_BACKOFF');
+  if (Object.keys(retry).length) raw.retry = retry;
+  for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k];
+
+  const locate: Locate = (path: readonly PathKey[]) => {
+    const field = path.map(String).join('.');
+    return used.get(field) ?? instanceEnvNames[field] ?? 'environment';
+  };
+  const parsed = defaultsSchema.safeParse(raw);
+  if (!parsed.success) {
+    errors.push(...formatZodIssues(parsed.error, defaultsSchema, locate));
+    return { values: {}, locate, errors };
+  }
+  return { values: parsed.data, locate, errors };
+}

@@ -1,0 +1,50 @@
+// Reads a YAML or JSON config file (JSON is YAML), keeping line numbers for every value so that an
+// error can say "config.yaml:12".
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { ConfigError, errorMessage } from '../errors.js';
+import { fileSchema, type RawFile } from './schema.js';
+import { formatZodIssues, type Locate, type PathKey } from './issues.js';
+
+export interface ParsedConfigFile {
+  path: string;
+  raw: RawFile;
+  locate: Locate;
+}
+
+export function locatorFor(doc: Document, lines: LineCounter, file: string): Locate {
+  return (path: readonly PathKey[]) => {
+    for (let n = path.length; n >= 0; n--) {
+      const node = doc.getIn(path.slice(0, n), true);
+      if (isNode(node) && node.range) return `${file}:${lines.linePos(node.range[0]).line}`;
+    }
+    return file;
+  };
+}
+
+export function readConfigFile(path: string): ParsedConfigFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`config file ${path}: cannot be read: ${errorMessage(err)}`);
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const issues = doc.errors.map((e) => {
+      const line = e.linePos?.[0]?.line;
+      // The parser's own message can quote the offending text; keep only its code and position.
+      return `${path}${line ? `:${line}` : ''}: not valid YAML/JSON (${e.code})`;
+    });
+    throw new ConfigError(issues.join('\n'), issues);
+  }
+  const data: unknown = doc.toJS() ?? {};
+  const locate = locatorFor(doc, lines, path);
+  const parsed = fileSchema.safeParse(data);
+  if (!parsed.success) {
+    const issues = formatZodIssues(parsed.error, fileSchema, locate);
+    throw new ConfigError(issues.join('\n'), issues);
+  }
+  return { path, raw: parsed.data, locate };
+}

@@ -1,0 +1,54 @@
+// The validated, normalized configuration every other module receives. Frozen: nobody edits it.
+import type { LogFormat } from '../observability/logger.js';
+
+export interface RetryPolicy {
+  attempts: number;
+  backoffMs: number;
+  maxBackoffMs: number;
+}
+
+export interface DataJsonTemplate {
+  /** The template text, as read. */
+  text: string;
+  /** sha256 of the text: the state dir is re-seeded when it changes. */
+  hash: string;
+  /** Where it came from, for messages: a path, or "inline in config.yaml:12". */
+  origin: string;
+  /** data.json's directoryType (0 LDAP, 1 Entra ID, 2 Google Workspace, 3 Okta, 4 OneLogin). */
+  directoryType: number | undefined;
+}
+
+export interface InstanceConfig {
+  name: string;
+  dataJson: DataJsonTemplate;
+  schedule: string | undefined;
+  timezone: string | undefined;
+  clientId: string;
+  /** Secret reference text (or a literal): resolved at every run, never stored resolved. */
+  clientSecret: string;
+  directorySecret: string | undefined;
+  /** Base URL of the Bitwarden server; undefined keeps what data.json says; '' is the US cloud. */
+  server: string | undefined;
+  timeoutMs: number;
+  retry: RetryPolicy;
+  /** Absolute path of the bwdc.log-style file, or undefined. */
+  logFile: string | undefined;
+  /** Where the instance was defined, for messages. */
+  origin: string;
+}
+
+export interface RunnerConfig {
+  instances: readonly InstanceConfig[];
+  stateDir: string;
+  /** Undefined: `bwdc` looked up on PATH. */
+  bwdcPath: string | undefined;
+  concurrency: number;
+  httpPort: number | 'off';
+  shutdownGraceMs: number;
+  logLevel: string;
+  logFormat: LogFormat;
+  /** Extra environment variable names (or NAME* prefixes) passed through to bwdc. */
+  passEnv: readonly string[];
+  /** What the configuration was read from, for messages: "environment", a file, a folder. */
+  source: string;
+}

@@ -1,0 +1,173 @@
+// Merges the layers of one instance (environment < file defaults < the instance itself), applies
+// the rules no schema can express, and returns a normalized InstanceConfig or the list of problems.
+import { isAbsolute, join, resolve } from 'node:path';
+import { Cron } from 'croner';
+import { errorMessage } from '../errors.js';
+import { parseSecretRef } from '../secrets/ref.js';
+import { parseDuration } from './duration.js';
+import { dotPath, type Locate, type PathKey } from './issues.js';
+import type { DataJsonTemplate, InstanceConfig } from './model.js';
+import { builtinDefaults, instanceNamePattern, type RawInstanceSettings } from './schema.js';
+
+export interface Layer {
+  values: RawInstanceSettings;
+  locate: Locate;
+  /** Folder that relative paths in this layer are relative to. */
+  baseDir: string;
+}
+
+export const clientIdPattern = /^organization\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const cloudServers: Record<string, string> = {
+  us: '',
+  eu: 'https://vault.bitwarden.eu',
+};
+
+export function isValidTimezone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Undefined when valid, else why not. */
+export function cronProblem(expr: string, timezone?: string): string | undefined {
+  const fields = expr.trim().split(/\s+/);
+  if (!expr.trim().startsWith('@') && (fields.length < 5 || fields.length > 6)) {
+    return `expected 5 fields (minute hour day month weekday) or 6 (seconds first), got ${fields.length}`;
+  }
+  try {
+    const job = new Cron(expr, { timezone, paused: true });
+    const next = job.nextRun();
+    job.stop();
+    if (!next) return 'it never fires';
+    return undefined;
+  } catch (err) {
+    return errorMessage(err).replace(/^CronPattern: /, '');
+  }
+}
+
+interface Picked<T> {
+  value: T | undefined;
+  where: string;
+  layer: Layer | undefined;
+}
+
+function pick<T>(layers: readonly Layer[], path: PathKey[]): Picked<T> {
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const layer = layers[i]!;
+    let v: unknown = layer.values;
+    for (const k of path) v = v === undefined || v === null ? undefined : (v as Record<PathKey, unknown>)[k];
+    if (v !== undefined) return { value: v as T, where: layer.locate(path), layer };
+  }
+  return { value: undefined, where: 'default', layer: undefined };
+}
+
+export interface InstanceInput {
+  name: string;
+  nameWhere: string;
+  /** Lowest precedence first. */
+  layers: readonly Layer[];
+  /** The template, or the problem reading it (with where it was set). */
+  template: DataJsonTemplate | { problem: string; where: string };
+  stateDir: string;
+  origin: string;
+  /** Prefix for messages: "instances[2]" or "instance default". */
+  label: PathKey[];
+}
+
+export function normalizeInstance(input: InstanceInput, errors: string[]): InstanceConfig | undefined {
+  const before = errors.length;
+  const at = (field: PathKey[], where: string, msg: string) => errors.push(`${dotPath([...input.label, ...field])} (${where}): ${msg}`);
+
+  if (!instanceNamePattern.test(input.name)) {
+    at(['name'], input.nameWhere, `"${input.name}" is not a valid instance name; expected letters, digits, ".", "_" or "-", starting with a letter or digit, at most 63 characters`);
+  }
+  if ('problem' in input.template) at(['dataJson'], input.template.where, input.template.problem);
+  const template = 'problem' in input.template ? undefined : input.template;
+
+  const clientId = pick<string>(input.layers, ['clientId']);
+  if (clientId.value === undefined) at(['clientId'], 'BW_CLIENTID or clientId', 'required: the organization API key client id, organization.<uuid>');
+  else if (!clientIdPattern.test(clientId.value)) at(['clientId'], clientId.where, `"${clientId.value}" is not a valid client id; expected organization.<uuid> (Admin Console > Settings > Organization info > API key)`);
+
+  const clientSecret = pick<string>(input.layers, ['clientSecret']);
+  if (clientSecret.value === undefined) at(['clientSecret'], 'BW_CLIENTSECRET, BW_CLIENTSECRET_FILE or clientSecret', 'required: the organization API key client secret, or a reference to it');
+  for (const [field, p] of [['clientSecret', clientSecret], ['directorySecret', pick<string>(input.layers, ['directorySecret'])]] as const) {
+    if (p.value === undefined) continue;
+    try {
+      parseSecretRef(p.value);
+    } catch (err) {
+      at([field], p.where, errorMessage(err));
+    }
+  }
+  const directorySecret = pick<string>(input.layers, ['directorySecret']);
+  if (directorySecret.value !== undefined && template && template.directoryType === undefined) {
+    at(['directorySecret'], directorySecret.where, `a directory secret is set but ${template.origin} has no directoryType (0 LDAP, 1 Entra ID, 2 Google Workspace, 3 Okta, 4 OneLogin)`);
+  } else if (directorySecret.value !== undefined && template && (template.directoryType! < 0 || template.directoryType! > 4)) {
+    at(['directorySecret'], directorySecret.where, `${template.origin} has directoryType ${template.directoryType}; expected 0 to 4`);
+  }
+
+  const timezone = pick<string>(input.layers, ['timezone']);
+  if (timezone.value !== undefined && !isValidTimezone(timezone.value)) {
+    at(['timezone'], timezone.where, `"${timezone.value}" is not a known time zone; expected an IANA name such as Europe/Berlin or UTC`);
+  }
+  const schedule = pick<string>(input.layers, ['schedule']);
+  if (schedule.value !== undefined) {
+    const tzOk = timezone.value === undefined || isValidTimezone(timezone.value);
+    const problem = cronProblem(schedule.value, tzOk ? timezone.value : undefined);
+    if (problem) at(['schedule'], schedule.where, `"${schedule.value}" is not a valid cron expression: ${problem}; e.g. "0 */6 * * *"`);
+  }
+
+  const server = pick<string>(input.layers, ['server']);
+  let serverUrl: string | undefined;
+  if (server.value !== undefined) {
+    const key = server.value.toLowerCase();
+    if (key in cloudServers) serverUrl = cloudServers[key];
+    else {
+      try {
+        const u = new URL(server.value);
+        if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('protocol');
+        serverUrl = server.value.replace(/\/+$/, '');
+      } catch {
+        at(['server'], server.where, `"${server.value}" is not a server; expected us, eu or an http(s) URL of a self-hosted server`);
+      }
+    }
+  }
+
+  const durationField = (path: PathKey[], fallback: string, min = 0): number => {
+    const p = pick<string | number>(input.layers, path);
+    const ms = parseDuration(p.value ?? fallback);
+    if (ms === undefined || ms < min) {
+      at(path, p.where, `"${p.value}" is not a valid duration${min ? ' above zero' : ''}; expected e.g. 90s, 15m or 1h`);
+      return 0;
+    }
+    return ms;
+  };
+  const timeoutMs = durationField(['timeout'], builtinDefaults.timeout, 1);
+  const backoffMs = durationField(['retry', 'backoff'], builtinDefaults.retryBackoff);
+  const maxBackoffMs = durationField(['retry', 'maxBackoff'], builtinDefaults.retryMaxBackoff);
+  const attempts = pick<number>(input.layers, ['retry', 'attempts']).value ?? builtinDefaults.retryAttempts;
+
+  const logFile = pick<boolean | string>(input.layers, ['logFile']);
+  let logFilePath: string | undefined;
+  if (logFile.value === true) logFilePath = join(input.stateDir, input.name, 'bwdc.log');
+  else if (typeof logFile.value === 'string') logFilePath = isAbsolute(logFile.value) ? logFile.value : resolve(logFile.layer!.baseDir, logFile.value);
+
+  if (errors.length > before || !template) return undefined;
+  return Object.freeze({
+    name: input.name,
+    dataJson: template,
+    schedule: schedule.value,
+    timezone: timezone.value,
+    clientId: clientId.value!,
+    clientSecret: clientSecret.value!,
+    directorySecret: directorySecret.value,
+    server: serverUrl,
+    timeoutMs,
+    retry: Object.freeze({ attempts, backoffMs, maxBackoffMs }),
+    logFile: logFilePath,
+    origin: input.origin,
+  });
+}

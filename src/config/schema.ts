@@ -1,0 +1,93 @@
+// The single source for the configuration's shape, defaults and descriptions. The published JSON
+// Schema (config.schema.json) is generated from these definitions by scripts/generate-json-schema.ts,
+// and a test fails when the committed file drifts.
+import { z } from 'zod';
+import { durationPattern } from './duration.js';
+
+export const builtinDefaults = {
+  timeout: '15m',
+  retryAttempts: 2,
+  retryBackoff: '30s',
+  retryMaxBackoff: '10m',
+  stateDir: '/var/lib/bwdc-runner',
+  concurrency: 4,
+  httpPort: 8080,
+  shutdownGrace: '25s',
+  logLevel: 'info',
+  logFormat: 'json',
+  instanceName: 'default',
+} as const;
+
+const duration = z
+  .union([z.string().regex(durationPattern, 'expected a duration such as 90s, 15m or 1h'), z.number().nonnegative()])
+  .describe('A duration: `90s`, `15m`, `1h`, `500ms`; a bare number is seconds.');
+
+const secretRef = z
+  .string()
+  .min(1, 'expected a secret reference (vault://, awssm://, file://, env://) or a literal value')
+  .describe('A secret reference: vault://MOUNT/PATH#KEY, awssm://SECRET-ID#KEY, file:///PATH, env://NAME, or a literal value.');
+
+export const instanceNamePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+const retry = z
+  .strictObject({
+    attempts: z.number().int().min(0).max(10).optional().describe(`Extra attempts after a transient failure (network, server, timeout). Default ${builtinDefaults.retryAttempts}.`),
+    backoff: duration.optional().describe(`First backoff; doubled per attempt, with jitter. Default ${builtinDefaults.retryBackoff}.`),
+    maxBackoff: duration.optional().describe(`Upper bound of one backoff. Default ${builtinDefaults.retryMaxBackoff}.`),
+  })
+  .describe('Retry policy for transient failures. Never applied to auth, config or secret failures.');
+
+/** The settings an instance can take, and the `defaults` block can give to all of them. */
+const instanceSettings = {
+  schedule: z.string().optional().describe('Cron expression, 5 fields (minute precision) or 6 (seconds first). Required by `schedule`, ignored by `run`.'),
+  timezone: z.string().optional().describe('IANA time zone of the schedule, e.g. Europe/Berlin. Default: TZ, else UTC.'),
+  clientId: z.string().optional().describe('The organization API key client id, `organization.<uuid>`.'),
+  clientSecret: secretRef.optional().describe('The organization API key client secret (a secret reference).'),
+  directorySecret: secretRef.optional().describe("The directory's secret (LDAP bind password, Entra key, Google key, Okta token, OneLogin secret), set with the setting matching data.json's directoryType."),
+  server: z.string().optional().describe('Bitwarden server: `us` (default), `eu`, or the base URL of a self-hosted server.'),
+  timeout: duration.optional().describe(`Hard limit for one bwdc call. Default ${builtinDefaults.timeout}.`),
+  retry: retry.optional(),
+  logFile: z.union([z.boolean(), z.string()]).optional().describe("Append a bwdc.log-style line per run: true for <stateDir>/<instance>/bwdc.log, or a path."),
+};
+
+export const defaultsSchema = z.strictObject(instanceSettings).describe('Settings every instance inherits unless it sets its own.');
+
+export const instanceSchema = z
+  .strictObject({
+    name: z.string().regex(instanceNamePattern, 'expected letters, digits, ".", "_" or "-", starting with a letter or digit, at most 63 characters').describe('Instance name: used for the state folder, logs and metrics.'),
+    dataJson: z
+      .union([z.string().min(1), z.record(z.string(), z.unknown())])
+      .describe('The data.json template: a path (relative to this file) or the JSON object inline.'),
+    ...instanceSettings,
+  })
+  .describe('One directory instance: one data.json, one organization.');
+
+/** Per-folder overrides for folder discovery (`<dir>/<instance>/runner.yaml`). */
+export const folderInstanceSchema = z.strictObject(instanceSettings);
+
+export const fileSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    stateDir: z.string().optional().describe(`Root of the per-instance state folders. Default ${builtinDefaults.stateDir}.`),
+    bwdcPath: z.string().optional().describe('The bwdc executable. Default: bwdc on PATH.'),
+    concurrency: z.number().int().min(1).max(1000).optional().describe(`How many bwdc runs at once. Default ${builtinDefaults.concurrency}.`),
+    httpPort: z.union([z.number().int().min(0).max(65535), z.literal('off')]).optional().describe(`Port of the health, metrics and status endpoints of \`schedule\`; "off" disables. Default ${builtinDefaults.httpPort}.`),
+    shutdownGrace: duration.optional().describe(`How long running syncs may finish after SIGTERM. Default ${builtinDefaults.shutdownGrace}.`),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+    logFormat: z.enum(['json', 'pretty']).optional(),
+    instancesDir: z.string().optional().describe('Also discover instances from the subfolders of this folder (each holding a data.json).'),
+    defaults: defaultsSchema.optional(),
+    instances: z.array(instanceSchema).optional(),
+  })
+  .describe('bwdc-runner configuration file.');
+
+export type RawInstanceSettings = z.infer<typeof defaultsSchema>;
+export type RawInstance = z.infer<typeof instanceSchema>;
+export type RawFile = z.infer<typeof fileSchema>;
+
+export function configJsonSchema(): unknown {
+  return {
+    ...(z.toJSONSchema(fileSchema, { target: 'draft-2020-12', io: 'input' }) as object),
+    title: 'bwdc-runner configuration',
+  };
+}

@@ -1,0 +1,77 @@
+// Typed errors, mapped to exit codes in one place (cli/main.ts). Messages never carry secret values:
+// anything that could hold one goes through the redactor before it is printed.
+
+export const ExitCode = {
+  ok: 0,
+  syncFailed: 1,
+  config: 2,
+  secret: 3,
+  bwdcUnusable: 4,
+  locked: 75,
+  sigint: 130,
+  sigterm: 143,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** The failure classes of DESIGN.md, used in logs, metrics and results. */
+export const failureClasses = [
+  'auth',
+  'directory',
+  'server',
+  'network',
+  'timeout',
+  'config',
+  'internal',
+  'secret',
+] as const;
+export type FailureClass = (typeof failureClasses)[number];
+
+/** Usage or configuration problem: exit 2. `issues` lists every problem found, not just the first. */
+export class ConfigError extends Error {
+  readonly exitCode = ExitCode.config;
+  constructor(
+    message: string,
+    readonly issues: readonly string[] = [message],
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** A secret reference could not be resolved: exit 3. `ref` is the reference text, never a value. */
+export class SecretError extends Error {
+  readonly exitCode = ExitCode.secret;
+  constructor(
+    message: string,
+    readonly options: { retryable?: boolean; cause?: unknown } = {},
+  ) {
+    super(message);
+    this.name = 'SecretError';
+  }
+  get retryable(): boolean {
+    return this.options.retryable ?? false;
+  }
+}
+
+/** The bwdc executable is missing, not executable, or does not behave like bwdc: exit 4. */
+export class BwdcUnusableError extends Error {
+  readonly exitCode = ExitCode.bwdcUnusable;
+  constructor(message: string) {
+    super(message);
+    this.name = 'BwdcUnusableError';
+  }
+}
+
+/** Another run (this process or another) holds the instance's lock: exit 75 (EX_TEMPFAIL). */
+export class LockedError extends Error {
+  readonly exitCode = ExitCode.locked;
+  constructor(message: string) {
+    super(message);
+    this.name = 'LockedError';
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

@@ -1,0 +1,36 @@
+import { pino, type Logger, type DestinationStream, stdTimeFunctions } from 'pino';
+import { redactor } from './redact.js';
+
+export type { Logger } from 'pino';
+export type LogFormat = 'json' | 'pretty';
+
+export interface LoggerOptions {
+  level?: string;
+  format?: LogFormat;
+  /** For tests: where lines go instead of stdout. */
+  destination?: DestinationStream;
+}
+
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export async function createLogger(options: LoggerOptions = {}): Promise<Logger> {
+  const level = options.level ?? 'info';
+  let destination = options.destination;
+  if (!destination && options.format === 'pretty') {
+    // Loaded only when asked for: pino-pretty costs start-up time that JSON output does not need.
+    const { default: pretty } = await import('pino-pretty');
+    destination = pretty({ sync: true, destination: 1, translateTime: 'SYS:standard', ignore: 'pid,hostname' });
+  }
+  destination ??= pino.destination({ dest: 1, sync: true });
+  return pino(
+    {
+      level,
+      base: { pid: process.pid },
+      timestamp: stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      // The last line of defence: whatever a caller put in a line, known secret values are masked.
+      hooks: { streamWrite: (line) => redactor.scrub(line) },
+    },
+    destination,
+  );
+}

@@ -1,0 +1,13 @@
+// The default set of providers. Vault and AWS register as factories: their SDKs are imported only
+// when a reference needs them, so `--version` and env/file-only setups never pay for them.
+import type { Logger } from '../observability/logger.js';
+import type { Env } from './provider.js';
+import { envProvider } from './providers/env.js';
+import { fileProvider } from './providers/file.js';
+import { SecretResolver } from './resolver.js';
+
+export { SecretResolver, SecretSession } from './resolver.js';
+
+export function createSecretResolver(env: Env, log: Logger): SecretResolver {
+  return new SecretResolver(env, log).register(envProvider).register(fileProvider);
+}

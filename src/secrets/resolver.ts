@@ -1,0 +1,90 @@
+// Resolves secret references through registered providers. Within one run (a session) each
+// reference is fetched once, however many instances use it; every value is registered with the
+// redactor before anyone sees it.
+import { SecretError, errorMessage } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import { redactor } from '../observability/redact.js';
+import type { Env, ProviderFactory, SecretProvider } from './provider.js';
+import { parseSecretRef, type SecretScheme } from './ref.js';
+
+export class SecretResolver {
+  private readonly factories = new Map<SecretScheme, ProviderFactory>();
+  private readonly loaded = new Map<SecretScheme, Promise<SecretProvider>>();
+
+  constructor(
+    private readonly env: Env,
+    private readonly log: Logger,
+  ) {}
+
+  register(provider: SecretProvider | ProviderFactory): this {
+    if (this.factories.has(provider.scheme)) throw new Error(`secret provider "${provider.scheme}" is registered twice`);
+    const factory: ProviderFactory = 'load' in provider ? provider : { scheme: provider.scheme, load: async () => provider };
+    this.factories.set(provider.scheme, factory);
+    return this;
+  }
+
+  /** Schemes whose provider module has been loaded (for tests and the cold-start benchmark). */
+  loadedSchemes(): SecretScheme[] {
+    return [...this.loaded.keys()];
+  }
+
+  private provider(scheme: SecretScheme): Promise<SecretProvider> {
+    let p = this.loaded.get(scheme);
+    if (!p) {
+      const factory = this.factories.get(scheme);
+      if (!factory) return Promise.reject(new SecretError(`no secret provider for ${scheme}:// in this build`));
+      p = factory.load(this.env);
+      this.loaded.set(scheme, p);
+    }
+    return p;
+  }
+
+  /** A cache scope: one per run, so rotation is picked up by the next run without a restart. */
+  session(signal?: AbortSignal): SecretSession {
+    return new SecretSession(this, signal);
+  }
+
+  /** @internal used by SecretSession */
+  async fetch(text: string, where: string, signal?: AbortSignal): Promise<string> {
+    const ref = parseSecretRef(text);
+    if (ref.kind === 'literal') {
+      redactor.add(ref.value);
+      return ref.value;
+    }
+    const provider = await this.provider(ref.scheme);
+    let value: string;
+    try {
+      value = await provider.resolve(ref, { env: this.env, log: this.log, signal });
+    } catch (err) {
+      if (err instanceof SecretError) throw err;
+      throw new SecretError(`${ref.text}: ${redactor.scrub(errorMessage(err))}`, { cause: err });
+    }
+    redactor.add(value);
+    if (value === '') throw new SecretError(`${ref.text} (${where}): resolved to an empty value`);
+    return value;
+  }
+
+  async close(): Promise<void> {
+    for (const p of this.loaded.values()) {
+      const provider = await p.catch(() => undefined);
+      await provider?.close?.();
+    }
+  }
+}
+
+export class SecretSession {
+  private readonly cache = new Map<string, Promise<string>>();
+  constructor(
+    private readonly resolver: SecretResolver,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  resolve(text: string, where: string): Promise<string> {
+    let p = this.cache.get(text);
+    if (!p) {
+      p = this.resolver.fetch(text, where, this.signal);
+      this.cache.set(text, p);
+    }
+    return p;
+  }
+}

@@ -1,0 +1,119 @@
+// One writable folder per instance (mode 0700): bwdc's data.json (0600), its backup, the hash of
+// the template it was seeded from, and the lock. bwdc's own state (lastSyncHash, delta tokens)
+// survives between runs unless the template changes.
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from './atomic.js';
+import { acquireLock, type LockHandle, type LockOptions } from './lock.js';
+
+export type JsonObject = Record<string, unknown>;
+
+export type DataJsonStatus = { ok: true; data: JsonObject } | { ok: false; why: 'missing' | 'empty' | 'unparsable' };
+
+export interface SeedResult {
+  /** Why the template was copied in, or undefined when bwdc's state was kept. */
+  seeded: 'first run' | 'template changed' | 'data.json was missing' | 'data.json was unusable' | undefined;
+}
+
+export class InstanceState {
+  readonly dataJsonPath: string;
+  readonly backupPath: string;
+  readonly templateHashPath: string;
+  readonly lockPath: string;
+  /** bwdc's own lock beside data.json (proper-lockfile's folder). */
+  readonly bwdcLockPath: string;
+
+  private constructor(readonly dir: string) {
+    this.dataJsonPath = join(dir, 'data.json');
+    this.backupPath = join(dir, 'data.json.runner-backup');
+    this.templateHashPath = join(dir, 'template.sha256');
+    this.lockPath = join(dir, 'runner.lock');
+    this.bwdcLockPath = join(dir, 'data.json.lock');
+  }
+
+  static async open(stateRoot: string, name: string): Promise<InstanceState> {
+    const dir = join(stateRoot, name);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    // mkdir keeps an existing folder's mode: tighten it in case it was created by hand.
+    await chmod(dir, 0o700);
+    return new InstanceState(dir);
+  }
+
+  lock(options: LockOptions): Promise<LockHandle> {
+    return acquireLock(this.lockPath, options);
+  }
+
+  async readDataJson(): Promise<DataJsonStatus> {
+    let text: string;
+    try {
+      text = await readFile(this.dataJsonPath, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ok: false, why: 'missing' };
+      throw err;
+    }
+    if (text.trim() === '') return { ok: false, why: 'empty' };
+    try {
+      const data = JSON.parse(text) as unknown;
+      if (data && typeof data === 'object' && !Array.isArray(data)) return { ok: true, data: data as JsonObject };
+    } catch {
+      /* fall through */
+    }
+    return { ok: false, why: 'unparsable' };
+  }
+
+  async writeDataJson(data: JsonObject): Promise<void> {
+    await writeFileAtomic(this.dataJsonPath, `${JSON.stringify(data, null, 2)}\n`, 0o600);
+  }
+
+  /** Copies the template in when it is new or changed, or when data.json is gone or broken. */
+  async seed(templateText: string, templateHash: string): Promise<SeedResult> {
+    const stored = await readFile(this.templateHashPath, 'utf8').then((s) => s.trim(), () => undefined);
+    const current = await this.readDataJson();
+    let seeded: SeedResult['seeded'];
+    if (stored === undefined) seeded = 'first run';
+    else if (stored !== templateHash) seeded = 'template changed';
+    else if (!current.ok && current.why === 'missing') seeded = 'data.json was missing';
+    else if (!current.ok) seeded = 'data.json was unusable';
+    if (seeded) {
+      await writeFileAtomic(this.dataJsonPath, templateText, 0o600);
+      await writeFileAtomic(this.templateHashPath, `${templateHash}\n`, 0o600);
+    }
+    return { seeded };
+  }
+
+  /** Applies a change to data.json and writes it back only if something changed. */
+  async update(change: (data: JsonObject) => boolean): Promise<boolean> {
+    const current = await this.readDataJson();
+    if (!current.ok) return false;
+    if (!change(current.data)) return false;
+    await this.writeDataJson(current.data);
+    return true;
+  }
+
+  async backup(): Promise<void> {
+    const text = await readFile(this.dataJsonPath);
+    await writeFileAtomic(this.backupPath, text, 0o600);
+  }
+
+  /** After bwdc ran: if it left data.json empty or unparsable, put the backup back. */
+  async restoreIfBroken(): Promise<DataJsonStatus & { restored: boolean }> {
+    const status = await this.readDataJson();
+    if (status.ok) return { ...status, restored: false };
+    const backup = await readFile(this.backupPath).catch(() => undefined);
+    if (!backup) return { ...status, restored: false };
+    await writeFileAtomic(this.dataJsonPath, backup, 0o600);
+    return { ...status, restored: true };
+  }
+
+  /**
+   * bwdc's data.json lock, left behind when bwdc was killed. Only called while we hold the
+   * instance lock, so no bwdc can be running on this folder.
+   */
+  async clearBwdcLock(): Promise<void> {
+    await rm(this.bwdcLockPath, { recursive: true, force: true });
+  }
+
+  async writeNote(name: string, text: string): Promise<void> {
+    await writeFile(join(this.dir, name), text, { mode: 0o600 });
+  }
+}

@@ -1,0 +1,350 @@
+// A test double of the Bitwarden Directory Connector CLI (bwdc), reproducing what
+// ../shared/bwdc-contract.md measured on v2026.6.1: the --response shapes and exit codes, the
+// data.json lock folder and its ELOCKED failure, "already logged in" / "not logged in", plaintext
+// secrets in data.json, `config --secretenv` silently clearing on an unset variable, the payload
+// hash that makes an unchanged second sync report 0 and 0, and the 401/403 TypeError crash.
+//
+// Controlled by a JSON file named in BWDC_DOUBLE_CONTROL (all keys optional):
+//   record          append one JSON line per invocation: {pid, ppid, argv, env, command, time}
+//   clientSecret    the secret the fake identity server accepts (default: any)
+//   directorySecret the secret the fake directory accepts (default: any)
+//   users, groups   directory size to generate (default 3 users, 2 groups)
+//   delayMs         start-up cost of every call (default 0, or BWDC_DOUBLE_DELAY_MS)
+//   faults          { "<command>": "<fault>" }; faultTimes { "<command>": n } fires it n times only
+//                   faults: hang, hang-with-child, crash-401, error, network, server-500, ldap-down,
+//                   ldap-bind, empty-datajson, slow, sigkill, flood, echo-secret
+//   slowMs, floodBytes, errorMessage, version
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+const env = process.env;
+const control = env.BWDC_DOUBLE_CONTROL ? JSON.parse(readFileSync(env.BWDC_DOUBLE_CONTROL, 'utf8')) : {};
+const VERSION = control.version ?? '2026.6.1';
+
+// ---- arguments -------------------------------------------------------------------------------
+const argv = process.argv.slice(2);
+const flags = new Set();
+const positionals = [];
+const options = {};
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i];
+  if (a === '--secretenv' || a === '--secretfile') options[a.slice(2)] = argv[++i];
+  else if (a.startsWith('--')) flags.add(a.slice(2));
+  else positionals.push(a);
+}
+const response = flags.has('response') || env.BW_RESPONSE === 'true';
+const cleanexit = flags.has('cleanexit') || env.BW_CLEANEXIT === 'true';
+const command = positionals[0];
+
+function out(obj) {
+  process.stdout.write(JSON.stringify(obj) + '\n');
+}
+function succeed(data) {
+  if (response) out({ success: true, data });
+  else process.stdout.write((data.title ?? '') + (data.message ? `\n${data.message}` : '') + '\n');
+  process.exit(0);
+}
+function failWith(message) {
+  if (response) out({ success: false, message });
+  else process.stderr.write(message + '\n');
+  process.exit(cleanexit ? 0 : 1);
+}
+const message = (title, msg = null) => ({ object: 'message', title, message: msg, noColor: false });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+if (flags.has('version') || command === '--version') {
+  process.stdout.write(VERSION + '\n');
+  process.exit(0);
+}
+
+// ---- record --------------------------------------------------------------------------------
+function record(extra = {}) {
+  if (!control.record) return;
+  appendFileSync(control.record, JSON.stringify({ pid: process.pid, ppid: process.ppid, argv, env, command, time: new Date().toISOString(), ...extra }) + '\n');
+}
+record();
+
+// ---- faults --------------------------------------------------------------------------------
+function faultFor(cmd) {
+  const fault = control.faults?.[cmd];
+  if (!fault) return undefined;
+  const times = control.faultTimes?.[cmd];
+  if (times === undefined) return fault;
+  const countsPath = env.BWDC_DOUBLE_CONTROL + '.counts.json';
+  const counts = existsSync(countsPath) ? JSON.parse(readFileSync(countsPath, 'utf8')) : {};
+  const n = counts[cmd] ?? 0;
+  if (n >= times) return undefined;
+  counts[cmd] = n + 1;
+  writeFileSync(countsPath, JSON.stringify(counts));
+  return fault;
+}
+
+// ---- data.json and its lock ----------------------------------------------------------------
+const appDir = env.BITWARDENCLI_CONNECTOR_APPDATA_DIR || join(homedir(), '.config', 'Bitwarden Directory Connector');
+const dataPath = join(appDir, 'data.json');
+const lockPath = dataPath + '.lock';
+
+async function withLock(fn) {
+  // proper-lockfile: a lock folder beside the file, 3 retries, stale after 10 s.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      mkdirSync(lockPath);
+      break;
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+      let stale = false;
+      try {
+        stale = Date.now() - statSync(lockPath).mtimeMs > 10_000;
+      } catch {}
+      if (stale) {
+        try { rmdirSync(lockPath); } catch {}
+        continue;
+      }
+      if (attempt >= 3) failWith('ELOCKED: Lock file is already being held');
+      await sleep(100);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    try { rmdirSync(lockPath); } catch {}
+  }
+}
+
+function readData() {
+  if (!existsSync(dataPath)) {
+    process.stderr.write(`Warning: ${dataPath} does not exist; creating it.\n`);
+    mkdirSync(appDir, { recursive: true, mode: 0o700 });
+    writeFileSync(dataPath, '{}', { mode: 0o600 });
+    return {};
+  }
+  const text = readFileSync(dataPath, 'utf8');
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    // What upstream does with a data.json it cannot parse: keep a copy, start empty.
+    copyFileSync(dataPath, dataPath + '.bak');
+    writeFileSync(dataPath, '');
+    return {};
+  }
+}
+function writeData(data) {
+  writeFileSync(dataPath, JSON.stringify(data, null, 2), { mode: 0o600 });
+}
+const load = () => withLock(async () => readData());
+const save = (data) => withLock(async () => writeData(data));
+
+function url(data, kind) {
+  const u = data.environmentUrls ?? {};
+  if (u[kind]) return u[kind];
+  if (u.base) return `${u.base}/${kind}`;
+  return kind === 'identity' ? 'https://identity.bitwarden.com' : 'https://api.bitwarden.com';
+}
+
+// ---- the directory -------------------------------------------------------------------------
+function directory() {
+  const nUsers = control.users ?? 3;
+  const nGroups = control.groups ?? 2;
+  const names = ['alice', 'bob', 'carol'];
+  const users = Array.from({ length: nUsers }, (_, i) => ({
+    referenceId: `u${i}`, externalId: `u${i}`, email: `${names[i] ?? `user${i}`}@example.com`, disabled: false, deleted: false,
+  }));
+  const groups = Array.from({ length: nGroups }, (_, i) => ({
+    referenceId: `g${i}`, externalId: `g${i}`, name: i === 0 ? 'admins' : `group${i}`,
+    userMemberExternalIds: users.filter((_, j) => i === 0 ? j === 0 : true).map((u) => u.externalId),
+  }));
+  return { users, groups };
+}
+
+const secretFields = {
+  'ldap.password': ['directoryLdap', 'password'],
+  'entra.key': ['directoryEntra', 'key'],
+  'azure.key': ['directoryEntra', 'key'],
+  'gsuite.key': ['directoryGsuite', 'privateKey'],
+  'okta.token': ['directoryOkta', 'token'],
+  'onelogin.secret': ['directoryOnelogin', 'clientSecret'],
+};
+const typeSetting = ['ldap.password', 'entra.key', 'gsuite.key', 'okta.token', 'onelogin.secret'];
+
+// ---- commands ------------------------------------------------------------------------------
+async function applyFault(fault, data) {
+  switch (fault) {
+    case undefined:
+      return;
+    case 'hang':
+      await new Promise(() => setInterval(() => {}, 1 << 30));
+      return;
+    case 'hang-with-child': {
+      const child = spawn('sleep', ['1000'], { stdio: 'ignore' });
+      record({ grandchild: child.pid, command: 'grandchild' });
+      await new Promise(() => setInterval(() => {}, 1 << 30));
+      return;
+    }
+    case 'crash-401': {
+      // The API answered 401/403: the CLI wipes its stored tokens, then crashes.
+      const d = await load();
+      delete d.accessToken; delete d.refreshToken; delete d.apiKeyClientId; delete d.apiKeyClientSecret;
+      await save(d);
+      process.stderr.write("TypeError: Cannot read properties of null (reading 'message')\n    at ApiService.handleError (/snapshot/dist/bwdc.js:1:123456)\n    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)\n");
+      process.exit(1);
+    }
+    case 'error':
+      return failWith(control.errorMessage ?? 'An error has occurred.');
+    case 'network':
+      return failWith(`request to ${url(data, 'api')}/public/organization/import failed, reason: connect ECONNREFUSED 127.0.0.1:443`);
+    case 'server-500':
+      return failWith('{"response":{"message":"An error has occurred."},"statusCode":500}');
+    case 'ldap-down':
+      return failWith(`connect ECONNREFUSED ${data.directoryLdap?.hostname ?? '127.0.0.1'}:${data.directoryLdap?.port ?? 389}`);
+    case 'ldap-bind':
+      return failWith(' Code: 0x31');
+    case 'slow':
+      await sleep(control.slowMs ?? 2000);
+      return;
+    case 'sigkill':
+      mkdirSync(lockPath, { recursive: true }); // dies holding the data.json lock
+      process.kill(process.pid, 'SIGKILL');
+      await sleep(10_000);
+      return;
+    case 'flood': {
+      const chunk = 'x'.repeat(64 * 1024) + '\n';
+      let left = control.floodBytes ?? 50 * 1024 * 1024;
+      while (left > 0) {
+        if (!process.stdout.write(chunk)) await new Promise((r) => process.stdout.once('drain', r));
+        left -= chunk.length;
+      }
+      return;
+    }
+    case 'echo-secret':
+      return failWith(`request failed: client_secret=${env.BW_CLIENTSECRET ?? ''} rejected; directory secret ${data.directoryLdap?.password ?? ''}`);
+    case 'empty-datajson':
+      writeFileSync(dataPath, '');
+      return;
+    default:
+      process.stderr.write(`double: unknown fault ${fault}\n`);
+      process.exit(2);
+  }
+}
+
+async function main() {
+  if (env.BITWARDENCLI_CONNECTOR_PLAINTEXT_SECRETS !== 'true') {
+    failWith('Cannot autolaunch D-Bus without X11 $DISPLAY');
+  }
+  const delay = control.delayMs ?? Number(env.BWDC_DOUBLE_DELAY_MS ?? 0);
+  if (delay > 0) await sleep(delay);
+
+  let data = await load();
+  const fault = faultFor(command);
+  const isLoggedIn = () => typeof data.accessToken === 'string' && data.accessToken !== '';
+
+  switch (command) {
+    case 'login': {
+      if (isLoggedIn()) failWith(`You are already logged in as ${data.apiKeyClientId ?? 'organization.' + data.organizationId}.`);
+      const clientId = positionals[1] ?? env.BW_CLIENTID;
+      const clientSecret = positionals[2] ?? env.BW_CLIENTSECRET;
+      if (!clientId) failWith('Client ID is required.');
+      if (!clientSecret) failWith('Client Secret is required.');
+      if (fault === 'network') failWith(`request to ${url(data, 'identity')}/connect/token failed, reason: connect ECONNREFUSED 127.0.0.1:443`);
+      await applyFault(fault, data);
+      if (control.clientSecret !== undefined && clientSecret !== control.clientSecret) {
+        failWith('{"response":{"error":"invalid_client"},"captchaRequired":false,"statusCode":400}');
+      }
+      const orgId = clientId.startsWith('organization.') ? clientId.slice('organization.'.length) : null;
+      const payload = Buffer.from(JSON.stringify({ sub: clientId, exp: Math.floor(Date.now() / 1000) + 3600 })).toString('base64url');
+      data = await load();
+      Object.assign(data, {
+        accessToken: `eyJhbGciOiJub25lIn0.${payload}.`, refreshToken: null,
+        apiKeyClientId: clientId, apiKeyClientSecret: clientSecret, organizationId: orgId,
+      });
+      await save(data);
+      succeed(message('You are logged in!'));
+      break;
+    }
+    case 'logout': {
+      if (!isLoggedIn()) failWith('You are not logged in.');
+      await applyFault(fault, data);
+      delete data.accessToken; delete data.refreshToken; delete data.apiKeyClientId; delete data.apiKeyClientSecret;
+      await save(data);
+      succeed(message('You have logged out.'));
+      break;
+    }
+    case 'config': {
+      const setting = positionals[1];
+      const value = positionals[2];
+      await applyFault(fault, data);
+      if (setting === 'server') {
+        data.environmentUrls = value ? { base: value } : {};
+      } else if (setting === 'directory') {
+        if (!/^[0-4]$/.test(value ?? '')) failWith('Invalid directory type value.');
+        data.directoryType = Number(value);
+      } else if (secretFields[setting]) {
+        let secret = value;
+        if (options.secretenv !== undefined) secret = env[options.secretenv]; // unset: silently cleared
+        if (options.secretfile !== undefined) secret = readFileSync(options.secretfile, 'utf8').split('\n')[0];
+        const [section, field] = secretFields[setting];
+        data[section] = { ...(data[section] ?? {}), [field]: secret ?? null };
+      } else {
+        failWith('Unknown setting.');
+      }
+      await save(data);
+      succeed(message(`Saved setting \`${setting}\`.`));
+      break;
+    }
+    case 'sync':
+    case 'test': {
+      if (!isLoggedIn()) failWith('You are not logged in.');
+      if (command === 'sync' && !data.organizationId) failWith('Organization not set.');
+      if (control.directorySecret !== undefined) {
+        const [section, field] = secretFields[typeSetting[data.directoryType ?? 0]];
+        if (data[section]?.[field] !== control.directorySecret) failWith(data.directoryType > 0 ? 'Invalid credentials for the directory.' : ' Code: 0x31');
+      }
+      await applyFault(fault, data);
+      const dir = directory();
+      if (command === 'test') {
+        succeed({ object: 'test', groups: dir.groups, enabledUsers: dir.users, disabledUsers: [], deletedUsers: [] });
+      }
+      data = await load();
+      const payload = JSON.stringify({ dir, sync: data.sync ?? {}, overwrite: data.sync?.overwriteExisting ?? false });
+      const hash = createHash('sha256').update(payload).digest('base64');
+      const now = new Date().toISOString();
+      data.lastUserSync = now;
+      data.lastGroupSync = now;
+      if (data.lastSyncHash === hash) {
+        await save(data);
+        succeed(message('Syncing complete.', 'Synced 0 group(s) and 0 user(s).'));
+      }
+      data.lastSyncHash = hash;
+      await save(data);
+      succeed(message('Syncing complete.', `Synced ${dir.groups.length} group(s) and ${dir.users.length} user(s).`));
+      break;
+    }
+    case 'last-sync': {
+      const which = positionals[1];
+      if (which !== 'users' && which !== 'groups') failWith('Unknown object.');
+      const v = which === 'users' ? data.lastUserSync : data.lastGroupSync;
+      if (response) out({ success: true, data: { object: 'string', data: v ?? null } });
+      else process.stdout.write((v ?? '') + '\n');
+      process.exit(0);
+    }
+    case 'data-file':
+      if (response) out({ success: true, data: { object: 'string', data: dataPath } });
+      else process.stdout.write(dataPath + '\n');
+      process.exit(0);
+    case 'clear-cache':
+      delete data.lastSyncHash; delete data.userDeltaToken; delete data.groupDeltaToken;
+      await save(data);
+      succeed(message('Cleared cache.'));
+      break;
+    default:
+      failWith(command ? `unknown command '${command}'` : 'Usage: bwdc [options] [command]');
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(String(e?.stack ?? e) + '\n');
+  process.exit(1);
+});
