@@ -40,7 +40,8 @@ export function discoverInstances(root: string, where: string, errors: string[])
       const doc = parseDocument(readFileSync(overridePath, 'utf8'), { lineCounter: lines, uniqueKeys: true });
       locate = locatorFor(doc, lines, overridePath);
       if (doc.errors.length) {
-        errors.push(`${overridePath}:${doc.errors[0]?.linePos?.[0]?.line ?? 1}: not valid YAML (${doc.errors[0]?.code})`);
+        const pos = doc.errors[0]?.pos?.[0];
+        errors.push(`${overridePath}:${pos !== undefined ? lines.linePos(pos).line : 1}: not valid YAML (${doc.errors[0]?.code})`);
         continue;
       }
       const parsed = folderInstanceSchema.safeParse(doc.toJS() ?? {});

@@ -33,7 +33,7 @@ export function readConfigFile(path: string): ParsedConfigFile {
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length > 0) {
     const issues = doc.errors.map((e) => {
-      const line = e.linePos?.[0]?.line;
+      const line = e.pos?.[0] !== undefined ? lines.linePos(e.pos[0]).line : undefined;
       // The parser's own message can quote the offending text; keep only its code and position.
       return `${path}${line ? `:${line}` : ''}: not valid YAML/JSON (${e.code})`;
     });

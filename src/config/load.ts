@@ -66,9 +66,9 @@ export function loadConfig(env: Env, options: LoadOptions = {}): RunnerConfig {
 
   const envLayer = readEnvLayer(env);
   errors.push(...envLayer.errors);
-  const base: Layer[] = [{ values: envLayer.values, locate: envLayer.locate, baseDir: cwd }];
+  const base: Layer[] = [{ values: envLayer.values, locate: envLayer.locate, baseDir: cwd, label: [] }];
   if (file?.raw.defaults) {
-    base.push({ values: file.raw.defaults, locate: (p) => file.locate(['defaults', ...p]), baseDir: fileDir });
+    base.push({ values: file.raw.defaults, locate: (p) => file.locate(['defaults', ...p]), baseDir: fileDir, label: ['defaults'] });
   }
 
   const instances: InstanceConfig[] = [];
@@ -103,7 +103,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): RunnerConfig {
         template = { problem: (err as Error).message, where: locate(['dataJson']) };
       }
       const inst = normalizeInstance(
-        { name, nameWhere: locate(['name']), layers: [...base, { values: settings, locate, baseDir: fileDir }], template, stateDir, origin: locate([]), label },
+        { name, nameWhere: locate(['name']), layers: [...base, { values: settings, locate, baseDir: fileDir, label }], template, stateDir, origin: locate([]), label },
         errors,
       );
       add(inst, `instances[${i}] (${locate([])})`);
@@ -122,7 +122,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): RunnerConfig {
         template = { problem: (err as Error).message, where: found.dataJsonPath };
       }
       const inst = normalizeInstance(
-        { name: found.name, nameWhere: found.origin, layers: [...base, { values: found.overrides, locate: found.locate, baseDir: found.origin }], template, stateDir, origin: found.origin, label: [`instance ${found.name}`] },
+        { name: found.name, nameWhere: found.origin, layers: [...base, { values: found.overrides, locate: found.locate, baseDir: found.origin, label: [`instance ${found.name}`] }], template, stateDir, origin: found.origin, label: [`instance ${found.name}`] },
         errors,
       );
       add(inst, found.origin);
@@ -148,7 +148,11 @@ export function loadConfig(env: Env, options: LoadOptions = {}): RunnerConfig {
   if (file && !instancesDir && (file.raw.instances ?? []).length === 0) {
     errors.push(`instances (${file.path}): no instances; add an "instances" list or an "instancesDir"`);
   }
-  if (errors.length) throw new ConfigError(`invalid configuration:\n  ${errors.join('\n  ')}`, errors);
+  if (errors.length) {
+    // A bad value in `defaults` or the environment is found once per instance: say it once.
+    const unique = [...new Set(errors)];
+    throw new ConfigError(`invalid configuration:\n  ${unique.join('\n  ')}`, unique);
+  }
   return Object.freeze({ instances: Object.freeze(instances), stateDir, bwdcPath, concurrency, httpPort, shutdownGraceMs, logLevel, logFormat, passEnv: Object.freeze(passEnv), source });
 }
 

@@ -14,6 +14,8 @@ export interface Layer {
   locate: Locate;
   /** Folder that relative paths in this layer are relative to. */
   baseDir: string;
+  /** How the layer's fields are named in messages: ['defaults'], ['instances', 2], or [] for the environment. */
+  label: PathKey[];
 }
 
 export const clientIdPattern = /^organization\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -53,6 +55,8 @@ interface Picked<T> {
   value: T | undefined;
   where: string;
   layer: Layer | undefined;
+  /** The field as named in the layer it came from. */
+  path: PathKey[];
 }
 
 function pick<T>(layers: readonly Layer[], path: PathKey[]): Picked<T> {
@@ -60,9 +64,9 @@ function pick<T>(layers: readonly Layer[], path: PathKey[]): Picked<T> {
     const layer = layers[i]!;
     let v: unknown = layer.values;
     for (const k of path) v = v === undefined || v === null ? undefined : (v as Record<PathKey, unknown>)[k];
-    if (v !== undefined) return { value: v as T, where: layer.locate(path), layer };
+    if (v !== undefined) return { value: v as T, where: layer.locate(path), layer, path: [...layer.label, ...path] };
   }
-  return { value: undefined, where: 'default', layer: undefined };
+  return { value: undefined, where: 'default', layer: undefined, path };
 }
 
 export interface InstanceInput {
@@ -81,6 +85,9 @@ export interface InstanceInput {
 export function normalizeInstance(input: InstanceInput, errors: string[]): InstanceConfig | undefined {
   const before = errors.length;
   const at = (field: PathKey[], where: string, msg: string) => errors.push(`${dotPath([...input.label, ...field])} (${where}): ${msg}`);
+  // A value that came from a shared layer (defaults, environment) is named as it is written there.
+  const atValue = (p: Picked<unknown>, msg: string) =>
+    errors.push(`${dotPath(p.layer ? p.path : [...input.label, ...p.path])} (${p.where}): ${msg}`);
 
   if (!instanceNamePattern.test(input.name)) {
     at(['name'], input.nameWhere, `"${input.name}" is not a valid instance name; expected letters, digits, ".", "_" or "-", starting with a letter or digit, at most 63 characters`);
@@ -90,7 +97,7 @@ export function normalizeInstance(input: InstanceInput, errors: string[]): Insta
 
   const clientId = pick<string>(input.layers, ['clientId']);
   if (clientId.value === undefined) at(['clientId'], 'BW_CLIENTID or clientId', 'required: the organization API key client id, organization.<uuid>');
-  else if (!clientIdPattern.test(clientId.value)) at(['clientId'], clientId.where, `"${clientId.value}" is not a valid client id; expected organization.<uuid> (Admin Console > Settings > Organization info > API key)`);
+  else if (!clientIdPattern.test(clientId.value)) atValue(clientId, `"${clientId.value}" is not a valid client id; expected organization.<uuid> (Admin Console > Settings > Organization info > API key)`);
 
   const clientSecret = pick<string>(input.layers, ['clientSecret']);
   if (clientSecret.value === undefined) at(['clientSecret'], 'BW_CLIENTSECRET, BW_CLIENTSECRET_FILE or clientSecret', 'required: the organization API key client secret, or a reference to it');
@@ -99,25 +106,25 @@ export function normalizeInstance(input: InstanceInput, errors: string[]): Insta
     try {
       parseSecretRef(p.value);
     } catch (err) {
-      at([field], p.where, errorMessage(err));
+      atValue(p, errorMessage(err));
     }
   }
   const directorySecret = pick<string>(input.layers, ['directorySecret']);
   if (directorySecret.value !== undefined && template && template.directoryType === undefined) {
-    at(['directorySecret'], directorySecret.where, `a directory secret is set but ${template.origin} has no directoryType (0 LDAP, 1 Entra ID, 2 Google Workspace, 3 Okta, 4 OneLogin)`);
+    atValue(directorySecret, `a directory secret is set but ${template.origin} has no directoryType (0 LDAP, 1 Entra ID, 2 Google Workspace, 3 Okta, 4 OneLogin)`);
   } else if (directorySecret.value !== undefined && template && (template.directoryType! < 0 || template.directoryType! > 4)) {
-    at(['directorySecret'], directorySecret.where, `${template.origin} has directoryType ${template.directoryType}; expected 0 to 4`);
+    atValue(directorySecret, `${template.origin} has directoryType ${template.directoryType}; expected 0 to 4`);
   }
 
   const timezone = pick<string>(input.layers, ['timezone']);
   if (timezone.value !== undefined && !isValidTimezone(timezone.value)) {
-    at(['timezone'], timezone.where, `"${timezone.value}" is not a known time zone; expected an IANA name such as Europe/Berlin or UTC`);
+    atValue(timezone, `"${timezone.value}" is not a known time zone; expected an IANA name such as Europe/Berlin or UTC`);
   }
   const schedule = pick<string>(input.layers, ['schedule']);
   if (schedule.value !== undefined) {
     const tzOk = timezone.value === undefined || isValidTimezone(timezone.value);
     const problem = cronProblem(schedule.value, tzOk ? timezone.value : undefined);
-    if (problem) at(['schedule'], schedule.where, `"${schedule.value}" is not a valid cron expression: ${problem}; e.g. "0 */6 * * *"`);
+    if (problem) atValue(schedule, `"${schedule.value}" is not a valid cron expression: ${problem}; e.g. "0 */6 * * *"`);
   }
 
   const server = pick<string>(input.layers, ['server']);
@@ -131,7 +138,7 @@ export function normalizeInstance(input: InstanceInput, errors: string[]): Insta
         if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('protocol');
         serverUrl = server.value.replace(/\/+$/, '');
       } catch {
-        at(['server'], server.where, `"${server.value}" is not a server; expected us, eu or an http(s) URL of a self-hosted server`);
+        atValue(server, `"${server.value}" is not a server; expected us, eu or an http(s) URL of a self-hosted server`);
       }
     }
   }
@@ -140,7 +147,7 @@ export function normalizeInstance(input: InstanceInput, errors: string[]): Insta
     const p = pick<string | number>(input.layers, path);
     const ms = parseDuration(p.value ?? fallback);
     if (ms === undefined || ms < min) {
-      at(path, p.where, `"${p.value}" is not a valid duration${min ? ' above zero' : ''}; expected e.g. 90s, 15m or 1h`);
+      atValue(p, `"${p.value}" is not a valid duration${min ? ' above zero' : ''}; expected e.g. 90s, 15m or 1h`);
       return 0;
     }
     return ms;

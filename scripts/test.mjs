@@ -1,0 +1,23 @@
+// `npm test`: compile (the CLI tests run the built JavaScript, as users do), then every
+// test/**/*.test.ts under Node's own test runner through tsx. Node 20's --test takes no globs,
+// so the files are listed here.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const build = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
+function find(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) return name === 'node_modules' ? [] : find(p);
+    return name.endsWith('.test.ts') ? [relative(root, p)] : [];
+  });
+}
+const only = process.argv.slice(2);
+const files = only.length ? only : find(join(root, 'test')).sort();
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { cwd: root, stdio: 'inherit' });
+process.exit(r.status ?? 1);

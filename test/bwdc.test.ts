@@ -1,0 +1,104 @@
+// The bwdc layer on its own: process-group timeouts, bounded capture, --response parsing and the
+// failure classes of bwdc-contract.md's table.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execBwdc } from '../src/bwdc/exec.js';
+import { classifyFailure } from '../src/bwdc/classify.js';
+import { parseResponse, parseSyncCounts, parseTestReport } from '../src/bwdc/response.js';
+import { childBaseEnv } from '../src/bwdc/client.js';
+import { BwdcUnusableError } from '../src/errors.js';
+import { pidAlive, waitFor } from './helpers/fixture.js';
+
+test('a timeout stops the whole process group: the child and the grandchild it spawned', async () => {
+  const started = Date.now();
+  const r = await execBwdc({
+    path: '/bin/sh',
+    args: ['-c', 'sleep 1000 & echo $! ; trap "" TERM; while :; do sleep 0.1; done'],
+    env: { PATH: process.env.PATH! },
+    timeoutMs: 300,
+    killGraceMs: 300,
+  });
+  assert.equal(r.timedOut, true);
+  assert.equal(r.signal, 'SIGKILL', 'TERM was ignored, so KILL followed after the grace');
+  assert.ok(Date.now() - started < 3000);
+  const grandchild = Number(r.stdout.trim());
+  await waitFor(() => !pidAlive(grandchild), 2000);
+});
+
+test('an abort signal stops the child like a timeout does', async () => {
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 100);
+  const r = await execBwdc({ path: '/bin/sleep', args: ['30'], env: {}, timeoutMs: 60_000, killGraceMs: 1000, signal: ac.signal });
+  assert.equal(r.aborted, true);
+  assert.equal(r.timedOut, false);
+  assert.equal(r.signal, 'SIGTERM');
+});
+
+test('output is captured head and tail, bounded, whatever the child prints', async () => {
+  const r = await execBwdc({
+    path: process.execPath,
+    args: ['-e', 'process.stdout.write("START" + "x".repeat(5e6) + "END")'],
+    env: {},
+    timeoutMs: 10_000,
+    killGraceMs: 1000,
+    captureBytes: 1024,
+  });
+  assert.ok(r.stdout.startsWith('START'));
+  assert.ok(r.stdout.endsWith('END'));
+  assert.ok(r.stdout.length < 3000);
+  assert.ok(r.droppedBytes > 4_000_000);
+});
+
+test('a missing or non-executable bwdc is a BwdcUnusableError', async () => {
+  await assert.rejects(execBwdc({ path: '/nonexistent/bwdc', args: [], env: {}, timeoutMs: 1000, killGraceMs: 100 }), BwdcUnusableError);
+  const notExec = join(mkdtempSync(join(tmpdir(), 'bwdc-runner-')), 'bwdc');
+  writeFileSync(notExec, '#!/bin/sh\n', { mode: 0o644 });
+  await assert.rejects(execBwdc({ path: notExec, args: [], env: {}, timeoutMs: 1000, killGraceMs: 100 }), /not executable/);
+});
+
+test('--response output parses, with or without debug lines before it', () => {
+  const ok = '{"success":true,"data":{"object":"message","title":"Syncing complete.","message":"Synced 2 group(s) and 3 user(s).","noColor":false}}';
+  assert.deepEqual(parseSyncCounts(parseResponse(ok)?.message), { groups: 2, users: 3 });
+  assert.equal(parseResponse(`debug: x\n{"not":"it"}\n${ok}\n`)?.success, true);
+  assert.equal(parseResponse('{"success":false,"message":"You are not logged in."}')?.message, 'You are not logged in.');
+  assert.equal(parseResponse('TypeError: boom\n  at x'), undefined);
+  assert.equal(parseResponse(''), undefined);
+  const report = parseTestReport({ object: 'test', groups: [1, 2], enabledUsers: [1], disabledUsers: [], deletedUsers: [] });
+  assert.equal(report?.groups.length, 2);
+});
+
+const cases: Array<[string, string, string, ReturnType<typeof classifyFailure>]> = [
+  ['wrong secret', '{"response":{"error":"invalid_client"},"captchaRequired":false,"statusCode":400}', '', 'auth'],
+  ['401/403 crash', '', "TypeError: Cannot read properties of null (reading 'message')\n    at x", 'auth'],
+  ['logged out', 'You are not logged in.', '', 'auth'],
+  ['no client id', 'Client ID is required.', '', 'auth'],
+  ['v2026.4 org bug', 'Organization not set.', '', 'auth'],
+  ['identity unreachable', 'request to https://identity.bitwarden.com/connect/token failed, reason: connect ECONNREFUSED 127.0.0.1:443', '', 'network'],
+  ['api unreachable', 'request to https://api.bitwarden.com/public/organization/import failed, reason: getaddrinfo ENOTFOUND api.bitwarden.com', '', 'network'],
+  ['server error', '{"response":{"message":"An error has occurred."},"statusCode":500}', '', 'server'],
+  ['ldap down', 'connect ECONNREFUSED 10.0.0.5:389', '', 'directory'],
+  ['ldap bind', ' Code: 0x31', '', 'directory'],
+  ['unknown setting', 'Unknown setting.', '', 'config'],
+  ['bad directory type', 'Invalid directory type value.', '', 'config'],
+  ['locked', 'ELOCKED: Lock file is already being held', '', 'config'],
+  ['no plaintext', 'Cannot autolaunch D-Bus without X11 $DISPLAY', '', 'config'],
+  ['something else', 'An error has occurred.', '', 'internal'],
+];
+for (const [name, message, stderr, cls] of cases) {
+  test(`classify: ${name} -> ${cls}`, () => {
+    assert.equal(classifyFailure({ message, stderr, timedOut: false, signal: null }), cls);
+  });
+}
+
+test('classify: a timeout wins over whatever was printed', () => {
+  assert.equal(classifyFailure({ message: 'Unknown setting.', stderr: '', timedOut: true, signal: 'SIGTERM' }), 'timeout');
+});
+
+test("the child's environment is an allowlist plus bwdc's own variables", () => {
+  const env = childBaseEnv({ PATH: '/bin', VAULT_TOKEN: 'hvs.x', AWS_SECRET_ACCESS_KEY: 'k', HTTPS_PROXY: 'http://p:3128', BW_CLIENTSECRET: 's', EXTRA_ONE: '1', EXTRA_TWO: '2', OTHER: 'o' }, '/state/i', ['EXTRA_*']);
+  assert.deepEqual(Object.keys(env).sort(), ['BITWARDENCLI_CONNECTOR_APPDATA_DIR', 'BITWARDENCLI_CONNECTOR_PLAINTEXT_SECRETS', 'BW_NOINTERACTION', 'BW_RESPONSE', 'EXTRA_ONE', 'EXTRA_TWO', 'HOME', 'HTTPS_PROXY', 'PATH']);
+  assert.equal(env.BITWARDENCLI_CONNECTOR_PLAINTEXT_SECRETS, 'true');
+});

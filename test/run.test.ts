@@ -1,0 +1,301 @@
+// `bwdc-runner run` end to end: the compiled CLI, the bwdc double as a real child process.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, statSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  assertNoCanary, CANARY_CLIENT_SECRET, CANARY_DIRECTORY_SECRET, CLIENT_ID, makeFixture, pidAlive, runCli, startCli, waitFor, ldapTemplate,
+} from './helpers/fixture.js';
+
+function lastRun(logs: Array<Record<string, unknown>>) {
+  return logs.filter((l) => l.outcome !== undefined && l.instance !== undefined).at(-1)!;
+}
+
+test('a successful run exits 0, logs the counts, and passes secrets only through the environment', async () => {
+  const fx = makeFixture();
+  const r = await runCli(['run'], fx.env());
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const done = lastRun(r.logs);
+  assert.equal(done.outcome, 'success');
+  assert.equal(done.users, 3);
+  assert.equal(done.groups, 2);
+  assert.equal(done.msg, 'Synced 2 group(s) and 3 user(s).');
+  for (const l of r.logs.filter((l) => l.runId)) assert.equal(l.instance, 'one');
+
+  const calls = fx.records();
+  assert.deepEqual(calls.map((c) => c.command), ['login', 'config', 'sync']);
+  const login = calls[0]!;
+  assert.equal(login.env.BW_CLIENTSECRET, CANARY_CLIENT_SECRET, 'the secret reaches bwdc through its environment');
+  assert.equal(login.env.BW_CLIENTID, CLIENT_ID);
+  const config = calls[1]!;
+  assert.deepEqual(config.argv.slice(0, 3), ['config', 'ldap.password', '--secretenv']);
+  assert.equal(config.env[config.argv[3]!], CANARY_DIRECTORY_SECRET);
+  // The API key is given only to login, the directory secret only to config.
+  assert.equal(config.env.BW_CLIENTSECRET, undefined);
+  assert.equal(calls[2]!.env.BW_CLIENTSECRET, undefined);
+  assert.equal(calls[2]!.env[config.argv[3]!], undefined);
+  // Nothing of the runner's own environment leaks into bwdc's beyond the allowlist.
+  assert.equal(login.env.BWDC_DIRECTORY_SECRET_FILE, undefined);
+  assert.equal(login.env.BITWARDENCLI_CONNECTOR_PLAINTEXT_SECRETS, 'true');
+  assert.equal(login.env.BITWARDENCLI_CONNECTOR_APPDATA_DIR, join(fx.stateDir, 'one'));
+
+  for (const c of calls) assertNoCanary(`argv of bwdc ${c.command}`, JSON.stringify(c.argv));
+  assertNoCanary('stdout/stderr', r.stdout, r.stderr);
+  // After the run no secret stays in the state folder: the session and the bind password are gone.
+  const data = readFileSync(join(fx.stateDir, 'one', 'data.json'), 'utf8');
+  assertNoCanary('data.json after the run', data);
+  assert.equal(JSON.parse(data).accessToken, undefined);
+  assert.ok(JSON.parse(data).lastSyncHash, "bwdc's own state is kept");
+  assertNoCanary('backup', readFileSync(join(fx.stateDir, 'one', 'data.json.runner-backup'), 'utf8'));
+});
+
+test('the state folder is 0700 and data.json 0600', async () => {
+  const fx = makeFixture();
+  assert.equal((await runCli(['run'], fx.env())).code, 0);
+  assert.equal(statSync(join(fx.stateDir, 'one')).mode & 0o777, 0o700);
+  assert.equal(statSync(join(fx.stateDir, 'one', 'data.json')).mode & 0o777, 0o600);
+});
+
+test('canary secrets echoed by bwdc in an error never reach stdout, stderr, the log file or the message', async () => {
+  const fx = makeFixture();
+  fx.control({ faults: { sync: 'echo-secret' } });
+  const r = await runCli(['run'], fx.env({ BWDC_LOG_FILE: 'true' }));
+  assert.equal(r.code, 1);
+  const done = lastRun(r.logs);
+  assert.match(String(done.msg), /\[REDACTED\]/, 'the message kept its shape with the value masked');
+  assertNoCanary('stdout/stderr', r.stdout, r.stderr);
+  assertNoCanary('bwdc.log', readFileSync(join(fx.stateDir, 'one', 'bwdc.log'), 'utf8'));
+  // They did reach the double's environment: the check above is not vacuous.
+  assert.ok(fx.records().some((c) => c.env.BW_CLIENTSECRET === CANARY_CLIENT_SECRET));
+});
+
+test('a wrong client secret is an auth failure: exit 1, class auth', async () => {
+  const fx = makeFixture();
+  fx.control({ clientSecret: 'something-else' });
+  const r = await runCli(['run'], fx.env());
+  assert.equal(r.code, 1);
+  const done = lastRun(r.logs);
+  assert.equal(done.failureClass, 'auth');
+  assert.match(String(done.msg), /invalid_client/);
+});
+
+test('the 401/403 TypeError crash is classed auth, and the next run logs in again', async () => {
+  const fx = makeFixture();
+  fx.control({ faults: { sync: 'crash-401' }, faultTimes: { sync: 1 } });
+  const r = await runCli(['run'], fx.env());
+  assert.equal(r.code, 1);
+  assert.equal(lastRun(r.logs).failureClass, 'auth');
+  const again = await runCli(['run'], fx.env());
+  assert.equal(again.code, 0, again.stdout);
+});
+
+for (const [fault, cls] of [['network', 'network'], ['server-500', 'server'], ['ldap-down', 'directory'], ['ldap-bind', 'directory'], ['error', 'internal']] as const) {
+  test(`bwdc failing with "${fault}" is class ${cls}, exit 1`, async () => {
+    const fx = makeFixture();
+    fx.control({ faults: { sync: fault } });
+    const r = await runCli(['run'], fx.env());
+    assert.equal(r.code, 1);
+    assert.equal(lastRun(r.logs).failureClass, cls);
+  });
+}
+
+test('a transient failure is retried with backoff, an auth failure is not', async () => {
+  const fx = makeFixture();
+  fx.control({ faults: { sync: 'network' }, faultTimes: { sync: 1 } });
+  const r = await runCli(['run'], fx.env({ BWDC_RETRY_ATTEMPTS: '2', BWDC_RETRY_BACKOFF: '100ms' }));
+  assert.equal(r.code, 0, r.stdout);
+  assert.equal(lastRun(r.logs).attempts, 2);
+  assert.ok(r.logs.some((l) => l.msg === 'transient failure, will retry'));
+
+  const fx2 = makeFixture();
+  fx2.control({ clientSecret: 'other' });
+  const r2 = await runCli(['run'], fx2.env({ BWDC_RETRY_ATTEMPTS: '2', BWDC_RETRY_BACKOFF: '100ms' }));
+  assert.equal(r2.code, 1);
+  assert.equal(lastRun(r2.logs).attempts, 1);
+});
+
+test('a configuration error exits 2 and names the variable', async () => {
+  const fx = makeFixture();
+  const r = await runCli(['run'], fx.env({ BWDC_SCHEDULE: '61 * * * *' }));
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /BWDC_SCHEDULE/);
+  assert.match(r.stderr, /not a valid cron expression/);
+  assert.equal(fx.records().length, 0, 'no bwdc call before the configuration is valid');
+});
+
+test('usage errors exit 2: unknown command, unknown flag, unknown instance', async () => {
+  const fx = makeFixture();
+  for (const args of [['frobnicate'], ['run', '--frob'], ['run', '--instance', 'nope']]) {
+    const r = await runCli(args, fx.env());
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.ok(r.stderr.length > 0);
+  }
+});
+
+test('a secret that cannot be resolved exits 3 and names the reference, not a value', async () => {
+  const fx = makeFixture();
+  const r = await runCli(['run'], fx.env({ BW_CLIENTSECRET_FILE: join(fx.dir, 'missing') }));
+  assert.equal(r.code, 3);
+  const done = lastRun(r.logs);
+  assert.equal(done.failureClass, 'secret');
+  assert.match(String(done.msg), /file:\/\/.*missing: cannot read the file: no such file/);
+  assert.equal(fx.records().length, 0);
+
+  const r2 = await runCli(['run'], fx.env({ BW_CLIENTSECRET_FILE: undefined, BW_CLIENTSECRET: 'env://NOT_SET_ANYWHERE' }));
+  assert.equal(r2.code, 3);
+  assert.match(String(lastRun(r2.logs).msg), /env:\/\/NOT_SET_ANYWHERE: environment variable NOT_SET_ANYWHERE is not set/);
+});
+
+test('bwdc missing or not executable exits 4', async () => {
+  const fx = makeFixture();
+  const r = await runCli(['run'], fx.env({ BWDC_PATH: join(fx.dir, 'no-such-bwdc') }));
+  assert.equal(r.code, 4);
+  assert.match(String(lastRun(r.logs).msg), /bwdc not found/);
+  const notExec = join(fx.dir, 'bwdc');
+  writeFileSync(notExec, '#!/bin/sh\n');
+  chmodSync(notExec, 0o644);
+  const r2 = await runCli(['run'], fx.env({ BWDC_PATH: notExec }));
+  assert.equal(r2.code, 4);
+  assert.match(String(lastRun(r2.logs).msg), /not executable/);
+});
+
+test('two concurrent runs of one instance: one syncs, the other exits 75 and says who holds the lock', async () => {
+  const fx = makeFixture();
+  fx.control({ faults: { sync: 'slow' }, slowMs: 1500 });
+  const first = startCli(['run'], fx.env());
+  await waitFor(() => existsSync(join(fx.stateDir, 'one', 'runner.lock')));
+  const second = await runCli(['run'], fx.env());
+  assert.equal(second.code, 75);
+  const skipped = lastRun(second.logs);
+  assert.equal(skipped.outcome, 'skipped');
+  assert.match(String(skipped.msg), new RegExp(`locked by pid ${first.pid} on `));
+  assert.equal((await first.done).code, 0);
+});
+
+test('a lock left by a process that died is recovered', async () => {
+  const fx = makeFixture();
+  mkdirSync(join(fx.stateDir, 'one'), { recursive: true });
+  // A pid that cannot be alive: beyond pid_max.
+  writeFileSync(join(fx.stateDir, 'one', 'runner.lock'), JSON.stringify({ pid: 2 ** 30, hostname: (await import('node:os')).hostname(), runId: 'dead', since: '2026-01-01T00:00:00Z' }));
+  const r = await runCli(['run'], fx.env());
+  assert.equal(r.code, 0, r.stdout);
+  assert.ok(r.logs.some((l) => l.msg === 'took over a lock left by a process that died'));
+});
+
+test('a hanging bwdc and its grandchild are gone within timeout + grace; class timeout; the next run works', async () => {
+  const fx = makeFixture();
+  fx.control({ faults: { sync: 'hang-with-child' }, faultTimes: { sync: 1 } });
+  const started = Date.now();
+  const r = await runCli(['run'], fx.env({ BWDC_TIMEOUT: '1s' }));
+  const elapsed = Date.now() - started;
+  assert.equal(r.code, 1);
+  assert.equal(lastRun(r.logs).failureClass, 'timeout');
+  assert.ok(elapsed < 1000 + 5000 + 3000, `took ${elapsed} ms`);
+  const recs = fx.records();
+  const sync = recs.find((c) => c.command === 'sync')!;
+  const grandchild = recs.find((c) => c.grandchild)!.grandchild!;
+  assert.equal(pidAlive(sync.pid), false, 'bwdc is gone');
+  assert.equal(pidAlive(grandchild), false, 'the process bwdc spawned is gone too');
+  const again = await runCli(['run'], fx.env({ BWDC_TIMEOUT: '10s' }));
+  assert.equal(again.code, 0, again.stdout);
+});
+
+test('a data.json emptied by bwdc is restored from the backup, and the run reports it', async () => {
+  const fx = makeFixture();
+  assert.equal((await runCli(['run'], fx.env())).code, 0);
+  const before = fx.dataJson();
+  fx.control({ faults: { sync: 'empty-datajson' } });
+  const r = await runCli(['run'], fx.env());
+  assert.equal(r.code, 1);
+  const done = lastRun(r.logs);
+  assert.equal(done.restoredDataJson, true);
+  assert.match(String(done.msg), /restored from the backup/);
+  const after = fx.dataJson();
+  assert.equal(after.lastSyncHash, before.lastSyncHash, "bwdc's state from the last good run is back");
+});
+
+test('bwdc killed with SIGKILL holding its data.json lock: the run fails, the next one works', async () => {
+  const fx = makeFixture();
+  fx.control({ faults: { sync: 'sigkill' }, faultTimes: { sync: 1 } });
+  const r = await runCli(['run'], fx.env());
+  assert.equal(r.code, 1);
+  assert.match(String(lastRun(r.logs).msg), /killed by SIGKILL/);
+  const again = await runCli(['run'], fx.env());
+  assert.equal(again.code, 0, again.stdout);
+});
+
+test('an unchanged template keeps bwdc state; a changed one re-seeds it', async () => {
+  const fx = makeFixture();
+  assert.equal((await runCli(['run'], fx.env())).code, 0);
+  const second = await runCli(['run'], fx.env());
+  assert.equal(lastRun(second.logs).msg, 'Synced 0 group(s) and 0 user(s).', 'the hash from the first sync survived');
+  assert.ok(!second.logs.some((l) => l.msg === 'data.json seeded from the template'));
+
+  writeFileSync(fx.templatePath, JSON.stringify({ ...ldapTemplate, sync: { ...ldapTemplate.sync, removeDisabled: true } }));
+  const third = await runCli(['run'], fx.env());
+  const seeded = third.logs.find((l) => l.msg === 'data.json seeded from the template');
+  assert.equal(seeded?.reason, 'template changed');
+  assert.equal(lastRun(third.logs).msg, 'Synced 2 group(s) and 3 user(s).', 're-seeded state means a full sync');
+});
+
+test('SIGTERM during a hanging sync: bwdc is stopped after the grace, state intact, exit 143', async () => {
+  const fx = makeFixture();
+  assert.equal((await runCli(['run'], fx.env())).code, 0);
+  const good = readFileSync(join(fx.stateDir, 'one', 'data.json'), 'utf8');
+  fx.control({ faults: { sync: 'hang' } });
+  const run = startCli(['run'], fx.env({ BWDC_SHUTDOWN_GRACE: '500ms', BWDC_TIMEOUT: '1m' }));
+  await waitFor(() => fx.records().filter((c) => c.command === 'sync').length === 2);
+  run.kill('SIGTERM');
+  const r = await run.done;
+  assert.equal(r.code, 143);
+  const sync = fx.records().filter((c) => c.command === 'sync').at(-1)!;
+  assert.equal(pidAlive(sync.pid), false);
+  assert.equal(readFileSync(join(fx.stateDir, 'one', 'data.json'), 'utf8'), good);
+  assert.equal(existsSync(join(fx.stateDir, 'one', 'runner.lock')), false, 'the lock is released');
+});
+
+test('SIGINT exits 130', async () => {
+  const fx = makeFixture();
+  fx.control({ faults: { sync: 'hang' } });
+  const run = startCli(['run'], fx.env({ BWDC_SHUTDOWN_GRACE: '200ms' }));
+  await waitFor(() => fx.records().some((c) => c.command === 'sync'));
+  run.kill('SIGINT');
+  assert.equal((await run.done).code, 130);
+});
+
+test('test: a dry run reports counts (and the lists with --verbose) and never calls sync', async () => {
+  const fx = makeFixture();
+  fx.control({ users: 5, groups: 3 });
+  const r = await runCli(['test', '--verbose'], fx.env());
+  assert.equal(r.code, 0, r.stdout);
+  const done = lastRun(r.logs);
+  assert.equal(done.users, 5);
+  assert.equal(done.groups, 3);
+  const report = r.logs.find((l) => l.msg === 'test report')!.report as { enabledUsers: unknown[] };
+  assert.equal(report.enabledUsers.length, 5);
+  assert.ok(!fx.records().some((c) => c.command === 'sync'));
+});
+
+test('a 50 MB flood of bwdc output does not break the run or the log', async () => {
+  const fx = makeFixture();
+  fx.control({ faults: { sync: 'flood' }, floodBytes: 50 * 1024 * 1024 });
+  const r = await runCli(['run'], fx.env());
+  // The flood precedes a normal response line, which is kept in the captured tail.
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(r.stdout.length < 1024 * 1024, `runner printed ${r.stdout.length} bytes`);
+});
+
+test('--version prints the runner and bwdc versions', async () => {
+  const fx = makeFixture();
+  const r = await runCli(['--version'], fx.env());
+  assert.equal(r.code, 0);
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  assert.match(r.stdout, new RegExp(`^bwdc-runner ${pkg.version}\nbwdc 2026.6.1\n$`));
+});
+
+test('--help prints usage with the exit codes', async () => {
+  const r = await runCli(['--help'], { PATH: process.env.PATH! });
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /Usage: bwdc-runner/);
+  assert.match(r.stdout, /75 skipped/);
+});
