@@ -51,7 +51,12 @@ export class SecretResolver {
       redactor.add(ref.value);
       return ref.value;
     }
-    const provider = await this.provider(ref.scheme);
+    let provider: SecretProvider;
+    try {
+      provider = await this.provider(ref.scheme);
+    } catch (err) {
+      throw new SecretError(`${ref.text}: ${redactor.scrub(errorMessage(err))}`, { cause: err });
+    }
     let value: string;
     try {
       value = await provider.resolve(ref, { env: this.env, log: this.log, signal });
