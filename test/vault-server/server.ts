@@ -9,6 +9,7 @@
 // "permission denied" (no/expired/unknown token, or a denied path), 404 {"errors": []}, 503
 // "Vault is sealed". Tokens have a TTL, a max TTL and expire for real.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 
@@ -37,6 +38,8 @@ export interface VaultServerOptions {
   deny?: string[];
   /** Refuse the mount-detection preflight (a policy without sys/internal/ui/mounts). */
   denyPreflight?: boolean;
+  /** Serve HTTPS with this key and certificate. */
+  tls?: { key: string; cert: string };
 }
 
 export class VaultTestServer {
@@ -59,7 +62,7 @@ export class VaultTestServer {
 
   get url(): string {
     const a = this.server!.address() as AddressInfo;
-    return `http://127.0.0.1:${a.port}`;
+    return `${this.options.tls ? 'https' : 'http'}://127.0.0.1:${a.port}`;
   }
 
   setSecret(namespace: string, mount: string, path: string, data: Record<string, unknown>): void {
@@ -67,13 +70,14 @@ export class VaultTestServer {
   }
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => {
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
         setTimeout(() => this.handle(req, res, body), this.delayMs);
       });
-    });
+    };
+    this.server = this.options.tls ? createTlsServer(this.options.tls, onRequest) : createServer(onRequest);
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
     return this;
   }

@@ -91,7 +91,8 @@ export class VaultKvProvider implements SecretProvider {
   /** A usable token: the current one, renewed when near its end, or a new login. */
   private async currentToken(ctx: ResolveContext): Promise<VaultToken> {
     const t = this.token;
-    const margin = t ? Math.max(5000, t.ttlMs * 0.1) : 0;
+    // Renew in the last third of the lease, as Vault Agent does, so a slow renewal still has room.
+    const margin = t ? t.ttlMs / 3 : 0;
     if (t && t.expiresAt - Date.now() > margin) return t;
     this.pendingToken ??= this.refresh(t, ctx).finally(() => {
       this.pendingToken = undefined;

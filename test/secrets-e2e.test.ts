@@ -1,0 +1,90 @@
+// End to end: `bwdc-runner run` with the client secret in Vault and the directory secret in AWS
+// Secrets Manager (moto), both reaching the bwdc double's environment and nothing else; and a
+// rotation in the backends picked up by the next run without a restart.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as sdk from '@aws-sdk/client-secrets-manager';
+import { assertNoCanary, CANARY_CLIENT_SECRET, CANARY_DIRECTORY_SECRET, makeFixture, runCli } from './helpers/fixture.js';
+import { startMoto, type Moto } from './helpers/moto.js';
+import { VaultTestServer } from './vault-server/server.js';
+
+let moto: Moto;
+let vault: VaultTestServer;
+let admin: sdk.SecretsManagerClient;
+
+before(async () => {
+  moto = await startMoto();
+  Object.assign(process.env, moto.env);
+  admin = new sdk.SecretsManagerClient({ region: 'us-east-1' });
+  await admin.send(new sdk.CreateSecretCommand({ Name: 'bwdc/ldap', SecretString: JSON.stringify({ bind: { password: CANARY_DIRECTORY_SECRET } }) }));
+  vault = await new VaultTestServer({
+    namespaces: { '': { secret: { version: 2, data: { 'bwdc/org': { client_secret: CANARY_CLIENT_SECRET } } } } },
+    tokens: { 'e2e-token': '' },
+  }).start();
+});
+after(async () => {
+  admin?.destroy();
+  await vault?.stop();
+  await moto?.stop();
+});
+
+function env(fx: ReturnType<typeof makeFixture>) {
+  return fx.env({
+    BW_CLIENTSECRET_FILE: undefined,
+    BWDC_DIRECTORY_SECRET_FILE: undefined,
+    BW_CLIENTSECRET: 'vault://secret/bwdc/org#client_secret',
+    BWDC_DIRECTORY_SECRET: 'awssm://bwdc/ldap#bind.password',
+    VAULT_ADDR: vault.url,
+    VAULT_TOKEN: 'e2e-token',
+    ...moto.env,
+  });
+}
+
+test('run: the client secret from Vault and the directory secret from AWS reach bwdc, and only bwdc', async () => {
+  const fx = makeFixture();
+  const r = await runCli(['run'], env(fx));
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const calls = fx.records();
+  assert.equal(calls.find((c) => c.command === 'login')!.env.BW_CLIENTSECRET, CANARY_CLIENT_SECRET);
+  const config = calls.find((c) => c.command === 'config')!;
+  assert.equal(config.env[config.argv[3]!], CANARY_DIRECTORY_SECRET);
+  // Backend credentials stay with the runner.
+  for (const c of calls) {
+    assert.equal(c.env.VAULT_TOKEN, undefined);
+    assert.equal(c.env.AWS_SECRET_ACCESS_KEY, undefined);
+    assertNoCanary(`argv of ${c.command}`, JSON.stringify(c.argv));
+  }
+  assertNoCanary('runner output', r.stdout, r.stderr);
+});
+
+test('check resolves both references and shows no value', async () => {
+  const fx = makeFixture();
+  const r = await runCli(['check'], env(fx));
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /clientSecret: vault:\/\/secret\/bwdc\/org#client_secret {2}ok/);
+  assert.match(r.stdout, /directorySecret: awssm:\/\/bwdc\/ldap#bind\.password {2}ok/);
+  assertNoCanary('check output', r.stdout, r.stderr);
+});
+
+test('rotation: a value changed in the backends between two runs is used by the second run', async () => {
+  const fx = makeFixture();
+  fx.control({ clientSecret: CANARY_CLIENT_SECRET });
+  assert.equal((await runCli(['run'], env(fx))).code, 0);
+  const rotated = `${CANARY_CLIENT_SECRET}-rotated`;
+  vault.setSecret('', 'secret', 'bwdc/org', { client_secret: rotated });
+  await admin.send(new sdk.PutSecretValueCommand({ SecretId: 'bwdc/ldap', SecretString: JSON.stringify({ bind: { password: `${CANARY_DIRECTORY_SECRET}-rotated` } }) }));
+  fx.control({ clientSecret: rotated, directorySecret: `${CANARY_DIRECTORY_SECRET}-rotated` });
+  const r = await runCli(['run'], env(fx));
+  assert.equal(r.code, 0, r.stdout);
+  const logins = fx.records().filter((c) => c.command === 'login');
+  assert.equal(logins.at(-1)!.env.BW_CLIENTSECRET, rotated);
+  vault.setSecret('', 'secret', 'bwdc/org', { client_secret: CANARY_CLIENT_SECRET });
+});
+
+test('a Vault that refuses the token: exit 3, the reference and reason named, no bwdc call', async () => {
+  const fx = makeFixture();
+  const r = await runCli(['run'], { ...env(fx), VAULT_TOKEN: 'bad-token' });
+  assert.equal(r.code, 3);
+  assert.match(r.stdout, /vault:\/\/secret\/bwdc\/org#client_secret: permission denied/);
+  assert.equal(fx.records().length, 0);
+});
