@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
 
-export const commands = ['run', 'test', 'check'] as const;
+export const commands = ['run', 'test', 'check', 'schedule'] as const;
 export type Command = (typeof commands)[number];
 
 export interface CliOptions {
@@ -22,6 +22,8 @@ Runs the Bitwarden Directory Connector CLI (bwdc) unattended, for one or many di
 Commands:
   run [--instance NAME]...    one sync of the selected (default: all) instances, then exit
   test [--instance NAME]...   dry run (bwdc test): what would be synced; changes nothing
+  schedule                    long-running: every instance on its own schedule, with HTTP
+                              endpoints /healthz /readyz /metrics /status (the image's default)
   check                       validate the configuration, resolve every secret (values never
                               shown), check bwdc, print each instance and its next runs
 

@@ -20,6 +20,10 @@ async function main(argv: readonly string[]): Promise<number> {
       const { runCommand } = await import('./commands/run.js');
       return runCommand(options, process.env);
     }
+    case 'schedule': {
+      const { scheduleCommand } = await import('./commands/schedule.js');
+      return scheduleCommand(options, process.env);
+    }
     case 'check': {
       const { checkCommand } = await import('./commands/check.js');
       return checkCommand(options, process.env);

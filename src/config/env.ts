@@ -18,6 +18,9 @@ export const instanceEnvNames: Record<string, string> = {
   'retry.attempts': 'BWDC_RETRY_ATTEMPTS',
   'retry.backoff': 'BWDC_RETRY_BACKOFF',
   'retry.maxBackoff': 'BWDC_RETRY_MAX_BACKOFF',
+  spread: 'BWDC_SPREAD',
+  jitter: 'BWDC_JITTER',
+  staleAfter: 'BWDC_STALE_AFTER',
 };
 
 function val(env: Env, name: string): string | undefined {
@@ -66,6 +69,10 @@ export function readEnvLayer(env: Env): EnvLayer {
   raw.timeout = val(env, 'BWDC_TIMEOUT');
   const logFile = val(env, 'BWDC_LOG_FILE');
   raw.logFile = logFile === 'true' ? true : logFile === 'false' ? false : logFile;
+  raw.spread = val(env, 'BWDC_SPREAD');
+  raw.jitter = val(env, 'BWDC_JITTER');
+  const stale = val(env, 'BWDC_STALE_AFTER');
+  raw.staleAfter = stale !== undefined && /^\d+(\.\d+)?$/.test(stale) ? Number(stale) : stale;
   const retry: Record<string, unknown> = {};
   const attempts = val(env, 'BWDC_RETRY_ATTEMPTS');
   if (attempts !== undefined) retry.attempts = /^\d+$/.test(attempts) ? Number(attempts) : attempts;

@@ -22,7 +22,7 @@ export interface LoadOptions {
 interface GlobalSetting<T> {
   env: string;
   file: keyof ParsedConfigFile['raw'];
-  parse: (v: string | number) => T | undefined;
+  parse: (v: string | number | boolean) => T | undefined;
   expected: string;
   fallback: T;
 }
@@ -34,7 +34,7 @@ function readGlobal<T>(s: GlobalSetting<T>, env: Env, file: ParsedConfigFile | u
     if (v === undefined) errors.push(`${s.env}: "${fromEnv}" is not valid; expected ${s.expected}`);
     return v ?? s.fallback;
   }
-  const fromFile = file?.raw[s.file] as string | number | undefined;
+  const fromFile = file?.raw[s.file] as string | number | boolean | undefined;
   if (fromFile !== undefined) {
     const v = s.parse(fromFile);
     if (v === undefined) errors.push(`${String(s.file)} (${file!.locate([s.file as string])}): "${fromFile}" is not valid; expected ${s.expected}`);
@@ -43,8 +43,8 @@ function readGlobal<T>(s: GlobalSetting<T>, env: Env, file: ParsedConfigFile | u
   return s.fallback;
 }
 
-const positiveInt = (min: number, max: number) => (v: string | number) => {
-  const n = typeof v === 'number' ? v : /^\d+$/.test(v) ? Number(v) : NaN;
+const positiveInt = (min: number, max: number) => (v: string | number | boolean) => {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
   return Number.isInteger(n) && n >= min && n <= max ? n : undefined;
 };
 
@@ -59,9 +59,10 @@ export function loadConfig(env: Env, options: LoadOptions = {}): RunnerConfig {
   const bwdcPath = readGlobal<string | undefined>({ env: 'BWDC_PATH', file: 'bwdcPath', parse: (v) => String(v), expected: 'a path', fallback: undefined }, env, file, errors);
   const concurrency = readGlobal({ env: 'BWDC_CONCURRENCY', file: 'concurrency', parse: positiveInt(1, 1000), expected: 'a whole number from 1 to 1000', fallback: builtinDefaults.concurrency as number }, env, file, errors);
   const httpPort = readGlobal<number | 'off'>({ env: 'BWDC_HTTP_PORT', file: 'httpPort', parse: (v) => (v === 'off' ? 'off' : positiveInt(0, 65535)(v)), expected: 'a port from 0 to 65535, or off', fallback: builtinDefaults.httpPort }, env, file, errors);
-  const shutdownGraceMs = readGlobal({ env: 'BWDC_SHUTDOWN_GRACE', file: 'shutdownGrace', parse: (v) => parseDuration(v), expected: 'a duration such as 25s', fallback: parseDuration(builtinDefaults.shutdownGrace)! }, env, file, errors);
+  const shutdownGraceMs = readGlobal({ env: 'BWDC_SHUTDOWN_GRACE', file: 'shutdownGrace', parse: (v) => (typeof v === 'boolean' ? undefined : parseDuration(v)), expected: 'a duration such as 25s', fallback: parseDuration(builtinDefaults.shutdownGrace)! }, env, file, errors);
   const logLevel = readGlobal({ env: 'LOG_LEVEL', file: 'logLevel', parse: (v) => ((logLevels as readonly string[]).includes(String(v)) ? String(v) : undefined), expected: logLevels.join(', '), fallback: builtinDefaults.logLevel as string }, env, file, errors);
   const logFormat = readGlobal<LogFormat>({ env: 'LOG_FORMAT', file: 'logFormat', parse: (v) => (v === 'json' || v === 'pretty' ? v : undefined), expected: 'json or pretty', fallback: builtinDefaults.logFormat }, env, file, errors);
+  const runOnStart = readGlobal<boolean>({ env: 'BWDC_RUN_ON_START', file: 'runOnStart', parse: (v) => (v === true || v === 'true' ? true : v === false || v === 'false' ? false : undefined), expected: 'true or false', fallback: false }, env, file, errors);
   const passEnv = (env.BWDC_PASS_ENV ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 
   const envLayer = readEnvLayer(env);
@@ -153,7 +154,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): RunnerConfig {
     const unique = [...new Set(errors)];
     throw new ConfigError(`invalid configuration:\n  ${unique.join('\n  ')}`, unique);
   }
-  return Object.freeze({ instances: Object.freeze(instances), stateDir, bwdcPath, concurrency, httpPort, shutdownGraceMs, logLevel, logFormat, passEnv: Object.freeze(passEnv), source });
+  return Object.freeze({ instances: Object.freeze(instances), stateDir, bwdcPath, concurrency, httpPort, shutdownGraceMs, runOnStart, logLevel, logFormat, passEnv: Object.freeze(passEnv), source });
 }
 
 /** Picks the named instances, in the order given; an unknown name is a usage error. */

@@ -33,6 +33,12 @@ export interface InstanceConfig {
   retry: RetryPolicy;
   /** Absolute path of the bwdc.log-style file, or undefined. */
   logFile: string | undefined;
+  /** `schedule`: window of the hash-based start offset (0: none). */
+  spreadMs: number;
+  /** `schedule`: bound of the random extra delay (0: none). */
+  jitterMs: number;
+  /** `schedule`: stale after this many intervals without a success. */
+  staleAfter: number;
   /** Where the instance was defined, for messages. */
   origin: string;
 }
@@ -45,6 +51,7 @@ export interface RunnerConfig {
   concurrency: number;
   httpPort: number | 'off';
   shutdownGraceMs: number;
+  runOnStart: boolean;
   logLevel: string;
   logFormat: LogFormat;
   /** Extra environment variable names (or NAME* prefixes) passed through to bwdc. */

@@ -156,6 +156,9 @@ export function normalizeInstance(input: InstanceInput, errors: string[]): Insta
   const backoffMs = durationField(['retry', 'backoff'], builtinDefaults.retryBackoff);
   const maxBackoffMs = durationField(['retry', 'maxBackoff'], builtinDefaults.retryMaxBackoff);
   const attempts = pick<number>(input.layers, ['retry', 'attempts']).value ?? builtinDefaults.retryAttempts;
+  const spreadMs = durationField(['spread'], '0');
+  const jitterMs = durationField(['jitter'], '0');
+  const staleAfter = pick<number>(input.layers, ['staleAfter']).value ?? builtinDefaults.staleAfter;
 
   const logFile = pick<boolean | string>(input.layers, ['logFile']);
   let logFilePath: string | undefined;
@@ -175,6 +178,9 @@ export function normalizeInstance(input: InstanceInput, errors: string[]): Insta
     timeoutMs,
     retry: Object.freeze({ attempts, backoffMs, maxBackoffMs }),
     logFile: logFilePath,
+    spreadMs,
+    jitterMs,
+    staleAfter,
     origin: input.origin,
   });
 }

@@ -16,6 +16,7 @@ export const builtinDefaults = {
   logLevel: 'info',
   logFormat: 'json',
   instanceName: 'default',
+  staleAfter: 3,
 } as const;
 
 const duration = z
@@ -48,6 +49,9 @@ const instanceSettings = {
   timeout: duration.optional().describe(`Hard limit for one bwdc call. Default ${builtinDefaults.timeout}.`),
   retry: retry.optional(),
   logFile: z.union([z.boolean(), z.string()]).optional().describe("Append a bwdc.log-style line per run: true for <stateDir>/<instance>/bwdc.log, or a path."),
+  spread: duration.optional().describe('`schedule`: delay each run by a fixed offset in [0, spread), derived from a hash of the instance name (like Jenkins H), so many instances on one schedule do not start together. Default 0.'),
+  jitter: duration.optional().describe('`schedule`: a further random delay in [0, jitter) per run. Default 0.'),
+  staleAfter: z.number().min(1).max(1000).optional().describe(`\`schedule\`: an instance with no success for longer than this many schedule intervals is reported stale. Default ${3}.`),
 };
 
 export const defaultsSchema = z.strictObject(instanceSettings).describe('Settings every instance inherits unless it sets its own.');
@@ -73,6 +77,7 @@ export const fileSchema = z
     concurrency: z.number().int().min(1).max(1000).optional().describe(`How many bwdc runs at once. Default ${builtinDefaults.concurrency}.`),
     httpPort: z.union([z.number().int().min(0).max(65535), z.literal('off')]).optional().describe(`Port of the health, metrics and status endpoints of \`schedule\`; "off" disables. Default ${builtinDefaults.httpPort}.`),
     shutdownGrace: duration.optional().describe(`How long running syncs may finish after SIGTERM. Default ${builtinDefaults.shutdownGrace}.`),
+    runOnStart: z.boolean().optional().describe('`schedule`: run every instance once at start, then on its schedule. Default false.'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     logFormat: z.enum(['json', 'pretty']).optional(),
     instancesDir: z.string().optional().describe('Also discover instances from the subfolders of this folder (each holding a data.json).'),

@@ -25,6 +25,8 @@ export interface RunResult {
   seeded: string | undefined;
   restoredDataJson: boolean;
   interrupted: boolean;
+  /** When the last success ended: this run's, or an earlier run's as recorded in the state folder. */
+  lastSuccessAt: Date | undefined;
 }
 
 // Most severe first: the exit code of a run over many instances is the first one any of them has.

@@ -73,7 +73,7 @@ export async function runInstance(instance: InstanceConfig, deps: RunDeps, mode:
   const result: RunResult = {
     instance: instance.name, runId, mode, outcome: 'success', failureClass: undefined, exitCode: ExitCode.ok,
     message: '', users: undefined, groups: undefined, test: undefined, startedAt, endedAt: startedAt,
-    durationMs: 0, attempts: 0, bwdcCalls: 0, seeded: undefined, restoredDataJson: false, interrupted: false,
+    durationMs: 0, attempts: 0, bwdcCalls: 0, seeded: undefined, restoredDataJson: false, interrupted: false, lastSuccessAt: undefined,
   };
   log.info({ mode }, 'run started');
 
@@ -136,14 +136,15 @@ export async function runInstance(instance: InstanceConfig, deps: RunDeps, mode:
       result.message = `internal error: ${errorMessage(err)}`;
     }
   } finally {
+    result.endedAt = new Date();
     if (state && lock) {
       await finishState(state, wipeType, log, result);
+      await recordLastRun(state, result, log);
       await lock.release();
     }
   }
 
   result.interrupted = deps.signal?.aborted ?? false;
-  result.endedAt = new Date();
   result.durationMs = result.endedAt.getTime() - startedAt.getTime();
   result.message = redactor.scrub(result.message);
   const fields = {
@@ -222,6 +223,15 @@ async function attemptRun(instance: InstanceConfig, state: InstanceState, deps: 
   } finally {
     result.bwdcCalls += bwdc.calls;
   }
+}
+
+async function recordLastRun(state: InstanceState, result: RunResult, log: Logger): Promise<void> {
+  const previous = await state.readLastRun();
+  if (result.outcome === 'success') result.lastSuccessAt = result.endedAt;
+  else if (previous?.lastSuccessAt) result.lastSuccessAt = new Date(previous.lastSuccessAt);
+  await state
+    .writeLastRun({ runId: result.runId, outcome: result.outcome, failureClass: result.failureClass, endedAt: result.endedAt.toISOString(), lastSuccessAt: result.lastSuccessAt?.toISOString() })
+    .catch((err) => log.warn({ err: errorMessage(err) }, 'could not record the run in the state folder'));
 }
 
 async function finishState(state: InstanceState, wipeType: number | undefined, log: Logger, result: RunResult): Promise<void> {

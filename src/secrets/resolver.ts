@@ -7,9 +7,14 @@ import { redactor } from '../observability/redact.js';
 import type { Env, ProviderFactory, SecretProvider } from './provider.js';
 import { parseSecretRef, type SecretScheme } from './ref.js';
 
+/** Told of every resolution that went to a provider: for the metrics. */
+export type FetchObserver = (scheme: SecretScheme, ok: boolean) => void;
+
 export class SecretResolver {
   private readonly factories = new Map<SecretScheme, ProviderFactory>();
   private readonly loaded = new Map<SecretScheme, Promise<SecretProvider>>();
+  private shared: { session: SecretSession; until: number } | undefined;
+  observer: FetchObserver | undefined;
 
   constructor(
     private readonly env: Env,
@@ -44,6 +49,17 @@ export class SecretResolver {
     return new SecretSession(this, signal);
   }
 
+  /**
+   * A session shared by every run that starts within `ttlMs` of its creation: when a hundred
+   * instances fire on the same minute, a secret they share is fetched once, and a rotated value is
+   * still picked up by runs after the window.
+   */
+  sharedSession(ttlMs: number): SecretSession {
+    const now = Date.now();
+    if (!this.shared || this.shared.until <= now) this.shared = { session: new SecretSession(this), until: now + ttlMs };
+    return this.shared.session;
+  }
+
   /** @internal used by SecretSession */
   async fetch(text: string, where: string, signal?: AbortSignal): Promise<string> {
     const ref = parseSecretRef(text);
@@ -60,7 +76,9 @@ export class SecretResolver {
     let value: string;
     try {
       value = await provider.resolve(ref, { env: this.env, log: this.log, signal });
+      this.observer?.(ref.scheme, true);
     } catch (err) {
+      this.observer?.(ref.scheme, false);
       if (err instanceof SecretError) throw err;
       throw new SecretError(`${ref.text}: ${redactor.scrub(errorMessage(err))}`, { cause: err });
     }

@@ -1,7 +1,7 @@
 // One writable folder per instance (mode 0700): bwdc's data.json (0600), its backup, the hash of
 // the template it was seeded from, and the lock. bwdc's own state (lastSyncHash, delta tokens)
 // survives between runs unless the template changes.
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 import { acquireLock, type LockHandle, type LockOptions } from './lock.js';
@@ -9,6 +9,14 @@ import { acquireLock, type LockHandle, type LockOptions } from './lock.js';
 export type JsonObject = Record<string, unknown>;
 
 export type DataJsonStatus = { ok: true; data: JsonObject } | { ok: false; why: 'missing' | 'empty' | 'unparsable' };
+
+export interface LastRun {
+  runId: string;
+  outcome: string;
+  failureClass?: string;
+  endedAt: string;
+  lastSuccessAt?: string;
+}
 
 export interface SeedResult {
   /** Why the template was copied in, or undefined when bwdc's state was kept. */
@@ -113,7 +121,16 @@ export class InstanceState {
     await rm(this.bwdcLockPath, { recursive: true, force: true });
   }
 
-  async writeNote(name: string, text: string): Promise<void> {
-    await writeFile(join(this.dir, name), text, { mode: 0o600 });
+  /** What the last run recorded (last-run.json), so a new process knows the last success. */
+  async readLastRun(): Promise<LastRun | undefined> {
+    try {
+      return JSON.parse(await readFile(join(this.dir, 'last-run.json'), 'utf8')) as LastRun;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async writeLastRun(last: LastRun): Promise<void> {
+    await writeFileAtomic(join(this.dir, 'last-run.json'), `${JSON.stringify(last)}\n`, 0o600);
   }
 }

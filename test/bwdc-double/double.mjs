@@ -13,10 +13,10 @@
 //   faults          { "<command>": "<fault>" }; faultTimes { "<command>": n } fires it n times only
 //                   faults: hang, hang-with-child, crash-401, error, network, server-500, ldap-down,
 //                   ldap-bind, empty-datajson, slow, sigkill, flood, echo-secret
-//   slowMs, floodBytes, errorMessage, version
+//   slowMs, floodBytes, errorMessage, version, runningDir (see below)
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -61,9 +61,18 @@ if (flags.has('version') || command === '--version') {
 }
 
 // ---- record --------------------------------------------------------------------------------
+// With `runningDir`, each live process keeps a file there: the count at start is how many bwdc
+// processes run at once (the scheduler's concurrency limit is asserted on it).
+let concurrent;
+if (control.runningDir) {
+  const mine = join(control.runningDir, String(process.pid));
+  writeFileSync(mine, '');
+  concurrent = readdirSync(control.runningDir).length;
+  process.on('exit', () => { try { unlinkSync(mine); } catch {} });
+}
 function record(extra = {}) {
   if (!control.record) return;
-  appendFileSync(control.record, JSON.stringify({ pid: process.pid, ppid: process.ppid, argv, env, command, time: new Date().toISOString(), ...extra }) + '\n');
+  appendFileSync(control.record, JSON.stringify({ pid: process.pid, ppid: process.ppid, argv, env, command, concurrent, time: new Date().toISOString(), ...extra }) + '\n');
 }
 record();
 

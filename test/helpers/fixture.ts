@@ -32,6 +32,7 @@ export interface DoubleControl {
   slowMs?: number;
   floodBytes?: number;
   errorMessage?: string;
+  runningDir?: string;
 }
 
 export interface Fixture {
@@ -39,12 +40,13 @@ export interface Fixture {
   stateDir: string;
   templatePath: string;
   secretPath: string;
+  dirSecretPath: string;
   controlPath: string;
   recordPath: string;
   control(c: DoubleControl): void;
   /** Environment for a single env-configured instance named `name`. */
   env(extra?: Record<string, string | undefined>): Record<string, string>;
-  records(): Array<{ pid: number; argv: string[]; env: Record<string, string>; command: string; grandchild?: number }>;
+  records(): Array<{ pid: number; argv: string[]; env: Record<string, string>; command: string; grandchild?: number; concurrent?: number; time: string }>;
   dataJson(instance?: string): Record<string, unknown>;
 }
 
@@ -60,7 +62,7 @@ export function makeFixture(name = 'one'): Fixture {
   writeFileSync(secretPath, `${CANARY_CLIENT_SECRET}\n`);
   writeFileSync(dirSecretPath, `${CANARY_DIRECTORY_SECRET}\n`);
   const fx: Fixture = {
-    dir, stateDir, templatePath, secretPath, controlPath, recordPath,
+    dir, stateDir, templatePath, secretPath, dirSecretPath, controlPath, recordPath,
     control(c) {
       writeFileSync(controlPath, JSON.stringify({ record: recordPath, clientSecret: CANARY_CLIENT_SECRET, directorySecret: CANARY_DIRECTORY_SECRET, ...c }));
     },
@@ -118,6 +120,8 @@ export interface CliRun {
   pid: number;
   done: Promise<CliResult>;
   kill(signal: NodeJS.Signals): void;
+  /** The log lines printed so far. */
+  logs(): Array<Record<string, unknown>>;
 }
 
 /** Starts the real CLI (compiled, as users run it) as a child process. */
@@ -130,7 +134,7 @@ export function startCli(args: string[], env: Record<string, string>, cwd = root
   const done = new Promise<CliResult>((resolve) =>
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, logs: parseLogs(stdout), pid: child.pid! })),
   );
-  return { pid: child.pid!, done, kill: (s) => child.kill(s) };
+  return { pid: child.pid!, done, kill: (s) => child.kill(s), logs: () => parseLogs(stdout.slice(0, stdout.lastIndexOf('\n') + 1)) };
 }
 
 export function runCli(args: string[], env: Record<string, string>, cwd = root): Promise<CliResult> {

@@ -1,0 +1,114 @@
+// `schedule`: the long-running mode and the image's default command. Wires configuration,
+// scheduler, runner, metrics and HTTP together, and handles the signals: SIGTERM/SIGINT stop
+// (exit 0 after a clean shutdown), SIGHUP reloads the configuration.
+import { hostname } from 'node:os';
+import { ConfigError, ExitCode, errorMessage } from '../../errors.js';
+import { loadConfig } from '../../config/load.js';
+import type { RunnerConfig } from '../../config/model.js';
+import { createLogger, type Logger } from '../../observability/logger.js';
+import { RunnerMetrics } from '../../observability/metrics.js';
+import { startHttp, type HttpEndpoints } from '../../observability/http.js';
+import { createSecretResolver } from '../../secrets/index.js';
+import { runInstance } from '../../runner/run-instance.js';
+import { Scheduler } from '../../scheduler/scheduler.js';
+import { parseDuration } from '../../config/duration.js';
+import type { CliOptions } from '../args.js';
+
+function requireSchedules(config: RunnerConfig): void {
+  const missing = config.instances.filter((i) => !i.schedule).map((i) => `${i.name} (${i.origin})`);
+  if (missing.length) {
+    throw new ConfigError(`schedule: every instance needs a schedule (BWDC_SCHEDULE or schedule:); missing for ${missing.join(', ')}`);
+  }
+}
+
+export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEnv): Promise<number> {
+  let config = loadConfig(env, { configPath: options.config });
+  requireSchedules(config);
+  const log: Logger = await createLogger({ level: config.logLevel, format: config.logFormat });
+  const metrics = new RunnerMetrics();
+  const secrets = createSecretResolver(env, log);
+  secrets.observer = (scheme, ok) => metrics.secretFetched(scheme, ok);
+  // Runs that start within this window share secret fetches (see SecretResolver.sharedSession).
+  const secretCacheMs = parseDuration(env.BWDC_SECRET_CACHE_TTL ?? '30s') ?? 30_000;
+
+  const scheduler = new Scheduler({
+    concurrency: config.concurrency,
+    log,
+    run: (instance, attempt, signal) =>
+      runInstance(
+        // Retries are the scheduler's (they wait without holding a concurrency slot).
+        { ...instance, retry: { ...instance.retry, attempts: 0 } },
+        { config, env, secrets: secrets.sharedSession(secretCacheMs), log, signal },
+      ),
+    hooks: {
+      onStart: (name) => metrics.runStarted(name),
+      onResult: (r) => metrics.runFinished(r),
+      onOverlap: (name) => metrics.overlapSkipped(name),
+      onRetry: (name, _attempt, cls) => metrics.retried(name, cls),
+      onNextRun: (name, at) => metrics.setNextRun(name, at),
+      onRemoved: (name) => metrics.forget(name),
+    },
+  });
+  scheduler.apply(config.instances);
+
+  let http: HttpEndpoints | undefined;
+  if (config.httpPort !== 'off') {
+    http = await startHttp(config.httpPort, env.BWDC_HTTP_HOST || '0.0.0.0', {
+      ready: () => scheduler.running,
+      metrics: async () => {
+        for (const s of scheduler.staleness()) metrics.setStale(s.name, s.stale);
+        metrics.queued.set(scheduler.queued);
+        return metrics.text();
+      },
+      metricsContentType: metrics.contentType,
+      status: () => ({ host: hostname(), source: config.source, concurrency: config.concurrency, running: scheduler.running, queued: scheduler.queued, instances: scheduler.status() }),
+    });
+    log.info({ port: http.port }, 'http endpoints listening: /healthz /readyz /metrics /status');
+  }
+
+  scheduler.start(config.runOnStart);
+  log.info({ instances: config.instances.map((i) => ({ name: i.name, schedule: i.schedule, timezone: i.timezone ?? 'UTC' })), concurrency: config.concurrency, source: config.source }, 'scheduler started');
+
+  let reloading = Promise.resolve();
+  const reload = () => {
+    reloading = reloading.then(() => {
+      let next: RunnerConfig;
+      try {
+        next = loadConfig(env, { configPath: options.config });
+        requireSchedules(next);
+      } catch (err) {
+        log.error({ err: errorMessage(err) }, 'SIGHUP: the new configuration is invalid; keeping the running one');
+        return;
+      }
+      if (next.httpPort !== config.httpPort) log.warn('SIGHUP: httpPort changes need a restart; keeping the current port');
+      config = next;
+      scheduler.setConcurrency(next.concurrency);
+      const diff = scheduler.apply(next.instances);
+      log.info(diff, 'SIGHUP: configuration reloaded');
+    });
+  };
+
+  const exitCode = await new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        log.warn({ signal }, 'second signal: exiting now');
+        process.exit(signal === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm);
+      }
+      stopping = true;
+      log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: no new runs; running syncs may finish within the grace period');
+      void scheduler
+        .stop(config.shutdownGraceMs)
+        .then(async ({ abortedRunning }) => {
+          await http?.close();
+          await secrets.close();
+          log.info({ abortedRunning }, 'stopped');
+          resolve(ExitCode.ok);
+        });
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGHUP', reload);
+  });
+  return exitCode;
+}

@@ -1,0 +1,272 @@
+// `schedule`: every instance on its own cron schedule (croner), at most `concurrency` runs at
+// once in a FIFO queue (p-limit). An instance is never queued twice, so no instance can starve
+// another, and a tick that finds its previous run still going (or queued, or waiting to retry) is
+// skipped and counted. Knows nothing of bwdc: it calls `run` and reads the result.
+import { Cron } from 'croner';
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { InstanceConfig } from '../config/model.js';
+import type { FailureClass } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import type { RunResult } from '../runner/result.js';
+import { backoffMs } from '../runner/run-instance.js';
+import { jitterMs, scheduleIntervalMs, spreadOffsetMs } from './timing.js';
+
+export type RunFn = (instance: InstanceConfig, attempt: number, signal: AbortSignal) => Promise<RunResult>;
+
+export interface SchedulerHooks {
+  onStart?(instance: string): void;
+  onResult?(result: RunResult): void;
+  onOverlap?(instance: string): void;
+  onRetry?(instance: string, attempt: number, failureClass: FailureClass): void;
+  onNextRun?(instance: string, at: Date | undefined): void;
+  onRemoved?(instance: string): void;
+}
+
+export interface InstanceStatus {
+  name: string;
+  schedule: string | undefined;
+  timezone: string;
+  nextRun: string | null;
+  state: 'idle' | 'waiting' | 'queued' | 'running' | 'retry-wait';
+  lastRun: {
+    runId: string;
+    outcome: string;
+    failureClass: string | null;
+    message: string;
+    startedAt: string;
+    endedAt: string;
+    durationMs: number;
+    users: number | null;
+    groups: number | null;
+    attempt: number;
+  } | null;
+  lastSuccessAt: string | null;
+  consecutiveFailures: number;
+  stale: boolean;
+  skippedOverlaps: number;
+}
+
+interface Job {
+  instance: InstanceConfig;
+  cron: Cron | undefined;
+  state: InstanceStatus['state'];
+  timer: NodeJS.Timeout | undefined;
+  last: RunResult | undefined;
+  lastSuccessAt: Date | undefined;
+  consecutiveFailures: number;
+  skippedOverlaps: number;
+  /** Start of the stale clock when there was never a success. */
+  since: number;
+  removed: boolean;
+}
+
+const transient = new Set<FailureClass>(['network', 'server', 'timeout']);
+
+export interface SchedulerOptions {
+  run: RunFn;
+  log: Logger;
+  concurrency: number;
+  hooks?: SchedulerHooks;
+  random?: () => number;
+}
+
+export class Scheduler {
+  private readonly jobs = new Map<string, Job>();
+  private readonly limit: LimitFunction;
+  private readonly hard = new AbortController();
+  private readonly inFlight = new Set<Promise<void>>();
+  private stopping = false;
+  private started = false;
+
+  constructor(private readonly options: SchedulerOptions) {
+    this.limit = pLimit(options.concurrency);
+  }
+
+  get running(): boolean {
+    return this.started && !this.stopping;
+  }
+
+  get queued(): number {
+    return this.limit.pendingCount;
+  }
+
+  setConcurrency(n: number): void {
+    this.limit.concurrency = n;
+  }
+
+  /** Adds, replaces and removes jobs to match `instances` (start and SIGHUP reload). */
+  apply(instances: readonly InstanceConfig[]): { added: string[]; changed: string[]; removed: string[] } {
+    const added: string[] = [];
+    const changed: string[] = [];
+    const removed: string[] = [];
+    const wanted = new Map(instances.map((i) => [i.name, i]));
+    for (const [name, job] of this.jobs) {
+      if (wanted.has(name)) continue;
+      job.cron?.stop();
+      if (job.timer) clearTimeout(job.timer);
+      job.removed = true;
+      this.jobs.delete(name);
+      this.options.hooks?.onRemoved?.(name);
+      removed.push(name);
+    }
+    for (const inst of instances) {
+      const job = this.jobs.get(inst.name);
+      if (!job) {
+        this.jobs.set(inst.name, { instance: inst, cron: undefined, state: 'idle', timer: undefined, last: undefined, lastSuccessAt: undefined, consecutiveFailures: 0, skippedOverlaps: 0, since: Date.now(), removed: false });
+        added.push(inst.name);
+      } else if (JSON.stringify(job.instance) !== JSON.stringify(inst)) {
+        // A run already going keeps the configuration it started with; the next one takes this.
+        job.cron?.stop();
+        job.cron = undefined;
+        job.instance = inst;
+        changed.push(inst.name);
+      } else continue;
+      if (this.started) this.arm(this.jobs.get(inst.name)!);
+    }
+    return { added, changed, removed };
+  }
+
+  start(runOnStart: boolean): void {
+    this.started = true;
+    for (const job of this.jobs.values()) {
+      this.arm(job);
+      if (runOnStart) this.trigger(job, 0);
+    }
+  }
+
+  private arm(job: Job): void {
+    const { schedule, timezone, name } = job.instance;
+    if (!schedule) return;
+    job.cron = new Cron(schedule, { timezone, name: `bwdc-runner:${name}:${Math.random()}`, catch: (err) => this.options.log.error({ instance: name, err: String(err) }, 'schedule callback failed') }, () => this.tick(job));
+    this.options.hooks?.onNextRun?.(name, this.nextRun(job));
+  }
+
+  private nextRun(job: Job): Date | undefined {
+    const next = job.cron?.nextRun() ?? undefined;
+    return next ? new Date(next.getTime() + spreadOffsetMs(job.instance.name, job.instance.spreadMs)) : undefined;
+  }
+
+  private tick(job: Job): void {
+    this.options.hooks?.onNextRun?.(job.instance.name, this.nextRun(job));
+    if (this.stopping || job.removed) return;
+    if (job.state !== 'idle') {
+      job.skippedOverlaps++;
+      this.options.log.warn({ instance: job.instance.name, state: job.state }, 'schedule tick skipped: the previous run of this instance is still going');
+      this.options.hooks?.onOverlap?.(job.instance.name);
+      return;
+    }
+    const delay = spreadOffsetMs(job.instance.name, job.instance.spreadMs) + jitterMs(job.instance.jitterMs, this.options.random);
+    this.trigger(job, delay);
+  }
+
+  /** Run now (delay 0) or after a delay; the job counts as busy from here on. */
+  private trigger(job: Job, delayMs: number, attempt = 1): void {
+    job.state = delayMs > 0 ? (attempt > 1 ? 'retry-wait' : 'waiting') : 'queued';
+    const go = () => {
+      job.timer = undefined;
+      job.state = 'queued';
+      this.enqueue(job, attempt);
+    };
+    if (delayMs > 0) job.timer = setTimeout(go, delayMs);
+    else go();
+  }
+
+  private enqueue(job: Job, attempt: number): void {
+    const instance = job.instance;
+    const p: Promise<void> = this.limit(async () => {
+      if (this.stopping) {
+        job.state = 'idle';
+        return;
+      }
+      job.state = 'running';
+      this.options.hooks?.onStart?.(instance.name);
+      let result: RunResult;
+      try {
+        result = await this.options.run(instance, attempt, this.hard.signal);
+      } catch (err) {
+        // runInstance reports failures as results; reaching here is a bug, but must not stop the job.
+        this.options.log.error({ instance: instance.name, err: String(err) }, 'run threw');
+        job.state = 'idle';
+        return;
+      }
+      result.attempts = attempt;
+      job.last = result;
+      if (result.lastSuccessAt) job.lastSuccessAt = result.lastSuccessAt;
+      if (result.outcome === 'failure') job.consecutiveFailures++;
+      else if (result.outcome === 'success') job.consecutiveFailures = 0;
+      this.options.hooks?.onResult?.(result);
+      const cls = result.failureClass;
+      if (result.outcome === 'failure' && cls && transient.has(cls) && attempt <= instance.retry.attempts && !this.stopping && !job.removed) {
+        const wait = backoffMs(attempt, instance.retry.backoffMs, instance.retry.maxBackoffMs, this.options.random);
+        this.options.log.warn({ instance: instance.name, runId: result.runId, attempt, failureClass: cls, retryInMs: wait }, 'transient failure, will retry');
+        this.options.hooks?.onRetry?.(instance.name, attempt, cls);
+        this.trigger(job, wait, attempt + 1);
+        return;
+      }
+      job.state = 'idle';
+    });
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+  }
+
+  status(now = Date.now()): InstanceStatus[] {
+    return [...this.jobs.values()].map((job) => {
+      const i = job.instance;
+      const r = job.last;
+      return {
+        name: i.name,
+        schedule: i.schedule,
+        timezone: i.timezone ?? 'UTC',
+        nextRun: this.nextRun(job)?.toISOString() ?? null,
+        state: job.state,
+        lastRun: r ? {
+          runId: r.runId, outcome: r.outcome, failureClass: r.failureClass ?? null, message: r.message,
+          startedAt: r.startedAt.toISOString(), endedAt: r.endedAt.toISOString(), durationMs: r.durationMs,
+          users: r.users ?? null, groups: r.groups ?? null, attempt: r.attempts,
+        } : null,
+        lastSuccessAt: job.lastSuccessAt?.toISOString() ?? null,
+        consecutiveFailures: job.consecutiveFailures,
+        stale: this.isStale(job, now),
+        skippedOverlaps: job.skippedOverlaps,
+      };
+    });
+  }
+
+  /** No success for longer than staleAfter intervals (plus the start delays we add ourselves). */
+  isStale(job: Job, now = Date.now()): boolean {
+    const i = job.instance;
+    if (!i.schedule) return false;
+    const interval = scheduleIntervalMs(i.schedule, i.timezone);
+    if (!interval) return false;
+    const since = job.lastSuccessAt?.getTime() ?? job.since;
+    return now - since > i.staleAfter * interval + i.spreadMs + i.jitterMs;
+  }
+
+  staleness(now = Date.now()): Array<{ name: string; stale: boolean }> {
+    return [...this.jobs.values()].map((j) => ({ name: j.instance.name, stale: this.isStale(j, now) }));
+  }
+
+  /**
+   * Stops scheduling, drops runs not yet started, lets running ones finish within `graceMs`, then
+   * aborts them (their bwdc gets SIGTERM, then SIGKILL) and waits until they have tidied up.
+   */
+  async stop(graceMs: number): Promise<{ abortedRunning: boolean }> {
+    this.stopping = true;
+    for (const job of this.jobs.values()) {
+      job.cron?.stop();
+      if (job.timer) clearTimeout(job.timer);
+      if (job.state === 'waiting' || job.state === 'retry-wait') job.state = 'idle';
+    }
+    const all = () => Promise.allSettled([...this.inFlight]);
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'grace'>((r) => (timer = setTimeout(() => r('grace'), graceMs)));
+    const first = await Promise.race([all().then(() => 'done' as const), graceOver]);
+    clearTimeout(timer);
+    if (first === 'grace') {
+      this.options.log.warn({ graceMs }, 'grace period over: stopping running syncs');
+      this.hard.abort();
+      await all();
+    }
+    return { abortedRunning: first === 'grace' };
+  }
+}

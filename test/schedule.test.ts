@@ -1,0 +1,249 @@
+// `bwdc-runner schedule` as users run it: a real process, real signals, real HTTP endpoints.
+import { afterEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { assertNoCanary, CLIENT_ID, makeFixture, pidAlive, runCli, startCli, waitFor, type CliRun, type Fixture } from './helpers/fixture.js';
+
+// A failed assertion must not leave a scheduler running: every started process is killed after its test.
+const live: CliRun[] = [];
+afterEach(() => {
+  for (const r of live.splice(0)) r.kill('SIGKILL');
+});
+function start(args: string[], env: Record<string, string>): CliRun {
+  const r = startCli(args, env);
+  live.push(r);
+  return r;
+}
+
+async function portOf(run: CliRun): Promise<number> {
+  await waitFor(() => run.logs().some((l) => l.port !== undefined), 15_000);
+  return run.logs().find((l) => l.port !== undefined)!.port as number;
+}
+
+async function get(port: number, path: string): Promise<{ status: number; body: string }> {
+  const r = await fetch(`http://127.0.0.1:${port}${path}`);
+  return { status: r.status, body: await r.text() };
+}
+
+/** Prometheus text format, line by line: HELP/TYPE comments or `name{labels} value`. */
+function parsePrometheus(text: string): Map<string, number> {
+  const samples = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('# HELP ') || line.startsWith('# TYPE ')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})?) (-?[0-9.e+-]+|NaN|[+-]Inf)$/.exec(line);
+    assert.ok(m, `not Prometheus text: ${line}`);
+    samples.set(m[1]!, Number(m[2]));
+  }
+  return samples;
+}
+
+function configFile(fx: Fixture, instances: Array<Record<string, unknown>>, extra = ''): string {
+  const p = join(fx.dir, 'config.yaml');
+  const lines = [
+    extra,
+    'defaults:',
+    `  clientId: ${CLIENT_ID}`,
+    `  clientSecret: file://${fx.secretPath}`,
+    `  directorySecret: file://${fx.dirSecretPath}`,
+    'instances:',
+    ...instances.map((i) => `  - ${JSON.stringify({ dataJson: fx.templatePath, ...i })}`),
+  ];
+  writeFileSync(p, lines.join('\n'));
+  return p;
+}
+
+const baseEnv = (fx: Fixture, extra: Record<string, string | undefined> = {}) =>
+  fx.env({ BWDC_HTTP_PORT: '0', BWDC_HTTP_HOST: '127.0.0.1', BWDC_INSTANCE: undefined, BWDC_DATA_JSON: undefined, BWDC_DIRECTORY_SECRET_FILE: undefined, BW_CLIENTSECRET_FILE: undefined, BW_CLIENTID: undefined, LOG_LEVEL: 'info', ...extra });
+
+test('jobs fire on 6-field schedules; /metrics is Prometheus text whose counters move; /status matches; SIGTERM exits 0', async () => {
+  const fx = makeFixture();
+  const cfg = configFile(fx, [{ name: 'a', schedule: '* * * * * *' }, { name: 'b', schedule: '*/2 * * * * *' }]);
+  const run = start(['schedule', '--config', cfg], baseEnv(fx));
+  const port = await portOf(run);
+  assert.equal((await get(port, '/healthz')).status, 200);
+  assert.equal((await get(port, '/readyz')).status, 200);
+  await waitFor(() => run.logs().filter((l) => l.instance === 'a' && l.outcome === 'success').length >= 2, 15_000);
+  await waitFor(() => run.logs().some((l) => l.instance === 'b' && l.outcome === 'success'), 15_000);
+  const m1 = parsePrometheus((await get(port, '/metrics')).body);
+  const a1 = m1.get('bwdc_runner_runs_total{instance="a",outcome="success"}')!;
+  assert.ok(a1 >= 2);
+  assert.ok(m1.get('bwdc_runner_last_success_timestamp_seconds{instance="a"}')! > Date.now() / 1000 - 60);
+  assert.equal(m1.get('bwdc_runner_synced_groups{instance="a"}') !== undefined, true);
+  assert.ok(m1.get('bwdc_runner_next_run_timestamp_seconds{instance="b"}')! >= Date.now() / 1000 - 1);
+  assert.ok(m1.has('process_resident_memory_bytes'), 'default process metrics');
+  assert.ok(m1.get('bwdc_runner_run_duration_seconds_count{instance="a"}')! >= 2);
+  await waitFor(() => run.logs().filter((l) => l.instance === 'a' && l.outcome === 'success').length >= a1 + 1, 10_000);
+  const m2 = parsePrometheus((await get(port, '/metrics')).body);
+  assert.ok(m2.get('bwdc_runner_runs_total{instance="a",outcome="success"}')! > a1, 'the counter moved');
+
+  const status = JSON.parse((await get(port, '/status')).body);
+  const a = status.instances.find((i: { name: string }) => i.name === 'a');
+  assert.equal(a.schedule, '* * * * * *');
+  assert.equal(a.lastRun.outcome, 'success');
+  assert.equal(a.stale, false);
+  assert.ok(Date.parse(a.nextRun) > Date.now() - 2000);
+  assert.equal(status.instances.length, 2);
+
+  run.kill('SIGTERM');
+  const r = await run.done;
+  assert.equal(r.code, 0);
+  assert.ok(r.logs.some((l) => l.msg === 'stopped'));
+  assertNoCanary('schedule output', r.stdout, r.stderr, JSON.stringify(status), JSON.stringify([...m2]));
+});
+
+test('an overlapping tick is skipped, logged and counted', async () => {
+  const fx = makeFixture();
+  fx.control({ faults: { sync: 'slow' }, slowMs: 2500 });
+  const cfg = configFile(fx, [{ name: 'slowpoke', schedule: '* * * * * *' }]);
+  const run = start(['schedule', '--config', cfg], baseEnv(fx));
+  const port = await portOf(run);
+  await waitFor(() => run.logs().filter((l) => l.msg === 'schedule tick skipped: the previous run of this instance is still going').length >= 2, 15_000);
+  const m = parsePrometheus((await get(port, '/metrics')).body);
+  assert.ok(m.get('bwdc_runner_skipped_overlap_total{instance="slowpoke"}')! >= 2);
+  const status = JSON.parse((await get(port, '/status')).body);
+  assert.ok(status.instances[0].skippedOverlaps >= 2);
+  run.kill('SIGTERM');
+  assert.equal((await run.done).code, 0);
+  // Never two bwdc processes on one instance at once: each started after the previous ended.
+  const syncs = fx.records().filter((c) => c.command === 'sync');
+  assert.ok(syncs.length >= 1);
+});
+
+test('concurrency 2 with 6 due instances: never more than 2 bwdc processes at once, and all 6 complete', async () => {
+  const fx = makeFixture();
+  const runningDir = join(fx.dir, 'running');
+  mkdirSync(runningDir);
+  fx.control({ faults: { sync: 'slow' }, slowMs: 400, runningDir });
+  const names = ['i1', 'i2', 'i3', 'i4', 'i5', 'i6'];
+  const cfg = configFile(fx, names.map((name) => ({ name, schedule: '0 0 1 1 *' })), 'runOnStart: true\nconcurrency: 2');
+  const run = start(['schedule', '--config', cfg], baseEnv(fx));
+  await waitFor(() => names.every((n) => run.logs().some((l) => l.instance === n && l.outcome === 'success')), 30_000);
+  run.kill('SIGTERM');
+  assert.equal((await run.done).code, 0);
+  const counts = fx.records().map((c) => c.concurrent ?? 0);
+  assert.equal(Math.max(...counts), 2, `concurrency seen: ${counts.join(',')}`);
+  assert.equal(fx.records().filter((c) => c.command === 'sync').length, 6);
+});
+
+test('SIGTERM during a hanging sync: exits within the grace plus a margin, bwdc gone, data.json intact', async () => {
+  const fx = makeFixture();
+  const cfg = configFile(fx, [{ name: 'hang', schedule: '0 0 1 1 *' }], 'runOnStart: true');
+  // A first good run leaves state to protect.
+  assert.equal((await runCli(['run', '--config', cfg], baseEnv(fx))).code, 0);
+  const good = readFileSync(join(fx.stateDir, 'hang', 'data.json'), 'utf8');
+  fx.control({ faults: { sync: 'hang-with-child' } });
+  const run = start(['schedule', '--config', cfg], baseEnv(fx, { BWDC_SHUTDOWN_GRACE: '1s' }));
+  await waitFor(() => fx.records().some((c) => c.grandchild), 15_000);
+  const started = Date.now();
+  run.kill('SIGTERM');
+  const r = await run.done;
+  const took = Date.now() - started;
+  assert.equal(r.code, 0);
+  assert.ok(took < 1000 + 5000 + 2000, `shutdown took ${took} ms`);
+  const sync = fx.records().filter((c) => c.command === 'sync').at(-1)!;
+  const grandchild = fx.records().find((c) => c.grandchild)!.grandchild!;
+  await waitFor(() => !pidAlive(sync.pid) && !pidAlive(grandchild), 2000);
+  assert.equal(readFileSync(join(fx.stateDir, 'hang', 'data.json'), 'utf8'), good);
+});
+
+test('SIGHUP: an added instance starts, a removed one stops, a broken configuration is rejected and the old one keeps running', async () => {
+  const fx = makeFixture();
+  const cfg = configFile(fx, [{ name: 'keep', schedule: '* * * * * *' }, { name: 'drop', schedule: '* * * * * *' }]);
+  const run = start(['schedule', '--config', cfg], baseEnv(fx));
+  const port = await portOf(run);
+  await waitFor(() => run.logs().some((l) => l.instance === 'drop' && l.outcome === 'success'), 15_000);
+
+  configFile(fx, [{ name: 'keep', schedule: '* * * * * *' }, { name: 'added', schedule: '* * * * * *' }]);
+  run.kill('SIGHUP');
+  await waitFor(() => run.logs().some((l) => l.msg === 'SIGHUP: configuration reloaded'), 10_000);
+  const reloaded = run.logs().find((l) => l.msg === 'SIGHUP: configuration reloaded')!;
+  assert.deepEqual([reloaded.added, reloaded.removed], [['added'], ['drop']]);
+  await waitFor(() => run.logs().some((l) => l.instance === 'added' && l.outcome === 'success'), 15_000);
+  const dropRuns = run.logs().filter((l) => l.instance === 'drop' && l.msg === 'run started').length;
+  let status = JSON.parse((await get(port, '/status')).body);
+  assert.deepEqual(status.instances.map((i: { name: string }) => i.name).sort(), ['added', 'keep']);
+
+  writeFileSync(cfg, readFileSync(cfg, 'utf8').replace(/"schedule":"\* \* \* \* \* \*"/, '"schedule":"99 * * * * *"'));
+  run.kill('SIGHUP');
+  await waitFor(() => run.logs().some((l) => l.msg === 'SIGHUP: the new configuration is invalid; keeping the running one'), 10_000);
+  assert.match(String(run.logs().find((l) => l.msg?.toString().includes('invalid; keeping'))!.err), /not a valid cron expression/);
+  const keepBefore = run.logs().filter((l) => l.instance === 'keep' && l.outcome === 'success').length;
+  await waitFor(() => run.logs().filter((l) => l.instance === 'keep' && l.outcome === 'success').length > keepBefore, 10_000);
+  status = JSON.parse((await get(port, '/status')).body);
+  assert.deepEqual(status.instances.map((i: { name: string }) => i.name).sort(), ['added', 'keep']);
+  assert.equal(run.logs().filter((l) => l.instance === 'drop' && l.msg === 'run started').length, dropRuns, 'the removed instance no longer runs');
+  run.kill('SIGTERM');
+  assert.equal((await run.done).code, 0);
+});
+
+test('a transient failure is retried by the scheduler and counted', async () => {
+  const fx = makeFixture();
+  fx.control({ faults: { sync: 'network' }, faultTimes: { sync: 1 } });
+  const cfg = configFile(fx, [{ name: 'flaky', schedule: '0 0 1 1 *', retry: { attempts: 2, backoff: '200ms' } }], 'runOnStart: true');
+  const run = start(['schedule', '--config', cfg], baseEnv(fx));
+  const port = await portOf(run);
+  await waitFor(() => run.logs().some((l) => l.instance === 'flaky' && l.outcome === 'success'), 15_000);
+  const m = parsePrometheus((await get(port, '/metrics')).body);
+  assert.equal(m.get('bwdc_runner_retries_total{instance="flaky",class="network"}'), 1);
+  assert.equal(m.get('bwdc_runner_failures_total{instance="flaky",class="network"}'), 1);
+  assert.equal(m.get('bwdc_runner_runs_total{instance="flaky",outcome="success"}'), 1);
+  run.kill('SIGTERM');
+  assert.equal((await run.done).code, 0);
+});
+
+test('an instance with no success for longer than staleAfter intervals shows as stale', async () => {
+  const fx = makeFixture();
+  fx.control({ clientSecret: 'not-the-configured-one' });
+  const cfg = configFile(fx, [{ name: 'failing', schedule: '* * * * * *', staleAfter: 1 }, { name: 'fine', schedule: '0 0 1 1 *' }]);
+  fx.control({ clientSecret: 'not-the-configured-one' });
+  const run = start(['schedule', '--config', cfg], baseEnv(fx));
+  const port = await portOf(run);
+  await waitFor(() => run.logs().filter((l) => l.instance === 'failing' && l.outcome === 'failure').length >= 2, 15_000);
+  const status = JSON.parse((await get(port, '/status')).body);
+  const failing = status.instances.find((i: { name: string }) => i.name === 'failing');
+  assert.equal(failing.stale, true);
+  assert.equal(failing.lastRun.failureClass, 'auth');
+  assert.ok(failing.consecutiveFailures >= 2);
+  const m = parsePrometheus((await get(port, '/metrics')).body);
+  assert.equal(m.get('bwdc_runner_stale{instance="failing"}'), 1);
+  assert.equal(m.get('bwdc_runner_stale{instance="fine"}'), 0);
+  run.kill('SIGTERM');
+  assert.equal((await run.done).code, 0);
+});
+
+test('schedule refuses instances without a schedule (exit 2)', async () => {
+  const fx = makeFixture();
+  const r = await runCli(['schedule'], fx.env({ BWDC_HTTP_PORT: 'off' }));
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /every instance needs a schedule/);
+});
+
+test('run pushes its metrics to a Pushgateway when PUSHGATEWAY_URL is set', async () => {
+  const received: Array<{ method: string; url: string; body: string }> = [];
+  const gw = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      received.push({ method: req.method!, url: req.url!, body });
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((r) => gw.listen(0, '127.0.0.1', r));
+  try {
+    const fx = makeFixture();
+    const url = `http://127.0.0.1:${(gw.address() as AddressInfo).port}`;
+    const r = await runCli(['run'], fx.env({ PUSHGATEWAY_URL: url }));
+    assert.equal(r.code, 0, r.stdout);
+    assert.equal(received.length, 1);
+    assert.equal(received[0]!.method, 'POST');
+    assert.equal(received[0]!.url, '/metrics/job/bwdc-runner/instance/one');
+    assert.match(received[0]!.body, /bwdc_runner_runs_total\{instance="one",outcome="success"\} 1/);
+    assert.match(received[0]!.body, /bwdc_runner_last_success_timestamp_seconds\{instance="one"\} \d+/);
+    assertNoCanary('pushed metrics', received[0]!.body);
+  } finally {
+    gw.close();
+  }
+});

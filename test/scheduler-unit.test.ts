@@ -1,0 +1,114 @@
+// The scheduler in-process with a fake run function: spreading, the concurrency limit, fairness.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Scheduler } from '../src/scheduler/scheduler.js';
+import { spreadOffsetMs, scheduleIntervalMs } from '../src/scheduler/timing.js';
+import { createLogger } from '../src/observability/logger.js';
+import type { InstanceConfig } from '../src/config/model.js';
+import type { RunResult } from '../src/runner/result.js';
+import { waitFor } from './helpers/fixture.js';
+
+const log = await createLogger({ level: 'silent' });
+
+function instance(name: string, schedule = '0 0 1 1 *', extra: Partial<InstanceConfig> = {}): InstanceConfig {
+  return {
+    name, schedule, timezone: undefined, clientId: 'x', clientSecret: 'x', directorySecret: undefined, server: undefined,
+    timeoutMs: 1000, retry: { attempts: 0, backoffMs: 10, maxBackoffMs: 10 }, logFile: undefined, spreadMs: 0, jitterMs: 0, staleAfter: 3, origin: 'test',
+    dataJson: { text: '{}', hash: 'h', origin: 'test', directoryType: undefined }, ...extra,
+  };
+}
+
+function result(name: string, outcome: RunResult['outcome'] = 'success'): RunResult {
+  const now = new Date();
+  return { instance: name, runId: 'r', mode: 'sync', outcome, failureClass: undefined, exitCode: 0, message: '', users: 0, groups: 0, test: undefined, startedAt: now, endedAt: now, durationMs: 1, attempts: 1, bwdcCalls: 2, seeded: undefined, restoredDataJson: false, interrupted: false, lastSuccessAt: outcome === 'success' ? now : undefined };
+}
+
+test('the spread offset is deterministic, inside its window, and spreads many instances out', () => {
+  assert.equal(spreadOffsetMs('instance-1', 3_600_000), spreadOffsetMs('instance-1', 3_600_000));
+  assert.equal(spreadOffsetMs('x', 0), 0);
+  const buckets = new Array(60).fill(0);
+  for (let i = 0; i < 1000; i++) {
+    const off = spreadOffsetMs(`instance-${i}`, 3_600_000);
+    assert.ok(off >= 0 && off < 3_600_000);
+    buckets[Math.floor(off / 60_000)]++;
+  }
+  // 1000 instances over 60 minutes: about 17 a minute; none of the minutes takes a crowd.
+  assert.ok(Math.max(...buckets) < 45, `busiest minute: ${Math.max(...buckets)}`);
+  assert.ok(buckets.filter((b) => b === 0).length < 5);
+});
+
+test('the interval of a schedule', () => {
+  assert.equal(scheduleIntervalMs('*/15 * * * *', 'UTC'), 900_000);
+  assert.equal(scheduleIntervalMs('* * * * * *', undefined), 1000);
+});
+
+test('never more than `concurrency` runs at once; every due instance completes', async () => {
+  let running = 0;
+  let peak = 0;
+  const done: string[] = [];
+  const s = new Scheduler({
+    concurrency: 3,
+    log,
+    run: async (inst) => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, 20));
+      running--;
+      done.push(inst.name);
+      return result(inst.name);
+    },
+  });
+  s.apply(Array.from({ length: 20 }, (_, i) => instance(`i${i}`)));
+  s.start(true);
+  await waitFor(() => done.length === 20);
+  assert.equal(peak, 3);
+  await s.stop(100);
+});
+
+test('fair queue: with one slot and instances due every second, none starves', async () => {
+  const counts = new Map<string, number>();
+  const s = new Scheduler({
+    concurrency: 1,
+    log,
+    run: async (inst) => {
+      await new Promise((r) => setTimeout(r, 150));
+      counts.set(inst.name, (counts.get(inst.name) ?? 0) + 1);
+      return result(inst.name);
+    },
+  });
+  s.apply(['a', 'b', 'c', 'd'].map((n) => instance(n, '* * * * * *')));
+  s.start(false);
+  await new Promise((r) => setTimeout(r, 3500));
+  await s.stop(1000);
+  for (const n of ['a', 'b', 'c', 'd']) assert.ok((counts.get(n) ?? 0) >= 1, `${n} ran ${counts.get(n) ?? 0} times: ${JSON.stringify([...counts])}`);
+});
+
+test('stop() drops queued runs, waits for running ones within the grace, then aborts them', async () => {
+  const aborted: string[] = [];
+  const s = new Scheduler({
+    concurrency: 1,
+    log,
+    run: (inst, _attempt, signal) =>
+      new Promise((resolve) => {
+        signal.addEventListener('abort', () => {
+          aborted.push(inst.name);
+          resolve(result(inst.name, 'failure'));
+        });
+      }),
+  });
+  s.apply([instance('first'), instance('second')]);
+  s.start(true);
+  await new Promise((r) => setTimeout(r, 50));
+  const t0 = Date.now();
+  const { abortedRunning } = await s.stop(200);
+  assert.equal(abortedRunning, true);
+  assert.ok(Date.now() - t0 < 1000);
+  assert.deepEqual(aborted, ['first'], 'the queued one never started');
+});
+
+test('apply() reports what was added, changed and removed', () => {
+  const s = new Scheduler({ concurrency: 1, log, run: async (i) => result(i.name) });
+  assert.deepEqual(s.apply([instance('a'), instance('b')]), { added: ['a', 'b'], changed: [], removed: [] });
+  assert.deepEqual(s.apply([instance('a', '5 * * * *'), instance('c')]), { added: ['c'], changed: ['a'], removed: ['b'] });
+  assert.deepEqual(s.status().map((x) => x.name), ['a', 'c']);
+});
