@@ -72,7 +72,7 @@ if (control.runningDir) {
 }
 function record(extra = {}) {
   if (!control.record) return;
-  appendFileSync(control.record, JSON.stringify({ pid: process.pid, ppid: process.ppid, argv, env, command, concurrent, time: new Date().toISOString(), ...extra }) + '\n');
+  appendFileSync(control.record, JSON.stringify({ pid: process.pid, ppid: process.ppid, uid: process.getuid(), argv, env, command, concurrent, time: new Date().toISOString(), ...extra }) + '\n');
 }
 record();
 
