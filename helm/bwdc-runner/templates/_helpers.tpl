@@ -1,0 +1,249 @@
+{{/* Chart name, truncated to 63 characters (a DNS label). */}}
+{{- define "bwdc-runner.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Release-prefixed full name, truncated to 63 characters. */}}
+{{- define "bwdc-runner.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* An instance's resource name: CronJob names may have at most 52 characters. */}}
+{{- define "bwdc-runner.instanceFullname" -}}
+{{- printf "%s-%s" (include "bwdc-runner.fullname" .root) .name | trunc 52 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "bwdc-runner.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Kubernetes' recommended labels. helm.sh/chart stays out of selectors. */}}
+{{- define "bwdc-runner.labels" -}}
+helm.sh/chart: {{ include "bwdc-runner.chart" . }}
+{{ include "bwdc-runner.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: bwdc-runner
+{{- end }}
+
+{{- define "bwdc-runner.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "bwdc-runner.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "bwdc-runner.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "bwdc-runner.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "bwdc-runner.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{- define "bwdc-runner.hasSecret" -}}
+{{- if or .Values.secrets.existingSecret .Values.secrets.create }}true{{- end }}
+{{- end }}
+
+{{- define "bwdc-runner.secretName" -}}
+{{- default (printf "%s-secrets" (include "bwdc-runner.fullname" .)) .Values.secrets.existingSecret }}
+{{- end }}
+
+{{/* The service-account token is mounted only when Vault Kubernetes auth needs it (or when asked). */}}
+{{- define "bwdc-runner.automountToken" -}}
+{{- $v := .Values.serviceAccount.automountToken }}
+{{- if eq (toString $v) "auto" }}
+{{- if and .Values.vault.address (eq .Values.vault.authMethod "kubernetes") }}true{{ else }}false{{ end }}
+{{- else }}
+{{- $v }}
+{{- end }}
+{{- end }}
+
+{{/* A duration (90s, 15m, 1h, 1d, or bare seconds) in seconds. */}}
+{{- define "bwdc-runner.seconds" -}}
+{{- $d := toString . }}
+{{- $n := regexFind "^[0-9]+" $d | default "0" | atoi }}
+{{- $u := regexFind "[smhd]$" $d }}
+{{- if eq $u "m" }}{{ mul $n 60 }}{{ else if eq $u "h" }}{{ mul $n 3600 }}{{ else if eq $u "d" }}{{ mul $n 86400 }}{{ else }}{{ $n }}{{ end }}
+{{- end }}
+
+{{/* Replaces H in the minute and hour fields by values derived from the instance's name (like Jenkins' H). */}}
+{{- define "bwdc-runner.schedule" -}}
+{{- $fields := splitList " " (.schedule | trim) }}
+{{- $hash := adler32sum .key | atoi }}
+{{- $out := list }}
+{{- range $i, $f := $fields }}
+{{- if and (eq $i 0) (eq $f "H") }}{{ $out = append $out (toString (mod $hash 60)) }}
+{{- else if and (eq $i 1) (eq $f "H") }}{{ $out = append $out (toString (mod (div $hash 60) 24)) }}
+{{- else if and (eq $i 0) (hasPrefix "H/" $f) }}{{ $out = append $out (printf "%d/%s" (mod $hash (atoi (trimPrefix "H/" $f))) (trimPrefix "H/" $f)) }}
+{{- else }}{{ $out = append $out $f }}{{ end }}
+{{- end }}
+{{- join " " $out }}
+{{- end }}
+
+{{/* An instance's settings merged over the defaults. */}}
+{{- define "bwdc-runner.instance" -}}
+{{- $i := merge (deepCopy (default dict .instance)) (deepCopy .root.Values.defaults) }}
+{{- if not $i.clientSecret }}
+{{- if include "bwdc-runner.hasSecret" .root }}{{ $_ := set $i "clientSecret" "file:///var/run/secrets/bwdc/client-secret" }}
+{{- else }}{{ fail (printf "instances.%s: clientSecret is required: a vault://, awssm:// or file:// reference (or configure secrets.existingSecret)" .name) }}{{ end }}
+{{- end }}
+{{- if not $i.clientId }}{{ fail (printf "instances.%s: clientId is required (organization.<uuid>), here or in defaults" .name) }}{{ end }}
+{{- if and (not $i.dataJson) (not $i.dataJsonConfigMap) }}{{ fail (printf "instances.%s: set dataJson (inline) or dataJsonConfigMap" .name) }}{{ end }}
+{{- toYaml $i }}
+{{- end }}
+
+{{/* Environment shared by every runner container: backends, proxy, CA, logging. */}}
+{{- define "bwdc-runner.commonEnv" -}}
+- name: LOG_LEVEL
+  value: {{ .Values.logLevel | quote }}
+- name: LOG_FORMAT
+  value: {{ .Values.logFormat | quote }}
+- name: BWDC_STATE_DIR
+  value: /var/lib/bwdc-runner
+{{- with .Values.vault }}
+{{- if .address }}
+- name: VAULT_ADDR
+  value: {{ .address | quote }}
+- name: VAULT_AUTH_METHOD
+  value: {{ .authMethod | quote }}
+{{- if .namespace }}
+- name: VAULT_NAMESPACE
+  value: {{ .namespace | quote }}
+{{- end }}
+{{- if eq .authMethod "kubernetes" }}
+- name: VAULT_K8S_ROLE
+  value: {{ required "vault.role is required for Kubernetes auth" .role | quote }}
+- name: VAULT_K8S_MOUNT
+  value: {{ .mount | quote }}
+{{- else if eq .authMethod "token" }}
+- name: VAULT_TOKEN_FILE
+  value: /var/run/secrets/bwdc/{{ .tokenKey }}
+{{- else if eq .authMethod "approle" }}
+- name: VAULT_APPROLE_ROLE_ID
+  value: {{ required "vault.approleRoleId is required for AppRole auth" .approleRoleId | quote }}
+- name: VAULT_APPROLE_SECRET_ID_FILE
+  value: /var/run/secrets/bwdc/{{ .approleSecretIdKey }}
+{{- end }}
+{{- if .caConfigMap.name }}
+- name: VAULT_CACERT
+  value: /etc/bwdc-runner/vault-ca/{{ .caConfigMap.key }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if .Values.aws.region }}
+- name: AWS_REGION
+  value: {{ .Values.aws.region | quote }}
+{{- end }}
+{{- if .Values.caBundle.configMap }}
+- name: NODE_EXTRA_CA_CERTS
+  value: /etc/bwdc-runner/ca/{{ .Values.caBundle.key }}
+{{- end }}
+{{- with .Values.proxy }}
+{{- if .httpsProxy }}
+- name: HTTPS_PROXY
+  value: {{ .httpsProxy | quote }}
+{{- end }}
+{{- if .httpProxy }}
+- name: HTTP_PROXY
+  value: {{ .httpProxy | quote }}
+{{- end }}
+{{- if .noProxy }}
+- name: NO_PROXY
+  value: {{ .noProxy | quote }}
+{{- end }}
+{{- end }}
+{{- with .Values.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* Volumes shared by every pod: /tmp, secrets, CA bundles, extra. */}}
+{{- define "bwdc-runner.commonVolumes" -}}
+- name: tmp
+  emptyDir: { medium: Memory, sizeLimit: 16Mi }
+{{- if include "bwdc-runner.hasSecret" . }}
+- name: secrets
+  secret:
+    secretName: {{ include "bwdc-runner.secretName" . }}
+    defaultMode: 0440
+{{- end }}
+{{- if .Values.caBundle.configMap }}
+- name: ca
+  configMap: { name: {{ .Values.caBundle.configMap }} }
+{{- end }}
+{{- if .Values.vault.caConfigMap.name }}
+- name: vault-ca
+  configMap: { name: {{ .Values.vault.caConfigMap.name }} }
+{{- end }}
+{{- with .Values.extraVolumes }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{- define "bwdc-runner.commonMounts" -}}
+- name: tmp
+  mountPath: /tmp
+- name: state
+  mountPath: /var/lib/bwdc-runner
+{{- if include "bwdc-runner.hasSecret" . }}
+- name: secrets
+  mountPath: /var/run/secrets/bwdc
+  readOnly: true
+{{- end }}
+{{- if .Values.caBundle.configMap }}
+- name: ca
+  mountPath: /etc/bwdc-runner/ca
+  readOnly: true
+{{- end }}
+{{- if .Values.vault.caConfigMap.name }}
+- name: vault-ca
+  mountPath: /etc/bwdc-runner/vault-ca
+  readOnly: true
+{{- end }}
+{{- with .Values.extraVolumeMounts }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* Pod-level settings shared by the CronJobs, the Deployment and the test pod. */}}
+{{- define "bwdc-runner.podSettings" -}}
+serviceAccountName: {{ include "bwdc-runner.serviceAccountName" . }}
+automountServiceAccountToken: {{ include "bwdc-runner.automountToken" . }}
+securityContext:
+  {{- toYaml .Values.podSecurityContext | nindent 2 }}
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.priorityClassName }}
+priorityClassName: {{ . }}
+{{- end }}
+{{- end }}

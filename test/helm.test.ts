@@ -1,0 +1,215 @@
+// The Helm chart with the real helm binary: lint, render per feature (helm/bwdc-runner/ci/*.yaml),
+// assert on the rendered objects, validate every object against the Kubernetes schema and a strict
+// unknown-field check, and check that values.schema.json rejects typos and wrong types.
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { root } from './helpers/fixture.js';
+import { unknownFields, validateModel } from './helpers/k8s-schema.js';
+import { cronProblem } from '../src/config/normalize.js';
+
+const helm = join(root, '.cache', 'bin', 'helm');
+const chart = join(root, 'helm', 'bwdc-runner');
+const ciDir = join(chart, 'ci');
+
+before(() => {
+  if (!existsSync(helm)) execFileSync('bash', [join(root, 'scripts', 'ci', 'install-helm.sh')], { stdio: 'inherit' });
+});
+
+type Obj = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: any; data?: Record<string, string> };
+
+function render(valuesFile?: string, extra: string[] = []): Obj[] {
+  const args = ['template', 'rel', chart, ...(valuesFile ? ['-f', join(ciDir, valuesFile)] : []), ...extra];
+  const out = execFileSync(helm, args, { encoding: 'utf8' });
+  return parseAllDocuments(out).map((d) => d.toJS() as Obj).filter(Boolean);
+}
+
+const byKind = (objs: Obj[], kind: string) => objs.filter((o) => o.kind === kind);
+
+test('helm lint is clean for the defaults and every ci/ values file', () => {
+  for (const f of [undefined, ...readdirSync(ciDir)]) {
+    const r = spawnSync(helm, ['lint', '--strict', chart, ...(f ? ['-f', join(ciDir, f)] : [])], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `${f}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, /0 chart\(s\) failed/);
+  }
+});
+
+test('every rendered object of every ci/ values file validates (kubernetes-models) and has no unknown field', async () => {
+  for (const f of readdirSync(ciDir)) {
+    for (const obj of render(f)) {
+      await assert.doesNotReject(validateModel(obj as never), `${f}: ${obj.kind}/${obj.metadata.name}`);
+      assert.deepEqual(unknownFields(obj as never), [], `${f}: ${obj.kind}/${obj.metadata.name}`);
+    }
+  }
+});
+
+test('the strict check does catch a misspelled field (it is not vacuous)', () => {
+  const cj = render('three-instances-values.yaml').find((o) => o.kind === 'CronJob')!;
+  cj.spec.jobTemplate.spec.template.spec.containers[0].resources.limitz = {};
+  assert.deepEqual(unknownFields(cj as never), ['CronJob.spec.jobTemplate.spec.template.spec.containers[0].resources.limitz: no such field']);
+});
+
+test('cronjob mode, 3 instances: one CronJob each with the right command, schedule, security, deadlines and volumes', () => {
+  const objs = render('three-instances-values.yaml');
+  const cronjobs = byKind(objs, 'CronJob');
+  assert.deepEqual(cronjobs.map((c) => c.metadata.name).sort(), ['rel-bwdc-runner-instance-1', 'rel-bwdc-runner-instance-2', 'rel-bwdc-runner-instance-3']);
+  assert.equal(byKind(objs, 'Deployment').length, 0);
+  for (const cj of cronjobs) {
+    const name = cj.metadata.labels!['bwdc-runner/instance']!;
+    const pod = cj.spec.jobTemplate.spec.template.spec;
+    const c = pod.containers[0];
+    assert.deepEqual(c.args, ['run', '--instance', name]);
+    assert.equal(cj.spec.concurrencyPolicy, 'Forbid');
+    assert.ok(cj.spec.startingDeadlineSeconds > 0);
+    assert.equal(pod.restartPolicy, 'Never');
+    assert.equal(pod.automountServiceAccountToken, false, 'no token without Vault Kubernetes auth');
+    assert.equal(pod.securityContext.runAsNonRoot, true);
+    assert.equal(pod.securityContext.runAsUser, 10001);
+    assert.equal(pod.securityContext.seccompProfile.type, 'RuntimeDefault');
+    assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+    assert.equal(c.securityContext.allowPrivilegeEscalation, false);
+    assert.deepEqual(c.securityContext.capabilities.drop, ['ALL']);
+    assert.ok(c.resources.requests.memory && c.resources.limits.memory);
+    const mounts = Object.fromEntries(c.volumeMounts.map((m: { name: string; mountPath: string }) => [m.name, m.mountPath]));
+    assert.equal(mounts.state, '/var/lib/bwdc-runner');
+    assert.equal(mounts.template, '/etc/bwdc-runner/template');
+    assert.equal(mounts.secrets, '/var/run/secrets/bwdc');
+    assert.equal(mounts.tmp, '/tmp');
+    const env = Object.fromEntries(c.env.map((e: { name: string; value: string }) => [e.name, e.value]));
+    assert.equal(env.BWDC_INSTANCE, name);
+    assert.equal(env.BWDC_DATA_JSON, '/etc/bwdc-runner/template/data.json');
+    assert.equal(env.BW_CLIENTSECRET, 'file:///var/run/secrets/bwdc/client-secret');
+    assert.equal(cronProblem(cj.spec.schedule), undefined, `${cj.spec.schedule} is a valid cron`);
+    const volumes = Object.fromEntries(pod.volumes.map((v: { name: string }) => [v.name, v]));
+    assert.ok(volumes.state.emptyDir, 'emptyDir state by default');
+    assert.equal(volumes.secrets.secret.secretName, 'bwdc-credentials');
+  }
+  const [i1, i2, i3] = ['instance-1', 'instance-2', 'instance-3'].map((n) => cronjobs.find((c) => c.metadata.labels!['bwdc-runner/instance'] === n)!);
+  assert.match(i1!.spec.schedule, /^\d{1,2} \* \* \* \*$/, 'H became a fixed minute');
+  assert.equal(i2!.spec.schedule, '*/30 * * * *');
+  assert.equal(i2!.spec.timeZone, 'Europe/Berlin');
+  assert.equal(i3!.spec.suspend, true);
+  // 15m timeout, 2 retries, 30s backoff: (3 x 900 + 2 x 30) x 3 + 60
+  assert.equal(i1!.spec.jobTemplate.spec.activeDeadlineSeconds, (3 * 900 + 60) * 3 + 60);
+  assert.equal(i2!.spec.jobTemplate.spec.activeDeadlineSeconds, (3 * 1800 + 60) * 3 + 60);
+  const tpl3 = i3!.spec.jobTemplate.spec.template.spec.volumes.find((v: { name: string }) => v.name === 'template');
+  assert.equal(tpl3.configMap.name, 'bwdc-instance-3', 'an existing ConfigMap as the template');
+  const data = byKind(objs, 'ConfigMap').find((c) => c.metadata.name === 'rel-bwdc-runner-data')!.data!;
+  assert.equal(JSON.parse(data['instance-1.json']!).directoryType, 0);
+  assert.equal(JSON.parse(data['instance-2.json']!).directoryType, 1);
+});
+
+test('the H minute is deterministic per instance and differs between instances', () => {
+  const many = Object.fromEntries(Array.from({ length: 30 }, (_, n) => [`i${n}`, { dataJson: { directoryType: 0 } }]));
+  const args = ['--set-json', `instances=${JSON.stringify(many)}`, '--set', 'defaults.clientId=organization.3f0c1a52-7d4e-4b8a-9c61-2e5f8a7b9d10', '--set', 'defaults.clientSecret=env://X', '--set', 'defaults.schedule=H * * * *'];
+  const minutes = byKind(render(undefined, args), 'CronJob').map((c) => Number(c.spec.schedule.split(' ')[0]));
+  assert.equal(minutes.length, 30);
+  assert.ok(new Set(minutes).size >= 15, `minutes: ${minutes.join(',')}`);
+  assert.deepEqual(byKind(render(undefined, args), 'CronJob').map((c) => c.spec.schedule.split(' ')[0]).map(Number), minutes);
+});
+
+test('scheduler mode: one Deployment (1 replica, Recreate) running schedule, a Service, ServiceMonitor and PrometheusRule', () => {
+  const objs = render('scheduler-monitoring-values.yaml');
+  assert.equal(byKind(objs, 'CronJob').length, 0);
+  const [dep] = byKind(objs, 'Deployment');
+  assert.equal(dep!.spec.replicas, 1);
+  assert.equal(dep!.spec.strategy.type, 'Recreate');
+  const c = dep!.spec.template.spec.containers[0];
+  assert.deepEqual(c.args, ['schedule']);
+  assert.equal(c.livenessProbe.httpGet.path, '/healthz');
+  assert.equal(c.readinessProbe.httpGet.path, '/readyz');
+  assert.equal(dep!.spec.template.spec.automountServiceAccountToken, true, 'Vault Kubernetes auth needs the token');
+  const sources = dep!.spec.template.spec.volumes.find((v: { name: string }) => v.name === 'config').projected.sources;
+  assert.deepEqual(sources.map((s: { configMap: { items: Array<{ path: string }> } }) => s.configMap.items[0]!.path), ['config.yaml', 'data/ldap-eu.json', 'data/okta.json']);
+  const [svc] = byKind(objs, 'Service');
+  assert.equal(svc!.spec.ports[0].port, 8080);
+  const [sm] = byKind(objs, 'ServiceMonitor');
+  assert.equal(sm!.spec.endpoints[0].path, '/metrics');
+  assert.equal(sm!.metadata.labels!.release, 'prometheus');
+  const [rule] = byKind(objs, 'PrometheusRule');
+  const alerts = rule!.spec.groups[0].rules.map((r: { alert: string }) => r.alert);
+  assert.deepEqual(alerts, ['BwdcSyncFailing', 'BwdcSyncStale', 'BwdcSecretBackendErrors']);
+  const config = byKind(objs, 'ConfigMap').find((c) => c.metadata.name === 'rel-bwdc-runner-config')!.data!['config.yaml']!;
+  assert.match(config, /concurrency: 2/);
+  assert.match(config, /spread: "10m"/);
+});
+
+test('Vault Kubernetes auth: address, namespace, role, mount, CA and the service-account token', () => {
+  const objs = render('vault-kubernetes-values.yaml');
+  const pod = byKind(objs, 'CronJob')[0]!.spec.jobTemplate.spec.template.spec;
+  const env = Object.fromEntries(pod.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+  assert.equal(env.VAULT_ADDR, 'https://vault.example.com:8200');
+  assert.equal(env.VAULT_NAMESPACE, 'team-a');
+  assert.equal(env.VAULT_K8S_ROLE, 'bwdc-runner');
+  assert.equal(env.VAULT_K8S_MOUNT, 'kubernetes-prod');
+  assert.equal(env.VAULT_CACERT, '/etc/bwdc-runner/vault-ca/ca.crt');
+  assert.equal(env.BW_CLIENTSECRET, 'vault://secret/bwdc/org#client_secret');
+  assert.equal(pod.automountServiceAccountToken, true);
+  assert.ok(pod.volumes.some((v: { name: string; configMap?: { name: string } }) => v.name === 'vault-ca' && v.configMap?.name === 'vault-ca'));
+});
+
+test('AWS IRSA: the role annotation on the service account, region, proxy and CA bundle; H H becomes a fixed time', () => {
+  const objs = render('aws-irsa-values.yaml');
+  const [sa] = byKind(objs, 'ServiceAccount');
+  assert.equal(sa!.metadata.annotations!['eks.amazonaws.com/role-arn'], 'arn:aws:iam::123456789012:role/bwdc-runner');
+  const cj = byKind(objs, 'CronJob')[0]!;
+  assert.match(cj.spec.schedule, /^\d{1,2} \d{1,2} \* \* \*$/);
+  const env = Object.fromEntries(cj.spec.jobTemplate.spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+  assert.equal(env.AWS_REGION, 'eu-west-1');
+  assert.equal(env.HTTPS_PROXY, 'http://proxy.example.com:3128');
+  assert.equal(env.NODE_EXTRA_CA_CERTS, '/etc/bwdc-runner/ca/ca.crt');
+  assert.equal(cj.spec.jobTemplate.spec.template.spec.automountServiceAccountToken, false, 'IRSA uses a projected token of its own, not the SA token mount');
+});
+
+test('PVC state: one claim per instance, kept on uninstall, mounted as the state folder; a chart-created Secret', () => {
+  const objs = render('pvc-state-values.yaml');
+  const pvcs = byKind(objs, 'PersistentVolumeClaim');
+  assert.deepEqual(pvcs.map((p) => p.metadata.name).sort(), ['rel-bwdc-runner-a-state', 'rel-bwdc-runner-b-state']);
+  assert.equal(pvcs[0]!.metadata.annotations!['helm.sh/resource-policy'], 'keep');
+  assert.equal(pvcs[0]!.spec.storageClassName, 'standard');
+  for (const cj of byKind(objs, 'CronJob')) {
+    const state = cj.spec.jobTemplate.spec.template.spec.volumes.find((v: { name: string }) => v.name === 'state');
+    assert.equal(state.persistentVolumeClaim.claimName, `${cj.metadata.name}-state`);
+  }
+  const [secret] = byKind(objs, 'Secret');
+  assert.equal(secret!.metadata.name, 'rel-bwdc-runner-secrets');
+});
+
+test('an existing Secret: mounted, no Secret rendered; Vault token auth reads its token from it', () => {
+  const objs = render('existing-secret-values.yaml');
+  assert.equal(byKind(objs, 'Secret').length, 0);
+  const pod = byKind(objs, 'CronJob')[0]!.spec.jobTemplate.spec.template.spec;
+  assert.equal(pod.volumes.find((v: { name: string }) => v.name === 'secrets').secret.secretName, 'bwdc-credentials');
+  const env = Object.fromEntries(pod.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+  assert.equal(env.VAULT_TOKEN_FILE, '/var/run/secrets/bwdc/vault-token');
+  assert.equal(env.BWDC_LOG_FILE, 'true', 'extraEnv');
+});
+
+test('helm test runs `bwdc-runner check` against the whole configuration', () => {
+  const pod = render('three-instances-values.yaml').find((o) => o.kind === 'Pod')!;
+  assert.equal(pod.metadata.annotations!['helm.sh/hook'], 'test');
+  assert.deepEqual((pod as any).spec.containers[0].args, ['check']);
+});
+
+test('the values schema rejects a misspelled key and a wrong type, with helm\'s own error', () => {
+  const typo = spawnSync(helm, ['template', 'rel', chart, '--set', 'defaults.shedule=0 * * * *'], { encoding: 'utf8' });
+  assert.notEqual(typo.status, 0);
+  assert.match(typo.stderr, /values don't meet the specifications of the schema/);
+  assert.match(typo.stderr, /additional properties 'shedule' not allowed/);
+  const type = spawnSync(helm, ['template', 'rel', chart, '--set', 'scheduler.concurrency=lots'], { encoding: 'utf8' });
+  assert.notEqual(type.status, 0);
+  assert.match(type.stderr, /'\/scheduler\/concurrency': got string, want integer/);
+  const literal = spawnSync(helm, ['template', 'rel', chart, '--set', 'defaults.clientSecret=hunter2'], { encoding: 'utf8' });
+  assert.notEqual(literal.status, 0, 'a literal secret in values is refused: references only');
+  const badMode = spawnSync(helm, ['template', 'rel', chart, '--set', 'mode=daemon'], { encoding: 'utf8' });
+  assert.notEqual(badMode.status, 0);
+});
+
+test('a missing clientSecret or template is a clear template error', () => {
+  const r = spawnSync(helm, ['template', 'rel', chart, '--set', 'defaults.clientId=organization.3f0c1a52-7d4e-4b8a-9c61-2e5f8a7b9d10', '--set-json', 'instances={"x":{"dataJson":{}}}'], { encoding: 'utf8' });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /instances\.x: clientSecret is required/);
+});

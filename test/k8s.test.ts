@@ -1,0 +1,40 @@
+// The plain manifests: generated from the chart (so they cannot drift), built by the real kubectl
+// kustomize, and valid Kubernetes objects.
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { root } from './helpers/fixture.js';
+import { unknownFields, validateModel } from './helpers/k8s-schema.js';
+import { renderK8s } from '../scripts/generate-k8s.js';
+
+const kubectl = join(root, '.cache', 'bin', 'kubectl');
+before(() => {
+  if (!existsSync(kubectl)) execFileSync('bash', [join(root, 'scripts', 'ci', 'install-helm.sh')], { stdio: 'inherit' });
+});
+
+test('k8s/base is exactly what the generator produces from the chart (run `npm run k8s:generate`)', () => {
+  const generated = renderK8s();
+  const onDisk = readdirSync(join(root, 'k8s', 'base')).sort();
+  assert.deepEqual(onDisk, [...generated.keys()].sort());
+  for (const [name, text] of generated) assert.equal(readFileSync(join(root, 'k8s', 'base', name), 'utf8'), text, `k8s/base/${name} is stale`);
+});
+
+test('kubectl kustomize k8s/ builds two CronJobs, instance-1 and instance-2, that validate strictly', async () => {
+  const out = execFileSync(kubectl, ['kustomize', join(root, 'k8s')], { encoding: 'utf8' });
+  const objs = parseAllDocuments(out).map((d) => d.toJS()).filter(Boolean);
+  const cronjobs = objs.filter((o) => o.kind === 'CronJob');
+  assert.deepEqual(cronjobs.map((c) => c.metadata.name).sort(), ['bwdc-instance-1', 'bwdc-instance-2']);
+  for (const o of objs) {
+    assert.equal(o.metadata.namespace, 'bwdc');
+    assert.equal(o.metadata.labels?.['helm.sh/chart'], undefined);
+    await validateModel(o);
+    assert.deepEqual(unknownFields(o), [], `${o.kind}/${o.metadata.name}`);
+  }
+  for (const c of cronjobs) assert.equal(c.spec.jobTemplate.spec.template.spec.containers[0].image, 'registry.example.com/bwdc-runner:0.1.0');
+  const templates = objs.filter((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('bwdc-instance-'));
+  assert.equal(templates.length, 2);
+  for (const t of templates) assert.equal(JSON.parse(t.data['data.json']).directoryType, 0);
+});
