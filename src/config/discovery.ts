@@ -44,7 +44,14 @@ export function discoverInstances(root: string, where: string, errors: string[])
         errors.push(`${overridePath}:${pos !== undefined ? lines.linePos(pos).line : 1}: not valid YAML (${doc.errors[0]?.code})`);
         continue;
       }
-      const parsed = folderInstanceSchema.safeParse(doc.toJS() ?? {});
+      let raw: unknown;
+      try {
+        raw = doc.toJS() ?? {};
+      } catch (err) {
+        errors.push(`${overridePath}: not valid YAML (${(err as Error).name})`);
+        continue;
+      }
+      const parsed = folderInstanceSchema.safeParse(raw);
       if (!parsed.success) {
         errors.push(...formatZodIssues(parsed.error, folderInstanceSchema, locate));
         continue;

@@ -39,7 +39,13 @@ export function readConfigFile(path: string): ParsedConfigFile {
     });
     throw new ConfigError(issues.join('\n'), issues);
   }
-  const data: unknown = doc.toJS() ?? {};
+  let data: unknown;
+  try {
+    data = doc.toJS() ?? {};
+  } catch (err) {
+    // e.g. an alias to an anchor that does not exist; the message quotes no value.
+    throw new ConfigError(`${path}: not valid YAML/JSON (${(err as Error).name}: ${(err as Error).message.slice(0, 120)})`);
+  }
   const locate = locatorFor(doc, lines, path);
   const parsed = fileSchema.safeParse(data);
   if (!parsed.success) {

@@ -65,12 +65,19 @@ export function parseSecretRef(input: string): SecretRef {
   for (const [k, v] of new URLSearchParams(query)) {
     if (!allowedParams[s].includes(k)) {
       const allowed = allowedParams[s].length ? allowedParams[s].map((p) => `?${p}=`).join(', ') : 'none';
-      throw new SecretRefSyntaxError(`${s}:// reference: unknown parameter "${k}"; allowed: ${allowed}`);
+      // Name the parameter only when it looks like one: the text could be anything, even a secret.
+      const named = /^[A-Za-z]{1,20}$/.test(k) ? ` "${k}"` : '';
+      throw new SecretRefSyntaxError(`${s}:// reference: unknown parameter${named}; allowed: ${allowed}`);
     }
     params[k] = v;
   }
   if (key === '') throw new SecretRefSyntaxError(`${s}:// reference: empty key after "#"`);
-  const target = decodeURIComponent(rest);
+  let target: string;
+  try {
+    target = decodeURIComponent(rest);
+  } catch {
+    throw new SecretRefSyntaxError(`${s}:// reference: invalid %-encoding`);
+  }
   switch (s) {
     case 'vault':
       if (!/^[^/]+\/.+/.test(target)) throw new SecretRefSyntaxError('vault:// reference: expected vault://MOUNT/PATH#KEY');

@@ -1,0 +1,47 @@
+// Shared by the benchmarks: medians, temp instances, the bwdc double, running the built CLI.
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = fileURLToPath(new URL('..', import.meta.url));
+export const double = join(root, 'test', 'bwdc-double', 'bwdc');
+export const bin = join(root, 'bin', 'bwdc-runner.js');
+export const CLIENT_ID = 'organization.3f0c1a52-7d4e-4b8a-9c61-2e5f8a7b9d10';
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+export function percentile(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+export const template = {
+  directoryType: 0,
+  directoryLdap: { hostname: 'ldap.bench', port: 389 },
+  sync: { users: true, groups: true, overwriteExisting: false, largeImport: false },
+};
+
+/** A temp folder with data.json, a client secret file and a control file for the double. */
+export function benchDir(control = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'bwdc-bench-'));
+  writeFileSync(join(dir, 'data.json'), JSON.stringify(template));
+  writeFileSync(join(dir, 'client_secret'), 'bench-client-secret\n');
+  writeFileSync(join(dir, 'control.json'), JSON.stringify({ record: join(dir, 'calls.jsonl'), ...control }));
+  return dir;
+}
+
+export function calls(dir) {
+  try {
+    return readFileSync(join(dir, 'calls.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  } catch {
+    return [];
+  }
+}
+
+export function arg(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : (process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`] ?? fallback);
+}

@@ -1,0 +1,73 @@
+// The scheduler at scale: N instances in one `schedule` process, all due on the same second, the
+// bwdc double at --delay ms per call, --concurrency runs at once. From the runner's own logs and
+// /proc: makespan against the ideal (total bwdc time / concurrency), start delay of each run from
+// its due time (p50, p99), peak RSS of the runner (VmHWM), CPU used while idle after the wave.
+//   npm run bench:scale -- --instances 1000 --delay 50 --concurrency 8
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { arg, benchDir, bin, CLIENT_ID, double, percentile } from './lib.mjs';
+
+const n = Number(arg('instances', 1000));
+const delay = Number(arg('delay', 50));
+const concurrency = Number(arg('concurrency', 8));
+const idleSeconds = Number(arg('idle', 10));
+
+const dir = benchDir({ delayMs: delay, record: undefined });
+const due = new Date(Date.now() + 8000 + (n > 100 ? 4000 : 0));
+due.setMilliseconds(0);
+const cron = `${due.getUTCSeconds()} ${due.getUTCMinutes()} ${due.getUTCHours()} * * *`;
+const lines = ['httpPort: off', `concurrency: ${concurrency}`, 'defaults:', `  clientId: ${CLIENT_ID}`, `  clientSecret: file://${join(dir, 'client_secret')}`, `  schedule: "${cron}"`, '  retry: { attempts: 0 }', 'instances:'];
+for (let i = 0; i < n; i++) lines.push(`  - { name: i${i}, dataJson: ${join(dir, 'data.json')} }`);
+writeFileSync(join(dir, 'config.yaml'), lines.join('\n'));
+
+const env = { PATH: process.env.PATH, HOME: dir, TZ: 'UTC', BWDC_PATH: double, BWDC_STATE_DIR: join(dir, 'state'), BWDC_RUNNER_CONFIG: join(dir, 'config.yaml'), BWDC_DOUBLE_CONTROL: join(dir, 'control.json'), BWDC_PASS_ENV: 'BWDC_DOUBLE_*', LOG_LEVEL: 'debug' };
+const child = spawn(process.execPath, [bin, 'schedule'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+let buf = '';
+const events = [];
+child.stdout.on('data', (c) => {
+  buf += c;
+  let i;
+  while ((i = buf.indexOf('\n')) >= 0) {
+    const line = buf.slice(0, i);
+    buf = buf.slice(i + 1);
+    if (line.startsWith('{')) events.push(JSON.parse(line));
+  }
+});
+
+const procStat = () => {
+  const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return Number(f[11]) + Number(f[12]); // utime + stime, in clock ticks
+};
+const hwmKb = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]);
+
+const ended = () => events.filter((e) => e.outcome !== undefined && e.runId).length;
+while (ended() < n) {
+  await new Promise((r) => setTimeout(r, 200));
+  if (Date.now() - due.getTime() > 30 * 60_000) throw new Error('wave did not finish');
+}
+const peakKb = hwmKb();
+// Idle: nothing due for a day; measure CPU over idleSeconds.
+const t0 = procStat();
+await new Promise((r) => setTimeout(r, idleSeconds * 1000));
+const idleTicks = procStat() - t0;
+child.kill('SIGTERM');
+await new Promise((r) => child.on('exit', r));
+
+const starts = events.filter((e) => e.msg === 'run started').map((e) => Date.parse(e.time) - due.getTime());
+const ends = events.filter((e) => e.outcome !== undefined && e.runId).map((e) => Date.parse(e.time));
+const bwdcMs = events.filter((e) => e.msg === 'bwdc call').reduce((a, e) => a + e.durationMs, 0);
+const makespan = Math.max(...ends) - due.getTime();
+const ideal = bwdcMs / concurrency;
+const ticksPerSecond = 100;
+const firstWave = starts.sort((a, b) => a - b).slice(0, concurrency);
+console.log(JSON.stringify({
+  instances: n, delayPerCallMs: delay, concurrency,
+  succeeded: events.filter((e) => e.outcome === 'success').length,
+  makespanMs: makespan, idealMs: Math.round(ideal), efficiency: Number((ideal / makespan).toFixed(3)),
+  startDelayFirstWaveMs: { p50: percentile(firstWave, 50), p99: percentile(firstWave, 99) },
+  startDelayAllMs: { p50: percentile(starts, 50), p99: percentile(starts, 99) },
+  peakRssMB: Number((peakKb / 1024).toFixed(1)),
+  idleCpuPercentOfCore: Number(((idleTicks / ticksPerSecond / idleSeconds) * 100).toFixed(2)),
+  targets: { efficiency: '>= 0.95', peakRssMB: '<= 100 (1,000 instances)', idleCpu: '< 1%' },
+}, null, 2));
