@@ -89,6 +89,36 @@ test('--read-only with a tmpfs as the state folder works', () => {
   assert.equal(r.status, 0, r.stdout + r.stderr);
 });
 
+test('a read-only state folder: exit 2 with a message that says so, nothing else broken', () => {
+  const ro = join(dir, 'ro-state');
+  mkdirSync(ro, { mode: 0o777 });
+  const r = podman([...runArgs(['-v', `${ro}:/var/lib/bwdc-runner:ro`, '-e', `BWDC_DOUBLE_CONTROL=${control('ro', {})}`]), image, 'run']);
+  assert.equal(r.status, 2, r.stdout + r.stderr);
+  const done = parseLogs(r.stdout).find((l) => l.outcome)!;
+  assert.equal(done.failureClass, 'config');
+  assert.match(String(done.msg), /state folder \/var\/lib\/bwdc-runner\/default is not usable: EROFS/);
+});
+
+test('the disk full while writing state: the run fails clearly, data.json is left as it was, the next run works', () => {
+  const ctl = control('full', {});
+  // One container, a 256 KiB tmpfs as the state folder: sync, fill the disk, sync (fails), free it, sync.
+  const script = [
+    'node /app/bin/bwdc-runner.js run >/dev/null; echo first=$?',
+    'sha256sum /var/lib/bwdc-runner/default/data.json | cut -c1-64 > /tmp/before',
+    'dd if=/dev/zero of=/var/lib/bwdc-runner/fill bs=4k 2>/dev/null; true',
+    'node /app/bin/bwdc-runner.js run > /tmp/second.log; echo second=$?',
+    'grep -o \'"msg":"[^"]*"\' /tmp/second.log | tail -2',
+    'sha256sum /var/lib/bwdc-runner/default/data.json | cut -c1-64 | cmp -s - /tmp/before && echo data.json=intact',
+    'rm /var/lib/bwdc-runner/fill; node /app/bin/bwdc-runner.js run >/dev/null; echo third=$?',
+  ].join('; ');
+  const r = podman([...runArgs(['--tmpfs', '/var/lib/bwdc-runner:rw,size=256k,U', '-e', `BWDC_DOUBLE_CONTROL=${ctl}`, '--entrypoint', 'sh']), image, '-c', script]);
+  assert.match(r.stdout, /first=0/, r.stdout + r.stderr);
+  assert.match(r.stdout, /second=1/, r.stdout);
+  assert.match(r.stdout, /ENOSPC/, r.stdout);
+  assert.match(r.stdout, /data\.json=intact/, r.stdout);
+  assert.match(r.stdout, /third=0/, r.stdout);
+});
+
 test('schedule (the default command) stops cleanly within its grace period on podman stop; nothing secret in logs or inspect', async () => {
   const name = `bwdc-runner-test-${process.pid}`;
   started.push(name);

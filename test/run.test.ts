@@ -276,13 +276,62 @@ test('test: a dry run reports counts (and the lists with --verbose) and never ca
   assert.ok(!fx.records().some((c) => c.command === 'sync'));
 });
 
-test('a 50 MB flood of bwdc output does not break the run or the log', async () => {
+test("a 50 MB flood of bwdc output: the run works and the runner's memory stays bounded", async () => {
   const fx = makeFixture();
   fx.control({ faults: { sync: 'flood' }, floodBytes: 50 * 1024 * 1024 });
-  const r = await runCli(['run'], fx.env());
+  const run = startCli(['run'], fx.env());
+  let peakKb = 0;
+  const sampler = setInterval(() => {
+    try {
+      peakKb = Math.max(peakKb, Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${run.pid}/status`, 'utf8'))![1]));
+    } catch {
+      /* exited */
+    }
+  }, 20);
+  const r = await run.done;
+  clearInterval(sampler);
   // The flood precedes a normal response line, which is kept in the captured tail.
   assert.equal(r.code, 0, r.stderr);
   assert.ok(r.stdout.length < 1024 * 1024, `runner printed ${r.stdout.length} bytes`);
+  assert.ok(peakKb > 0 && peakKb < 150 * 1024, `runner peak RSS ${Math.round(peakKb / 1024)} MB while bwdc printed 50 MB`);
+});
+
+test('one instance failing or hanging does not stop the others; the exit code says a sync failed', async () => {
+  const fx = makeFixture();
+  const cfg = join(fx.dir, 'config.yaml');
+  writeFileSync(cfg, [
+    'defaults:', `  clientId: ${CLIENT_ID}`, `  clientSecret: file://${fx.secretPath}`, `  directorySecret: file://${fx.dirSecretPath}`, '  timeout: 1s', 'instances:',
+    ...['good-1', 'hangs', 'fails', 'good-2'].map((n) => `  - { name: ${n}, dataJson: ${fx.templatePath} }`),
+  ].join('\n'));
+  fx.control({ instanceFaults: { hangs: { sync: 'hang' }, fails: { login: 'error' } } });
+  const r = await runCli(['run', '--config', cfg], fx.env({ BWDC_INSTANCE: undefined, BWDC_DATA_JSON: undefined, BW_CLIENTID: undefined, BW_CLIENTSECRET_FILE: undefined, BWDC_DIRECTORY_SECRET_FILE: undefined }));
+  assert.equal(r.code, 1);
+  const outcome = (n: string) => r.logs.find((l) => l.instance === n && l.outcome)!;
+  assert.equal(outcome('good-1').outcome, 'success');
+  assert.equal(outcome('good-2').outcome, 'success');
+  assert.equal(outcome('hangs').failureClass, 'timeout');
+  assert.equal(outcome('fails').failureClass, 'internal');
+});
+
+test("no secret in bwdc's argv as the kernel sees it (/proc/<pid>/cmdline), while it runs", async () => {
+  const fx = makeFixture();
+  fx.control({ faults: { sync: 'hang' } });
+  const run = startCli(['run'], fx.env({ BWDC_TIMEOUT: '20s' }));
+  await waitFor(() => fx.records().some((c) => c.command === 'sync'));
+  for (const c of fx.records()) {
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${c.pid}/cmdline`, 'utf8');
+    } catch {
+      continue; // login and config have exited
+    }
+    assert.ok(cmdline.includes('sync'), cmdline);
+    assertNoCanary('/proc/<pid>/cmdline', cmdline);
+  }
+  const runnerCmdline = readFileSync(`/proc/${run.pid}/cmdline`, 'utf8');
+  assertNoCanary('runner /proc/<pid>/cmdline', runnerCmdline);
+  run.kill('SIGTERM');
+  await run.done;
 });
 
 test('--version prints the runner and bwdc versions', async () => {

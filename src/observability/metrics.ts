@@ -33,6 +33,8 @@ export class RunnerMetrics {
   private readonly stale: Gauge<'instance'>;
   private readonly bwdcCalls: Counter<'instance'>;
   readonly queued: Gauge;
+  private readonly due: Counter<'instance'>;
+  private readonly dropped: Counter<'instance'>;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -53,6 +55,16 @@ export class RunnerMetrics {
     this.stale = new Gauge({ name: 'bwdc_runner_stale', help: '1 when the instance has had no success for longer than staleAfter schedule intervals.', labelNames: ['instance'], registers });
     this.bwdcCalls = new Counter({ name: 'bwdc_runner_bwdc_calls_total', help: 'bwdc processes started.', labelNames: ['instance'], registers });
     this.queued = new Gauge({ name: 'bwdc_runner_queued_runs', help: 'Runs waiting for a concurrency slot.', registers });
+    this.due = new Counter({ name: 'bwdc_runner_due_total', help: 'Runs that became due (ticks and runOnStart). Each ends as a finished first attempt, an overlap skip or a drop at shutdown.', labelNames: ['instance'], registers });
+    this.dropped = new Counter({ name: 'bwdc_runner_dropped_total', help: 'Due runs that never started because the scheduler was shutting down.', labelNames: ['instance'], registers });
+  }
+
+  runDue(instance: string): void {
+    this.due.inc({ instance });
+  }
+
+  runDropped(instance: string): void {
+    this.dropped.inc({ instance });
   }
 
   runStarted(instance: string): void {

@@ -20,6 +20,10 @@ export interface SchedulerHooks {
   onRetry?(instance: string, attempt: number, failureClass: FailureClass): void;
   onNextRun?(instance: string, at: Date | undefined): void;
   onRemoved?(instance: string): void;
+  /** A run became due (a tick, or runOnStart): every one ends as a result, an overlap skip or a drop. */
+  onDue?(instance: string): void;
+  /** A due run that never started because the scheduler was stopping. */
+  onDropped?(instance: string): void;
 }
 
 export interface InstanceStatus {
@@ -77,6 +81,8 @@ export class Scheduler {
   private readonly inFlight = new Set<Promise<void>>();
   private stopping = false;
   private started = false;
+  /** Every due run ends in exactly one of: a finished first attempt, an overlap skip, a drop. */
+  readonly totals = { due: 0, overlaps: 0, dropped: 0, firstAttemptsFinished: 0, retriesFinished: 0 };
 
   constructor(private readonly options: SchedulerOptions) {
     this.limit = pLimit(options.concurrency);
@@ -130,7 +136,11 @@ export class Scheduler {
     this.started = true;
     for (const job of this.jobs.values()) {
       this.arm(job);
-      if (runOnStart) this.trigger(job, 0);
+      if (runOnStart) {
+        this.totals.due++;
+        this.options.hooks?.onDue?.(job.instance.name);
+        this.trigger(job, 0);
+      }
     }
   }
 
@@ -149,7 +159,10 @@ export class Scheduler {
   private tick(job: Job): void {
     this.options.hooks?.onNextRun?.(job.instance.name, this.nextRun(job));
     if (this.stopping || job.removed) return;
+    this.totals.due++;
+    this.options.hooks?.onDue?.(job.instance.name);
     if (job.state !== 'idle') {
+      this.totals.overlaps++;
       job.skippedOverlaps++;
       this.options.log.warn({ instance: job.instance.name, state: job.state }, 'schedule tick skipped: the previous run of this instance is still going');
       this.options.hooks?.onOverlap?.(job.instance.name);
@@ -176,6 +189,10 @@ export class Scheduler {
     const p: Promise<void> = this.limit(async () => {
       if (this.stopping) {
         job.state = 'idle';
+        if (attempt === 1) {
+          this.totals.dropped++;
+          this.options.hooks?.onDropped?.(instance.name);
+        }
         return;
       }
       job.state = 'running';
@@ -190,6 +207,8 @@ export class Scheduler {
         return;
       }
       result.attempts = attempt;
+      if (attempt === 1) this.totals.firstAttemptsFinished++;
+      else this.totals.retriesFinished++;
       job.last = result;
       if (result.lastSuccessAt) job.lastSuccessAt = result.lastSuccessAt;
       if (result.outcome === 'failure') job.consecutiveFailures++;
@@ -255,6 +274,10 @@ export class Scheduler {
     for (const job of this.jobs.values()) {
       job.cron?.stop();
       if (job.timer) clearTimeout(job.timer);
+      if (job.state === 'waiting') {
+        this.totals.dropped++;
+        this.options.hooks?.onDropped?.(job.instance.name);
+      }
       if (job.state === 'waiting' || job.state === 'retry-wait') job.state = 'idle';
     }
     const all = () => Promise.allSettled([...this.inFlight]);

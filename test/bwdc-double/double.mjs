@@ -13,12 +13,12 @@
 //   faults          { "<command>": "<fault>" }; faultTimes { "<command>": n } fires it n times only
 //                   faults: hang, hang-with-child, crash-401, error, network, server-500, ldap-down,
 //                   ldap-bind, empty-datajson, slow, sigkill, flood, echo-secret
-//   slowMs, floodBytes, errorMessage, version, runningDir (see below)
+//   slowMs, floodBytes, errorMessage, version, runningDir (see below), faultRate/faultPool/faultCommand
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 const env = process.env;
 const control = env.BWDC_DOUBLE_CONTROL ? JSON.parse(readFileSync(env.BWDC_DOUBLE_CONTROL, 'utf8')) : {};
@@ -78,7 +78,14 @@ record();
 
 // ---- faults --------------------------------------------------------------------------------
 function faultFor(cmd) {
-  const fault = control.faults?.[cmd];
+  // faultRate: a random fault from faultPool for this share of the calls of `faultCommand` (soak tests).
+  if (control.faultRate && cmd === (control.faultCommand ?? 'sync') && Math.random() < control.faultRate) {
+    const pool = control.faultPool ?? ['error', 'network', 'crash-401', 'empty-datajson', 'sigkill', 'ldap-bind'];
+    return pool[Math.floor(Math.random() * pool.length)];
+  }
+  // instanceFaults: faults for one instance only, keyed by the appdata folder's name (the runner
+  // names it after the instance).
+  const fault = control.instanceFaults?.[basename(appDir)]?.[cmd] ?? control.faults?.[cmd];
   if (!fault) return undefined;
   const times = control.faultTimes?.[cmd];
   if (times === undefined) return fault;

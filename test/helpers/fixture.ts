@@ -33,6 +33,7 @@ export interface DoubleControl {
   floodBytes?: number;
   errorMessage?: string;
   runningDir?: string;
+  instanceFaults?: Record<string, Record<string, string>>;
 }
 
 export interface Fixture {

@@ -47,6 +47,8 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
       onRetry: (name, _attempt, cls) => metrics.retried(name, cls),
       onNextRun: (name, at) => metrics.setNextRun(name, at),
       onRemoved: (name) => metrics.forget(name),
+      onDue: (name) => metrics.runDue(name),
+      onDropped: (name) => metrics.runDropped(name),
     },
   });
   scheduler.apply(config.instances);
@@ -102,7 +104,7 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
         .then(async ({ abortedRunning }) => {
           await http?.close();
           await secrets.close();
-          log.info({ abortedRunning }, 'stopped');
+          log.info({ abortedRunning, totals: scheduler.totals }, 'stopped');
           resolve(ExitCode.ok);
         });
     };

@@ -1,0 +1,79 @@
+// Soak: the scheduler runs --runs sync runs (default 20,000) with a fast bwdc double and
+// --fault-rate (default 10%) random faults (error, network, 401 crash, emptied data.json, SIGKILL,
+// LDAP bind). Checks that every due run is accounted for (finished, skipped as overlap, or dropped
+// at shutdown), that no zombie or stray bwdc process is left, that open file descriptors do not
+// grow, and that the runner's memory is flat after warm-up.
+//   npm run soak -- --runs 20000        (CI runs a short version: test/soak.test.ts)
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { arg, benchDir, bin, CLIENT_ID, double, median } from './lib.mjs';
+
+const target = Number(arg('runs', 20000));
+const instances = Number(arg('instances', 20));
+const faultRate = Number(arg('fault-rate', 0.1));
+const concurrency = Number(arg('concurrency', 4));
+
+const dir = benchDir({ faultRate, record: undefined });
+const lines = ['httpPort: off', `concurrency: ${concurrency}`, 'defaults:', `  clientId: ${CLIENT_ID}`, `  clientSecret: file://${join(dir, 'client_secret')}`, '  schedule: "* * * * * *"', '  timeout: 20s', '  retry: { attempts: 1, backoff: 100ms, maxBackoff: 200ms }', 'instances:'];
+for (let i = 0; i < instances; i++) lines.push(`  - { name: s${i}, dataJson: ${join(dir, 'data.json')} }`);
+writeFileSync(join(dir, 'config.yaml'), lines.join('\n'));
+const env = { PATH: process.env.PATH, HOME: dir, BWDC_PATH: double, BWDC_STATE_DIR: join(dir, 'state'), BWDC_RUNNER_CONFIG: join(dir, 'config.yaml'), BWDC_DOUBLE_CONTROL: join(dir, 'control.json'), BWDC_PASS_ENV: 'BWDC_DOUBLE_*', LOG_LEVEL: 'info', BWDC_SHUTDOWN_GRACE: '10s' };
+
+const child = spawn(process.execPath, [bin, 'schedule'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+let buf = '';
+const counts = { success: 0, failure: 0, skipped: 0, restored: 0 };
+const classes = {};
+let stopped;
+child.stdout.on('data', (c) => {
+  buf += c;
+  let i;
+  while ((i = buf.indexOf('\n')) >= 0) {
+    const line = buf.slice(0, i);
+    buf = buf.slice(i + 1);
+    if (!line.startsWith('{')) continue;
+    const e = JSON.parse(line);
+    if (e.outcome && e.runId) {
+      counts[e.outcome]++;
+      if (e.failureClass) classes[e.failureClass] = (classes[e.failureClass] ?? 0) + 1;
+      if (e.restoredDataJson) counts.restored++;
+    }
+    if (e.msg === 'stopped') stopped = e;
+  }
+});
+
+const status = () => readFileSync(`/proc/${child.pid}/status`, 'utf8');
+const rssKb = () => Number(/VmRSS:\s+(\d+)/.exec(status())[1]);
+const fds = () => readdirSync(`/proc/${child.pid}/fd`).length;
+const zombies = () => spawnSync('ps', ['-o', 'stat=', '--ppid', String(child.pid)], { encoding: 'utf8' }).stdout.split('\n').filter((s) => s.startsWith('Z')).length;
+const samples = [];
+const started = Date.now();
+const finished = () => counts.success + counts.failure + counts.skipped;
+let maxZombies = 0;
+while (finished() < target) {
+  await new Promise((r) => setTimeout(r, 2000));
+  samples.push({ t: Date.now() - started, runs: finished(), rssMB: rssKb() / 1024, fds: fds() });
+  maxZombies = Math.max(maxZombies, zombies());
+}
+child.kill('SIGTERM');
+await new Promise((r) => child.on('exit', r));
+const leftovers = spawnSync('pgrep', ['-f', join(dir, 'control.json')], { encoding: 'utf8' }).stdout.trim();
+const stray = spawnSync('sh', ['-c', `ps -eo pid,args | grep double.mjs | grep -v grep | wc -l`], { encoding: 'utf8' }).stdout.trim();
+
+const warm = samples.filter((s) => s.runs >= target * 0.2);
+const q = Math.max(1, Math.floor(warm.length / 4));
+const early = median(warm.slice(0, q).map((s) => s.rssMB));
+const late = median(warm.slice(-q).map((s) => s.rssMB));
+const t = stopped?.totals ?? {};
+const accounted = t.firstAttemptsFinished + t.overlaps + t.dropped;
+const report = {
+  runs: finished(), minutes: Number(((Date.now() - started) / 60000).toFixed(1)), instances, concurrency, faultRate,
+  outcomes: counts, failureClasses: classes,
+  accounting: { due: t.due, firstAttemptsFinished: t.firstAttemptsFinished, retriesFinished: t.retriesFinished, overlaps: t.overlaps, dropped: t.dropped, balanced: t.due === accounted && finished() === t.firstAttemptsFinished + t.retriesFinished },
+  processes: { maxZombiesSeen: maxZombies, leftoverBwdcProcesses: Number(stray) + (leftovers ? leftovers.split('\n').length : 0) },
+  fds: { first: warm[0]?.fds, last: warm.at(-1)?.fds, max: Math.max(...samples.map((s) => s.fds)) },
+  memoryMB: { afterWarmup: Number(early.toFixed(1)), atEnd: Number(late.toFixed(1)), growthPercent: Number((((late - early) / early) * 100).toFixed(1)), peak: Number(Math.max(...samples.map((s) => s.rssMB)).toFixed(1)) },
+};
+console.log(JSON.stringify(report, null, 2));
+const ok = report.accounting.balanced && report.processes.leftoverBwdcProcesses === 0 && maxZombies <= concurrency && report.fds.last <= report.fds.first + 5;
+process.exit(ok ? 0 : 1);

@@ -1,0 +1,37 @@
+// Every benchmark at a small size, so they cannot rot. No timing assertions: the numbers live in
+// bench/README.md; these check that each script runs and reports what it should.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { root } from './helpers/fixture.js';
+
+function bench(script: string, args: string[], runner: string[] = [process.execPath]): Record<string, any> {
+  const r = spawnSync(runner[0]!, [...runner.slice(1), join(root, 'bench', script), ...args], { cwd: root, encoding: 'utf8', env: { ...process.env } });
+  assert.equal(r.status, 0, `${script}: ${r.stderr}${r.stdout}`);
+  return JSON.parse(r.stdout.slice(r.stdout.indexOf('{')));
+}
+
+test('bench/sync-run.mjs: the runner and the docs script both sync; the runner makes fewer bwdc calls', () => {
+  const r = bench('sync-run.mjs', ['--runs', '1', '--delay', '0']);
+  assert.equal(r.runner.bwdcInvocations, 2);
+  assert.equal(r.script.bwdcInvocations, 3);
+  assert.equal(typeof r.ratio, 'number');
+});
+
+test('bench/cold-start.mjs runs', () => {
+  const r = bench('cold-start.mjs', ['--runs', '1']);
+  assert.ok(r.versionMs > 0 && r.checkMs > 0);
+});
+
+test('bench/scheduler-scale.mjs: 10 instances all complete', () => {
+  const r = bench('scheduler-scale.mjs', ['--instances', '10', '--delay', '0', '--concurrency', '4', '--idle', '1']);
+  assert.equal(r.succeeded, 10);
+  assert.ok(r.peakRssMB > 0);
+});
+
+test('bench/secret-fetches.ts: one fetch per backend for a run of many instances', () => {
+  const r = bench('secret-fetches.ts', ['--instances', '5', '--window', '3'], [process.execPath, '--import', 'tsx']);
+  assert.equal(r.oneRun.vaultSecretReads, 1);
+  assert.equal(r.oneRun.awsFetchesByMetric, 1);
+});
