@@ -15,9 +15,11 @@ writeFileSync(join(bwdcDir, 'bwdc'), `#!/bin/sh\nexec ${double} "$@"\n`, { mode:
 writeFileSync(join(bwdcDir, 'VERSION'), '2026.6.1\n');
 const env = { PATH: process.env.PATH, HOME: dir, BWDC_PATH: join(bwdcDir, 'bwdc'), BWDC_STATE_DIR: join(dir, 'state'), BWDC_DATA_JSON: join(dir, 'data.json'), BW_CLIENTID: CLIENT_ID, BW_CLIENTSECRET_FILE: join(dir, 'client_secret') };
 
+// The runner is executed as users run it (bin/bwdc-runner.js through its shebang); node -e 0 directly.
 function t(args) {
+  const [cmd, ...rest] = args[0] === bin ? args : [process.execPath, ...args];
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, args, { env, encoding: 'utf8' });
+  const r = spawnSync(cmd, rest, { env, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${args.join(' ')}: ${r.status} ${r.stderr}${r.stdout}`);
   return performance.now() - t0;
 }

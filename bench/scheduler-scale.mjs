@@ -22,7 +22,12 @@ for (let i = 0; i < n; i++) lines.push(`  - { name: i${i}, dataJson: ${join(dir,
 writeFileSync(join(dir, 'config.yaml'), lines.join('\n'));
 
 const env = { PATH: process.env.PATH, HOME: dir, TZ: 'UTC', BWDC_PATH: double, BWDC_STATE_DIR: join(dir, 'state'), BWDC_RUNNER_CONFIG: join(dir, 'config.yaml'), BWDC_DOUBLE_CONTROL: join(dir, 'control.json'), BWDC_PASS_ENV: 'BWDC_DOUBLE_*', LOG_LEVEL: 'debug' };
-const child = spawn(process.execPath, [bin, 'schedule'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+// --node-options: V8 flags for the runner process, e.g. "--max-semi-space-size=2" (see bench/README.md).
+// Without it, the bin is executed as users run it (its shebang sets the runner's own V8 flags).
+const nodeOptions = (arg('node-options', '') || '').split(' ').filter(Boolean);
+const child = nodeOptions.length
+  ? spawn(process.execPath, [...nodeOptions, bin, 'schedule'], { env, stdio: ['ignore', 'pipe', 'inherit'] })
+  : spawn(bin, ['schedule'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
 let buf = '';
 const events = [];
 child.stdout.on('data', (c) => {
@@ -47,7 +52,8 @@ while (ended() < n) {
   if (Date.now() - due.getTime() > 30 * 60_000) throw new Error('wave did not finish');
 }
 const peakKb = hwmKb();
-// Idle: nothing due for a day; measure CPU over idleSeconds.
+// Idle: nothing due for a day. Let V8 finish tidying up after the wave, then measure CPU over idleSeconds.
+await new Promise((r) => setTimeout(r, Number(arg('settle', 20)) * 1000));
 const t0 = procStat();
 await new Promise((r) => setTimeout(r, idleSeconds * 1000));
 const idleTicks = procStat() - t0;

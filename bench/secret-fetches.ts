@@ -3,7 +3,7 @@
 // test server and from the runner's own metric (pushed to a local Pushgateway), and Vault logins
 // in a scheduler window with short token lifetimes (target: one login per token lifetime).
 //   npm run bench:secrets -- --instances 100 --window 60
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -55,7 +55,13 @@ const env = {
 
 // 1. One `run` of all instances.
 const readsBefore = vault.requests.filter((r) => r.path === 'secret/data/bwdc/org').length;
-const r = spawnSync(process.execPath, [bin, 'run', '--config', config('0 0 1 1 *')], { env, encoding: 'utf8' });
+// Asynchronously: the Vault server and the Pushgateway answer from this process's event loop.
+const r = await new Promise<{ status: number | null; stdout: string }>((resolve) => {
+  const c = spawn(bin, ['run', '--config', config('0 0 1 1 *')], { env });
+  let stdout = '';
+  c.stdout.on('data', (d) => (stdout += d));
+  c.on('close', (status) => resolve({ status, stdout }));
+});
 if (r.status !== 0) throw new Error(`run failed: ${r.status} ${r.stdout.slice(-2000)}`);
 const vaultReads = vault.requests.filter((x) => x.path === 'secret/data/bwdc/org').length - readsBefore;
 const awsFetches = Number(/bwdc_runner_secret_fetches_total\{backend="awssm",result="ok"\} (\d+)/.exec(pushed.at(-1) ?? '')?.[1]);
@@ -64,7 +70,7 @@ const vaultFetchesMetric = Number(/bwdc_runner_secret_fetches_total\{backend="va
 // 2. The scheduler for `window` seconds, every instance every 5 s: how many Vault logins?
 const loginsBefore = vault.logins;
 const renewalsBefore = vault.renewals;
-const sched = spawn(process.execPath, [bin, 'schedule', '--config', config('*/5 * * * * *')], { env: { ...env, PUSHGATEWAY_URL: '' }, stdio: 'ignore' });
+const sched = spawn(bin, ['schedule', '--config', config('*/5 * * * * *')], { env: { ...env, PUSHGATEWAY_URL: '' }, stdio: 'ignore' });
 await new Promise((res) => setTimeout(res, windowSec * 1000));
 sched.kill('SIGTERM');
 await new Promise((res) => sched.on('exit', res));

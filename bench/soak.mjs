@@ -20,7 +20,7 @@ for (let i = 0; i < instances; i++) lines.push(`  - { name: s${i}, dataJson: ${j
 writeFileSync(join(dir, 'config.yaml'), lines.join('\n'));
 const env = { PATH: process.env.PATH, HOME: dir, BWDC_PATH: double, BWDC_STATE_DIR: join(dir, 'state'), BWDC_RUNNER_CONFIG: join(dir, 'config.yaml'), BWDC_DOUBLE_CONTROL: join(dir, 'control.json'), BWDC_PASS_ENV: 'BWDC_DOUBLE_*', LOG_LEVEL: 'info', BWDC_SHUTDOWN_GRACE: '10s' };
 
-const child = spawn(process.execPath, [bin, 'schedule'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(bin, ['schedule'], { env, stdio: ['ignore', 'pipe', 'inherit'] }); // as users run it: the shebang's V8 flags apply
 let buf = '';
 const counts = { success: 0, failure: 0, skipped: 0, restored: 0 };
 const classes = {};

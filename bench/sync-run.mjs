@@ -37,7 +37,7 @@ function time(cmd, args, env) {
 const runner = [];
 const script = [];
 for (let i = 0; i < runs; i++) {
-  runner.push(time(process.execPath, [bin, 'run'], runnerEnv));
+  runner.push(time(bin, ['run'], runnerEnv));
   script.push(time('bash', [join(root, 'bench', 'bwdc-sync.sh')], scriptEnv));
 }
 const r = median(runner.map((x) => x.ms));

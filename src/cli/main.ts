@@ -1,5 +1,8 @@
 // The entry point: parse argv, hand over to the command, map errors to exit codes. No work here;
 // command modules are imported lazily so `--version` and `--help` load next to nothing.
+// Every run does a handful of file operations on libuv's thread pool (4 threads by default); with
+// many runs at once they queue behind each other. Set before the pool is first used.
+process.env.UV_THREADPOOL_SIZE ??= '16';
 import { parseCli, usage } from './args.js';
 import { errorMessage } from '../errors.js';
 import { redactor } from '../observability/redact.js';

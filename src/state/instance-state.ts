@@ -100,7 +100,7 @@ export class InstanceState {
 
   async backup(): Promise<void> {
     const text = await readFile(this.dataJsonPath);
-    await writeFileAtomic(this.backupPath, text, 0o600);
+    await writeFileAtomic(this.backupPath, text, 0o600, false);
   }
 
   /** After bwdc ran: if it left data.json empty or unparsable, put the backup back. */
@@ -131,6 +131,6 @@ export class InstanceState {
   }
 
   async writeLastRun(last: LastRun): Promise<void> {
-    await writeFileAtomic(join(this.dir, 'last-run.json'), `${JSON.stringify(last)}\n`, 0o600);
+    await writeFileAtomic(join(this.dir, 'last-run.json'), `${JSON.stringify(last)}\n`, 0o600, false);
   }
 }
