@@ -45,3 +45,17 @@ export function arg(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : (process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`] ?? fallback);
 }
+
+/** Calls `fn` with every JSON log line the stream carries (lines may arrive split across chunks). */
+export function onLogLines(stream, fn) {
+  let buf = '';
+  stream.on('data', (c) => {
+    buf += c;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      if (line.startsWith('{')) fn(JSON.parse(line));
+    }
+  });
+}

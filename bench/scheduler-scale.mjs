@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { arg, benchDir, bin, CLIENT_ID, double, percentile } from './lib.mjs';
+import { arg, benchDir, bin, CLIENT_ID, double, onLogLines, percentile } from './lib.mjs';
 
 const n = Number(arg('instances', 1000));
 const delay = Number(arg('delay', 50));
@@ -28,17 +28,8 @@ const nodeOptions = (arg('node-options', '') || '').split(' ').filter(Boolean);
 const child = nodeOptions.length
   ? spawn(process.execPath, [...nodeOptions, bin, 'schedule'], { env, stdio: ['ignore', 'pipe', 'inherit'] })
   : spawn(bin, ['schedule'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-let buf = '';
 const events = [];
-child.stdout.on('data', (c) => {
-  buf += c;
-  let i;
-  while ((i = buf.indexOf('\n')) >= 0) {
-    const line = buf.slice(0, i);
-    buf = buf.slice(i + 1);
-    if (line.startsWith('{')) events.push(JSON.parse(line));
-  }
-});
+onLogLines(child.stdout, (e) => events.push(e));
 
 const procStat = () => {
   const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');

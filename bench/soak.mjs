@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { arg, benchDir, bin, CLIENT_ID, double, median } from './lib.mjs';
+import { arg, benchDir, bin, CLIENT_ID, double, median, onLogLines } from './lib.mjs';
 
 const target = Number(arg('runs', 20000));
 const instances = Number(arg('instances', 20));
@@ -21,25 +21,16 @@ writeFileSync(join(dir, 'config.yaml'), lines.join('\n'));
 const env = { PATH: process.env.PATH, HOME: dir, BWDC_PATH: double, BWDC_STATE_DIR: join(dir, 'state'), BWDC_RUNNER_CONFIG: join(dir, 'config.yaml'), BWDC_DOUBLE_CONTROL: join(dir, 'control.json'), BWDC_PASS_ENV: 'BWDC_DOUBLE_*', LOG_LEVEL: 'info', BWDC_SHUTDOWN_GRACE: '10s' };
 
 const child = spawn(bin, ['schedule'], { env, stdio: ['ignore', 'pipe', 'inherit'] }); // as users run it: the shebang's V8 flags apply
-let buf = '';
 const counts = { success: 0, failure: 0, skipped: 0, restored: 0 };
 const classes = {};
 let stopped;
-child.stdout.on('data', (c) => {
-  buf += c;
-  let i;
-  while ((i = buf.indexOf('\n')) >= 0) {
-    const line = buf.slice(0, i);
-    buf = buf.slice(i + 1);
-    if (!line.startsWith('{')) continue;
-    const e = JSON.parse(line);
-    if (e.outcome && e.runId) {
-      counts[e.outcome]++;
-      if (e.failureClass) classes[e.failureClass] = (classes[e.failureClass] ?? 0) + 1;
-      if (e.restoredDataJson) counts.restored++;
-    }
-    if (e.msg === 'stopped') stopped = e;
+onLogLines(child.stdout, (e) => {
+  if (e.outcome && e.runId) {
+    counts[e.outcome]++;
+    if (e.failureClass) classes[e.failureClass] = (classes[e.failureClass] ?? 0) + 1;
+    if (e.restoredDataJson) counts.restored++;
   }
+  if (e.msg === 'stopped') stopped = e;
 });
 
 const status = () => readFileSync(`/proc/${child.pid}/status`, 'utf8');
