@@ -8,6 +8,9 @@ import { assertNoCanary, CANARY_CLIENT_SECRET, CANARY_DIRECTORY_SECRET, makeFixt
 import { startMoto, type Moto } from './helpers/moto.js';
 import { VaultTestServer } from './vault-server/server.js';
 
+// The backends' own credentials are secrets too: neither may appear anywhere but in the runner's environment.
+const VAULT_TOKEN_CANARY = 'hvs.canary-VAULT-token-55aa';
+const AWS_KEY_CANARY = 'canary-AWS-secret-key-77bb';
 let moto: Moto;
 let vault: VaultTestServer;
 let admin: sdk.SecretsManagerClient;
@@ -19,7 +22,7 @@ before(async () => {
   await admin.send(new sdk.CreateSecretCommand({ Name: 'bwdc/ldap', SecretString: JSON.stringify({ bind: { password: CANARY_DIRECTORY_SECRET } }) }));
   vault = await new VaultTestServer({
     namespaces: { '': { secret: { version: 2, data: { 'bwdc/org': { client_secret: CANARY_CLIENT_SECRET } } } } },
-    tokens: { 'e2e-token': '' },
+    tokens: { [VAULT_TOKEN_CANARY]: '' },
   }).start();
 });
 after(async () => {
@@ -35,8 +38,9 @@ function env(fx: ReturnType<typeof makeFixture>) {
     BW_CLIENTSECRET: 'vault://secret/bwdc/org#client_secret',
     BWDC_DIRECTORY_SECRET: 'awssm://bwdc/ldap#bind.password',
     VAULT_ADDR: vault.url,
-    VAULT_TOKEN: 'e2e-token',
+    VAULT_TOKEN: VAULT_TOKEN_CANARY,
     ...moto.env,
+    AWS_SECRET_ACCESS_KEY: AWS_KEY_CANARY,
   });
 }
 
@@ -53,8 +57,10 @@ test('run: the client secret from Vault and the directory secret from AWS reach 
     assert.equal(c.env.VAULT_TOKEN, undefined);
     assert.equal(c.env.AWS_SECRET_ACCESS_KEY, undefined);
     assertNoCanary(`argv of ${c.command}`, JSON.stringify(c.argv));
+    for (const backendSecret of [VAULT_TOKEN_CANARY, AWS_KEY_CANARY]) assert.ok(!JSON.stringify(c).includes(backendSecret), `${c.command} saw a backend credential`);
   }
   assertNoCanary('runner output', r.stdout, r.stderr);
+  for (const backendSecret of [VAULT_TOKEN_CANARY, AWS_KEY_CANARY]) assert.ok(!r.stdout.includes(backendSecret) && !r.stderr.includes(backendSecret));
 });
 
 test('check resolves both references and shows no value', async () => {
