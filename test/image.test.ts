@@ -150,7 +150,7 @@ test('the image carries OCI labels, the bwdc version and its digest state, a hea
   assert.equal(cfg.Labels['io.bwdc-runner.bwdc.version'], bwdcVersion);
   assert.equal(cfg.Labels['io.bwdc-runner.bwdc.sha256'], 'unverified');
   assert.equal(cfg.Labels['org.opencontainers.image.version'], JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
-  assert.deepEqual(cfg.Entrypoint, ['/usr/bin/tini', '--', 'node', '--max-semi-space-size=1', '/app/bin/bwdc-runner.js']);
+  assert.deepEqual(cfg.Entrypoint, ['/usr/bin/tini', '--', 'node', '--max-semi-space-size=1', '--optimize-for-size', '/app/bin/bwdc-runner.js']);
   assert.deepEqual(cfg.Cmd, ['schedule']);
   assert.deepEqual((cfg.Healthcheck ?? inspected.Healthcheck).Test, ['CMD', 'node', '/app/bin/healthcheck.js']);
   assert.equal(cfg.User, '10001:10001');
