@@ -100,10 +100,6 @@ export class BwdcClient {
     return this.call('login', [], { BW_CLIENTID: clientId, BW_CLIENTSECRET: clientSecret });
   }
 
-  logout(): Promise<CallOutcome> {
-    return this.call('logout');
-  }
-
   setDirectorySecret(setting: string, value: string): Promise<CallOutcome> {
     return this.call('config', [setting, '--secretenv', directorySecretEnv], { [directorySecretEnv]: value });
   }
