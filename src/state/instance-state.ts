@@ -41,7 +41,11 @@ export class InstanceState {
 
   static async open(stateRoot: string, name: string): Promise<InstanceState> {
     const dir = join(stateRoot, name);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await mkdir(stateRoot, { recursive: true, mode: 0o700 });
+    // Not recursive: a recursive mkdir on a read-only file system reports ENOENT instead of EROFS.
+    await mkdir(dir, { mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    });
     // mkdir keeps an existing folder's mode: tighten it in case it was created by hand.
     await chmod(dir, 0o700);
     return new InstanceState(dir);

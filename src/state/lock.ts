@@ -65,7 +65,14 @@ export async function acquireLock(path: string, options: LockOptions): Promise<L
       const owner: LockOwner = { pid: process.pid, hostname: hostname(), runId: options.runId, since: new Date().toISOString() };
       try {
         const fh = await open(path, 'wx', 0o600);
-        await fh.writeFile(JSON.stringify(owner));
+        try {
+          await fh.writeFile(JSON.stringify(owner));
+        } catch (err) {
+          // A full disk: never leave an ownerless lock file behind to block the next run.
+          await fh.close().catch(() => {});
+          await unlink(path).catch(() => {});
+          throw err;
+        }
         await fh.close();
         break;
       } catch (err) {
