@@ -26,6 +26,17 @@ export const failureClasses = [
 ] as const;
 export type FailureClass = (typeof failureClasses)[number];
 
+/** Classes worth another attempt: the same call may well work in a minute. */
+export const transientClasses: ReadonlySet<FailureClass> = new Set(['network', 'server', 'timeout']);
+
+// Most severe first: a command over many instances exits with the first code any of them has.
+const severity: readonly ExitCodeValue[] = [ExitCode.bwdcUnusable, ExitCode.config, ExitCode.secret, ExitCode.syncFailed, ExitCode.locked, ExitCode.ok];
+
+export function mostSevereExitCode(codes: Iterable<ExitCodeValue>): ExitCodeValue {
+  const seen = new Set(codes);
+  return severity.find((c) => seen.has(c)) ?? ExitCode.ok;
+}
+
 /** Usage or configuration problem: exit 2. `issues` lists every problem found, not just the first. */
 export class ConfigError extends Error {
   readonly exitCode = ExitCode.config;

@@ -26,6 +26,3 @@ export function classifyFailure(input: ClassifyInput): FailureClass {
   for (const [cls, re] of rules) if (re.test(text)) return cls;
   return 'internal';
 }
-
-/** Classes worth another attempt: the same call may well work in a minute. */
-export const transientClasses: ReadonlySet<FailureClass> = new Set(['network', 'server', 'timeout']);

@@ -1,4 +1,4 @@
-import { ExitCode, type ExitCodeValue, type FailureClass } from '../errors.js';
+import { mostSevereExitCode, type ExitCodeValue, type FailureClass } from '../errors.js';
 import type { TestReport } from '../bwdc/response.js';
 
 export type Outcome = 'success' | 'failure' | 'skipped';
@@ -29,10 +29,6 @@ export interface RunResult {
   lastSuccessAt: Date | undefined;
 }
 
-// Most severe first: the exit code of a run over many instances is the first one any of them has.
-const severity: readonly ExitCodeValue[] = [ExitCode.bwdcUnusable, ExitCode.config, ExitCode.secret, ExitCode.syncFailed, ExitCode.locked, ExitCode.ok];
-
 export function combinedExitCode(results: readonly RunResult[]): ExitCodeValue {
-  for (const code of severity) if (results.some((r) => r.exitCode === code)) return code;
-  return ExitCode.ok;
+  return mostSevereExitCode(results.map((r) => r.exitCode));
 }

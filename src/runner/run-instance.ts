@@ -2,11 +2,10 @@
 // folder, resolve the secrets, drive bwdc, put things back, report. Knows nothing of schedules.
 import { randomBytes } from 'node:crypto';
 import { BwdcClient, childBaseEnv, type CallOutcome } from '../bwdc/client.js';
-import { transientClasses } from '../bwdc/classify.js';
 import { directoryKind, hasSession, setServer, wipeSecrets } from '../bwdc/directory.js';
 import { parseSyncCounts, parseTestReport } from '../bwdc/response.js';
 import type { InstanceConfig, RunnerConfig } from '../config/model.js';
-import { BwdcUnusableError, ExitCode, LockedError, SecretError, errorMessage, type ExitCodeValue, type FailureClass } from '../errors.js';
+import { BwdcUnusableError, ExitCode, LockedError, SecretError, errorMessage, transientClasses, type ExitCodeValue, type FailureClass } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { redactor } from '../observability/redact.js';
 import type { SecretSession } from '../secrets/resolver.js';

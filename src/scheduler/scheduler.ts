@@ -5,7 +5,7 @@
 import { Cron } from 'croner';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { InstanceConfig } from '../config/model.js';
-import type { FailureClass } from '../errors.js';
+import { transientClasses, type FailureClass } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { RunResult } from '../runner/result.js';
 import { backoffMs } from '../runner/run-instance.js';
@@ -64,7 +64,6 @@ interface Job {
   removed: boolean;
 }
 
-const transient = new Set<FailureClass>(['network', 'server', 'timeout']);
 
 export interface SchedulerOptions {
   run: RunFn;
@@ -215,7 +214,7 @@ export class Scheduler {
       else if (result.outcome === 'success') job.consecutiveFailures = 0;
       this.options.hooks?.onResult?.(result);
       const cls = result.failureClass;
-      if (result.outcome === 'failure' && cls && transient.has(cls) && attempt <= instance.retry.attempts && !this.stopping && !job.removed) {
+      if (result.outcome === 'failure' && cls && transientClasses.has(cls) && attempt <= instance.retry.attempts && !this.stopping && !job.removed) {
         const wait = backoffMs(attempt, instance.retry.backoffMs, instance.retry.maxBackoffMs, this.options.random);
         this.options.log.warn({ instance: instance.name, runId: result.runId, attempt, failureClass: cls, retryInMs: wait }, 'transient failure, will retry');
         this.options.hooks?.onRetry?.(instance.name, attempt, cls);

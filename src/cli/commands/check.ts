@@ -7,7 +7,7 @@ import { bwdcVersion, childBaseEnv } from '../../bwdc/client.js';
 import { bundledVersion, resolveBwdcPath } from '../../bwdc/locate.js';
 import { loadConfig, selectInstances } from '../../config/load.js';
 import { formatDuration } from '../../config/duration.js';
-import { ExitCode, errorMessage, type ExitCodeValue } from '../../errors.js';
+import { ExitCode, errorMessage, mostSevereExitCode, type ExitCodeValue } from '../../errors.js';
 import { createLogger } from '../../observability/logger.js';
 import { redactor } from '../../observability/redact.js';
 import { createSecretResolver } from '../../secrets/index.js';
@@ -82,8 +82,7 @@ export async function checkCommand(options: CliOptions, env: NodeJS.ProcessEnv):
   }
   await resolver.close();
 
-  const severity: ExitCodeValue[] = [ExitCode.bwdcUnusable, ExitCode.config, ExitCode.secret];
-  const code = severity.find((c) => codes.includes(c)) ?? ExitCode.ok;
+  const code = mostSevereExitCode(codes);
   const out = { ok: code === ExitCode.ok, runner: runnerVersion(), source: config.source, stateDir: config.stateDir, stateDirError, bwdc, instances: report };
   if (options.json) {
     process.stdout.write(`${redactor.scrub(JSON.stringify(out, null, 2))}\n`);
