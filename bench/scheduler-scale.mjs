@@ -25,6 +25,8 @@ const env = { PATH: process.env.PATH, HOME: dir, TZ: 'UTC', BWDC_PATH: double, B
 // --node-options: V8 flags for the runner process, e.g. "--max-semi-space-size=2" (see bench/README.md).
 // Without it, the bin is executed as users run it (its shebang sets the runner's own V8 flags).
 const nodeOptions = (arg('node-options', '') || '').split(' ').filter(Boolean);
+// --nice: BWDC_NICE for the runner (default: the runner's own default, 10).
+if (arg('nice', undefined) !== undefined) env.BWDC_NICE = String(arg('nice'));
 const child = nodeOptions.length
   ? spawn(process.execPath, [...nodeOptions, bin, 'schedule'], { env, stdio: ['ignore', 'pipe', 'inherit'] })
   : spawn(bin, ['schedule'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -37,12 +39,14 @@ const procStat = () => {
 };
 const hwmKb = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]);
 
+const cpuAtStart = procStat();
 const ended = () => events.filter((e) => e.outcome !== undefined && e.runId).length;
 while (ended() < n) {
   await new Promise((r) => setTimeout(r, 200));
   if (Date.now() - due.getTime() > 30 * 60_000) throw new Error('wave did not finish');
 }
 const peakKb = hwmKb();
+const waveTicks = procStat() - cpuAtStart;
 // Idle: nothing due for a day. Let V8 finish tidying up after the wave, then measure CPU over idleSeconds.
 await new Promise((r) => setTimeout(r, Number(arg('settle', 20)) * 1000));
 const t0 = procStat();
@@ -64,6 +68,7 @@ console.log(JSON.stringify({
   makespanMs: makespan, idealMs: Math.round(ideal), efficiency: Number((ideal / makespan).toFixed(3)),
   startDelayFirstWaveMs: { p50: percentile(firstWave, 50), p99: percentile(firstWave, 99) },
   startDelayAllMs: { p50: percentile(starts, 50), p99: percentile(starts, 99) },
+  runnerCpuMsPerRun: Number(((waveTicks * 10) / n).toFixed(1)),
   peakRssMB: Number((peakKb / 1024).toFixed(1)),
   idleCpuPercentOfCore: Number(((idleTicks / ticksPerSecond / idleSeconds) * 100).toFixed(2)),
   targets: { efficiency: '>= 0.95', peakRssMB: '<= 100 (1,000 instances)', idleCpu: '< 1%' },

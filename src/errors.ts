@@ -82,6 +82,14 @@ export class LockedError extends Error {
   }
 }
 
+/** The runner began stopping before this run reached bwdc: it is dropped, not counted as a run. */
+export class RunNotStartedError extends Error {
+  constructor() {
+    super('not started: the runner is stopping');
+    this.name = 'RunNotStartedError';
+  }
+}
+
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);

@@ -6,10 +6,11 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { root } from './helpers/fixture.js';
 import { unknownFields, validateModel } from './helpers/k8s-schema.js';
 import { cronProblem } from '../src/config/normalize.js';
+import { fileSchema } from '../src/config/schema.js';
 
 const helm = join(root, '.cache', 'bin', 'helm');
 const chart = join(root, 'helm', 'bwdc-runner');
@@ -134,7 +135,10 @@ test('scheduler mode: one Deployment (1 replica, Recreate) running schedule, a S
   assert.deepEqual(alerts, ['BwdcSyncFailing', 'BwdcSyncStale', 'BwdcSecretBackendErrors']);
   const config = byKind(objs, 'ConfigMap').find((c) => c.metadata.name === 'rel-bwdc-runner-config')!.data!['config.yaml']!;
   assert.match(config, /concurrency: 2/);
+  assert.match(config, /bwdcNice: 10/);
   assert.match(config, /spread: "10m"/);
+  const parsed = fileSchema.safeParse(parseYaml(config));
+  assert.ok(parsed.success, `the runner refuses the chart's config.yaml: ${parsed.error?.message}`);
 });
 
 test('Vault Kubernetes auth: address, namespace, role, mount, CA and the service-account token', () => {

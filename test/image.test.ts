@@ -152,6 +152,7 @@ test('the image carries OCI labels, the bwdc version and its digest state, a hea
   assert.equal(cfg.Labels['org.opencontainers.image.version'], JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
   assert.deepEqual(cfg.Entrypoint, ['/usr/bin/tini', '--', 'node', '--max-semi-space-size=1', '--optimize-for-size', '/app/bin/bwdc-runner.js']);
   assert.deepEqual(cfg.Cmd, ['schedule']);
+  assert.ok(cfg.Env.includes('MALLOC_ARENA_MAX=2'), 'the runner\'s memory setting (bench/README.md)');
   assert.deepEqual((cfg.Healthcheck ?? inspected.Healthcheck).Test, ['CMD', 'node', '/app/bin/healthcheck.js']);
   assert.equal(cfg.User, '10001:10001');
   // The digest the build computed is in the image, for pinning.

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import {
   assertNoCanary, CANARY_CLIENT_SECRET, CANARY_DIRECTORY_SECRET, CLIENT_ID, makeFixture, pidAlive, runCli, startCli, waitFor, ldapTemplate,
 } from './helpers/fixture.js';
@@ -254,6 +254,32 @@ test('SIGTERM during a hanging sync: bwdc is stopped after the grace, state inta
   assert.equal(existsSync(join(fx.stateDir, 'one', 'runner.lock')), false, 'the lock is released');
 });
 
+test('concurrency 1, SIGTERM while one instance is in bwdc: the prepared next one never starts bwdc, keeps no lock and records no run', async () => {
+  const fx = makeFixture();
+  const cfg = join(fx.dir, 'config.yaml');
+  writeFileSync(cfg, ['concurrency: 1', 'defaults:', `  clientId: ${CLIENT_ID}`, `  clientSecret: file://${fx.secretPath}`, `  directorySecret: file://${fx.dirSecretPath}`, 'instances:',
+    ...['first', 'second', 'third'].map((n) => `  - { name: ${n}, dataJson: ${fx.templatePath} }`)].join('\n'));
+  fx.control({ faults: { sync: 'hang' } });
+  const env = fx.env({ BWDC_INSTANCE: undefined, BWDC_DATA_JSON: undefined, BW_CLIENTID: undefined, BW_CLIENTSECRET_FILE: undefined, BWDC_DIRECTORY_SECRET_FILE: undefined, BWDC_SHUTDOWN_GRACE: '300ms', BWDC_TIMEOUT: '1m' });
+  const run = startCli(['run', '--config', cfg], env);
+  await waitFor(() => fx.records().some((c) => c.command === 'sync'));
+  // "first" and "second" were admitted together; whichever finished preparing first is in bwdc, the
+  // other one is prepared (its lock and seeded data.json exist) and waits for the bwdc slot.
+  const inBwdc = basename(fx.records()[0]!.env.BITWARDENCLI_CONNECTOR_APPDATA_DIR!);
+  const waiting = inBwdc === 'first' ? 'second' : 'first';
+  await waitFor(() => run.logs().some((l) => l.instance === waiting && l.msg === 'data.json seeded from the template'));
+  run.kill('SIGTERM');
+  const r = await run.done;
+  assert.equal(r.code, 143);
+  assert.deepEqual([...new Set(fx.records().map((c) => basename(c.env.BITWARDENCLI_CONNECTOR_APPDATA_DIR!)))], [inBwdc], 'one instance ever ran bwdc');
+  assert.ok(r.logs.some((l) => l.instance === waiting && l.msg === 'not started: the runner is stopping'));
+  assert.ok(!r.logs.some((l) => l.instance === waiting && l.outcome), 'no outcome for a run that never reached bwdc');
+  assert.equal(existsSync(join(fx.stateDir, waiting, 'runner.lock')), false, 'its lock is released');
+  assert.equal(existsSync(join(fx.stateDir, waiting, 'last-run.json')), false, 'no run recorded');
+  assert.equal(existsSync(join(fx.stateDir, 'third')), false, '"third" was never admitted');
+  assert.equal(r.logs.find((l) => l.msg === 'finished')?.notStarted, 2);
+});
+
 test('SIGINT exits 130', async () => {
   const fx = makeFixture();
   fx.control({ faults: { sync: 'hang' } });
@@ -311,6 +337,26 @@ test('one instance failing or hanging does not stop the others; the exit code sa
   assert.equal(outcome('good-2').outcome, 'success');
   assert.equal(outcome('hangs').failureClass, 'timeout');
   assert.equal(outcome('fails').failureClass, 'internal');
+});
+
+test('bwdc runs at nice 10 by default (the runner keeps its own priority); BWDC_NICE=0 runs it at the runner\'s', async () => {
+  const niceOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+  for (const [setting, expected] of [[undefined, 10], ['0', 0], ['19', 19]] as const) {
+    const fx = makeFixture();
+    fx.control({ faults: { sync: 'hang' } });
+    const run = startCli(['run'], fx.env({ BWDC_TIMEOUT: '20s', BWDC_SHUTDOWN_GRACE: '200ms', BWDC_NICE: setting }));
+    await waitFor(() => fx.records().some((c) => c.command === 'sync'));
+    const sync = fx.records().find((c) => c.command === 'sync')!;
+    await waitFor(() => niceOf(sync.pid) === expected, 5000).catch(() => {});
+    assert.equal(niceOf(sync.pid), expected, `BWDC_NICE=${setting}`);
+    assert.equal(niceOf(run.pid), 0, 'the runner itself is not reniced');
+    run.kill('SIGTERM');
+    await run.done;
+  }
+  const fx = makeFixture();
+  const bad = await runCli(['run'], fx.env({ BWDC_NICE: '-5' }));
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr + bad.stdout, /BWDC_NICE.*a whole number from 0 to 19/);
 });
 
 test("no secret in bwdc's argv as the kernel sees it (/proc/<pid>/cmdline), while it runs", async () => {

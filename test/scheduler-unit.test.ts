@@ -42,18 +42,26 @@ test('the interval of a schedule', () => {
   assert.equal(scheduleIntervalMs('* * * * * *', undefined), 1000);
 });
 
-test('never more than `concurrency` runs at once; every due instance completes', async () => {
-  let running = 0;
-  let peak = 0;
+test('never more than `concurrency` runs in bwdc at once; the next ones prepare meanwhile; every due instance completes', async () => {
+  let inBwdc = 0;
+  let peakBwdc = 0;
+  let inRun = 0;
+  let peakRun = 0;
   const done: string[] = [];
   const s = new Scheduler({
     concurrency: 3,
     log,
-    run: async (inst) => {
-      running++;
-      peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, 20));
-      running--;
+    run: async (inst, _attempt, _signal, bwdcGate) => {
+      inRun++;
+      peakRun = Math.max(peakRun, inRun);
+      await new Promise((r) => setTimeout(r, 5)); // preparing
+      await bwdcGate(async () => {
+        inBwdc++;
+        peakBwdc = Math.max(peakBwdc, inBwdc);
+        await new Promise((r) => setTimeout(r, 20));
+        inBwdc--;
+      });
+      inRun--;
       done.push(inst.name);
       return result(inst.name);
     },
@@ -61,7 +69,9 @@ test('never more than `concurrency` runs at once; every due instance completes',
   s.apply(Array.from({ length: 20 }, (_, i) => instance(`i${i}`)));
   s.start(true);
   await waitFor(() => done.length === 20);
-  assert.equal(peak, 3);
+  assert.equal(peakBwdc, 3, 'the concurrency limit holds for bwdc');
+  assert.equal(peakRun, 6, 'as many runs again prepare or tidy up alongside');
+  assert.deepEqual(done, Array.from({ length: 20 }, (_, i) => `i${i}`), 'first in, first out');
   await s.stop(100);
 });
 
@@ -83,27 +93,35 @@ test('fair queue: with one slot and instances due every second, none starves', a
   for (const n of ['a', 'b', 'c', 'd']) assert.ok((counts.get(n) ?? 0) >= 1, `${n} ran ${counts.get(n) ?? 0} times: ${JSON.stringify([...counts])}`);
 });
 
-test('stop() drops queued runs, waits for running ones within the grace, then aborts them', async () => {
+test('stop() drops queued runs and prepared runs still waiting for bwdc, waits for running ones within the grace, then aborts them', async () => {
   const aborted: string[] = [];
+  const dropped: string[] = [];
   const s = new Scheduler({
     concurrency: 1,
     log,
-    run: (inst, _attempt, signal) =>
-      new Promise((resolve) => {
-        signal.addEventListener('abort', () => {
-          aborted.push(inst.name);
-          resolve(result(inst.name, 'failure'));
-        });
-      }),
+    hooks: { onDropped: (name) => dropped.push(name) },
+    run: (inst, _attempt, signal, bwdcGate) =>
+      bwdcGate(
+        () =>
+          new Promise((resolve) => {
+            signal.addEventListener('abort', () => {
+              aborted.push(inst.name);
+              resolve(result(inst.name, 'failure'));
+            });
+          }),
+      ),
   });
-  s.apply([instance('first'), instance('second')]);
+  s.apply([instance('first'), instance('second'), instance('third')]);
   s.start(true);
   await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(s.status().map((x) => x.state), ['running', 'running', 'queued'], 'second is admitted (preparing), third waits');
   const t0 = Date.now();
   const { abortedRunning } = await s.stop(200);
   assert.equal(abortedRunning, true);
   assert.ok(Date.now() - t0 < 1000);
-  assert.deepEqual(aborted, ['first'], 'the queued one never started');
+  assert.deepEqual(aborted, ['first'], 'only the run in bwdc was running');
+  assert.deepEqual(dropped.sort(), ['second', 'third']);
+  assert.deepEqual(s.totals, { due: 3, overlaps: 0, dropped: 2, firstAttemptsFinished: 1, retriesFinished: 0 });
 });
 
 test('apply() reports what was added, changed and removed', () => {

@@ -50,6 +50,8 @@ export interface BwdcClientOptions {
   baseEnv: Record<string, string>;
   timeoutMs: number;
   killGraceMs: number;
+  /** Nice value for bwdc (see execBwdc). */
+  nice?: number;
   signal?: AbortSignal;
   log: Logger;
 }
@@ -76,6 +78,7 @@ export class BwdcClient {
       cwd: this.options.baseEnv.BITWARDENCLI_CONNECTOR_APPDATA_DIR,
       timeoutMs: this.options.timeoutMs,
       killGraceMs: this.options.killGraceMs,
+      nice: this.options.nice,
       signal: this.options.signal,
     });
     const response = parseResponse(exec.stdout);

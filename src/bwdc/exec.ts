@@ -2,6 +2,8 @@
 // timeout (SIGTERM to the group, SIGKILL after a grace), bounded output capture (a runaway bwdc
 // cannot grow our memory), and no secret in argv: secrets travel in the environment only.
 import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { setPriority } from 'node:os';
 import { BwdcUnusableError } from '../errors.js';
 
 export interface ExecOptions {
@@ -16,6 +18,8 @@ export interface ExecOptions {
   signal?: AbortSignal;
   /** Bytes kept from the start and from the end of each stream. */
   captureBytes?: number;
+  /** Nice value for bwdc (0 or absent: the runner's own priority). */
+  nice?: number;
 }
 
 export interface ExecResult {
@@ -66,6 +70,24 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/**
+ * Best effort: bwdc at a lower CPU priority, so that when syncs saturate the CPU the runner's own
+ * work (timeouts, probes, the next run's preparation) still runs at once. bwdc is its own session
+ * (detached), and where the kernel groups sessions for scheduling (autogroup, for processes outside
+ * a container's cgroup) a process's nice value only counts within its group: the group is niced too.
+ * Raising a nice value needs no privilege.
+ */
+function lowerPriority(pid: number, nice: number): void {
+  try {
+    setPriority(pid, nice);
+  } catch {
+    /* already gone */
+  }
+  writeFile(`/proc/${pid}/autogroup`, String(nice)).catch(() => {
+    /* no autogroup, or rate-limited by the kernel: the process's own nice value still applies */
+  });
+}
+
 export function execBwdc(options: ExecOptions): Promise<ExecResult> {
   const started = performance.now();
   const limit = options.captureBytes ?? 256 * 1024;
@@ -76,6 +98,7 @@ export function execBwdc(options: ExecOptions): Promise<ExecResult> {
       detached: true, // own process group: see killGroup
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    if (child.pid && options.nice) lowerPriority(child.pid, options.nice);
     const out = new BoundedCapture(limit);
     const err = new BoundedCapture(limit);
     let timedOut = false;

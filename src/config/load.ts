@@ -57,6 +57,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): RunnerConfig {
 
   const stateDir = resolve(cwd, readGlobal({ env: 'BWDC_STATE_DIR', file: 'stateDir', parse: (v) => (String(v) ? String(v) : undefined), expected: 'a folder', fallback: builtinDefaults.stateDir }, env, file, errors));
   const bwdcPath = readGlobal<string | undefined>({ env: 'BWDC_PATH', file: 'bwdcPath', parse: (v) => String(v), expected: 'a path', fallback: undefined }, env, file, errors);
+  const bwdcNice = readGlobal({ env: 'BWDC_NICE', file: 'bwdcNice', parse: positiveInt(0, 19), expected: 'a whole number from 0 to 19', fallback: builtinDefaults.bwdcNice as number }, env, file, errors);
   const concurrency = readGlobal({ env: 'BWDC_CONCURRENCY', file: 'concurrency', parse: positiveInt(1, 1000), expected: 'a whole number from 1 to 1000', fallback: builtinDefaults.concurrency as number }, env, file, errors);
   const httpPort = readGlobal<number | 'off'>({ env: 'BWDC_HTTP_PORT', file: 'httpPort', parse: (v) => (v === 'off' ? 'off' : positiveInt(0, 65535)(v)), expected: 'a port from 0 to 65535, or off', fallback: builtinDefaults.httpPort }, env, file, errors);
   const shutdownGraceMs = readGlobal({ env: 'BWDC_SHUTDOWN_GRACE', file: 'shutdownGrace', parse: (v) => (typeof v === 'boolean' ? undefined : parseDuration(v)), expected: 'a duration such as 25s', fallback: parseDuration(builtinDefaults.shutdownGrace)! }, env, file, errors);
@@ -154,7 +155,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): RunnerConfig {
     const unique = [...new Set(errors)];
     throw new ConfigError(`invalid configuration:\n  ${unique.join('\n  ')}`, unique);
   }
-  return Object.freeze({ instances: Object.freeze(instances), stateDir, bwdcPath, concurrency, httpPort, shutdownGraceMs, runOnStart, logLevel, logFormat, passEnv: Object.freeze(passEnv), source });
+  return Object.freeze({ instances: Object.freeze(instances), stateDir, bwdcPath, bwdcNice, concurrency, httpPort, shutdownGraceMs, runOnStart, logLevel, logFormat, passEnv: Object.freeze(passEnv), source });
 }
 
 /** Picks the named instances, in the order given; an unknown name is a usage error. */

@@ -48,6 +48,8 @@ export interface RunnerConfig {
   stateDir: string;
   /** Undefined: `bwdc` looked up on PATH. */
   bwdcPath: string | undefined;
+  /** Nice value bwdc runs at (0: the runner's own priority). */
+  bwdcNice: number;
   concurrency: number;
   httpPort: number | 'off';
   shutdownGraceMs: number;

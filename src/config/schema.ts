@@ -17,6 +17,7 @@ export const builtinDefaults = {
   logFormat: 'json',
   instanceName: 'default',
   staleAfter: 3,
+  bwdcNice: 10,
 } as const;
 
 const duration = z
@@ -74,6 +75,7 @@ export const fileSchema = z
     $schema: z.string().optional(),
     stateDir: z.string().optional().describe(`Root of the per-instance state folders. Default ${builtinDefaults.stateDir}.`),
     bwdcPath: z.string().optional().describe('The bwdc executable. Default: bwdc on PATH.'),
+    bwdcNice: z.number().int().min(0).max(19).optional().describe(`CPU priority (nice value) bwdc runs at, so the runner's own work is never starved by syncs; 0 runs bwdc at the runner's priority. Default ${builtinDefaults.bwdcNice}.`),
     concurrency: z.number().int().min(1).max(1000).optional().describe(`How many bwdc runs at once. Default ${builtinDefaults.concurrency}.`),
     httpPort: z.union([z.number().int().min(0).max(65535), z.literal('off')]).optional().describe(`Port of the health, metrics and status endpoints of \`schedule\`; "off" disables. Default ${builtinDefaults.httpPort}.`),
     shutdownGrace: duration.optional().describe(`How long running syncs may finish after SIGTERM. Default ${builtinDefaults.shutdownGrace}.`),

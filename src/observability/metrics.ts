@@ -63,8 +63,10 @@ export class RunnerMetrics {
     this.due.inc({ instance });
   }
 
+  /** Never started, or stopped by shutdown before it reached bwdc. */
   runDropped(instance: string): void {
     this.dropped.inc({ instance });
+    this.inProgress.set({ instance }, 0);
   }
 
   runStarted(instance: string): void {

@@ -5,7 +5,7 @@ import { BwdcClient, childBaseEnv, type CallOutcome } from '../bwdc/client.js';
 import { directoryKind, hasSession, setServer, wipeSecrets } from '../bwdc/directory.js';
 import { parseSyncCounts, parseTestReport } from '../bwdc/response.js';
 import type { InstanceConfig, RunnerConfig } from '../config/model.js';
-import { BwdcUnusableError, ExitCode, LockedError, SecretError, errorMessage, transientClasses, type ExitCodeValue, type FailureClass } from '../errors.js';
+import { BwdcUnusableError, ExitCode, LockedError, RunNotStartedError, SecretError, errorMessage, transientClasses, type ExitCodeValue, type FailureClass } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { redactor } from '../observability/redact.js';
 import type { SecretSession } from '../secrets/resolver.js';
@@ -13,9 +13,10 @@ import { InstanceState } from '../state/instance-state.js';
 import type { LockHandle } from '../state/lock.js';
 import type { RunMode, RunResult } from './result.js';
 import { appendRunLog } from './run-log.js';
+import type { BwdcGate } from './slots.js';
 
 export interface RunDeps {
-  config: Pick<RunnerConfig, 'stateDir' | 'bwdcPath' | 'passEnv'>;
+  config: Pick<RunnerConfig, 'stateDir' | 'bwdcPath' | 'passEnv' | 'bwdcNice'>;
   env: Readonly<Record<string, string | undefined>>;
   secrets: SecretSession;
   log: Logger;
@@ -27,6 +28,8 @@ export interface RunDeps {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Called before each retry, for metrics. */
   onRetry?: (instance: string, attempt: number, failureClass: FailureClass) => void;
+  /** Wraps the bwdc calls of each attempt (RunSlots): preparation and tidying up stay outside it. */
+  bwdcGate?: BwdcGate;
 }
 
 class RunFailure extends Error {
@@ -78,6 +81,7 @@ export async function runInstance(instance: InstanceConfig, deps: RunDeps, mode:
 
   let state: InstanceState | undefined;
   let lock: LockHandle | undefined;
+  let notStarted: RunNotStartedError | undefined;
   // Only a secret we set is wiped from data.json afterwards; one the template carries is the user's.
   const wipeType = instance.directorySecret ? instance.dataJson.directoryType : undefined;
   try {
@@ -94,7 +98,9 @@ export async function runInstance(instance: InstanceConfig, deps: RunDeps, mode:
     for (let attempt = 1; ; attempt++) {
       result.attempts = attempt;
       try {
-        await attemptRun(instance, state, deps, mode, log, result, wipeType);
+        const secrets = await resolveSecrets(instance, deps);
+        const bwdcWork = () => attemptRun(instance, state!, deps, secrets, mode, log, result, wipeType);
+        await (deps.bwdcGate ? deps.bwdcGate(bwdcWork) : bwdcWork());
         break;
       } catch (err) {
         if (!(err instanceof RunFailure) || deps.signal?.aborted) throw err;
@@ -112,7 +118,9 @@ export async function runInstance(instance: InstanceConfig, deps: RunDeps, mode:
     }
   } catch (err) {
     result.outcome = 'failure';
-    if (err instanceof LockedError) {
+    if (err instanceof RunNotStartedError) {
+      notStarted = err;
+    } else if (err instanceof LockedError) {
       result.outcome = 'skipped';
       result.exitCode = ExitCode.locked;
       result.message = `skipped: instance ${instance.name} is ${err.message}`;
@@ -138,9 +146,13 @@ export async function runInstance(instance: InstanceConfig, deps: RunDeps, mode:
     result.endedAt = new Date();
     if (state && lock) {
       await finishState(state, wipeType, log, result);
-      await recordLastRun(state, result, log);
+      if (!notStarted) await recordLastRun(state, result, log);
       await lock.release();
     }
+  }
+  if (notStarted) {
+    log.info(notStarted.message);
+    throw notStarted;
   }
 
   result.interrupted = deps.signal?.aborted ?? false;
@@ -172,15 +184,26 @@ async function prepareState(state: InstanceState, instance: InstanceConfig, wipe
   await state.backup();
 }
 
-async function attemptRun(instance: InstanceConfig, state: InstanceState, deps: RunDeps, mode: RunMode, log: Logger, result: RunResult, wipeType: number | undefined): Promise<void> {
+interface RunSecrets {
+  clientSecret: string;
+  directorySecret: string | undefined;
+}
+
+// Outside the bwdc gate: a slow Vault or AWS answer does not hold a bwdc slot.
+async function resolveSecrets(instance: InstanceConfig, deps: RunDeps): Promise<RunSecrets> {
   const where = instance.origin;
   const clientSecret = await deps.secrets.resolve(instance.clientSecret, `${where} clientSecret`);
   const directorySecret = instance.directorySecret ? await deps.secrets.resolve(instance.directorySecret, `${where} directorySecret`) : undefined;
+  return { clientSecret, directorySecret };
+}
+
+async function attemptRun(instance: InstanceConfig, state: InstanceState, deps: RunDeps, { clientSecret, directorySecret }: RunSecrets, mode: RunMode, log: Logger, result: RunResult, wipeType: number | undefined): Promise<void> {
   const bwdc = new BwdcClient({
     path: deps.config.bwdcPath ?? 'bwdc',
     baseEnv: childBaseEnv(deps.env, state.dir, deps.config.passEnv),
     timeoutMs: instance.timeoutMs,
     killGraceMs: deps.killGraceMs ?? 5000,
+    nice: deps.config.bwdcNice,
     signal: deps.signal,
     log,
   });

@@ -1,9 +1,10 @@
-// `run` and `test` over several instances, at most `concurrency` at once. Once `draining` is
-// aborted, instances still waiting do not start.
-import pLimit from 'p-limit';
+// `run` and `test` over several instances, at most `concurrency` of them in bwdc at once (RunSlots).
+// Once `draining` is aborted, instances still waiting do not start.
 import type { InstanceConfig } from '../config/model.js';
+import { RunNotStartedError } from '../errors.js';
 import type { RunMode, RunResult } from './result.js';
 import { runInstance, type RunDeps } from './run-instance.js';
+import { RunSlots } from './slots.js';
 
 export async function runInstances(
   instances: readonly InstanceConfig[],
@@ -12,9 +13,17 @@ export async function runInstances(
   concurrency: number,
   draining?: AbortSignal,
 ): Promise<RunResult[]> {
-  const limit = pLimit(concurrency);
+  const slots = new RunSlots(concurrency, () => draining?.aborted ?? false);
   const results = await Promise.all(
-    instances.map((inst) => limit(() => (draining?.aborted ? undefined : runInstance(inst, deps, mode)))),
+    instances.map((inst) =>
+      slots.run(async (bwdcGate) => {
+        if (draining?.aborted) return undefined;
+        return runInstance(inst, { ...deps, bwdcGate }, mode).catch((err: unknown) => {
+          if (err instanceof RunNotStartedError) return undefined;
+          throw err;
+        });
+      }),
+    ),
   );
   return results.filter((r): r is RunResult => r !== undefined);
 }

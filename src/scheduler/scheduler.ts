@@ -1,17 +1,21 @@
-// `schedule`: every instance on its own cron schedule (croner), at most `concurrency` runs at
-// once in a FIFO queue (p-limit). An instance is never queued twice, so no instance can starve
+// `schedule`: every instance on its own cron schedule (croner), at most `concurrency` runs in bwdc
+// at once, in FIFO queues (RunSlots). An instance is never queued twice, so no instance can starve
 // another, and a tick that finds its previous run still going (or queued, or waiting to retry) is
 // skipped and counted. Knows nothing of bwdc: it calls `run` and reads the result.
 import { Cron } from 'croner';
-import pLimit, { type LimitFunction } from 'p-limit';
 import type { InstanceConfig } from '../config/model.js';
-import { transientClasses, type FailureClass } from '../errors.js';
+import { RunNotStartedError, transientClasses, type FailureClass } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { RunResult } from '../runner/result.js';
 import { backoffMs } from '../runner/run-instance.js';
+import { RunSlots, type BwdcGate } from '../runner/slots.js';
 import { jitterMs, scheduleIntervalMs, spreadOffsetMs } from './timing.js';
 
-export type RunFn = (instance: InstanceConfig, attempt: number, signal: AbortSignal) => Promise<RunResult>;
+/**
+ * One run. Its bwdc calls go through `bwdcGate`; if the gate rejects with RunNotStartedError (the
+ * scheduler is stopping), the run rethrows it and counts as dropped.
+ */
+export type RunFn = (instance: InstanceConfig, attempt: number, signal: AbortSignal, bwdcGate: BwdcGate) => Promise<RunResult>;
 
 export interface SchedulerHooks {
   onStart?(instance: string): void;
@@ -75,7 +79,7 @@ export interface SchedulerOptions {
 
 export class Scheduler {
   private readonly jobs = new Map<string, Job>();
-  private readonly limit: LimitFunction;
+  private readonly slots: RunSlots;
   private readonly hard = new AbortController();
   private readonly inFlight = new Set<Promise<void>>();
   private stopping = false;
@@ -84,19 +88,20 @@ export class Scheduler {
   readonly totals = { due: 0, overlaps: 0, dropped: 0, firstAttemptsFinished: 0, retriesFinished: 0 };
 
   constructor(private readonly options: SchedulerOptions) {
-    this.limit = pLimit(options.concurrency);
+    this.slots = new RunSlots(options.concurrency, () => this.stopping);
   }
 
   get running(): boolean {
     return this.started && !this.stopping;
   }
 
+  /** Due runs waiting to be admitted or waiting for bwdc. */
   get queued(): number {
-    return this.limit.pendingCount;
+    return this.slots.waiting;
   }
 
   setConcurrency(n: number): void {
-    this.limit.concurrency = n;
+    this.slots.setConcurrency(n);
   }
 
   /** Adds, replaces and removes jobs to match `instances` (start and SIGHUP reload). */
@@ -185,21 +190,22 @@ export class Scheduler {
 
   private enqueue(job: Job, attempt: number): void {
     const instance = job.instance;
-    const p: Promise<void> = this.limit(async () => {
-      if (this.stopping) {
-        job.state = 'idle';
-        if (attempt === 1) {
-          this.totals.dropped++;
-          this.options.hooks?.onDropped?.(instance.name);
-        }
-        return;
+    const drop = () => {
+      job.state = 'idle';
+      if (attempt === 1) {
+        this.totals.dropped++;
+        this.options.hooks?.onDropped?.(instance.name);
       }
+    };
+    const p: Promise<void> = this.slots.run(async (bwdcGate) => {
+      if (this.stopping) return drop();
       job.state = 'running';
       this.options.hooks?.onStart?.(instance.name);
       let result: RunResult;
       try {
-        result = await this.options.run(instance, attempt, this.hard.signal);
+        result = await this.options.run(instance, attempt, this.hard.signal, bwdcGate);
       } catch (err) {
+        if (err instanceof RunNotStartedError) return drop();
         // runInstance reports failures as results; reaching here is a bug, but must not stop the job.
         this.options.log.error({ instance: instance.name, err: String(err) }, 'run threw');
         job.state = 'idle';

@@ -34,11 +34,11 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
   const scheduler = new Scheduler({
     concurrency: config.concurrency,
     log,
-    run: (instance, attempt, signal) =>
+    run: (instance, attempt, signal, bwdcGate) =>
       runInstance(
         // Retries are the scheduler's (they wait without holding a concurrency slot).
         { ...instance, retry: { ...instance.retry, attempts: 0 } },
-        { config, env, secrets: secrets.sharedSession(secretCacheMs), log, signal },
+        { config, env, secrets: secrets.sharedSession(secretCacheMs), log, signal, bwdcGate },
       ),
     hooks: {
       onStart: (name) => metrics.runStarted(name),
