@@ -11,7 +11,8 @@ import { arg, benchDir, bin, CLIENT_ID, double, onLogLines, percentile } from '.
 const n = Number(arg('instances', 1000));
 const delay = Number(arg('delay', 50));
 const concurrency = Number(arg('concurrency', 8));
-const idleSeconds = Number(arg('idle', 10));
+// Idle CPU over 60 s by default: croner re-checks its jobs every 30 s, so a shorter window can miss a check.
+const idleSeconds = Number(arg('idle', 60));
 
 const dir = benchDir({ delayMs: delay, record: undefined });
 const due = new Date(Date.now() + 8000 + (n > 100 ? 4000 : 0));
@@ -48,7 +49,7 @@ while (ended() < n) {
 const peakKb = hwmKb();
 const waveTicks = procStat() - cpuAtStart;
 // Idle: nothing due for a day. Let V8 finish tidying up after the wave, then measure CPU over idleSeconds.
-await new Promise((r) => setTimeout(r, Number(arg('settle', 20)) * 1000));
+await new Promise((r) => setTimeout(r, Number(arg('settle', 30)) * 1000));
 const t0 = procStat();
 await new Promise((r) => setTimeout(r, idleSeconds * 1000));
 const idleTicks = procStat() - t0;

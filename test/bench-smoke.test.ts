@@ -25,7 +25,7 @@ test('bench/cold-start.mjs runs', () => {
 });
 
 test('bench/scheduler-scale.mjs: 10 instances all complete', () => {
-  const r = bench('scheduler-scale.mjs', ['--instances', '10', '--delay', '0', '--concurrency', '4', '--idle', '1']);
+  const r = bench('scheduler-scale.mjs', ['--instances', '10', '--delay', '0', '--concurrency', '4', '--idle', '1', '--settle', '1']);
   assert.equal(r.succeeded, 10);
   assert.ok(r.peakRssMB > 0);
 });

@@ -178,6 +178,10 @@ test('folder discovery: each subfolder with a data.json is an instance, runner.y
   assert.deepEqual(c.instances.map((i) => [i.name, i.schedule]), [['instance-1', '0 * * * *'], ['instance-2', '0 3 * * *']]);
   writeFileSync(join(root, 'instance-2', 'runner.yaml'), 'schedule: "0 3 * * *"\nclientSecrt: x\n');
   assert.match(configErrors(() => loadConfig({ ...goodEnv(d), BWDC_INSTANCES_DIR: root })).join('\n'), /clientSecrt \(.*runner\.yaml:2\): unknown key/);
+  writeFileSync(join(root, 'instance-2', 'runner.yaml'), 'schedule: "0 3 * * *"\ntimeout: [hunter2-canary\n');
+  const broken = configErrors(() => loadConfig({ ...goodEnv(d), BWDC_INSTANCES_DIR: root })).join('\n');
+  assert.match(broken, /instance-2\/runner\.yaml:\d+: not valid YAML\/JSON/);
+  assert.doesNotMatch(broken, /hunter2-canary/, 'the offending text is not quoted');
 });
 
 test('a config file with instancesDir combines listed and discovered instances, and rejects clashes', () => {

@@ -124,6 +124,37 @@ test('stop() drops queued runs and prepared runs still waiting for bwdc, waits f
   assert.deepEqual(s.totals, { due: 3, overlaps: 0, dropped: 2, firstAttemptsFinished: 1, retriesFinished: 0 });
 });
 
+test('instances sharing a schedule share one croner job; removing or changing one leaves the others ticking', async () => {
+  const runs = new Map<string, number>();
+  const s = new Scheduler({
+    concurrency: 4,
+    log,
+    run: async (i) => {
+      runs.set(i.name, (runs.get(i.name) ?? 0) + 1);
+      return result(i.name);
+    },
+  });
+  const every = '* * * * * *';
+  const everyOther = '*/2 * * * * *';
+  s.apply([instance('a', every), instance('b', every), instance('c', every), instance('d', everyOther), instance('e', every, { timezone: 'Europe/Berlin' })]);
+  s.start(false);
+  assert.equal(s.cronJobs, 3, 'a, b, c share one; d and e (another time zone) have their own');
+  await waitFor(() => ['a', 'b', 'c', 'd', 'e'].every((n) => (runs.get(n) ?? 0) >= 1), 5000);
+
+  s.apply([instance('a', every), instance('c', everyOther), instance('d', everyOther)]);
+  assert.equal(s.cronJobs, 2, 'b and e removed, c moved to d\'s schedule');
+  runs.clear();
+  await waitFor(() => ['a', 'c', 'd'].every((n) => (runs.get(n) ?? 0) >= 1), 5000);
+  assert.equal(runs.get('b'), undefined);
+  assert.equal(runs.get('e'), undefined);
+  assert.ok(s.status().every((x) => x.nextRun !== null));
+
+  s.apply([instance('d', everyOther)]);
+  assert.equal(s.cronJobs, 1);
+  await s.stop(100);
+  assert.equal(s.cronJobs, 0, 'stop() stops every croner job');
+});
+
 test('apply() reports what was added, changed and removed', () => {
   const s = new Scheduler({ concurrency: 1, log, run: async (i) => result(i.name) });
   assert.deepEqual(s.apply([instance('a'), instance('b')]), { added: ['a', 'b'], changed: [], removed: [] });

@@ -3,11 +3,10 @@
 // data.json overrides settings for that instance.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { errorMessage } from '../errors.js';
 import { folderInstanceSchema, type RawInstanceSettings } from './schema.js';
 import { formatZodIssues, type Locate } from './issues.js';
-import { locatorFor } from './file.js';
+import { parseYamlWithLines } from './file.js';
 
 export interface DiscoveredInstance {
   name: string;
@@ -36,21 +35,13 @@ export function discoverInstances(root: string, where: string, errors: string[])
     let locate: Locate = () => dir;
     const overridePath = join(dir, 'runner.yaml');
     if (existsSync(overridePath)) {
-      const lines = new LineCounter();
-      const doc = parseDocument(readFileSync(overridePath, 'utf8'), { lineCounter: lines, uniqueKeys: true });
-      locate = locatorFor(doc, lines, overridePath);
-      if (doc.errors.length) {
-        const pos = doc.errors[0]?.pos?.[0];
-        errors.push(`${overridePath}:${pos !== undefined ? lines.linePos(pos).line : 1}: not valid YAML (${doc.errors[0]?.code})`);
+      const yaml = parseYamlWithLines(readFileSync(overridePath, 'utf8'), overridePath);
+      if (!yaml.ok) {
+        errors.push(...yaml.issues);
         continue;
       }
-      let raw: unknown;
-      try {
-        raw = doc.toJS() ?? {};
-      } catch (err) {
-        errors.push(`${overridePath}: not valid YAML (${(err as Error).name})`);
-        continue;
-      }
+      locate = yaml.locate;
+      const raw = yaml.data;
       const parsed = folderInstanceSchema.safeParse(raw);
       if (!parsed.success) {
         errors.push(...formatZodIssues(parsed.error, folderInstanceSchema, locate));

@@ -22,13 +22,10 @@ export function locatorFor(doc: Document, lines: LineCounter, file: string): Loc
   };
 }
 
-export function readConfigFile(path: string): ParsedConfigFile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`config file ${path}: cannot be read: ${errorMessage(err)}`);
-  }
+export type ParsedYaml = { ok: true; data: unknown; locate: Locate } | { ok: false; issues: string[] };
+
+/** YAML (or JSON) with line numbers kept for messages. Problems name the file and line, never the text. */
+export function parseYamlWithLines(text: string, path: string): ParsedYaml {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -37,16 +34,26 @@ export function readConfigFile(path: string): ParsedConfigFile {
       // The parser's own message can quote the offending text; keep only its code and position.
       return `${path}${line ? `:${line}` : ''}: not valid YAML/JSON (${e.code})`;
     });
-    throw new ConfigError(issues.join('\n'), issues);
+    return { ok: false, issues };
   }
-  let data: unknown;
   try {
-    data = doc.toJS() ?? {};
+    return { ok: true, data: doc.toJS() ?? {}, locate: locatorFor(doc, lines, path) };
   } catch (err) {
     // e.g. an alias to an anchor that does not exist; the message quotes no value.
-    throw new ConfigError(`${path}: not valid YAML/JSON (${(err as Error).name}: ${(err as Error).message.slice(0, 120)})`);
+    return { ok: false, issues: [`${path}: not valid YAML/JSON (${(err as Error).name}: ${(err as Error).message.slice(0, 120)})`] };
   }
-  const locate = locatorFor(doc, lines, path);
+}
+
+export function readConfigFile(path: string): ParsedConfigFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`config file ${path}: cannot be read: ${errorMessage(err)}`);
+  }
+  const yaml = parseYamlWithLines(text, path);
+  if (!yaml.ok) throw new ConfigError(yaml.issues.join('\n'), yaml.issues);
+  const { data, locate } = yaml;
   const parsed = fileSchema.safeParse(data);
   if (!parsed.success) {
     const issues = formatZodIssues(parsed.error, fileSchema, locate);
