@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Scheduler } from '../src/scheduler/scheduler.js';
+import { retryWaitMs } from '../src/runner/retry-policy.js';
 import { spreadOffsetMs, scheduleIntervalMs } from '../src/scheduler/timing.js';
 import { createLogger } from '../src/observability/logger.js';
 import type { InstanceConfig } from '../src/config/model.js';
@@ -35,6 +36,18 @@ test('the spread offset is deterministic, inside its window, and spreads many in
   // 1000 instances over 60 minutes: about 17 a minute; none of the minutes takes a crowd.
   assert.ok(Math.max(...buckets) < 45, `busiest minute: ${Math.max(...buckets)}`);
   assert.ok(buckets.filter((b) => b === 0).length < 5);
+});
+
+test('retry policy: transient classes only, up to `attempts` retries, exponential backoff with jitter under the cap', () => {
+  const retry = { attempts: 2, backoffMs: 1000, maxBackoffMs: 3000 };
+  assert.equal(retryWaitMs('auth', 1, retry), undefined);
+  assert.equal(retryWaitMs(undefined, 1, retry), undefined);
+  assert.equal(retryWaitMs('network', 3, retry), undefined, 'two retries, then stop');
+  assert.equal(retryWaitMs('timeout', 1, retry, () => 0), 500);
+  assert.equal(retryWaitMs('timeout', 1, retry, () => 1), 1000);
+  assert.equal(retryWaitMs('server', 2, retry, () => 1), 2000);
+  assert.equal(retryWaitMs('server', 2, { ...retry, attempts: 5 }, () => 1), 2000);
+  assert.equal(retryWaitMs('server', 4, { ...retry, attempts: 5 }, () => 1), 3000, 'capped');
 });
 
 test('the interval of a schedule', () => {

@@ -5,7 +5,7 @@ import { BwdcClient, childBaseEnv, type CallOutcome } from '../bwdc/client.js';
 import { directoryKind, hasSession, setServer, wipeSecrets } from '../bwdc/directory.js';
 import { parseSyncCounts, parseTestReport } from '../bwdc/response.js';
 import type { InstanceConfig, RunnerConfig } from '../config/model.js';
-import { BwdcUnusableError, ExitCode, LockedError, RunNotStartedError, SecretError, errorMessage, transientClasses, type ExitCodeValue, type FailureClass } from '../errors.js';
+import { BwdcUnusableError, ExitCode, LockedError, RunNotStartedError, SecretError, errorMessage, type ExitCodeValue, type FailureClass } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { redactor } from '../observability/redact.js';
 import type { SecretSession } from '../secrets/resolver.js';
@@ -13,6 +13,7 @@ import { InstanceState } from '../state/instance-state.js';
 import type { LockHandle } from '../state/lock.js';
 import type { RunMode, RunResult } from './result.js';
 import { appendRunLog } from './run-log.js';
+import { retryWaitMs } from './retry-policy.js';
 import type { BwdcGate } from './slots.js';
 
 export interface RunDeps {
@@ -58,12 +59,6 @@ function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Exponential backoff with full jitter, capped. */
-export function backoffMs(attempt: number, base: number, max: number, random = Math.random): number {
-  const ceiling = Math.min(max, base * 2 ** (attempt - 1));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-}
-
 function fail(step: string, outcome: CallOutcome): never {
   throw new RunFailure(`${step}: ${outcome.message}`, outcome.failureClass ?? 'internal');
 }
@@ -104,8 +99,8 @@ export async function runInstance(instance: InstanceConfig, deps: RunDeps, mode:
         break;
       } catch (err) {
         if (!(err instanceof RunFailure) || deps.signal?.aborted) throw err;
-        if (!transientClasses.has(err.failureClass) || attempt > instance.retry.attempts) throw err;
-        const wait = backoffMs(attempt, instance.retry.backoffMs, instance.retry.maxBackoffMs);
+        const wait = retryWaitMs(err.failureClass, attempt, instance.retry);
+        if (wait === undefined) throw err;
         log.warn({ attempt, failureClass: err.failureClass, retryInMs: wait, err: err.message }, 'transient failure, will retry');
         deps.onRetry?.(instance.name, attempt, err.failureClass);
         await (deps.sleep ?? abortableSleep)(wait, deps.signal);

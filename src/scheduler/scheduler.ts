@@ -4,10 +4,10 @@
 // skipped and counted. Knows nothing of bwdc: it calls `run` and reads the result.
 import { Cron } from 'croner';
 import type { InstanceConfig } from '../config/model.js';
-import { RunNotStartedError, transientClasses, type FailureClass } from '../errors.js';
+import { RunNotStartedError, type FailureClass } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { RunResult } from '../runner/result.js';
-import { backoffMs } from '../runner/run-instance.js';
+import { retryWaitMs } from '../runner/retry-policy.js';
 import { RunSlots, type BwdcGate } from '../runner/slots.js';
 import { jitterMs, scheduleIntervalMs, spreadOffsetMs } from './timing.js';
 
@@ -262,8 +262,8 @@ export class Scheduler {
       else if (result.outcome === 'success') job.consecutiveFailures = 0;
       this.options.hooks?.onResult?.(result);
       const cls = result.failureClass;
-      if (result.outcome === 'failure' && cls && transientClasses.has(cls) && attempt <= instance.retry.attempts && !this.stopping && !job.removed) {
-        const wait = backoffMs(attempt, instance.retry.backoffMs, instance.retry.maxBackoffMs, this.options.random);
+      const wait = result.outcome === 'failure' && !this.stopping && !job.removed ? retryWaitMs(cls, attempt, instance.retry, this.options.random) : undefined;
+      if (wait !== undefined && cls) {
         this.options.log.warn({ instance: instance.name, runId: result.runId, attempt, failureClass: cls, retryInMs: wait }, 'transient failure, will retry');
         this.options.hooks?.onRetry?.(instance.name, attempt, cls);
         this.trigger(job, wait, attempt + 1);

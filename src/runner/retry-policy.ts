@@ -1,0 +1,16 @@
+// One answer to "try again, and when?" for both places that retry a run: runInstance (one-shot
+// `run`, waiting in place) and the scheduler (a new attempt that waits without a concurrency slot).
+import { transientClasses, type FailureClass } from '../errors.js';
+import type { RetryPolicy } from '../config/model.js';
+
+/** Exponential backoff with full jitter, capped. */
+export function backoffMs(attempt: number, base: number, max: number, random = Math.random): number {
+  const ceiling = Math.min(max, base * 2 ** (attempt - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/** How long to wait before the next attempt after `attempt` failed, or undefined: do not retry. */
+export function retryWaitMs(failureClass: FailureClass | undefined, attempt: number, retry: RetryPolicy, random = Math.random): number | undefined {
+  if (!failureClass || !transientClasses.has(failureClass) || attempt > retry.attempts) return undefined;
+  return backoffMs(attempt, retry.backoffMs, retry.maxBackoffMs, random);
+}
