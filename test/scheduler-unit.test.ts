@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Scheduler } from '../src/scheduler/scheduler.js';
 import { retryWaitMs } from '../src/runner/retry-policy.js';
-import { spreadOffsetMs, scheduleIntervalMs } from '../src/scheduler/timing.js';
+import { cronZone, spreadOffsetMs, scheduleIntervalMs } from '../src/scheduler/timing.js';
+import { Cron } from 'croner';
 import { createLogger } from '../src/observability/logger.js';
 import type { InstanceConfig } from '../src/config/model.js';
 import type { RunResult } from '../src/runner/result.js';
@@ -48,6 +49,18 @@ test('retry policy: transient classes only, up to `attempts` retries, exponentia
   assert.equal(retryWaitMs('server', 2, retry, () => 1), 2000);
   assert.equal(retryWaitMs('server', 2, { ...retry, attempts: 5 }, () => 1), 2000);
   assert.equal(retryWaitMs('server', 4, { ...retry, attempts: 5 }, () => 1), 3000, 'capped');
+});
+
+test('UTC zones become a fixed offset for croner, with the same run times as the named zone', () => {
+  assert.deepEqual(cronZone('UTC'), { utcOffset: 0 });
+  assert.deepEqual(cronZone('Etc/UTC'), { utcOffset: 0 });
+  assert.deepEqual(cronZone('Europe/Berlin'), { timezone: 'Europe/Berlin' });
+  assert.deepEqual(cronZone(undefined), {});
+  for (const pattern of ['0 3 * * *', '5 30 11 * * 1-5', '*/15 * * * *', '0 0 29 2 *']) {
+    const named = new Cron(pattern, { timezone: 'UTC', paused: true }).nextRuns(5).map((d) => d.toISOString());
+    const offset = new Cron(pattern, { ...cronZone('UTC'), paused: true }).nextRuns(5).map((d) => d.toISOString());
+    assert.deepEqual(offset, named, pattern);
+  }
 });
 
 test('the interval of a schedule', () => {

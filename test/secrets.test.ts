@@ -10,7 +10,7 @@ import { parseSecretRef, SecretRefSyntaxError } from '../src/secrets/ref.js';
 import { SecretResolver } from '../src/secrets/resolver.js';
 import { createSecretResolver } from '../src/secrets/index.js';
 import { Redactor, redactor } from '../src/observability/redact.js';
-import { createLogger } from '../src/observability/logger.js';
+import { createLogger, type Logger } from '../src/observability/logger.js';
 import { SecretError } from '../src/errors.js';
 import type { SecretProvider } from '../src/secrets/provider.js';
 
@@ -94,6 +94,18 @@ test('the redactor masks raw, JSON-escaped and URL-encoded forms, longest first'
   assert.equal(r.scrub('x ab"c\\d y'), 'x [REDACTED] y');
   assert.equal(r.scrub(JSON.stringify({ m: 'ab"c\\d' })), '{"m":"[REDACTED]"}');
   assert.equal(r.scrub('client_secret=p%40ss%20word'), 'client_secret=[REDACTED]');
+});
+
+test('a secret shorter than 4 characters is not masked (it would garble every line) and the resolver warns', async () => {
+  const r = new Redactor();
+  assert.equal(r.add('1'), false);
+  assert.equal(r.add('abcd'), true);
+  assert.equal(r.scrub('{"time":"2026-11-27T12:44:00.015Z","n":1} abcd'), '{"time":"2026-11-27T12:44:00.015Z","n":1} [REDACTED]');
+  const warnings: unknown[] = [];
+  const log = { warn: (o: unknown, m: string) => warnings.push([o, m]), debug() {}, info() {}, error() {}, child() { return log; } } as unknown as Logger;
+  const resolver = createSecretResolver({ SHORT: 'x1' }, log);
+  assert.equal(await resolver.session().resolve('env://SHORT', 'instances[0].clientSecret'), 'x1');
+  assert.deepEqual(warnings, [[{ where: 'instances[0].clientSecret', minLength: 4 }, 'a secret is too short to be masked in logs; use a real secret']]);
 });
 
 test('every log line passes the redactor, whatever field a secret was put in', async () => {

@@ -3,18 +3,27 @@
 // JSON-escaped (a log line is JSON) and URL-encoded (bwdc echoes form bodies in some errors).
 
 const MASK = '[REDACTED]';
+/**
+ * Shorter values are not masked: replacing every "1" or "ab" would garble each log line (timestamps,
+ * counts, JSON) while hiding nothing worth hiding. The resolver warns when it meets one.
+ */
+export const MIN_MASKED_LENGTH = 4;
 
 export class Redactor {
   private needles: string[] = [];
   private readonly seen = new Set<string>();
 
-  add(value: string | undefined): void {
-    if (!value || this.seen.has(value)) return;
+  /** False when the value is too short to be masked (see MIN_MASKED_LENGTH). */
+  add(value: string | undefined): boolean {
+    if (!value) return true;
+    if (value.length < MIN_MASKED_LENGTH) return false;
+    if (this.seen.has(value)) return true;
     this.seen.add(value);
     const variants = new Set([value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)]);
     for (const v of variants) if (v.length > 0) this.needles.push(v);
     // Longest first, so a secret that contains another is masked whole.
     this.needles.sort((a, b) => b.length - a.length);
+    return true;
   }
 
   scrub(text: string): string {

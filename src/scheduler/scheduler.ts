@@ -9,7 +9,7 @@ import type { Logger } from '../observability/logger.js';
 import type { RunResult } from '../runner/result.js';
 import { retryWaitMs } from '../runner/retry-policy.js';
 import { RunSlots, type BwdcGate } from '../runner/slots.js';
-import { jitterMs, scheduleIntervalMs, spreadOffsetMs } from './timing.js';
+import { cronZone, jitterMs, scheduleIntervalMs, spreadOffsetMs } from './timing.js';
 
 /**
  * One croner job per distinct (cron expression, time zone), shared by every instance using it.
@@ -173,7 +173,7 @@ export class Scheduler {
     let shared = this.schedules.get(key);
     if (!shared) {
       const created: SharedSchedule = { cron: undefined!, jobs: new Set(), next: undefined, intervalMs: undefined };
-      created.cron = new Cron(schedule, { timezone, catch: (err) => this.options.log.error({ schedule, err: String(err) }, 'schedule callback failed') }, () => {
+      created.cron = new Cron(schedule, { ...cronZone(timezone), catch: (err) => this.options.log.error({ schedule, err: String(err) }, 'schedule callback failed') }, () => {
         created.next = created.cron.nextRun() ?? undefined;
         created.intervalMs = scheduleIntervalMs(schedule, timezone);
         for (const j of [...created.jobs]) this.tick(j);

@@ -3,7 +3,7 @@
 // redactor before anyone sees it.
 import { SecretError, errorMessage } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import { redactor } from '../observability/redact.js';
+import { MIN_MASKED_LENGTH, redactor } from '../observability/redact.js';
 import type { Env, ProviderFactory, SecretProvider } from './provider.js';
 import { parseSecretRef, type SecretScheme } from './ref.js';
 
@@ -61,10 +61,14 @@ export class SecretResolver {
   }
 
   /** @internal used by SecretSession */
+  private mask(value: string, where: string): void {
+    if (!redactor.add(value)) this.log.warn({ where, minLength: MIN_MASKED_LENGTH }, 'a secret is too short to be masked in logs; use a real secret');
+  }
+
   async fetch(text: string, where: string, signal?: AbortSignal): Promise<string> {
     const ref = parseSecretRef(text);
     if (ref.kind === 'literal') {
-      redactor.add(ref.value);
+      this.mask(ref.value, where);
       return ref.value;
     }
     let provider: SecretProvider;
@@ -82,7 +86,7 @@ export class SecretResolver {
       if (err instanceof SecretError) throw err;
       throw new SecretError(`${ref.text}: ${redactor.scrub(errorMessage(err))}`, { cause: err });
     }
-    redactor.add(value);
+    this.mask(value, where);
     if (value === '') throw new SecretError(`${ref.text} (${where}): resolved to an empty value`);
     return value;
   }
