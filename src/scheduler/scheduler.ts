@@ -18,6 +18,7 @@ import { cronZone, jitterMs, scheduleIntervalMs, spreadOffsetMs } from './timing
  * core (bench/README.md). The next run and the interval are computed once per tick, not per read.
  */
 interface SharedSchedule {
+  key: string;
   cron: Cron;
   jobs: Set<Job>;
   next: Date | undefined;
@@ -172,14 +173,13 @@ export class Scheduler {
     const key = `${timezone ?? ''} ${schedule}`;
     let shared = this.schedules.get(key);
     if (!shared) {
-      const created: SharedSchedule = { cron: undefined!, jobs: new Set(), next: undefined, intervalMs: undefined };
-      created.cron = new Cron(schedule, { ...cronZone(timezone), catch: (err) => this.options.log.error({ schedule, err: String(err) }, 'schedule callback failed') }, () => {
-        created.next = created.cron.nextRun() ?? undefined;
+      const onTick = () => {
+        created.next = cron.nextRun() ?? undefined;
         created.intervalMs = scheduleIntervalMs(schedule, timezone);
         for (const j of [...created.jobs]) this.tick(j);
-      });
-      created.next = created.cron.nextRun() ?? undefined;
-      created.intervalMs = scheduleIntervalMs(schedule, timezone);
+      };
+      const cron = new Cron(schedule, { ...cronZone(timezone), catch: (err) => this.options.log.error({ schedule, err: String(err) }, 'schedule callback failed') }, onTick);
+      const created: SharedSchedule = { key, cron, jobs: new Set(), next: cron.nextRun() ?? undefined, intervalMs: scheduleIntervalMs(schedule, timezone) };
       this.schedules.set(key, (shared = created));
     }
     shared.jobs.add(job);
@@ -194,7 +194,7 @@ export class Scheduler {
     shared.jobs.delete(job);
     if (shared.jobs.size > 0) return;
     shared.cron.stop();
-    for (const [key, s] of this.schedules) if (s === shared) this.schedules.delete(key);
+    this.schedules.delete(shared.key);
   }
 
   private nextRun(job: Job): Date | undefined {
