@@ -114,6 +114,22 @@ test('a transient failure is retried with backoff, an auth failure is not', asyn
   assert.equal(lastRun(r2.logs).attempts, 1);
 });
 
+test('SIGTERM while a failed attempt waits to retry: the retry does not start, and the run still reports the failure it had', async () => {
+  const fx = makeFixture();
+  fx.control({ faults: { sync: 'network' } });
+  const run = startCli(['run'], fx.env({ BWDC_RETRY_ATTEMPTS: '2', BWDC_RETRY_BACKOFF: '2s', BWDC_SHUTDOWN_GRACE: '10s' }));
+  await waitFor(() => run.logs().some((l) => l.msg === 'transient failure, will retry'));
+  run.kill('SIGTERM');
+  const r = await run.done;
+  assert.equal(r.code, 143);
+  assert.equal(fx.records().filter((c) => c.command === 'sync').length, 1, 'no second attempt after the signal');
+  const done = lastRun(r.logs);
+  assert.equal(done.outcome, 'failure', 'the run that did reach bwdc is reported, not dropped');
+  assert.equal(done.failureClass, 'network');
+  assert.equal(JSON.parse(readFileSync(join(fx.stateDir, 'one', 'last-run.json'), 'utf8')).failureClass, 'network');
+  assert.equal(r.logs.find((l) => l.msg === 'finished')?.notStarted, 0);
+});
+
 test('a configuration error exits 2 and names the variable', async () => {
   const fx = makeFixture();
   const r = await runCli(['run'], fx.env({ BWDC_SCHEDULE: '61 * * * *' }));

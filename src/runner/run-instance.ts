@@ -90,6 +90,7 @@ export async function runInstance(instance: InstanceConfig, deps: RunDeps, mode:
 
     await prepareState(state, instance, wipeType, log, result);
 
+    let previous: RunFailure | undefined;
     for (let attempt = 1; ; attempt++) {
       result.attempts = attempt;
       try {
@@ -98,7 +99,13 @@ export async function runInstance(instance: InstanceConfig, deps: RunDeps, mode:
         await (deps.bwdcGate ? deps.bwdcGate(bwdcWork) : bwdcWork());
         break;
       } catch (err) {
+        // Stopping before a retry: the run did reach bwdc, so the failure it had stands.
+        if (err instanceof RunNotStartedError && previous) {
+          result.attempts = attempt - 1;
+          throw previous;
+        }
         if (!(err instanceof RunFailure) || deps.signal?.aborted) throw err;
+        previous = err;
         const wait = retryWaitMs(err.failureClass, attempt, instance.retry);
         if (wait === undefined) throw err;
         log.warn({ attempt, failureClass: err.failureClass, retryInMs: wait, err: err.message }, 'transient failure, will retry');
