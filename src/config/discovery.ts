@@ -41,8 +41,7 @@ export function discoverInstances(root: string, where: string, errors: string[])
         continue;
       }
       locate = yaml.locate;
-      const raw = yaml.data;
-      const parsed = folderInstanceSchema.safeParse(raw);
+      const parsed = folderInstanceSchema.safeParse(yaml.data);
       if (!parsed.success) {
         errors.push(...formatZodIssues(parsed.error, folderInstanceSchema, locate));
         continue;

@@ -54,7 +54,7 @@ export class RunnerMetrics {
     this.nextRun = new Gauge({ name: 'bwdc_runner_next_run_timestamp_seconds', help: 'When the next scheduled run of the instance is due (Unix time).', labelNames: ['instance'], registers });
     this.stale = new Gauge({ name: 'bwdc_runner_stale', help: '1 when the instance has had no success for longer than staleAfter schedule intervals.', labelNames: ['instance'], registers });
     this.bwdcCalls = new Counter({ name: 'bwdc_runner_bwdc_calls_total', help: 'bwdc processes started.', labelNames: ['instance'], registers });
-    this.queued = new Gauge({ name: 'bwdc_runner_queued_runs', help: 'Runs waiting for a concurrency slot.', registers });
+    this.queued = new Gauge({ name: 'bwdc_runner_queued_runs', help: 'Due runs waiting to be admitted or waiting for a bwdc slot.', registers });
     this.due = new Counter({ name: 'bwdc_runner_due_total', help: 'Runs that became due (ticks and runOnStart). Each ends as a finished first attempt, an overlap skip or a drop at shutdown.', labelNames: ['instance'], registers });
     this.dropped = new Counter({ name: 'bwdc_runner_dropped_total', help: 'Due runs that never started because the scheduler was shutting down.', labelNames: ['instance'], registers });
   }
