@@ -6,32 +6,42 @@ ARG RUNTIME_IMAGE=docker.io/library/node:22-trixie-slim
 # Where bwdc comes from: "download" (the official release zip) or "context" (bwdc-bundle/ in the context).
 ARG BWDC_SOURCE=download
 
-# ---- build: install, type-check and compile, then drop dev dependencies -----------------------
-FROM ${BUILD_IMAGE} AS build
+# ---- dependencies: everything package-lock.json names (dev tools included) ---------------------
+FROM ${BUILD_IMAGE} AS deps
+# Only for builds behind a TLS-intercepting proxy: the CA file npm and Node's fetch should trust
+# (the official Node binary trusts only its own CA store). A path, never a secret; build stages only.
+ARG NODE_EXTRA_CA_CERTS=""
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
+
+# ---- build: type-check and compile, then drop dev dependencies ----------------------------------
+FROM deps AS build
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --no-audit --no-fund --ignore-scripts
 
+# ---- the bwdc installer: Node and a zip library, nothing from the OS (no unzip in the Node images) --
+FROM ${RUNTIME_IMAGE} AS bwdc-installer
+COPY --from=deps /src/node_modules/fflate /opt/bwdc-installer/node_modules/fflate
+COPY scripts/image/install-bwdc.mjs /opt/bwdc-installer/install-bwdc.mjs
+
 # ---- bwdc from the official release -------------------------------------------------------------
-FROM ${RUNTIME_IMAGE} AS bwdc-download
+FROM bwdc-installer AS bwdc-download
+ARG NODE_EXTRA_CA_CERTS=""
 ARG BWDC_VERSION=2026.6.1
 ARG BWDC_SHA256=""
 WORKDIR /tmp/bwdc
-COPY scripts/image/install-bwdc.sh /usr/local/bin/install-bwdc
 RUN node -e "const u='https://github.com/bitwarden/directory-connector/releases/download/v'+process.env.BWDC_VERSION+'/bwdc-linux-'+process.env.BWDC_VERSION+'.zip';fetch(u).then(async r=>{if(!r.ok)throw new Error(u+': HTTP '+r.status);require('fs').writeFileSync('bwdc.zip',Buffer.from(await r.arrayBuffer()))}).catch(e=>{console.error(e.message);process.exit(1)})" \
- && install-bwdc
+ && node /opt/bwdc-installer/install-bwdc.mjs
 
 # ---- bwdc from the build context (offline builds, mirrors, tests) --------------------------------
-FROM ${RUNTIME_IMAGE} AS bwdc-context
+FROM bwdc-installer AS bwdc-context
 ARG BWDC_VERSION=2026.6.1
 ARG BWDC_SHA256=""
 WORKDIR /tmp/bwdc
-COPY scripts/image/install-bwdc.sh /usr/local/bin/install-bwdc
 COPY bwdc-bundle/ ./
-RUN mv "bwdc-linux-${BWDC_VERSION}.zip" bwdc.zip && install-bwdc
+RUN mv "bwdc-linux-${BWDC_VERSION}.zip" bwdc.zip && node /opt/bwdc-installer/install-bwdc.mjs
 
 FROM bwdc-${BWDC_SOURCE} AS bwdc
 
@@ -42,10 +52,12 @@ ARG BWDC_SHA256=""
 ARG RUNNER_VERSION=0.1.0
 # Where the source lives, for the OCI label (set by scripts/image/build.sh from git).
 ARG SOURCE_URL=""
-# tini reaps bwdc's children and forwards signals; bwdc needs libatomic1. Installed only if the base lacks them.
-RUN if ! command -v tini >/dev/null || ! ldconfig -p | grep -q 'libatomic.so.1'; then \
-      apt-get update && apt-get install -y --no-install-recommends tini libatomic1 ca-certificates \
-      && rm -rf /var/lib/apt/lists/*; \
+ARG RUNTIME_IMAGE
+# The build log says which base this is. tini (PID 1: reaps bwdc's children, forwards signals) is
+# the one package added, and only when the base lacks it (the official Node images do).
+RUN echo "runtime base: ${RUNTIME_IMAGE} ($(. /etc/os-release && echo "$PRETTY_NAME"), node $(node --version))" \
+ && if ! command -v tini >/dev/null; then \
+      apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*; \
     fi \
  && groupadd --gid 10001 bwdc \
  && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /var/lib/bwdc-runner --shell /usr/sbin/nologin bwdc \
@@ -67,6 +79,7 @@ LABEL org.opencontainers.image.title="bwdc-runner" \
       org.opencontainers.image.version="${RUNNER_VERSION}" \
       org.opencontainers.image.licenses="MIT" \
       org.opencontainers.image.source="${SOURCE_URL}" \
+      org.opencontainers.image.base.name="${RUNTIME_IMAGE}" \
       io.bwdc-runner.bwdc.version="${BWDC_VERSION}" \
       io.bwdc-runner.bwdc.sha256="${BWDC_SHA256:-unverified}"
 VOLUME ["/var/lib/bwdc-runner"]
@@ -74,5 +87,5 @@ USER 10001:10001
 EXPOSE 8080
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=30s --timeout=5s --retries=3 CMD ["node", "/app/bin/healthcheck.js"]
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-semi-space-size=1", "--optimize-for-size", "/app/bin/bwdc-runner.js"]
+ENTRYPOINT ["tini", "--", "node", "--max-semi-space-size=1", "--optimize-for-size", "/app/bin/bwdc-runner.js"]
 CMD ["schedule"]

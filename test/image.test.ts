@@ -6,7 +6,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, copyFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CANARY_CLIENT_SECRET, CLIENT_ID, ldapTemplate, parseLogs, waitFor, root } from './helpers/fixture.js';
-import { buildTestImage, bwdcVersion, podman, podmanAsync } from './helpers/podman.js';
+import { baseBuildArgs, buildTestImage, bwdcVersion, defaultBase, podman, podmanAsync } from './helpers/podman.js';
 
 let image: string;
 let dir: string;
@@ -150,7 +150,7 @@ test('the image carries OCI labels, the bwdc version and its digest state, a hea
   assert.equal(cfg.Labels['io.bwdc-runner.bwdc.version'], bwdcVersion);
   assert.equal(cfg.Labels['io.bwdc-runner.bwdc.sha256'], 'unverified');
   assert.equal(cfg.Labels['org.opencontainers.image.version'], JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
-  assert.deepEqual(cfg.Entrypoint, ['/usr/bin/tini', '--', 'node', '--max-semi-space-size=1', '--optimize-for-size', '/app/bin/bwdc-runner.js']);
+  assert.deepEqual(cfg.Entrypoint, ['tini', '--', 'node', '--max-semi-space-size=1', '--optimize-for-size', '/app/bin/bwdc-runner.js']);
   assert.deepEqual(cfg.Cmd, ['schedule']);
   assert.ok(cfg.Env.includes('MALLOC_ARENA_MAX=2'), 'the runner\'s memory setting (bench/README.md)');
   assert.deepEqual((cfg.Healthcheck ?? inspected.Healthcheck).Test, ['CMD', 'node', '/app/bin/healthcheck.js']);
@@ -160,11 +160,31 @@ test('the image carries OCI labels, the bwdc version and its digest state, a hea
   assert.match(sha, /^[0-9a-f]{64}$/);
 });
 
+test('the image is built on the default base: official Node 22 at /usr/local, only tini added, no build-time CA setting left', () => {
+  const inspected = JSON.parse(podman(['image', 'inspect', image]).stdout)[0];
+  assert.equal(inspected.Config.Labels['org.opencontainers.image.base.name'], defaultBase);
+  assert.ok(!inspected.Config.Env.some((e: string) => e.startsWith('NODE_EXTRA_CA_CERTS=')), 'the build-only CA argument is not in the image');
+  const probe = podman([
+    'run', '--rm', '--health-cmd=none', '--entrypoint', 'sh', image, '-c',
+    'command -v node; node --version; . /etc/os-release; echo "$VERSION_CODENAME"; command -v tini; for t in unzip curl; do command -v $t || echo "no $t"; done; ldconfig -p | grep -c libatomic.so.1 || true',
+  ]);
+  assert.equal(probe.status, 0, probe.stderr);
+  const [nodePath, nodeVersion, codename, tini, unzip, curl, libatomic] = probe.stdout.trim().split('\n');
+  assert.equal(nodePath, '/usr/local/bin/node', 'the official images keep node in /usr/local');
+  assert.match(nodeVersion!, /^v22\./);
+  assert.equal(codename, 'trixie');
+  assert.equal(tini, '/usr/bin/tini');
+  assert.equal(unzip, 'no unzip');
+  assert.equal(curl, 'no curl');
+  assert.equal(libatomic, '0', 'nothing beyond tini is installed');
+  // The stand-in base really is bare: what the Dockerfile must not rely on is absent there too.
+  const base = podman(['run', '--rm', '--entrypoint', 'sh', defaultBase, '-c', 'for t in unzip tini curl; do command -v $t || echo "no $t"; done']);
+  assert.equal(base.stdout, 'no unzip\nno tini\nno curl\n');
+});
+
 test('a wrong BWDC_SHA256 fails the build', () => {
   const r = podman([
-    'build', '--format', 'docker', '-v', '/etc/ssl/certs:/etc/ssl/certs:ro', '--target', 'bwdc',
-    '--build-arg', 'BUILD_IMAGE=localhost/bwdc-runner-base:build', '--build-arg', 'RUNTIME_IMAGE=localhost/bwdc-runner-base:runtime',
-    '--build-arg', 'BWDC_SOURCE=context', '--build-arg', `BWDC_SHA256=${'0'.repeat(64)}`, root,
+    'build', '--format', 'docker', '--target', 'bwdc', ...baseBuildArgs(), '--build-arg', `BWDC_SHA256=${'0'.repeat(64)}`, root,
   ]);
   assert.notEqual(r.status, 0);
   assert.match(r.stdout + r.stderr, /expected BWDC_SHA256=0{64}: refusing it/);

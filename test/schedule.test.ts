@@ -1,10 +1,8 @@
 // `bwdc-runner schedule` as users run it: a real process, real signals, real HTTP endpoints.
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { assertNoCanary, CLIENT_ID, makeFixture, pidAlive, runCli, startCli, waitFor, type CliRun, type Fixture } from './helpers/fixture.js';
 
 // A failed assertion must not leave a scheduler running: every started process is killed after its test.
@@ -68,19 +66,19 @@ test('jobs fire on 6-field schedules; /metrics is Prometheus text whose counters
   await waitFor(() => run.logs().filter((l) => l.instance === 'a' && l.outcome === 'success').length >= 2, 15_000);
   await waitFor(() => run.logs().some((l) => l.instance === 'b' && l.outcome === 'success'), 15_000);
   const m1 = parsePrometheus((await get(port, '/metrics')).body);
-  const a1 = m1.get('bwdc_runner_runs_total{instance="a",outcome="success"}')!;
+  const a1 = m1.get('bwdc_runner_runs_total{directory="a",outcome="success"}')!;
   assert.ok(a1 >= 2);
-  assert.ok(m1.get('bwdc_runner_last_success_timestamp_seconds{instance="a"}')! > Date.now() / 1000 - 60);
-  assert.equal(m1.get('bwdc_runner_synced_groups{instance="a"}') !== undefined, true);
-  assert.ok(m1.get('bwdc_runner_next_run_timestamp_seconds{instance="b"}')! >= Date.now() / 1000 - 1);
+  assert.ok(m1.get('bwdc_runner_last_success_timestamp_seconds{directory="a"}')! > Date.now() / 1000 - 60);
+  assert.equal(m1.get('bwdc_runner_synced_groups{directory="a"}') !== undefined, true);
+  assert.ok(m1.get('bwdc_runner_next_run_timestamp_seconds{directory="b"}')! >= Date.now() / 1000 - 1);
   assert.ok(m1.has('process_resident_memory_bytes'), 'default process metrics');
-  assert.ok(m1.get('bwdc_runner_run_duration_seconds_count{instance="a"}')! >= 2);
+  assert.ok(m1.get('bwdc_runner_run_duration_seconds_count{directory="a"}')! >= 2);
   await waitFor(() => run.logs().filter((l) => l.instance === 'a' && l.outcome === 'success').length >= a1 + 1, 10_000);
   const m2 = parsePrometheus((await get(port, '/metrics')).body);
-  assert.ok(m2.get('bwdc_runner_runs_total{instance="a",outcome="success"}')! > a1, 'the counter moved');
+  assert.ok(m2.get('bwdc_runner_runs_total{directory="a",outcome="success"}')! > a1, 'the counter moved');
 
   const status = JSON.parse((await get(port, '/status')).body);
-  const a = status.instances.find((i: { name: string }) => i.name === 'a');
+  const a = status.instances.find((i: { directory: string }) => i.directory === 'a');
   assert.equal(a.schedule, '* * * * * *');
   assert.equal(a.lastRun.outcome, 'success');
   assert.equal(a.stale, false);
@@ -102,7 +100,7 @@ test('an overlapping tick is skipped, logged and counted', async () => {
   const port = await portOf(run);
   await waitFor(() => run.logs().filter((l) => l.msg === 'schedule tick skipped: the previous run of this instance is still going').length >= 2, 15_000);
   const m = parsePrometheus((await get(port, '/metrics')).body);
-  assert.ok(m.get('bwdc_runner_skipped_overlap_total{instance="slowpoke"}')! >= 2);
+  assert.ok(m.get('bwdc_runner_skipped_overlap_total{directory="slowpoke"}')! >= 2);
   const status = JSON.parse((await get(port, '/status')).body);
   assert.ok(status.instances[0].skippedOverlaps >= 2);
   run.kill('SIGTERM');
@@ -164,7 +162,7 @@ test('SIGHUP: an added instance starts, a removed one stops, a broken configurat
   await waitFor(() => run.logs().some((l) => l.instance === 'added' && l.outcome === 'success'), 15_000);
   const dropRuns = run.logs().filter((l) => l.instance === 'drop' && l.msg === 'run started').length;
   let status = JSON.parse((await get(port, '/status')).body);
-  assert.deepEqual(status.instances.map((i: { name: string }) => i.name).sort(), ['added', 'keep']);
+  assert.deepEqual(status.instances.map((i: { directory: string }) => i.directory).sort(), ['added', 'keep']);
 
   writeFileSync(cfg, readFileSync(cfg, 'utf8').replace(/"schedule":"\* \* \* \* \* \*"/, '"schedule":"99 * * * * *"'));
   run.kill('SIGHUP');
@@ -173,7 +171,7 @@ test('SIGHUP: an added instance starts, a removed one stops, a broken configurat
   const keepBefore = run.logs().filter((l) => l.instance === 'keep' && l.outcome === 'success').length;
   await waitFor(() => run.logs().filter((l) => l.instance === 'keep' && l.outcome === 'success').length > keepBefore, 10_000);
   status = JSON.parse((await get(port, '/status')).body);
-  assert.deepEqual(status.instances.map((i: { name: string }) => i.name).sort(), ['added', 'keep']);
+  assert.deepEqual(status.instances.map((i: { directory: string }) => i.directory).sort(), ['added', 'keep']);
   assert.equal(run.logs().filter((l) => l.instance === 'drop' && l.msg === 'run started').length, dropRuns, 'the removed instance no longer runs');
   run.kill('SIGTERM');
   assert.equal((await run.done).code, 0);
@@ -187,9 +185,9 @@ test('a transient failure is retried by the scheduler and counted', async () => 
   const port = await portOf(run);
   await waitFor(() => run.logs().some((l) => l.instance === 'flaky' && l.outcome === 'success'), 15_000);
   const m = parsePrometheus((await get(port, '/metrics')).body);
-  assert.equal(m.get('bwdc_runner_retries_total{instance="flaky",class="network"}'), 1);
-  assert.equal(m.get('bwdc_runner_failures_total{instance="flaky",class="network"}'), 1);
-  assert.equal(m.get('bwdc_runner_runs_total{instance="flaky",outcome="success"}'), 1);
+  assert.equal(m.get('bwdc_runner_retries_total{directory="flaky",class="network"}'), 1);
+  assert.equal(m.get('bwdc_runner_failures_total{directory="flaky",class="network"}'), 1);
+  assert.equal(m.get('bwdc_runner_runs_total{directory="flaky",outcome="success"}'), 1);
   run.kill('SIGTERM');
   assert.equal((await run.done).code, 0);
 });
@@ -203,13 +201,13 @@ test('an instance with no success for longer than staleAfter intervals shows as 
   const port = await portOf(run);
   await waitFor(() => run.logs().filter((l) => l.instance === 'failing' && l.outcome === 'failure').length >= 2, 15_000);
   const status = JSON.parse((await get(port, '/status')).body);
-  const failing = status.instances.find((i: { name: string }) => i.name === 'failing');
+  const failing = status.instances.find((i: { directory: string }) => i.directory === 'failing');
   assert.equal(failing.stale, true);
   assert.equal(failing.lastRun.failureClass, 'auth');
   assert.ok(failing.consecutiveFailures >= 2);
   const m = parsePrometheus((await get(port, '/metrics')).body);
-  assert.equal(m.get('bwdc_runner_stale{instance="failing"}'), 1);
-  assert.equal(m.get('bwdc_runner_stale{instance="fine"}'), 0);
+  assert.equal(m.get('bwdc_runner_stale{directory="failing"}'), 1);
+  assert.equal(m.get('bwdc_runner_stale{directory="fine"}'), 0);
   run.kill('SIGTERM');
   assert.equal((await run.done).code, 0);
 });
@@ -219,31 +217,4 @@ test('schedule refuses instances without a schedule (exit 2)', async () => {
   const r = await runCli(['schedule'], fx.env({ BWDC_HTTP_PORT: 'off' }));
   assert.equal(r.code, 2);
   assert.match(r.stderr, /every instance needs a schedule/);
-});
-
-test('run pushes its metrics to a Pushgateway when PUSHGATEWAY_URL is set', async () => {
-  const received: Array<{ method: string; url: string; body: string }> = [];
-  const gw = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      received.push({ method: req.method!, url: req.url!, body });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((r) => gw.listen(0, '127.0.0.1', r));
-  try {
-    const fx = makeFixture();
-    const url = `http://127.0.0.1:${(gw.address() as AddressInfo).port}`;
-    const r = await runCli(['run'], fx.env({ PUSHGATEWAY_URL: url }));
-    assert.equal(r.code, 0, r.stdout);
-    assert.equal(received.length, 1);
-    assert.equal(received[0]!.method, 'POST');
-    assert.equal(received[0]!.url, '/metrics/job/bwdc-runner/instance/one');
-    assert.match(received[0]!.body, /bwdc_runner_runs_total\{instance="one",outcome="success"\} 1/);
-    assert.match(received[0]!.body, /bwdc_runner_last_success_timestamp_seconds\{instance="one"\} \d+/);
-    assertNoCanary('pushed metrics', received[0]!.body);
-  } finally {
-    gw.close();
-  }
 });

@@ -185,5 +185,5 @@ test('apply() reports what was added, changed and removed', () => {
   const s = new Scheduler({ concurrency: 1, log, run: async (i) => result(i.name) });
   assert.deepEqual(s.apply([instance('a'), instance('b')]), { added: ['a', 'b'], changed: [], removed: [] });
   assert.deepEqual(s.apply([instance('a', '5 * * * *'), instance('c')]), { added: ['c'], changed: ['a'], removed: ['b'] });
-  assert.deepEqual(s.status().map((x) => x.name), ['a', 'c']);
+  assert.deepEqual(s.status().map((x) => x.directory), ['a', 'c']);
 });

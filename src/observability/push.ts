@@ -1,19 +1,27 @@
 // One-shot runs (the CronJob mode) cannot be scraped: they push their metrics to a Prometheus
-// Pushgateway at the end, through prom-client's own client. A failed push is logged, never fatal.
+// Pushgateway at the end, through prom-client's own client. One group per instance (grouping key
+// `job` + `directory`), replaced whole (PUT) by that instance's next push: the Pushgateway stamps the
+// grouping labels on every series of a group, so instances sharing one group would overwrite each
+// other. A failed push is logged, never fatal.
 import { Pushgateway } from 'prom-client';
 import { errorMessage } from '../errors.js';
 import type { Logger } from './logger.js';
-import type { RunnerMetrics } from './metrics.js';
+import { RunnerMetrics, type RunRecord } from './metrics.js';
 
-export async function pushMetrics(url: string, metrics: RunnerMetrics, grouping: Record<string, string>, jobName: string, log: Logger): Promise<boolean> {
-  try {
-    const gateway = new Pushgateway(url, { timeout: 10_000 }, metrics.registry);
-    // POST (pushAdd): replaces only the metric families this push carries, within this grouping.
-    await gateway.pushAdd({ jobName, groupings: grouping });
-    log.info({ pushgateway: url, job: jobName, grouping }, 'metrics pushed');
-    return true;
-  } catch (err) {
-    log.warn({ pushgateway: url, err: errorMessage(err) }, 'could not push metrics to the Pushgateway');
-    return false;
+export async function pushRunMetrics(url: string, jobName: string, results: readonly RunRecord[], log: Logger): Promise<number> {
+  let pushed = 0;
+  for (const result of results) {
+    const metrics = new RunnerMetrics({ defaultMetrics: false });
+    metrics.setInstances([result.instance]);
+    metrics.runFinished(result);
+    const groupings = { directory: result.instance };
+    try {
+      await new Pushgateway(url, { timeout: 10_000 }, metrics.registry).push({ jobName, groupings });
+      log.info({ pushgateway: url, job: jobName, grouping: groupings }, 'metrics pushed');
+      pushed++;
+    } catch (err) {
+      log.warn({ pushgateway: url, grouping: groupings, err: errorMessage(err) }, 'could not push metrics to the Pushgateway');
+    }
   }
+  return pushed;
 }

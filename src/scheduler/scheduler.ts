@@ -45,7 +45,8 @@ export interface SchedulerHooks {
 }
 
 export interface InstanceStatus {
-  name: string;
+  /** The instance's name: the same key as the metrics' `directory` label. */
+  directory: string;
   schedule: string | undefined;
   timezone: string;
   nextRun: string | null;
@@ -280,7 +281,7 @@ export class Scheduler {
       const i = job.instance;
       const r = job.last;
       return {
-        name: i.name,
+        directory: i.name,
         schedule: i.schedule,
         timezone: i.timezone ?? 'UTC',
         nextRun: this.nextRun(job)?.toISOString() ?? null,

@@ -1,6 +1,7 @@
-// Builds the real Dockerfile with podman from local base images and a stand-in bwdc bundle (the
-// test double packaged as the release zip is: `bwdc` next to a .node file), installing podman and
-// making the base images first on a fresh machine.
+// Builds the real Dockerfile with podman from a local stand-in of its default base
+// (node:22-trixie-slim, laid out as the official image: scripts/image/make-base-images.sh) and a
+// stand-in bwdc bundle (the test double packaged as the release zip is: `bwdc` next to a .node
+// file), installing podman and making the base image first on a fresh machine.
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, copyFileSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +32,18 @@ function sh(script: string): void {
 }
 
 export const bwdcVersion = '2026.6.1';
+/** The stand-in for the Dockerfile's default BUILD_IMAGE and RUNTIME_IMAGE (docker.io/library/node:22-trixie-slim). */
+export const defaultBase = 'localhost/bwdc-runner-base:node22-trixie-slim';
+
+/** The build arguments every test build uses: the default base for both stages, the bundled bwdc. */
+export function baseBuildArgs(): string[] {
+  return [
+    // The official Node binary trusts only its own CA store; TLS to the registry here is signed by the
+    // host's CA. A build argument of the build stages only: it never reaches the runtime image.
+    '-v', '/etc/ssl/certs:/etc/ssl/certs:ro', '--build-arg', 'NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt',
+    '--build-arg', `BUILD_IMAGE=${defaultBase}`, '--build-arg', `RUNTIME_IMAGE=${defaultBase}`, '--build-arg', 'BWDC_SOURCE=context',
+  ];
+}
 
 /** Builds localhost/bwdc-runner:test from the repository's Dockerfile; returns the tag. */
 export function buildTestImage(tag = 'localhost/bwdc-runner:test'): string {
@@ -48,17 +61,14 @@ export function buildTestImage(tag = 'localhost/bwdc-runner:test'): string {
   const r = spawnSync(
     'podman',
     [
-      'build', '--format', 'docker', '--layers',
-      // npm ci in the build stage verifies the registry with the host's CA bundle.
-      '-v', '/etc/ssl/certs:/etc/ssl/certs:ro',
-      '--build-arg', 'BUILD_IMAGE=localhost/bwdc-runner-base:build',
-      '--build-arg', 'RUNTIME_IMAGE=localhost/bwdc-runner-base:runtime',
-      '--build-arg', 'BWDC_SOURCE=context',
+      'build', '--format', 'docker', '--layers', ...baseBuildArgs(),
       '--build-arg', `RUNNER_VERSION=${version}`,
       '-t', tag, root,
     ],
     { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
   if (r.status !== 0) throw new Error(`podman build failed:\n${r.stdout}\n${r.stderr}`);
+  // The build log names the base (the runtime stage prints it when it is not cached).
+  process.stdout.write(`# built ${tag} from ${defaultBase}\n${r.stdout.split('\n').filter((l) => /runtime base:|STEP 1\/|FROM /.test(l)).map((l) => `# ${l}`).join('\n')}\n`);
   return tag;
 }

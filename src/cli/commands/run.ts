@@ -5,7 +5,6 @@ import { createSecretResolver } from '../../secrets/index.js';
 import { combinedExitCode } from '../../runner/result.js';
 import { runInstances } from '../../runner/run-many.js';
 import { ExitCode } from '../../errors.js';
-import { hostname } from 'node:os';
 import type { CliOptions } from '../args.js';
 import { installShutdown } from './shutdown.js';
 
@@ -18,10 +17,6 @@ export async function runCommand(options: CliOptions, env: NodeJS.ProcessEnv): P
   const shutdown = installShutdown(log, config.shutdownGraceMs);
   log.info({ command: options.command, instances: instances.map((i) => i.name), source: config.source }, 'starting');
 
-  // Metrics only when there is somewhere to push them: the CronJob mode's observability.
-  const pushUrl = env.PUSHGATEWAY_URL;
-  const metrics = pushUrl ? new (await import('../../observability/metrics.js')).RunnerMetrics({ defaultMetrics: false }) : undefined;
-  if (metrics) secrets.observer = (scheme, ok) => metrics.secretFetched(scheme, ok);
   const deps = { config, env, secrets: secrets.session(shutdown.hard), log, signal: shutdown.hard };
   const results = await runInstances(instances, deps, mode, config.concurrency, shutdown.draining);
   if (mode === 'test' && options.verbose) {
@@ -29,11 +24,10 @@ export async function runCommand(options: CliOptions, env: NodeJS.ProcessEnv): P
   }
   await secrets.close();
   shutdown.dispose();
-  if (metrics && pushUrl) {
-    for (const r of results) metrics.runFinished(r);
-    const { pushMetrics } = await import('../../observability/push.js');
-    const grouping = { instance: instances.length === 1 ? instances[0]!.name : (env.PUSHGATEWAY_INSTANCE ?? hostname()) };
-    await pushMetrics(pushUrl, metrics, grouping, env.PUSHGATEWAY_JOB ?? 'bwdc-runner', log);
+  // The CronJob mode's observability: syncs (not dry runs) push their metrics when there is a Pushgateway.
+  if (env.PUSHGATEWAY_URL && mode === 'sync') {
+    const { pushRunMetrics } = await import('../../observability/push.js');
+    await pushRunMetrics(env.PUSHGATEWAY_URL, env.PUSHGATEWAY_JOB || 'bwdc-runner', results, log);
   }
 
   const interrupted = shutdown.exitCode();

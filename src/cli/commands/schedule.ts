@@ -52,6 +52,7 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
     },
   });
   scheduler.apply(config.instances);
+  metrics.setInstances(config.instances.map((i) => i.name));
 
   let http: HttpEndpoints | undefined;
   if (config.httpPort !== 'off') {
@@ -86,6 +87,7 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
       config = next;
       scheduler.setConcurrency(next.concurrency);
       const diff = scheduler.apply(next.instances);
+      metrics.setInstances(next.instances.map((i) => i.name));
       log.info(diff, 'SIGHUP: configuration reloaded');
     });
   };
