@@ -18,6 +18,12 @@ function relabel(labels: Record<string, string> | undefined): void {
   if (labels['app.kubernetes.io/managed-by']) labels['app.kubernetes.io/managed-by'] = 'kustomize';
 }
 
+/**
+ * Written so that YAML 1.1 readers (kubectl's and many tools' parsers) read the same values as YAML 1.2
+ * ones: the 1.1 writer quotes every scalar 1.1 would take for something else (`off`, `yes`, `0755`...).
+ */
+const yamlBoth = { lineWidth: 0, version: '1.1' } as const;
+
 /** The generated files: name -> content. */
 export function renderK8s(): Map<string, string> {
   const out = execFileSync(helmBin, ['template', 'bwdc', join(root, 'helm', 'bwdc-runner'), '-f', join(root, 'k8s', 'example-values.yaml')], { encoding: 'utf8' });
@@ -35,10 +41,10 @@ export function renderK8s(): Map<string, string> {
       }
     };
     visit(obj);
-    files.set(`${obj.kind.toLowerCase()}-${obj.metadata.name}.yaml`, header + stringify(obj, { lineWidth: 0 }));
+    files.set(`${obj.kind.toLowerCase()}-${obj.metadata.name}.yaml`, header + stringify(obj, yamlBoth));
   }
   const resources = [...files.keys()].sort();
-  files.set('kustomization.yaml', `${header}${stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources })}`);
+  files.set('kustomization.yaml', `${header}${stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources }, yamlBoth)}`);
   return files;
 }
 

@@ -66,6 +66,15 @@ test('cronjob mode, 3 instances: one CronJob each with the right command, schedu
     assert.equal(cj.spec.concurrencyPolicy, 'Forbid');
     assert.ok(cj.spec.startingDeadlineSeconds > 0);
     assert.equal(pod.restartPolicy, 'Never');
+    // SIGTERM (a drain, a deleted Job): the runner's grace (25 s) plus bwdc's kill grace (5 s) fit.
+    assert.equal(c.env.find((e: { name: string }) => e.name === 'BWDC_SHUTDOWN_GRACE').value, '25s');
+    assert.ok(pod.terminationGracePeriodSeconds > 25 + 5, `terminationGracePeriodSeconds ${pod.terminationGracePeriodSeconds}`);
+    const job = cj.spec.jobTemplate.spec;
+    assert.ok(job.backoffLimit >= 1, 'a failed pod that is not a configuration error gets another try');
+    assert.deepEqual(job.podFailurePolicy.rules, [
+      { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] },
+      { action: 'FailJob', onExitCodes: { containerName: 'bwdc-runner', operator: 'In', values: [2, 3, 4] } },
+    ]);
     assert.equal(pod.automountServiceAccountToken, false, 'no token without Vault Kubernetes auth');
     assert.equal(pod.securityContext.runAsNonRoot, true);
     assert.equal(pod.securityContext.runAsUser, 10001);
@@ -87,6 +96,7 @@ test('cronjob mode, 3 instances: one CronJob each with the right command, schedu
     const volumes = Object.fromEntries(pod.volumes.map((v: { name: string }) => [v.name, v]));
     assert.ok(volumes.state.emptyDir, 'emptyDir state by default');
     assert.equal(volumes.secrets.secret.secretName, 'bwdc-credentials');
+    assert.equal(volumes.secrets.secret.defaultMode, 0o440, 'read-only for the owner and group, whichever YAML version reads it');
   }
   const [i1, i2, i3] = ['instance-1', 'instance-2', 'instance-3'].map((n) => cronjobs.find((c) => c.metadata.labels!['bwdc-runner/instance'] === n)!);
   assert.match(i1!.spec.schedule, /^\d{1,2} \* \* \* \*$/, 'H became a fixed minute');
@@ -122,6 +132,8 @@ test('scheduler mode: one Deployment (1 replica, Recreate) running schedule, a S
   assert.deepEqual(c.args, ['schedule']);
   assert.equal(c.livenessProbe.httpGet.path, '/healthz');
   assert.equal(c.readinessProbe.httpGet.path, '/readyz');
+  // Its own sizing (runner + concurrency x bwdc), not the per-instance CronJob defaults.
+  assert.deepEqual(c.resources, { requests: { cpu: '200m', memory: '1152Mi' }, limits: { memory: '1536Mi' } });
   assert.equal(dep!.spec.template.spec.automountServiceAccountToken, true, 'Vault Kubernetes auth needs the token');
   const sources = dep!.spec.template.spec.volumes.find((v: { name: string }) => v.name === 'config').projected.sources;
   assert.deepEqual(sources.map((s: { configMap: { items: Array<{ path: string }> } }) => s.configMap.items[0]!.path), ['config.yaml', 'data/ldap-eu.json', 'data/okta.json']);
@@ -216,4 +228,13 @@ test('a missing clientSecret or template is a clear template error', () => {
   const r = spawnSync(helm, ['template', 'rel', chart, '--set', 'defaults.clientId=organization.3f0c1a52-7d4e-4b8a-9c61-2e5f8a7b9d10', '--set-json', 'instances={"x":{"dataJson":{}}}'], { encoding: 'utf8' });
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /instances\.x: clientSecret is required/);
+});
+
+test('every rendered manifest reads the same under a YAML 1.1 reader as under YAML 1.2 (no unquoted off, yes, on...)', () => {
+  for (const f of [undefined, ...readdirSync(ciDir)]) {
+    const out = execFileSync(helm, ['template', 'rel', chart, ...(f ? ['-f', join(ciDir, f)] : [])], { encoding: 'utf8' });
+    const v12 = parseAllDocuments(out).map((d) => d.toJS());
+    const v11 = parseAllDocuments(out, { version: '1.1' }).map((d) => d.toJS());
+    assert.deepEqual(v11, v12, `${f ?? 'defaults'}: a YAML 1.1 tool reads other values`);
+  }
 });

@@ -38,3 +38,16 @@ test('kubectl kustomize k8s/ builds two CronJobs, instance-1 and instance-2, tha
   assert.equal(templates.length, 2);
   for (const t of templates) assert.equal(JSON.parse(t.data['data.json']).directoryType, 0);
 });
+
+test('k8s/ reads the same under a YAML 1.1 reader as under YAML 1.2 (BWDC_HTTP_PORT stays the string "off")', () => {
+  const files = [...readdirSync(join(root, 'k8s', 'base')).map((f) => join(root, 'k8s', 'base', f)), join(root, 'k8s', 'kustomization.yaml'), join(root, 'k8s', 'example-values.yaml')];
+  for (const file of files) {
+    const text = readFileSync(file, 'utf8');
+    const v12 = parseAllDocuments(text).map((d) => d.toJS());
+    const v11 = parseAllDocuments(text, { version: '1.1' }).map((d) => d.toJS());
+    assert.deepEqual(v11, v12, `${file}: a YAML 1.1 tool reads other values`);
+  }
+  const cj = parseAllDocuments(readFileSync(join(root, 'k8s', 'base', 'cronjob-bwdc-instance-1.yaml'), 'utf8'), { version: '1.1' })[0]!.toJS();
+  const env = cj.spec.jobTemplate.spec.template.spec.containers[0].env;
+  assert.equal(env.find((e: { name: string }) => e.name === 'BWDC_HTTP_PORT').value, 'off');
+});

@@ -181,7 +181,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - name: secrets
   secret:
     secretName: {{ include "bwdc-runner.secretName" . }}
-    defaultMode: 0440
+    defaultMode: 288  # 0440 in octal; written in decimal so YAML 1.1 and 1.2 readers agree
 {{- end }}
 {{- if .Values.caBundle.configMap }}
 - name: ca
