@@ -35,3 +35,9 @@ test('bench/secret-fetches.ts: one fetch per backend for a run of many instances
   assert.equal(r.oneRun.vaultSecretReads, 1);
   assert.equal(r.oneRun.awsFetchesByMetric, 1);
 });
+
+test('bench/bwdc-rss.mjs: reports the peak memory of the bwdc processes of a run', () => {
+  const r = bench('bwdc-rss.mjs', ['--runs', '1']);
+  assert.ok(Number(r.bwdcPeakRssMbMax) > 0);
+  assert.equal(r.bwdcProcessesPerRun, 2);
+});

@@ -1,0 +1,65 @@
+// Peak memory of the bwdc processes one `bwdc-runner run` starts, for sizing the scheduler pod
+// (runner + concurrency x this). Polls /proc for the runner's children every 2 ms and keeps their
+// VmHWM (peak RSS). With the test double the figure is the double's; point BWDC_PATH at a real bwdc
+// (and its data.json at a reachable directory) to re-measure the real one.
+//   npm run bench:bwdc-rss [-- --runs 5]
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bin, benchDir, CLIENT_ID, double, median } from './lib.mjs';
+
+const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 5;
+const bwdc = process.env.BWDC_PATH || double;
+
+function childrenOf(pid) {
+  const out = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(p));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+function hwmKb(pid) {
+  try {
+    return Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+  } catch {
+    return 0;
+  }
+}
+
+async function once() {
+  const dir = benchDir();
+  const env = {
+    PATH: process.env.PATH, HOME: process.env.HOME, BWDC_PATH: bwdc, BWDC_STATE_DIR: join(dir, 'state'),
+    BWDC_DATA_JSON: join(dir, 'data.json'), BW_CLIENTID: CLIENT_ID, BW_CLIENTSECRET_FILE: join(dir, 'client_secret'),
+    BWDC_DOUBLE_CONTROL: join(dir, 'control.json'), BWDC_PASS_ENV: 'BWDC_DOUBLE_*', LOG_LEVEL: 'warn',
+  };
+  const runner = spawn(process.execPath, [bin, 'run'], { env, stdio: 'ignore' });
+  const peaks = new Map();
+  let runnerPeak = 0;
+  const timer = setInterval(() => {
+    runnerPeak = Math.max(runnerPeak, hwmKb(runner.pid));
+    for (const c of childrenOf(runner.pid)) peaks.set(c, Math.max(peaks.get(c) ?? 0, hwmKb(c)));
+  }, 2);
+  const code = await new Promise((r) => runner.on('close', r));
+  clearInterval(timer);
+  if (code !== 0) throw new Error(`run exited ${code}`);
+  return { bwdcKb: Math.max(...peaks.values()), runnerKb: runnerPeak, processes: peaks.size };
+}
+
+const results = [];
+for (let i = 0; i < runs; i++) results.push(await once());
+const mb = (kb) => (kb / 1024).toFixed(1);
+console.log(JSON.stringify({
+  bwdc, runs,
+  bwdcPeakRssMbMedian: mb(median(results.map((r) => r.bwdcKb))),
+  bwdcPeakRssMbMax: mb(Math.max(...results.map((r) => r.bwdcKb))),
+  runnerPeakRssMbMedian: mb(median(results.map((r) => r.runnerKb))),
+  bwdcProcessesPerRun: median(results.map((r) => r.processes)),
+}, null, 2));
