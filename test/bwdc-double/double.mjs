@@ -1,5 +1,5 @@
 // A test double of the Bitwarden Directory Connector CLI (bwdc), reproducing what
-// ../shared/bwdc-contract.md measured on v2026.6.1: the --response shapes and exit codes, the
+// what was measured on the real bwdc v2026.6.1: the --response shapes and exit codes, the
 // data.json lock folder and its ELOCKED failure, "already logged in" / "not logged in", plaintext
 // secrets in data.json, `config --secretenv` silently clearing on an unset variable, the payload
 // hash that makes an unchanged second sync report 0 and 0, and the 401/403 TypeError crash.
