@@ -342,8 +342,9 @@ test('one instance failing or hanging does not stop the others; the exit code sa
   const fx = makeFixture();
   const cfg = join(fx.dir, 'config.yaml');
   writeFileSync(cfg, [
-    'defaults:', `  clientId: ${CLIENT_ID}`, `  clientSecret: file://${fx.secretPath}`, `  directorySecret: file://${fx.dirSecretPath}`, '  timeout: 1s', 'instances:',
-    ...['good-1', 'hangs', 'fails', 'good-2'].map((n) => `  - { name: ${n}, dataJson: ${fx.templatePath} }`),
+    'defaults:', `  clientId: ${CLIENT_ID}`, `  clientSecret: file://${fx.secretPath}`, `  directorySecret: file://${fx.dirSecretPath}`, '  timeout: 2m', 'instances:',
+    // Only the hanging one has a short timeout: a loaded machine must not time out the good ones.
+    ...['good-1', 'hangs', 'fails', 'good-2'].map((n) => `  - { name: ${n}, dataJson: ${fx.templatePath}${n === 'hangs' ? ', timeout: 1s' : ''} }`),
   ].join('\n'));
   fx.control({ instanceFaults: { hangs: { sync: 'hang' }, fails: { login: 'error' } } });
   const r = await runCli(['run', '--config', cfg], fx.env({ BWDC_INSTANCE: undefined, BWDC_DATA_JSON: undefined, BW_CLIENTID: undefined, BW_CLIENTSECRET_FILE: undefined, BWDC_DIRECTORY_SECRET_FILE: undefined }));
@@ -380,6 +381,7 @@ test("no secret in bwdc's argv as the kernel sees it (/proc/<pid>/cmdline), whil
   fx.control({ faults: { sync: 'hang' } });
   const run = startCli(['run'], fx.env({ BWDC_TIMEOUT: '20s' }));
   await waitFor(() => fx.records().some((c) => c.command === 'sync'));
+  let inspected = 0;
   for (const c of fx.records()) {
     let cmdline = '';
     try {
@@ -389,7 +391,9 @@ test("no secret in bwdc's argv as the kernel sees it (/proc/<pid>/cmdline), whil
     }
     assert.ok(cmdline.includes('sync'), cmdline);
     assertNoCanary('/proc/<pid>/cmdline', cmdline);
+    inspected++;
   }
+  assert.equal(inspected, 1, 'the hanging sync was inspected while it ran (a check that saw no process proves nothing)');
   const runnerCmdline = readFileSync(`/proc/${run.pid}/cmdline`, 'utf8');
   assertNoCanary('runner /proc/<pid>/cmdline', runnerCmdline);
   run.kill('SIGTERM');

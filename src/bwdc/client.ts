@@ -41,6 +41,8 @@ export interface CallOutcome {
   response: BwdcResponse | undefined;
   /** bwdc's message, or the first useful stderr line when it printed no response. */
   message: string;
+  /** Stopped by shutdown (the abort signal), not failed by itself. */
+  interrupted: boolean;
   failureClass: FailureClass | undefined;
   exec: ExecResult;
 }
@@ -56,6 +58,13 @@ export interface BwdcClientOptions {
   log: Logger;
 }
 
+/**
+ * What the loader or the shell says when the file at BWDC_PATH cannot run at all: a missing shared
+ * library (libsecret up to v2026.4, GLIBC_2.39 on an old base), a binary for another machine, a
+ * script whose interpreter is missing. bwdc itself never exits 126 or 127.
+ */
+const cannotRun = /error while loading shared libraries|GLIBC_[\d.]+'? not found|cannot execute binary file|Exec format error/;
+
 function firstUsefulLine(stderr: string): string {
   const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
   const error = lines.find((l) => /Error|error:|failed|ELOCKED|Code: 0x/.test(l));
@@ -65,6 +74,8 @@ function firstUsefulLine(stderr: string): string {
 export class BwdcClient {
   /** How many bwdc processes this client started: the cost of a run (bench/README.md). */
   calls = 0;
+  /** Whether one of them was killed (timeout, shutdown, a signal): it may have left its data.json lock. */
+  killed = false;
 
   constructor(private readonly options: BwdcClientOptions) {}
 
@@ -81,8 +92,16 @@ export class BwdcClient {
       nice: this.options.nice,
       signal: this.options.signal,
     });
+    if (exec.timedOut || exec.aborted || exec.signal) this.killed = true;
     const response = parseResponse(exec.stdout);
-    const ok = exec.code === 0 && !exec.timedOut && response?.success !== false;
+    if (!exec.timedOut && !exec.aborted && (exec.code === 126 || exec.code === 127 || (exec.code !== 0 && !response && cannotRun.test(exec.stderr)))) {
+      throw new BwdcUnusableError(`bwdc at "${this.options.path}" cannot run (exit ${exec.code}): ${firstUsefulLine(exec.stderr) || 'no output'}`);
+    }
+    if (exec.code === 0 && !response) {
+      // Every bwdc command answers --response with one JSON object: this is not bwdc.
+      throw new BwdcUnusableError(`bwdc at "${this.options.path}" exited 0 but printed no --response JSON for "${command}": is it bwdc?`);
+    }
+    const ok = exec.code === 0 && !exec.timedOut && response?.success === true;
     let message = response?.message ?? '';
     if (!ok && !message) {
       if (exec.timedOut) message = `bwdc ${command} did not finish within ${Math.round(this.options.timeoutMs / 1000)}s and was stopped`;
@@ -95,7 +114,7 @@ export class BwdcClient {
       { bwdc: command, exitCode: exec.code, signal: exec.signal ?? undefined, durationMs: Math.round(exec.durationMs), ok, failureClass },
       'bwdc call',
     );
-    return { ok, response, message, failureClass, exec };
+    return { ok, response, message, failureClass, exec, interrupted: exec.aborted };
   }
 
   login(clientId: string, clientSecret: string): Promise<CallOutcome> {

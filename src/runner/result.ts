@@ -1,7 +1,8 @@
 import { mostSevereExitCode, type ExitCodeValue, type FailureClass } from '../errors.js';
 import type { TestReport } from '../bwdc/response.js';
 
-export type Outcome = 'success' | 'failure' | 'skipped';
+/** `interrupted`: stopped by shutdown (SIGTERM/SIGINT) while in bwdc; not a failure of the sync. */
+export type Outcome = 'success' | 'failure' | 'skipped' | 'interrupted';
 export type RunMode = 'sync' | 'test';
 
 /** What one run of one instance did: the log, the metrics, the exit code and /status read this. */
@@ -11,6 +12,8 @@ export interface RunResult {
   mode: RunMode;
   outcome: Outcome;
   failureClass: FailureClass | undefined;
+  /** Worth another attempt: a transient class, or a secret backend's passing error (Vault sealed, throttling). */
+  transient?: boolean;
   exitCode: ExitCodeValue;
   /** Human-readable, secret-free. */
   message: string;

@@ -9,8 +9,16 @@ export function backoffMs(attempt: number, base: number, max: number, random = M
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
-/** How long to wait before the next attempt after `attempt` failed, or undefined: do not retry. */
-export function retryWaitMs(failureClass: FailureClass | undefined, attempt: number, retry: RetryPolicy, random = Math.random): number | undefined {
-  if (!failureClass || !transientClasses.has(failureClass) || attempt > retry.attempts) return undefined;
+/** Whether a failure is worth another attempt: its class is transient, or its cause said so. */
+export function isTransient(failureClass: FailureClass | undefined, retryable = false): boolean {
+  return retryable || (failureClass !== undefined && transientClasses.has(failureClass));
+}
+
+/**
+ * How long to wait before the next attempt after `attempt` failed, or undefined: do not retry.
+ * `retryable`: the cause itself said it may pass (a secret backend's 5xx or throttling).
+ */
+export function retryWaitMs(failureClass: FailureClass | undefined, attempt: number, retry: RetryPolicy, random = Math.random, retryable = false): number | undefined {
+  if (!isTransient(failureClass, retryable) || attempt > retry.attempts) return undefined;
   return backoffMs(attempt, retry.backoffMs, retry.maxBackoffMs, random);
 }

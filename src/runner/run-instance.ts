@@ -1,9 +1,12 @@
-// One sync (or test) run of one instance, DESIGN.md "One sync run": lock, prepare the state
-// folder, resolve the secrets, drive bwdc, put things back, report. Knows nothing of schedules.
+// One sync (or test) run of one instance, DESIGN.md "One sync run", as a pipeline of named steps:
+//   lock -> prepare -> attempts (resolve secrets -> drive bwdc; again while transient) -> tidy -> record -> report
+// Each step returns what the next needs; every error becomes one Ending (endingOf), and the result is
+// built once, at the end. Knows nothing of schedules.
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import { BwdcClient, childBaseEnv, type CallOutcome } from '../bwdc/client.js';
-import { directoryKind, hasSession, setServer, wipeSecrets } from '../bwdc/directory.js';
-import { parseSyncCounts, parseTestReport } from '../bwdc/response.js';
+import { directoryKind, setServer, wipeSecrets } from '../bwdc/directory.js';
+import { parseSyncCounts, parseTestReport, type TestReport } from '../bwdc/response.js';
 import type { InstanceConfig, RunnerConfig } from '../config/model.js';
 import { BwdcUnusableError, ExitCode, LockedError, RunNotStartedError, SecretError, errorMessage, type ExitCodeValue, type FailureClass } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
@@ -11,9 +14,9 @@ import { redactor } from '../observability/redact.js';
 import type { SecretSession } from '../secrets/resolver.js';
 import { InstanceState } from '../state/instance-state.js';
 import type { LockHandle } from '../state/lock.js';
-import type { RunMode, RunResult } from './result.js';
+import type { Outcome, RunMode, RunResult } from './result.js';
 import { appendRunLog } from './run-log.js';
-import { retryWaitMs } from './retry-policy.js';
+import { isTransient, retryWaitMs } from './retry-policy.js';
 import type { BwdcGate } from './slots.js';
 
 export interface RunDeps {
@@ -29,152 +32,111 @@ export interface RunDeps {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Called before each retry, for metrics. */
   onRetry?: (instance: string, attempt: number, failureClass: FailureClass) => void;
-  /** Wraps the bwdc calls of each attempt (RunSlots): preparation and tidying up stay outside it. */
+  /** Wraps the bwdc calls of each attempt: preparation and tidying up stay outside it. */
   bwdcGate?: BwdcGate;
 }
 
+/** A failed step: its class, the exit code it maps to, and whether another attempt may help. */
 class RunFailure extends Error {
   constructor(
     message: string,
     readonly failureClass: FailureClass,
     readonly exitCode: ExitCodeValue = ExitCode.syncFailed,
+    readonly transient = isTransient(failureClass),
+    /** bwdc was stopped by shutdown: the sync did not fail, it was interrupted. */
+    readonly interrupted = false,
   ) {
     super(message);
   }
+}
+
+/** What bwdc reported for a run that got through. */
+interface Report {
+  message: string;
+  users: number | undefined;
+  groups: number | undefined;
+  test: TestReport | undefined;
+}
+
+/** How a run ended, before tidying up may still turn a success into a failure. */
+type Ending =
+  | { outcome: 'success'; report: Report }
+  | { outcome: 'failure'; failureClass: FailureClass; transient: boolean; exitCode: ExitCodeValue; message: string }
+  | { outcome: 'skipped' | 'interrupted'; message: string }
+  | { outcome: 'not-started'; error: RunNotStartedError };
+
+/** Counted across attempts. */
+interface Effort {
+  attempts: number;
+  bwdcCalls: number;
+  /** A bwdc this run started was killed, so its data.json lock may be left behind. */
+  bwdcKilled: boolean;
 }
 
 export function newRunId(): string {
   return randomBytes(4).toString('hex');
 }
 
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
-function fail(step: string, outcome: CallOutcome): never {
-  throw new RunFailure(`${step}: ${outcome.message}`, outcome.failureClass ?? 'internal');
-}
-
 export async function runInstance(instance: InstanceConfig, deps: RunDeps, mode: RunMode = 'sync'): Promise<RunResult> {
   const runId = newRunId();
   const startedAt = new Date();
   const log = deps.log.child({ instance: instance.name, runId });
-  const result: RunResult = {
-    instance: instance.name, runId, mode, outcome: 'success', failureClass: undefined, exitCode: ExitCode.ok,
-    message: '', users: undefined, groups: undefined, test: undefined, startedAt, endedAt: startedAt,
-    durationMs: 0, attempts: 0, bwdcCalls: 0, seeded: undefined, restoredDataJson: false, interrupted: false, lastSuccessAt: undefined,
-  };
   log.info({ mode }, 'run started');
-
-  let state: InstanceState | undefined;
-  let lock: LockHandle | undefined;
-  let notStarted: RunNotStartedError | undefined;
   // Only a secret we set is wiped from data.json afterwards; one the template carries is the user's.
   const wipeType = instance.directorySecret ? instance.dataJson.directoryType : undefined;
+  const effort: Effort = { attempts: 0, bwdcCalls: 0, bwdcKilled: false };
+
+  let held: { state: InstanceState; lock: LockHandle } | undefined;
+  let seeded: string | undefined;
+  let ending: Ending;
   try {
-    try {
-      state = await InstanceState.open(deps.config.stateDir, instance.name);
-    } catch (err) {
-      throw new RunFailure(`state folder ${deps.config.stateDir}/${instance.name} is not usable: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)} (check BWDC_STATE_DIR and that it is writable)`, 'config', ExitCode.config);
-    }
-    lock = await state.lock({ runId });
-    if (lock.recoveredFrom) log.warn({ deadHolder: lock.recoveredFrom }, 'took over a lock left by a process that died');
-
-    await prepareState(state, instance, wipeType, log, result);
-
-    let previous: RunFailure | undefined;
-    for (let attempt = 1; ; attempt++) {
-      result.attempts = attempt;
-      try {
-        const secrets = await resolveSecrets(instance, deps);
-        const bwdcWork = () => attemptRun(instance, state!, deps, secrets, mode, log, result, wipeType);
-        await (deps.bwdcGate ? deps.bwdcGate(bwdcWork) : bwdcWork());
-        break;
-      } catch (err) {
-        // Stopping before a retry: the run did reach bwdc, so the failure it had stands.
-        if (err instanceof RunNotStartedError && previous) {
-          result.attempts = attempt - 1;
-          throw previous;
-        }
-        if (!(err instanceof RunFailure) || deps.signal?.aborted) throw err;
-        previous = err;
-        const wait = retryWaitMs(err.failureClass, attempt, instance.retry);
-        if (wait === undefined) throw err;
-        log.warn({ attempt, failureClass: err.failureClass, retryInMs: wait, err: err.message }, 'transient failure, will retry');
-        deps.onRetry?.(instance.name, attempt, err.failureClass);
-        await (deps.sleep ?? abortableSleep)(wait, deps.signal);
-        if (deps.signal?.aborted) throw err;
-        // A killed bwdc leaves its lock and maybe a session behind: clean up before the next attempt.
-        await state.clearBwdcLock();
-        await state.restoreIfBroken();
-        await state.update((d) => wipeSecrets(d, wipeType));
-      }
-    }
+    held = await lockInstance(instance, deps, runId, log);
+    seeded = await prepareState(held.state, instance, wipeType, log);
+    ending = { outcome: 'success', report: await attemptUntilDone(instance, held.state, deps, mode, wipeType, log, effort) };
   } catch (err) {
-    result.outcome = 'failure';
-    if (err instanceof RunNotStartedError) {
-      notStarted = err;
-    } else if (err instanceof LockedError) {
-      result.outcome = 'skipped';
-      result.exitCode = ExitCode.locked;
-      result.message = `skipped: instance ${instance.name} is ${err.message}`;
-    } else if (err instanceof RunFailure) {
-      result.failureClass = err.failureClass;
-      result.exitCode = err.exitCode;
-      result.message = err.message;
-    } else if (err instanceof SecretError) {
-      result.failureClass = 'secret';
-      result.exitCode = ExitCode.secret;
-      result.message = err.message;
-    } else if (err instanceof BwdcUnusableError) {
-      result.failureClass = 'internal';
-      result.exitCode = ExitCode.bwdcUnusable;
-      result.message = err.message;
-    } else {
-      const code = (err as NodeJS.ErrnoException).code;
-      result.failureClass = code === 'ENOSPC' || code === 'EROFS' || code === 'EACCES' ? 'config' : 'internal';
-      result.exitCode = ExitCode.syncFailed;
-      result.message = `internal error: ${errorMessage(err)}`;
-    }
-  } finally {
-    result.endedAt = new Date();
-    if (state && lock) {
-      await finishState(state, wipeType, log, result);
-      if (!notStarted) await recordLastRun(state, result, log);
-      await lock.release();
-    }
-  }
-  if (notStarted) {
-    log.info(notStarted.message);
-    throw notStarted;
+    ending = endingOf(err, instance);
   }
 
-  result.interrupted = deps.signal?.aborted ?? false;
-  result.durationMs = result.endedAt.getTime() - startedAt.getTime();
-  result.message = redactor.scrub(result.message);
-  const fields = {
-    outcome: result.outcome, failureClass: result.failureClass, durationMs: result.durationMs, users: result.users,
-    groups: result.groups, attempts: result.attempts, bwdcCalls: result.bwdcCalls, restoredDataJson: result.restoredDataJson || undefined,
-  };
-  if (result.outcome === 'success') log.info(fields, result.message);
-  else if (result.outcome === 'skipped') log.warn(fields, result.message);
-  else log.error(fields, `run failed: ${result.message}`);
-  if (instance.logFile) await appendRunLog(instance.logFile, result).catch((err) => log.warn({ err: errorMessage(err) }, 'could not append to the log file'));
+  const endedAt = new Date();
+  let restoredDataJson = false;
+  let lastSuccessAt: Date | undefined;
+  if (held) {
+    const tidy = await tidyState(held.state, wipeType, effort.bwdcKilled, log);
+    restoredDataJson = tidy.restored;
+    ending = afterTidy(ending, tidy);
+    if (ending.outcome !== 'not-started') lastSuccessAt = await recordLastRun(held.state, runId, mode, ending.outcome, ending, endedAt, log);
+    await held.lock.release();
+  }
+  if (ending.outcome === 'not-started') {
+    log.info(ending.error.message);
+    throw ending.error;
+  }
+
+  const result = buildResult(instance, runId, mode, ending, { startedAt, endedAt, effort, seeded, restoredDataJson, lastSuccessAt, interrupted: deps.signal?.aborted ?? false });
+  await report(result, instance, log);
   return result;
 }
 
-async function prepareState(state: InstanceState, instance: InstanceConfig, wipeType: number | undefined, log: Logger, result: RunResult): Promise<void> {
-  await state.clearBwdcLock();
+// ---- lock ---------------------------------------------------------------------------------------
+
+async function lockInstance(instance: InstanceConfig, deps: RunDeps, runId: string, log: Logger): Promise<{ state: InstanceState; lock: LockHandle }> {
+  let state: InstanceState;
+  try {
+    state = await InstanceState.open(deps.config.stateDir, instance.name);
+  } catch (err) {
+    throw new RunFailure(`state folder ${deps.config.stateDir}/${instance.name} is not usable: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)} (check BWDC_STATE_DIR and that it is writable)`, 'config', ExitCode.config);
+  }
+  const lock = await state.lock({ runId });
+  if (lock.recoveredFrom) log.warn({ deadHolder: lock.recoveredFrom }, 'took over a lock left by a process that died');
+  return { state, lock };
+}
+
+// ---- prepare ------------------------------------------------------------------------------------
+
+/** Seeds data.json from the template when needed, removes what a killed run left, backs it up. */
+async function prepareState(state: InstanceState, instance: InstanceConfig, wipeType: number | undefined, log: Logger): Promise<string | undefined> {
+  if (await state.clearBwdcLock()) log.warn('removed a stale bwdc data.json lock left by a bwdc that was killed');
   const { seeded } = await state.seed(instance.dataJson.text, instance.dataJson.hash);
-  result.seeded = seeded;
   if (seeded) log.info({ reason: seeded, template: instance.dataJson.origin }, 'data.json seeded from the template');
   else log.debug('data.json kept: bwdc state from earlier runs preserved');
   // Leftovers of a run that was killed (a session, a directory secret) never outlive it.
@@ -184,6 +146,43 @@ async function prepareState(state: InstanceState, instance: InstanceConfig, wipe
     return changed;
   });
   await state.backup();
+  return seeded;
+}
+
+// ---- attempts: resolve secrets, drive bwdc, again while the failure is transient -----------------
+
+async function attemptUntilDone(instance: InstanceConfig, state: InstanceState, deps: RunDeps, mode: RunMode, wipeType: number | undefined, log: Logger, effort: Effort): Promise<Report> {
+  let previous: RunFailure | undefined;
+  for (let attempt = 1; ; attempt++) {
+    effort.attempts = attempt;
+    try {
+      const secrets = await resolveSecrets(instance, deps);
+      const drive = () => driveBwdc(instance, state, deps, secrets, mode, wipeType, log, effort);
+      return await (deps.bwdcGate ? deps.bwdcGate(drive) : drive());
+    } catch (err) {
+      // Stopping before a retry: the run did reach bwdc, so the failure it had stands.
+      if (err instanceof RunNotStartedError && previous) {
+        effort.attempts = attempt - 1;
+        throw previous;
+      }
+      if (!(err instanceof RunFailure) || deps.signal?.aborted) throw err;
+      previous = err;
+      const wait = retryWaitMs(err.failureClass, attempt, instance.retry, Math.random, err.transient);
+      if (wait === undefined) throw err;
+      log.warn({ attempt, failureClass: err.failureClass, retryInMs: wait, err: err.message }, 'transient failure, will retry');
+      deps.onRetry?.(instance.name, attempt, err.failureClass);
+      await (deps.sleep ?? sleepUnlessAborted)(wait, deps.signal);
+      if (deps.signal?.aborted) throw err;
+      // A killed bwdc leaves its lock and maybe a session behind: clean up before the next attempt.
+      await state.clearBwdcLock({ ours: effort.bwdcKilled });
+      await state.restoreIfBroken();
+      await state.update((d) => wipeSecrets(d, wipeType));
+    }
+  }
+}
+
+function sleepUnlessAborted(ms: number, signal?: AbortSignal): Promise<void> {
+  return sleepFor(ms, undefined, { signal }).catch(() => undefined);
 }
 
 interface RunSecrets {
@@ -194,12 +193,23 @@ interface RunSecrets {
 // Outside the bwdc gate: a slow Vault or AWS answer does not hold a bwdc slot.
 async function resolveSecrets(instance: InstanceConfig, deps: RunDeps): Promise<RunSecrets> {
   const where = instance.origin;
-  const clientSecret = await deps.secrets.resolve(instance.clientSecret, `${where} clientSecret`);
-  const directorySecret = instance.directorySecret ? await deps.secrets.resolve(instance.directorySecret, `${where} directorySecret`) : undefined;
-  return { clientSecret, directorySecret };
+  try {
+    const clientSecret = await deps.secrets.resolve(instance.clientSecret, `${where} clientSecret`);
+    const directorySecret = instance.directorySecret ? await deps.secrets.resolve(instance.directorySecret, `${where} directorySecret`) : undefined;
+    return { clientSecret, directorySecret };
+  } catch (err) {
+    // A backend's passing trouble (Vault sealed, 5xx, throttling) is worth another attempt of the run.
+    if (err instanceof SecretError) throw new RunFailure(err.message, 'secret', ExitCode.secret, err.retryable);
+    throw err;
+  }
 }
 
-async function attemptRun(instance: InstanceConfig, state: InstanceState, deps: RunDeps, { clientSecret, directorySecret }: RunSecrets, mode: RunMode, log: Logger, result: RunResult, wipeType: number | undefined): Promise<void> {
+function fail(step: string, outcome: CallOutcome): never {
+  const cls = outcome.failureClass ?? 'internal';
+  throw new RunFailure(`${step}: ${outcome.message}`, cls, ExitCode.syncFailed, isTransient(cls), outcome.interrupted);
+}
+
+async function driveBwdc(instance: InstanceConfig, state: InstanceState, deps: RunDeps, { clientSecret, directorySecret }: RunSecrets, mode: RunMode, wipeType: number | undefined, log: Logger, effort: Effort): Promise<Report> {
   const bwdc = new BwdcClient({
     path: deps.config.bwdcPath ?? 'bwdc',
     baseEnv: childBaseEnv(deps.env, state.dir, deps.config.passEnv),
@@ -232,56 +242,140 @@ async function attemptRun(instance: InstanceConfig, state: InstanceState, deps: 
     if (!run.ok) fail(mode, run);
     if (mode === 'sync') {
       const counts = parseSyncCounts(run.message);
-      result.users = counts?.users;
-      result.groups = counts?.groups;
-      result.message = run.message || 'sync complete';
-    } else {
-      const report = parseTestReport(run.response?.data);
-      result.test = report;
-      result.users = report?.enabledUsers.length;
-      result.groups = report?.groups.length;
-      result.message = report
-        ? `test: would sync ${report.groups.length} group(s), ${report.enabledUsers.length} enabled, ${report.disabledUsers.length} disabled and ${report.deletedUsers.length} deleted user(s)`
-        : 'test complete';
+      return { message: run.message || 'sync complete', users: counts?.users, groups: counts?.groups, test: undefined };
     }
+    const test = parseTestReport(run.response?.data);
+    return {
+      message: test
+        ? `test: would sync ${test.groups.length} group(s), ${test.enabledUsers.length} enabled, ${test.disabledUsers.length} disabled and ${test.deletedUsers.length} deleted user(s)`
+        : 'test complete',
+      users: test?.enabledUsers.length,
+      groups: test?.groups.length,
+      test,
+    };
   } finally {
-    result.bwdcCalls += bwdc.calls;
+    effort.bwdcCalls += bwdc.calls;
+    effort.bwdcKilled ||= bwdc.killed;
   }
 }
 
-async function recordLastRun(state: InstanceState, result: RunResult, log: Logger): Promise<void> {
-  const previous = await state.readLastRun();
-  if (result.outcome === 'success') result.lastSuccessAt = result.endedAt;
-  else if (previous?.lastSuccessAt) result.lastSuccessAt = new Date(previous.lastSuccessAt);
-  await state
-    .writeLastRun({ runId: result.runId, outcome: result.outcome, failureClass: result.failureClass, endedAt: result.endedAt.toISOString(), lastSuccessAt: result.lastSuccessAt?.toISOString() })
-    .catch((err) => log.warn({ err: errorMessage(err) }, 'could not record the run in the state folder'));
+/** Every way a run can stop early, as one Ending: the only place errors become outcomes. */
+function endingOf(err: unknown, instance: InstanceConfig): Ending {
+  if (err instanceof RunNotStartedError) return { outcome: 'not-started', error: err };
+  if (err instanceof LockedError) return { outcome: 'skipped', message: `skipped: instance ${instance.name} is ${err.message}` };
+  if (err instanceof RunFailure) {
+    if (err.interrupted) return { outcome: 'interrupted', message: `interrupted by shutdown: ${err.message}` };
+    return { outcome: 'failure', failureClass: err.failureClass, transient: err.transient, exitCode: err.exitCode, message: err.message };
+  }
+  if (err instanceof SecretError) return { outcome: 'failure', failureClass: 'secret', transient: err.retryable, exitCode: ExitCode.secret, message: err.message };
+  if (err instanceof BwdcUnusableError) return { outcome: 'failure', failureClass: 'internal', transient: false, exitCode: ExitCode.bwdcUnusable, message: err.message };
+  const code = (err as NodeJS.ErrnoException).code;
+  const failureClass = code === 'ENOSPC' || code === 'EROFS' || code === 'EACCES' ? 'config' : 'internal';
+  return { outcome: 'failure', failureClass, transient: false, exitCode: ExitCode.syncFailed, message: `internal error: ${errorMessage(err)}` };
 }
 
-async function finishState(state: InstanceState, wipeType: number | undefined, log: Logger, result: RunResult): Promise<void> {
+// ---- tidy ---------------------------------------------------------------------------------------
+
+interface Tidy {
+  /** bwdc left data.json empty or unparsable and the backup was put back: why. */
+  restored: boolean;
+  brokenWhy: string | undefined;
+  /** The state folder could not be tidied. */
+  error: string | undefined;
+}
+
+async function tidyState(state: InstanceState, wipeType: number | undefined, bwdcKilled: boolean, log: Logger): Promise<Tidy> {
   try {
-    await state.clearBwdcLock();
+    await state.clearBwdcLock({ ours: bwdcKilled });
     const status = await state.restoreIfBroken();
-    if (status.restored) {
-      result.restoredDataJson = true;
-      log.error({ why: !status.ok ? status.why : undefined }, 'bwdc left data.json unusable; restored it from the backup');
-      if (result.outcome === 'success') {
-        result.outcome = 'failure';
-        result.failureClass = 'internal';
-        result.exitCode = ExitCode.syncFailed;
-      }
-      result.message = `${result.message ? `${result.message}; ` : ''}bwdc left data.json ${!status.ok ? status.why : 'broken'}; restored from the backup`;
-    }
+    const brokenWhy = !status.ok ? status.why : undefined;
+    if (status.restored) log.error({ why: brokenWhy }, 'bwdc left data.json unusable; restored it from the backup');
     // Logging out is removing the session from data.json (all `bwdc logout` does), done here
     // without paying for another bwdc start; the directory secret goes too.
     await state.update((d) => wipeSecrets(d, wipeType));
+    return { restored: status.restored, brokenWhy, error: undefined };
   } catch (err) {
     log.error({ err: errorMessage(err) }, 'could not tidy the state folder after the run');
-    if (result.outcome === 'success') {
-      result.outcome = 'failure';
-      result.failureClass = 'internal';
-      result.exitCode = ExitCode.syncFailed;
-      result.message = `could not tidy the state folder: ${errorMessage(err)}`;
-    }
+    return { restored: false, brokenWhy: undefined, error: errorMessage(err) };
   }
+}
+
+/** A run whose tidying found a broken data.json, or could not tidy, did not succeed. */
+function afterTidy(ending: Ending, tidy: Tidy): Ending {
+  if (tidy.restored) {
+    const said = ending.outcome === 'success' ? ending.report.message : 'message' in ending ? ending.message : '';
+    const message = `${said ? `${said}; ` : ''}bwdc left data.json ${tidy.brokenWhy ?? 'broken'}; restored from the backup`;
+    if (ending.outcome === 'success') return { outcome: 'failure', failureClass: 'internal', transient: false, exitCode: ExitCode.syncFailed, message };
+    if (ending.outcome === 'not-started') return ending;
+    return { ...ending, message };
+  }
+  if (tidy.error && ending.outcome === 'success') {
+    return { outcome: 'failure', failureClass: 'internal', transient: false, exitCode: ExitCode.syncFailed, message: `could not tidy the state folder: ${tidy.error}` };
+  }
+  return ending;
+}
+
+// ---- record -------------------------------------------------------------------------------------
+
+/**
+ * last-run.json, so a new process (a CronJob's next pod, a restarted scheduler) knows the last
+ * success. Only syncs count: a dry run (`test`) records nothing and never counts as a success.
+ */
+async function recordLastRun(state: InstanceState, runId: string, mode: RunMode, outcome: Outcome, ending: Ending, endedAt: Date, log: Logger): Promise<Date | undefined> {
+  const previous = await state.readLastRun();
+  const earlier = previous?.lastSuccessAt ? new Date(previous.lastSuccessAt) : undefined;
+  if (mode !== 'sync') return earlier;
+  const lastSuccessAt = outcome === 'success' ? endedAt : earlier;
+  const failureClass = ending.outcome === 'failure' ? ending.failureClass : undefined;
+  await state
+    .writeLastRun({ runId, outcome, failureClass, endedAt: endedAt.toISOString(), lastSuccessAt: lastSuccessAt?.toISOString() })
+    .catch((err) => log.warn({ err: errorMessage(err) }, 'could not record the run in the state folder'));
+  return lastSuccessAt;
+}
+
+// ---- report -------------------------------------------------------------------------------------
+
+function buildResult(
+  instance: InstanceConfig,
+  runId: string,
+  mode: RunMode,
+  ending: Exclude<Ending, { outcome: 'not-started' }>,
+  run: { startedAt: Date; endedAt: Date; effort: Effort; seeded: string | undefined; restoredDataJson: boolean; lastSuccessAt: Date | undefined; interrupted: boolean },
+): RunResult {
+  const report = ending.outcome === 'success' ? ending.report : undefined;
+  const failed = ending.outcome === 'failure' ? ending : undefined;
+  const exitCode: ExitCodeValue = failed ? failed.exitCode : ending.outcome === 'skipped' ? ExitCode.locked : ending.outcome === 'interrupted' ? ExitCode.sigterm : ExitCode.ok;
+  return {
+    instance: instance.name,
+    runId,
+    mode,
+    outcome: ending.outcome,
+    failureClass: failed?.failureClass,
+    transient: failed?.transient ?? false,
+    exitCode,
+    message: redactor.scrub(report ? report.message : ending.outcome === 'success' ? '' : ending.message),
+    users: report?.users,
+    groups: report?.groups,
+    test: report?.test,
+    startedAt: run.startedAt,
+    endedAt: run.endedAt,
+    durationMs: run.endedAt.getTime() - run.startedAt.getTime(),
+    attempts: run.effort.attempts,
+    bwdcCalls: run.effort.bwdcCalls,
+    seeded: run.seeded,
+    restoredDataJson: run.restoredDataJson,
+    interrupted: run.interrupted,
+    lastSuccessAt: run.lastSuccessAt,
+  };
+}
+
+async function report(result: RunResult, instance: InstanceConfig, log: Logger): Promise<void> {
+  const fields = {
+    outcome: result.outcome, failureClass: result.failureClass, durationMs: result.durationMs, users: result.users,
+    groups: result.groups, attempts: result.attempts, bwdcCalls: result.bwdcCalls, restoredDataJson: result.restoredDataJson || undefined,
+  };
+  if (result.outcome === 'success') log.info(fields, result.message);
+  else if (result.outcome === 'skipped' || result.outcome === 'interrupted') log.warn(fields, result.message);
+  else log.error(fields, `run failed: ${result.message}`);
+  if (instance.logFile) await appendRunLog(instance.logFile, result).catch((err) => log.warn({ err: errorMessage(err) }, 'could not append to the log file'));
 }

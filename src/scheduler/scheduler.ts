@@ -263,7 +263,7 @@ export class Scheduler {
       else if (result.outcome === 'success') job.consecutiveFailures = 0;
       this.options.hooks?.onResult?.(result);
       const cls = result.failureClass;
-      const wait = result.outcome === 'failure' && !this.stopping && !job.removed ? retryWaitMs(cls, attempt, instance.retry, this.options.random) : undefined;
+      const wait = result.outcome === 'failure' && !this.stopping && !job.removed ? retryWaitMs(cls, attempt, instance.retry, this.options.random, result.transient) : undefined;
       if (wait !== undefined && cls) {
         this.options.log.warn({ instance: instance.name, runId: result.runId, attempt, failureClass: cls, retryInMs: wait }, 'transient failure, will retry');
         this.options.hooks?.onRetry?.(instance.name, attempt, cls);

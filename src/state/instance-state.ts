@@ -1,12 +1,15 @@
 // One writable folder per instance (mode 0700): bwdc's data.json (0600), its backup, the hash of
 // the template it was seeded from, and the lock. bwdc's own state (lastSyncHash, delta tokens)
 // survives between runs unless the template changes.
-import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 import { acquireLock, type LockHandle, type LockOptions } from './lock.js';
 
 export type JsonObject = Record<string, unknown>;
+
+/** proper-lockfile's default `stale`, which bwdc's data.json lock uses (bwdc-contract.md). */
+export const BWDC_LOCK_STALE_MS = 10_000;
 
 export type DataJsonStatus = { ok: true; data: JsonObject } | { ok: false; why: 'missing' | 'empty' | 'unparsable' };
 
@@ -118,11 +121,19 @@ export class InstanceState {
   }
 
   /**
-   * bwdc's data.json lock, left behind when bwdc was killed. Only called while we hold the
-   * instance lock, so no bwdc can be running on this folder.
+   * bwdc's data.json lock (a folder made by proper-lockfile, refreshed while held), left behind when
+   * bwdc was killed. Removed only once stale as proper-lockfile itself judges it (no refresh for
+   * 10 s): a fresh one belongs to a bwdc someone runs on this folder outside the runner, and bwdc
+   * will then say ELOCKED rather than have two writers on one data.json. `ours`: the lock is known to
+   * be left by a bwdc this run started and killed (a timeout, a shutdown), so it goes whatever its
+   * age. True when one was removed.
    */
-  async clearBwdcLock(): Promise<void> {
+  async clearBwdcLock(options: { ours?: boolean; staleMs?: number } = {}): Promise<boolean> {
+    const st = await stat(this.bwdcLockPath).catch(() => undefined);
+    if (!st) return false;
+    if (!options.ours && Date.now() - st.mtimeMs < (options.staleMs ?? BWDC_LOCK_STALE_MS)) return false;
     await rm(this.bwdcLockPath, { recursive: true, force: true });
+    return true;
   }
 
   /** What the last run recorded (last-run.json), so a new process knows the last success. */

@@ -32,7 +32,7 @@ export async function runCommand(options: CliOptions, env: NodeJS.ProcessEnv): P
 
   const interrupted = shutdown.exitCode();
   const code = interrupted ?? combinedExitCode(results);
-  const counts = { success: 0, failure: 0, skipped: 0 };
+  const counts = { success: 0, failure: 0, skipped: 0, interrupted: 0 };
   for (const r of results) counts[r.outcome]++;
   log[code === ExitCode.ok ? 'info' : 'warn']({ ...counts, notStarted: instances.length - results.length, exitCode: code }, 'finished');
   return code;
