@@ -23,6 +23,7 @@ before(async () => {
   vault = await new VaultTestServer({
     namespaces: { '': { secret: { version: 2, data: { 'bwdc/org': { client_secret: CANARY_CLIENT_SECRET } } } } },
     tokens: { [VAULT_TOKEN_CANARY]: '' },
+    approle: { roleId: 'bwdc-role', secretId: 'canary-APPROLE-secret-id-9c9c', ttlSec: 3600 },
   }).start();
 });
 after(async () => {
@@ -85,6 +86,7 @@ test('rotation: a value changed in the backends between two runs is used by the 
   const logins = fx.records().filter((c) => c.command === 'login');
   assert.equal(logins.at(-1)!.env.BW_CLIENTSECRET, rotated);
   vault.setSecret('', 'secret', 'bwdc/org', { client_secret: CANARY_CLIENT_SECRET });
+  await admin.send(new sdk.PutSecretValueCommand({ SecretId: 'bwdc/ldap', SecretString: JSON.stringify({ bind: { password: CANARY_DIRECTORY_SECRET } }) }));
 });
 
 test('a Vault that refuses the token: exit 3, the reference and reason named, no bwdc call', async () => {
@@ -93,4 +95,33 @@ test('a Vault that refuses the token: exit 3, the reference and reason named, no
   assert.equal(r.code, 3);
   assert.match(r.stdout, /vault:\/\/secret\/bwdc\/org#client_secret: permission denied/);
   assert.equal(fx.records().length, 0);
+});
+
+test('a run that logged in to Vault (AppRole) revokes its token at the end: no live token is left behind', async () => {
+  const fx = makeFixture();
+  const before = vault.liveLoginTokens;
+  const e = { ...env(fx), VAULT_TOKEN: undefined, VAULT_APPROLE_ROLE_ID: 'bwdc-role', VAULT_APPROLE_SECRET_ID: 'canary-APPROLE-secret-id-9c9c' };
+  const r = await runCli(['run'], Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined)) as Record<string, string>);
+  assert.equal(r.code, 0, r.stdout);
+  assert.ok(vault.logins >= 1, 'it did log in');
+  assert.equal(vault.liveLoginTokens, before, 'the login token was revoked when the run ended');
+  assert.ok(!r.stdout.includes('canary-APPROLE-secret-id-9c9c'));
+});
+
+test('a sealed Vault that comes back: the run retries as a transient failure and syncs', async () => {
+  const fx = makeFixture();
+  vault.sealed = true;
+  // Unsealed while the run waits for its retry: the secret backend's own retries are off here.
+  const unseal = setTimeout(() => (vault.sealed = false), 700);
+  try {
+    const r = await runCli(['run'], { ...env(fx), BWDC_SECRET_RETRIES: '0', BWDC_RETRY_ATTEMPTS: '3', BWDC_RETRY_BACKOFF: '500ms' });
+    assert.equal(r.code, 0, r.stdout);
+    const done = r.logs.find((l) => l.outcome)!;
+    assert.equal(done.outcome, 'success');
+    assert.ok((done.attempts as number) >= 2, `attempts ${done.attempts}`);
+    assert.ok(r.logs.some((l) => l.msg === 'transient failure, will retry' && l.failureClass === 'secret'));
+  } finally {
+    clearTimeout(unseal);
+    vault.sealed = false;
+  }
 });

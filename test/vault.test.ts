@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodeVault from 'node-vault';
@@ -194,4 +194,45 @@ test('TLS: verified by default and with VAULT_SKIP_VERIFY=false; VAULT_CACERT tr
   } finally {
     await s.stop();
   }
+});
+
+test('a rotated VAULT_TOKEN_FILE is read again when the file changes, and on a 403 (same mtime) before one retry', async () => {
+  const file = join(dir, 'rotating-token');
+  server.addToken('file-token-1');
+  writeFileSync(file, 'file-token-1\n');
+  const p = provider({ VAULT_TOKEN_FILE: file });
+  assert.equal(await p.resolve(ref('vault://secret/bwdc/org#client_secret'), ctx), 'v2-value');
+  // A Vault Agent sink rewrites the file with a new token, and the old one is revoked.
+  server.addToken('file-token-2');
+  writeFileSync(file, 'file-token-2\n');
+  utimesSync(file, new Date(), new Date(Date.now() + 5000));
+  server.revokeToken('file-token-1');
+  assert.equal(await p.resolve(ref('vault://secret/bwdc/org#client_secret'), ctx), 'v2-value', 'the changed file is read again');
+  // The file rewritten without its mtime moving: the 403 makes the provider read it again, once.
+  const { mtime } = statSync(file);
+  server.addToken('file-token-3');
+  writeFileSync(file, 'file-token-3\n');
+  utimesSync(file, mtime, mtime);
+  server.revokeToken('file-token-2');
+  assert.equal(await p.resolve(ref('vault://secret/bwdc/org#client_secret'), ctx), 'v2-value', 'read again after the 403');
+  server.revokeToken('file-token-3');
+  await assert.rejects(p.resolve(ref('vault://secret/bwdc/org#client_secret'), ctx), /permission denied/, 'a token revoked with no new one in the file: one retry, then the error');
+  await p.close();
+  assert.equal(server.revocations, 0, 'a token the user gave is never revoked');
+});
+
+test('close() revokes a token the runner obtained by login (AppRole), never a given one', async () => {
+  const before = server.revocations;
+  const p = provider({ VAULT_APPROLE_ROLE_ID: 'role-1', VAULT_APPROLE_SECRET_ID_FILE: secretIdPath });
+  const live = server.liveLoginTokens;
+  assert.equal(await p.resolve(ref('vault://secret/bwdc/org#client_secret'), ctx), 'v2-value');
+  assert.equal(server.liveLoginTokens, live + 1);
+  await p.close();
+  assert.equal(server.revocations, before + 1);
+  assert.equal(server.liveLoginTokens, live, 'the login token is gone');
+  const given = provider({ VAULT_TOKEN: 'root-token' });
+  await given.resolve(ref('vault://secret/bwdc/org#client_secret'), ctx);
+  await given.close();
+  assert.equal(server.revocations, before + 1);
+  assert.ok(server.tokens.has('root-token'));
 });

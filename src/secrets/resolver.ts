@@ -111,6 +111,8 @@ export class SecretSession {
     if (!p) {
       p = this.resolver.fetch(text, where, this.signal);
       this.cache.set(text, p);
+      // A failure is not kept: the run's next attempt (a sealed Vault, throttling) asks the backend again.
+      p.catch(() => this.cache.delete(text));
     }
     return p;
   }

@@ -5,6 +5,7 @@
 //   GET  /v1/<mount>/<path>                  KV v1: {data}
 //   POST /v1/auth/<mount>/login              kubernetes {role, jwt}; approle {role_id, secret_id}
 //   POST /v1/auth/token/renew-self           {auth: {client_token, lease_duration, renewable}}
+//   POST /v1/auth/token/revoke-self          204, the token is gone
 // Headers X-Vault-Token and X-Vault-Namespace; errors {"errors": [...]}: 400 bad input, 403
 // "permission denied" (no/expired/unknown token, or a denied path), 404 {"errors": []}, 503
 // "Vault is sealed". Tokens have a TTL, a max TTL and expire for real.
@@ -51,6 +52,7 @@ export class VaultTestServer {
   readonly requests: Array<{ method: string; path: string; namespace: string | undefined }> = [];
   logins = 0;
   renewals = 0;
+  revocations = 0;
   /** Answer the next N requests with 500, then recover. */
   failNext = 0;
 
@@ -63,6 +65,21 @@ export class VaultTestServer {
   get url(): string {
     const a = this.server!.address() as AddressInfo;
     return `${this.options.tls ? 'https' : 'http'}://127.0.0.1:${a.port}`;
+  }
+
+  /** Tokens issued by a login that are still alive (static tokens not counted). */
+  get liveLoginTokens(): number {
+    const now = Date.now();
+    return [...this.tokens.values()].filter((t) => t.expiresAt !== Infinity && t.expiresAt > now).length;
+  }
+
+  /** Adds a static token (as `vault token create` would), e.g. a rotated one. */
+  addToken(token: string, namespace = ''): void {
+    this.tokens.set(token, { namespace, expiresAt: Infinity, maxExpiresAt: Infinity, ttlSec: 0, renewable: false });
+  }
+
+  revokeToken(token: string): void {
+    this.tokens.delete(token);
   }
 
   setSecret(namespace: string, mount: string, path: string, data: Record<string, unknown>): void {
@@ -130,6 +147,12 @@ export class VaultTestServer {
     const token = tokenHeader ? this.tokens.get(tokenHeader) : undefined;
     if (!token || token.expiresAt <= Date.now() || token.namespace !== namespace) return this.send(res, 403, { errors: ['permission denied'] });
 
+    if (path === 'auth/token/revoke-self' && req.method === 'POST') {
+      this.tokens.delete(tokenHeader!);
+      this.revocations++;
+      res.writeHead(204).end();
+      return;
+    }
     if (path === 'auth/token/renew-self' && req.method === 'POST') {
       if (!token.renewable) return this.send(res, 400, { errors: ['lease is not renewable'] });
       const now = Date.now();

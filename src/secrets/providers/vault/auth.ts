@@ -2,7 +2,7 @@
 // method is VAULT_AUTH_METHOD when set; otherwise the first one whose settings are present:
 // a token (VAULT_TOKEN / VAULT_TOKEN_FILE), AppRole (VAULT_APPROLE_ROLE_ID), Kubernetes
 // (VAULT_K8S_ROLE). None present ends in an explicit "no valid auth method" error.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { client as VaultClient } from 'node-vault';
 import { SecretError } from '../../../errors.js';
 import type { Env } from '../../provider.js';
@@ -13,8 +13,23 @@ export interface VaultToken {
   expiresAt: number;
   ttlMs: number;
   renewable: boolean;
-  /** Whether a new login can replace it. */
+  /** Whether a new login can replace it: a token the runner obtained, and so may revoke. */
   canLogin: boolean;
+  /**
+   * A token read from VAULT_TOKEN_FILE, with the file's mtime when read: a Vault Agent sink or a
+   * mounted Secret is rewritten at each rotation, and the file is read again when it changes.
+   */
+  file?: { path: string; mtimeMs: number };
+}
+
+/** True when the token file changed (or vanished) since the token was read from it. */
+export function tokenFileChanged(t: VaultToken): boolean {
+  if (!t.file) return false;
+  try {
+    return statSync(t.file.path).mtimeMs !== t.file.mtimeMs;
+  } catch {
+    return true;
+  }
 }
 
 export interface AuthMethod {
@@ -45,8 +60,11 @@ function tokenAuth(env: Env): AuthMethod | undefined {
   return {
     name: 'token',
     async login() {
-      const token = env.VAULT_TOKEN || readSecretFile(file!, 'token file (VAULT_TOKEN_FILE)');
-      return { token, ttlMs: 0, expiresAt: Infinity, renewable: false, canLogin: false };
+      if (env.VAULT_TOKEN) return { token: env.VAULT_TOKEN, ttlMs: 0, expiresAt: Infinity, renewable: false, canLogin: false };
+      // The mtime first: a rotation between the two reads is then seen as a change at the next request.
+      const mtimeMs = statSync(file!, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+      const token = readSecretFile(file!, 'token file (VAULT_TOKEN_FILE)');
+      return { token, ttlMs: 0, expiresAt: Infinity, renewable: false, canLogin: false, file: { path: file!, mtimeMs } };
     },
   };
 }

@@ -7,7 +7,7 @@ import { SecretError, errorMessage } from '../../../errors.js';
 import type { Env, Reference, ResolveContext, SecretProvider } from '../../provider.js';
 import { withRetries, type SecretRequestPolicy } from '../../retry.js';
 import { pickFromObject } from '../../pick-key.js';
-import { selectAuthMethod, type AuthMethod, type VaultToken } from './auth.js';
+import { selectAuthMethod, tokenFileChanged, type AuthMethod, type VaultToken } from './auth.js';
 
 interface MountInfo {
   path: string; // "secret/"
@@ -44,11 +44,12 @@ export interface VaultStats {
   logins: number;
   renewals: number;
   reads: number;
+  revocations: number;
 }
 
 export class VaultKvProvider implements SecretProvider {
   readonly scheme = 'vault' as const;
-  readonly stats: VaultStats = { logins: 0, renewals: 0, reads: 0 };
+  readonly stats: VaultStats = { logins: 0, renewals: 0, reads: 0, revocations: 0 };
   private readonly client: VaultClient;
   private readonly auth: AuthMethod;
   private token: VaultToken | undefined;
@@ -90,7 +91,11 @@ export class VaultKvProvider implements SecretProvider {
 
   /** A usable token: the current one, renewed when near its end, or a new login. */
   private async currentToken(ctx: ResolveContext): Promise<VaultToken> {
-    const t = this.token;
+    let t = this.token;
+    if (t && tokenFileChanged(t)) {
+      ctx.log.info('Vault token file changed; reading the new token');
+      t = this.token = undefined;
+    }
     // Renew in the last third of the lease, as Vault Agent does, so a slow renewal still has room.
     const margin = t ? t.ttlMs / 3 : 0;
     if (t && t.expiresAt - Date.now() > margin) return t;
@@ -132,8 +137,9 @@ export class VaultKvProvider implements SecretProvider {
         this.stats.reads++;
         return (await this.client.read(path)) as { data?: unknown };
       } catch (err) {
-        // A login-based token revoked or expired early: one new login, then give up.
-        if (vaultStatus(err) === 403 && token.canLogin && relogin === 0) {
+        // A login-based token revoked or expired early, or a token file rotated under the same mtime:
+        // one new login (or read of the file), then give up.
+        if (vaultStatus(err) === 403 && (token.canLogin || token.file) && relogin === 0) {
           this.token = undefined;
           continue;
         }
@@ -195,5 +201,23 @@ export class VaultKvProvider implements SecretProvider {
     const data = mount.version === 2 ? (body.data as { data?: unknown } | undefined)?.data : body.data;
     if (!data || typeof data !== 'object') throw new SecretError(`${ref.text}: not found (the secret has no data; deleted or destroyed?)`);
     return pickFromObject(ref, data, ref.key!);
+  }
+
+  /**
+   * A token this process obtained by login is revoked when the process is done with it (every
+   * one-shot run, a CronJob pod, would otherwise leave a live token until its TTL). A token the user
+   * gave (VAULT_TOKEN, VAULT_TOKEN_FILE) is never revoked: it is not ours.
+   */
+  async close(): Promise<void> {
+    const t = this.token;
+    this.token = undefined;
+    if (!t?.canLogin || t.expiresAt <= Date.now()) return;
+    try {
+      this.client.token = t.token;
+      await this.client.tokenRevokeSelf();
+      this.stats.revocations++;
+    } catch {
+      /* best effort: the token still expires at its TTL */
+    }
   }
 }
