@@ -193,6 +193,8 @@ test('run pushes each instance to its own Pushgateway group (job + directory); a
   assert.equal(samples(t1, 'bwdc_runner_last_success_timestamp_seconds', group('b')).length, 0, 'b never succeeded');
   const pushTime = (t: string, d: string) => samples(t, 'push_time_seconds', group(d))[0]?.value;
   assert.ok(pushTime(t1, 'a') && pushTime(t1, 'b'));
+  // Secret fetches are the process's: each group carries them (one instance per pod in CronJob mode).
+  assert.deepEqual(samples(t1, 'bwdc_runner_secret_fetches_total', { ...group('a'), backend: 'file', result: 'ok' }).map((s) => s.value), [2]);
   assertNoCanary('Pushgateway content', t1);
 
   await new Promise((r) => setTimeout(r, 1100));

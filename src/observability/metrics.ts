@@ -128,8 +128,8 @@ export class RunnerMetrics {
     this.retries.inc({ directory, class: failureClass });
   }
 
-  secretFetched(backend: string, ok: boolean): void {
-    this.secretFetches.inc({ backend, result: ok ? 'ok' : 'error' });
+  secretFetched(backend: string, ok: boolean, count = 1): void {
+    this.secretFetches.inc({ backend, result: ok ? 'ok' : 'error' }, count);
   }
 
   setNextRun(directory: string, at: Date | undefined): void {

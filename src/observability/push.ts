@@ -2,18 +2,24 @@
 // Pushgateway at the end, through prom-client's own client. One group per instance (grouping key
 // `job` + `directory`), replaced whole (PUT) by that instance's next push: the Pushgateway stamps the
 // grouping labels on every series of a group, so instances sharing one group would overwrite each
-// other. A failed push is logged, never fatal.
+// other. Secret fetches belong to the process, not to an instance: every group carries the
+// process's counts (one instance per process in the CronJob mode, so they are that instance's).
+// A failed push is logged, never fatal.
 import { Pushgateway } from 'prom-client';
 import { errorMessage } from '../errors.js';
 import type { Logger } from './logger.js';
 import { RunnerMetrics, type RunRecord } from './metrics.js';
 
-export async function pushRunMetrics(url: string, jobName: string, results: readonly RunRecord[], log: Logger): Promise<number> {
+/** Secret resolutions of the process, by backend and result. */
+export type SecretFetchCounts = ReadonlyArray<{ backend: string; ok: boolean; count: number }>;
+
+export async function pushRunMetrics(url: string, jobName: string, results: readonly RunRecord[], secretFetches: SecretFetchCounts, log: Logger): Promise<number> {
   let pushed = 0;
   for (const result of results) {
     const metrics = new RunnerMetrics({ defaultMetrics: false });
     metrics.setInstances([result.instance]);
     metrics.runFinished(result);
+    for (const f of secretFetches) metrics.secretFetched(f.backend, f.ok, f.count);
     const groupings = { directory: result.instance };
     try {
       await new Pushgateway(url, { timeout: 10_000 }, metrics.registry).push({ jobName, groupings });

@@ -15,6 +15,13 @@ export async function runCommand(options: CliOptions, env: NodeJS.ProcessEnv): P
   const mode = options.command === 'test' ? 'test' : 'sync';
   const secrets = createSecretResolver(env, log);
   const shutdown = installShutdown(log, config.shutdownGraceMs);
+  const fetches = new Map<string, { backend: string; ok: boolean; count: number }>();
+  secrets.observer = (backend, ok) => {
+    const key = `${backend}/${ok}`;
+    const f = fetches.get(key) ?? { backend, ok, count: 0 };
+    f.count++;
+    fetches.set(key, f);
+  };
   log.info({ command: options.command, instances: instances.map((i) => i.name), source: config.source }, 'starting');
 
   const deps = { config, env, secrets: secrets.session(shutdown.hard), log, signal: shutdown.hard };
@@ -27,7 +34,7 @@ export async function runCommand(options: CliOptions, env: NodeJS.ProcessEnv): P
   // The CronJob mode's observability: syncs (not dry runs) push their metrics when there is a Pushgateway.
   if (env.PUSHGATEWAY_URL && mode === 'sync') {
     const { pushRunMetrics } = await import('../../observability/push.js');
-    await pushRunMetrics(env.PUSHGATEWAY_URL, env.PUSHGATEWAY_JOB || 'bwdc-runner', results, log);
+    await pushRunMetrics(env.PUSHGATEWAY_URL, env.PUSHGATEWAY_JOB || 'bwdc-runner', results, [...fetches.values()], log);
   }
 
   const interrupted = shutdown.exitCode();
