@@ -1,7 +1,7 @@
 // `bwdc-runner run` end to end: the compiled CLI, the bwdc double as a real child process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync, chmodSync, mkdirSync, utimesSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import {
   assertNoCanary, CANARY_CLIENT_SECRET, CANARY_DIRECTORY_SECRET, CLIENT_ID, makeFixture, pidAlive, runCli, startCli, waitFor, ldapTemplate,
@@ -240,6 +240,25 @@ test('bwdc killed with SIGKILL holding its data.json lock: the run fails, the ne
   assert.equal(again.code, 0, again.stdout);
 });
 
+test("bwdc's own data.json lock is removed only when stale: a fresh one (a bwdc running outside the runner) is left, and bwdc says ELOCKED", async () => {
+  const fx = makeFixture();
+  assert.equal((await runCli(['run'], fx.env())).code, 0);
+  const lockDir = join(fx.stateDir, 'one', 'data.json.lock');
+  mkdirSync(lockDir);
+  const busy = await runCli(['run'], fx.env());
+  assert.equal(busy.code, 1, busy.stdout);
+  assert.equal(lastRun(busy.logs).failureClass, 'config');
+  assert.match(String(lastRun(busy.logs).msg), /ELOCKED/);
+  assert.ok(existsSync(lockDir), "someone else's fresh lock is not removed");
+  // No refresh for longer than proper-lockfile's 10 s: stale, removed, and the run works.
+  const old = new Date(Date.now() - 20_000);
+  utimesSync(lockDir, old, old);
+  const r = await runCli(['run'], fx.env());
+  assert.equal(r.code, 0, r.stdout);
+  assert.ok(r.logs.some((l) => /removed a stale bwdc data.json lock/.test(String(l.msg))));
+  assert.ok(!existsSync(lockDir));
+});
+
 test('an unchanged template keeps bwdc state; a changed one re-seeds it', async () => {
   const fx = makeFixture();
   assert.equal((await runCli(['run'], fx.env())).code, 0);
@@ -413,4 +432,57 @@ test('--help prints usage with the exit codes', async () => {
   assert.equal(r.code, 0);
   assert.match(r.stdout, /Usage: bwdc-runner/);
   assert.match(r.stdout, /75 skipped/);
+});
+
+test('a sync stopped by SIGTERM is reported as interrupted, not as a failure; last-run.json says so and keeps the last success', async () => {
+  const fx = makeFixture();
+  assert.equal((await runCli(['run'], fx.env())).code, 0);
+  const firstSuccess = JSON.parse(readFileSync(join(fx.stateDir, 'one', 'last-run.json'), 'utf8')).lastSuccessAt;
+  fx.control({ faults: { sync: 'hang' } });
+  const run = startCli(['run'], fx.env({ BWDC_SHUTDOWN_GRACE: '200ms', BWDC_TIMEOUT: '1m' }));
+  await waitFor(() => fx.records().filter((c) => c.command === 'sync').length === 2);
+  run.kill('SIGTERM');
+  const r = await run.done;
+  assert.equal(r.code, 143);
+  const done = lastRun(r.logs);
+  assert.equal(done.outcome, 'interrupted');
+  assert.equal(done.failureClass, undefined, 'no failure class: the sync did not fail');
+  assert.match(String(done.msg), /^interrupted by shutdown: sync: bwdc sync was stopped by shutdown/);
+  const last = JSON.parse(readFileSync(join(fx.stateDir, 'one', 'last-run.json'), 'utf8'));
+  assert.equal(last.outcome, 'interrupted');
+  assert.equal(last.lastSuccessAt, firstSuccess);
+});
+
+test('a dry run (test) records no success: last-run.json and the last success stay as the last sync left them', async () => {
+  const fx = makeFixture();
+  assert.equal((await runCli(['test'], fx.env())).code, 0);
+  assert.equal(existsSync(join(fx.stateDir, 'one', 'last-run.json')), false, 'a test before any sync records nothing');
+  fx.control({ faults: { sync: 'ldap-down' } });
+  assert.equal((await runCli(['run'], fx.env())).code, 1);
+  const afterFailure = readFileSync(join(fx.stateDir, 'one', 'last-run.json'), 'utf8');
+  fx.control({});
+  const t = await runCli(['test'], fx.env());
+  assert.equal(t.code, 0);
+  assert.equal(readFileSync(join(fx.stateDir, 'one', 'last-run.json'), 'utf8'), afterFailure, 'the failed sync is still the last run');
+  assert.equal(JSON.parse(afterFailure).lastSuccessAt, undefined);
+});
+
+test('a bwdc that cannot run (missing library, wrong binary, not bwdc at all) is exit 4, as check says, never a sync failure', async () => {
+  const fx = makeFixture();
+  const dir = join(fx.dir, 'bins');
+  mkdirSync(dir);
+  const loader = join(dir, 'bwdc-missing-lib');
+  writeFileSync(loader, '#!/bin/sh\necho "bwdc: error while loading shared libraries: libsecret-1.so.0: cannot open shared object file: No such file or directory" >&2\nexit 127\n');
+  const glibc = join(dir, 'bwdc-old-glibc');
+  writeFileSync(glibc, "#!/bin/sh\necho \"bwdc: /lib/x86_64-linux-gnu/libc.so.6: version \\`GLIBC_2.39' not found (required by bwdc)\" >&2\nexit 1\n");
+  const garbage = join(dir, 'bwdc-garbage');
+  writeFileSync(garbage, 'this is not a program\n');
+  for (const p of [loader, glibc, garbage]) chmodSync(p, 0o755);
+  for (const [bin, why] of [[loader, /error while loading shared libraries/], [glibc, /GLIBC_2\.39/], [garbage, /cannot run \(exit 127\)/], ['/bin/true', /printed no --response JSON/]] as const) {
+    const r = await runCli(['run'], fx.env({ BWDC_PATH: bin }));
+    assert.equal(r.code, 4, `${bin}: ${r.stdout}`);
+    const done = lastRun(r.logs);
+    assert.match(String(done.msg), why);
+    assert.equal(done.failureClass, 'internal');
+  }
 });

@@ -1,6 +1,7 @@
 // The state folder: lock (in-process, on disk, takeover of a dead holder's lock), seeding,
 // atomic writes that survive a full disk, backup and restore.
 import { test } from 'node:test';
+import { spawn } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, utimesSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { LockedError } from '../src/errors.js';
 import { wipeSecrets, setServer } from '../src/bwdc/directory.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'bwdc-runner-state-'));
+const contender = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, 'helpers', 'lock-contender.ts');
 
 test('a second lock in the same process is refused; after release it is free', async () => {
   const p = join(tmp(), 'runner.lock');
@@ -113,4 +115,33 @@ test('setServer writes environmentUrls the way `bwdc config server` does', () =>
   assert.equal(setServer(d, 'https://vault.bitwarden.eu'), false);
   assert.equal(setServer(d, ''), true);
   assert.equal((d.environmentUrls as { base: string | null }).base, null);
+});
+
+test('processes racing to take over one dead holder\'s lock: exactly one wins each round, the others are told "locked"', async () => {
+  const dir = tmp();
+  const rounds = 400;
+  const processes = 4;
+  // Above any pid_max, so never reused by another process while the test runs.
+  const dead = 2 ** 30;
+  for (let r = 0; r < rounds; r++) writeFileSync(join(dir, `lock-${r}`), JSON.stringify({ pid: dead, hostname: hostname(), runId: `dead-${r}`, since: 'then' }));
+  const go = join(dir, 'go');
+  const outputs = await Promise.all(
+    Array.from({ length: processes }, () => new Promise<string[]>((resolve, reject) => {
+      const c = spawn(process.execPath, ['--import', 'tsx', contender, dir, String(rounds), go], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      c.stdout.on('data', (d) => (out += d));
+      c.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`contender exited ${code}`))));
+      // Every contender is up (tsx loaded) before the start file appears.
+      setTimeout(() => writeFileSync(go, ''), 3000);
+    })),
+  );
+  const doubles: number[] = [];
+  const errors: string[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const seen = outputs.map((o) => o[r]!);
+    if (seen.filter((x) => x === 'won').length !== 1) doubles.push(r);
+    errors.push(...seen.filter((x) => x.startsWith('error:')));
+  }
+  assert.deepEqual(errors, [], 'a lost race is "locked" (exit 75), never a raw error');
+  assert.deepEqual(doubles, [], `rounds without exactly one winner: ${doubles.join(', ')}`);
 });

@@ -1,10 +1,12 @@
 // The instance lock: in-process (a Set) and on disk (a lock file in the state folder), so neither
 // two runs in one process nor two processes or pods sharing a volume run bwdc on one data.json.
 // The file says who holds it. A holder on this host whose pid is gone, or any holder that stopped
-// refreshing the file's mtime (the heartbeat), is dead, and its lock is taken over.
+// refreshing the file's mtime (the heartbeat), is dead, and its lock is taken over: one contender at
+// a time, and only the dead file that was seen (takeOver). Our own module rather than proper-lockfile:
+// the lock must say who holds it (pid, host, run id) and a dead pid on this host frees it at once.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { open, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rmdir, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { LockedError } from '../errors.js';
 
 export interface LockOwner {
@@ -52,6 +54,81 @@ function describe(o: LockOwner | undefined): string {
   return o ? `pid ${o.pid} on ${o.hostname} (run ${o.runId}, since ${o.since})` : 'an unknown process';
 }
 
+/** The lock file as found: its owner and the file's identity (inode) and heartbeat (mtime). */
+interface Seen {
+  owner: LockOwner | undefined;
+  ino: number;
+  mtimeMs: number;
+}
+
+async function inspect(path: string): Promise<Seen | undefined> {
+  const st = await stat(path).catch(() => undefined);
+  if (!st) return undefined;
+  return { owner: await readOwner(path), ino: st.ino, mtimeMs: st.mtimeMs };
+}
+
+function sameFile(a: Seen, b: Seen): boolean {
+  return a.ino === b.ino && a.mtimeMs === b.mtimeMs && a.owner?.runId === b.owner?.runId && a.owner?.pid === b.owner?.pid;
+}
+
+/** Creates the lock file if there is none (O_EXCL). False when one exists. */
+async function tryCreate(path: string, owner: LockOwner): Promise<boolean> {
+  let fh;
+  try {
+    fh = await open(path, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+  try {
+    await fh.writeFile(JSON.stringify(owner));
+  } catch (err) {
+    // A full disk: never leave an ownerless lock file behind to block the next run.
+    await fh.close().catch(() => {});
+    await unlink(path).catch(() => {});
+    throw err;
+  }
+  await fh.close();
+  return true;
+}
+
+/** A takeover mutex older than this was left by a process that died inside the takeover (milliseconds long). */
+const takeoverStaleMs = 30_000;
+
+/**
+ * Replaces the dead holder's lock file, the one `seen`, with ours. Takeovers are serialised by a
+ * mutex folder beside the lock (mkdir is atomic), so two contenders can never both replace it; and
+ * inside the mutex the file is checked to still be the one seen (same inode, heartbeat and owner)
+ * before ours is renamed over it in one step, so a fresh lock created meanwhile is never displaced.
+ * `busy`: another process is taking it over; `changed`: the file is no longer the dead one.
+ */
+async function takeOver(path: string, seen: Seen, owner: LockOwner): Promise<'taken' | 'busy' | 'changed'> {
+  const mutex = `${path}.takeover`;
+  try {
+    await mkdir(mutex, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const st = await stat(mutex).catch(() => undefined);
+    if (st && Date.now() - st.mtimeMs > takeoverStaleMs) await rmdir(mutex).catch(() => {});
+    return 'busy';
+  }
+  try {
+    const now = await inspect(path);
+    if (!now || !sameFile(now, seen)) return 'changed';
+    const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      await writeFile(tmp, JSON.stringify(owner), { mode: 0o600, flag: 'wx' });
+      await rename(tmp, path);
+    } catch (err) {
+      await unlink(tmp).catch(() => {});
+      throw err;
+    }
+    return 'taken';
+  } finally {
+    await rmdir(mutex).catch(() => {});
+  }
+}
+
 export async function acquireLock(path: string, options: LockOptions): Promise<LockHandle> {
   const staleMs = options.staleMs ?? 120_000;
   const heartbeatMs = options.heartbeatMs ?? Math.min(30_000, staleMs / 4);
@@ -63,36 +140,24 @@ export async function acquireLock(path: string, options: LockOptions): Promise<L
   try {
     for (let attempt = 0; ; attempt++) {
       const owner: LockOwner = { pid: process.pid, hostname: hostname(), runId: options.runId, since: new Date().toISOString() };
-      try {
-        const fh = await open(path, 'wx', 0o600);
-        try {
-          await fh.writeFile(JSON.stringify(owner));
-        } catch (err) {
-          // A full disk: never leave an ownerless lock file behind to block the next run.
-          await fh.close().catch(() => {});
-          await unlink(path).catch(() => {});
-          throw err;
-        }
-        await fh.close();
-        break;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 3) throw err;
+      if (await tryCreate(path, owner)) break;
+      const seen = await inspect(path);
+      // Released between our open and stat: compete again, a few times, then say it is busy.
+      if (!seen) {
+        if (attempt >= 3) throw new LockedError('locked: the lock keeps changing hands');
+        continue;
       }
-      const holder = await readOwner(path);
-      const st = await stat(path).catch(() => undefined);
-      if (!st) continue; // released between our open and stat: try again
+      const holder = seen.owner;
       const deadHere = holder !== undefined && holder.hostname === hostname() && !pidAlive(holder.pid);
-      const silent = Date.now() - st.mtimeMs > staleMs;
+      const silent = Date.now() - seen.mtimeMs > staleMs;
       if (!deadHere && !silent) throw new LockedError(`locked by ${describe(holder)}`);
-      // Take over by renaming: of several processes doing this at once, exactly one rename wins.
-      const aside = `${path}.dead-${randomBytes(4).toString('hex')}`;
-      try {
-        await rename(path, aside);
-        await unlink(aside).catch(() => {});
+      const took = await takeOver(path, seen, owner);
+      if (took === 'taken') {
         recoveredFrom = holder;
-      } catch {
-        /* another process took it over first; loop and compete for the new file */
+        break;
       }
+      if (took === 'busy') throw new LockedError(`locked: another process is taking over the lock left by ${describe(holder)}`);
+      if (attempt >= 3) throw new LockedError('locked: the lock keeps changing hands');
     }
   } catch (err) {
     heldInProcess.delete(path);
