@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execBwdc } from '../src/bwdc/exec.js';
-import { classifyFailure } from '../src/bwdc/classify.js';
+import { classifyFailure, failureHint } from '../src/bwdc/classify.js';
 import { parseResponse, parseSyncCounts, parseTestReport } from '../src/bwdc/response.js';
 import { childBaseEnv } from '../src/bwdc/client.js';
 import { BwdcUnusableError } from '../src/errors.js';
@@ -86,12 +86,33 @@ const cases: Array<[string, string, string, ReturnType<typeof classifyFailure>]>
   ['locked', 'ELOCKED: Lock file is already being held', '', 'config'],
   ['no plaintext', 'Cannot autolaunch D-Bus without X11 $DISPLAY', '', 'config'],
   ['something else', 'An error has occurred.', '', 'internal'],
+  // Passing network trouble, whichever side: retried (network).
+  ['ldap dns try again', 'getaddrinfo EAI_AGAIN ldap.corp.example', '', 'network'],
+  ['ldap connect timeout', 'connect ETIMEDOUT 10.0.0.5:636', '', 'network'],
+  ['ldap reset', 'read ECONNRESET', '', 'network'],
+  ['api dns try again', 'request to https://api.bitwarden.com/public/organization/import failed, reason: getaddrinfo EAI_AGAIN api.bitwarden.com', '', 'network'],
+  ['api reset', 'request to https://vault.example.com/identity/connect/token failed, reason: socket hang up', '', 'network'],
+  ['ldap host unknown', 'getaddrinfo ENOTFOUND ldap.typo.example', '', 'directory'],
+  // A certificate the machine does not trust, or that names another host: a setting (config), not retried.
+  ['self-signed server', 'request to https://vault.example.com/identity/connect/token failed, reason: self-signed certificate', '', 'config'],
+  ['private CA server', 'request to https://vault.example.com/api/public/organization/import failed, reason: unable to verify the first certificate', '', 'config'],
+  ['ldaps private CA', 'unable to get local issuer certificate', '', 'config'],
+  ['ldaps self-signed chain', 'self-signed certificate in certificate chain', '', 'config'],
+  ['wrong host', "request to https://10.0.0.9/identity/connect/token failed, reason: Hostname/IP does not match certificate's altnames: IP: 10.0.0.9 is not in the cert's list: ", '', 'config'],
+  ['expired', 'certificate has expired', '', 'config'],
 ];
 for (const [name, message, stderr, cls] of cases) {
   test(`classify: ${name} -> ${cls}`, () => {
     assert.equal(classifyFailure({ message, stderr, timedOut: false, signal: null }), cls);
   });
 }
+
+test('a TLS failure says which setting fixes it; other failures get no hint', () => {
+  assert.match(failureHint({ message: 'request to https://x/identity/connect/token failed, reason: self-signed certificate', stderr: '' })!, /NODE_EXTRA_CA_CERTS.*caBundle/);
+  assert.match(failureHint({ message: 'unable to get local issuer certificate', stderr: '' })!, /NODE_EXTRA_CA_CERTS/);
+  assert.match(failureHint({ message: "Hostname/IP does not match certificate's altnames", stderr: '' })!, /host name it was issued for/);
+  assert.equal(failureHint({ message: ' Code: 0x31', stderr: '' }), undefined);
+});
 
 test('classify: a timeout wins over whatever was printed', () => {
   assert.equal(classifyFailure({ message: 'Unknown setting.', stderr: '', timedOut: true, signal: 'SIGTERM' }), 'timeout');

@@ -3,7 +3,7 @@
 // only ever in the environment of the one call that needs them.
 import { BwdcUnusableError, type FailureClass } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import { classifyFailure } from './classify.js';
+import { classifyFailure, failureHint } from './classify.js';
 import { directorySecretEnv } from './directory.js';
 import { execBwdc, type ExecResult } from './exec.js';
 import { parseResponse, type BwdcResponse } from './response.js';
@@ -110,6 +110,8 @@ export class BwdcClient {
       else message = firstUsefulLine(exec.stderr) || `bwdc ${command} exited with code ${exec.code} and no message`;
     }
     const failureClass = ok ? undefined : classifyFailure({ message, stderr: exec.stderr, timedOut: exec.timedOut, signal: exec.signal });
+    const hint = ok ? undefined : failureHint({ message, stderr: exec.stderr });
+    if (hint) message = `${message} (${hint})`;
     this.options.log.debug(
       { bwdc: command, exitCode: exec.code, signal: exec.signal ?? undefined, durationMs: Math.round(exec.durationMs), ok, failureClass },
       'bwdc call',

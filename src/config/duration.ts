@@ -5,6 +5,12 @@ const unitMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000
 
 /** Milliseconds, or undefined when the text is not a duration. */
 export function parseDuration(input: string | number): number | undefined {
+  const ms = parseMs(input);
+  // A value too large to represent (1e306 seconds) is no duration either.
+  return ms !== undefined && Number.isFinite(ms) ? ms : undefined;
+}
+
+function parseMs(input: string | number): number | undefined {
   if (typeof input === 'number') return Number.isFinite(input) && input >= 0 ? input * 1000 : undefined;
   const text = input.trim();
   if (!durationPattern.test(text)) return undefined;
