@@ -99,6 +99,24 @@ for (const [fault, cls] of [['network', 'network'], ['server-500', 'server'], ['
   });
 }
 
+test("bwdc's passing network errors are retried; a TLS certificate error is not, and its message says which setting fixes it", async () => {
+  for (const message of ['getaddrinfo EAI_AGAIN ldap.corp.example', 'connect ETIMEDOUT 10.0.0.5:636', 'read ECONNRESET']) {
+    const fx = makeFixture();
+    fx.control({ faults: { sync: 'error' }, faultTimes: { sync: 1 }, errorMessage: message });
+    const r = await runCli(['run'], fx.env({ BWDC_RETRY_ATTEMPTS: '2', BWDC_RETRY_BACKOFF: '100ms' }));
+    assert.equal(r.code, 0, `${message}: ${r.stdout}`);
+    assert.equal(lastRun(r.logs).attempts, 2, message);
+  }
+  const fx = makeFixture();
+  fx.control({ faults: { sync: 'error' }, errorMessage: 'request to https://bw.corp.example/api/public/organization/import failed, reason: self-signed certificate' });
+  const r = await runCli(['run'], fx.env({ BWDC_RETRY_ATTEMPTS: '2', BWDC_RETRY_BACKOFF: '100ms' }));
+  assert.equal(r.code, 1);
+  const done = lastRun(r.logs);
+  assert.equal(done.attempts, 1, 'not retried');
+  assert.equal(done.failureClass, 'config');
+  assert.match(String(done.msg), /self-signed certificate \(TLS: .*NODE_EXTRA_CA_CERTS/);
+});
+
 test('a transient failure is retried with backoff, an auth failure is not', async () => {
   const fx = makeFixture();
   fx.control({ faults: { sync: 'network' }, faultTimes: { sync: 1 } });
