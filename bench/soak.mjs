@@ -56,7 +56,7 @@ const q = Math.max(1, Math.floor(warm.length / 4));
 const early = median(warm.slice(0, q).map((s) => s.rssMB));
 const late = median(warm.slice(-q).map((s) => s.rssMB));
 const t = stopped?.totals ?? {};
-const accounted = t.firstAttemptsFinished + t.overlaps + t.dropped;
+const accounted = t.firstAttemptsFinished + t.overlaps + t.dropped + (t.removed ?? 0);
 const report = {
   runs: finished(), minutes: Number(((Date.now() - started) / 60000).toFixed(1)), instances, concurrency, faultRate,
   outcomes: counts, failureClasses: classes,

@@ -147,7 +147,7 @@ test('stop() drops queued runs and prepared runs still waiting for bwdc, waits f
   assert.ok(Date.now() - t0 < 1000);
   assert.deepEqual(aborted, ['first'], 'only the run in bwdc was running');
   assert.deepEqual(dropped.sort(), ['second', 'third']);
-  assert.deepEqual(s.totals, { due: 3, overlaps: 0, dropped: 2, firstAttemptsFinished: 1, retriesFinished: 0 });
+  assert.deepEqual(s.totals, { due: 3, overlaps: 0, dropped: 2, removed: 0, firstAttemptsFinished: 1, retriesFinished: 0 });
 });
 
 test('instances sharing a schedule share one croner job; removing or changing one leaves the others ticking', async () => {
@@ -186,4 +186,39 @@ test('apply() reports what was added, changed and removed', () => {
   assert.deepEqual(s.apply([instance('a'), instance('b')]), { added: ['a', 'b'], changed: [], removed: [] });
   assert.deepEqual(s.apply([instance('a', '5 * * * *'), instance('c')]), { added: ['c'], changed: ['a'], removed: ['b'] });
   assert.deepEqual(s.status().map((x) => x.directory), ['a', 'c']);
+});
+
+test('an instance removed by a reload while queued never runs, and one removed while in bwdc finishes unreported: no metrics come back', async () => {
+  const started: string[] = [];
+  const inBwdc: string[] = [];
+  const reported: string[] = [];
+  const dropped: string[] = [];
+  let release!: () => void;
+  const gateOpen = new Promise<void>((r) => (release = r));
+  const s = new Scheduler({
+    concurrency: 1,
+    log,
+    run: async (i, _attempt, _signal, gate) => {
+      started.push(i.name);
+      await gate(async () => {
+        inBwdc.push(i.name);
+        if (i.name === 'busy') await gateOpen;
+      });
+      return result(i.name);
+    },
+    hooks: { onResult: (r) => reported.push(r.instance), onDropped: (n) => dropped.push(n) },
+  });
+  s.apply([instance('busy'), instance('waits'), instance('keep')]);
+  s.start(true);
+  await waitFor(() => started.includes('busy'));
+  // busy is in bwdc (concurrency 1); waits and keep are queued behind it. Remove busy and waits.
+  assert.deepEqual(s.apply([instance('keep')]).removed, ['busy', 'waits']);
+  release();
+  await waitFor(() => reported.includes('keep'));
+  await s.stop(100);
+  assert.deepEqual(inBwdc, ['busy', 'keep'], 'the removed queued instance never reaches bwdc');
+  assert.deepEqual(reported, ['keep'], 'only the kept instance is reported');
+  assert.deepEqual(dropped, [], 'a removal is not a drop');
+  assert.equal(s.totals.due, s.totals.firstAttemptsFinished + s.totals.overlaps + s.totals.dropped + s.totals.removed, 'every due run accounted for');
+  assert.equal(s.totals.removed, 2);
 });

@@ -100,8 +100,8 @@ export class Scheduler {
   private readonly inFlight = new Set<Promise<void>>();
   private stopping = false;
   private started = false;
-  /** Every due run ends in exactly one of: a finished first attempt, an overlap skip, a drop. */
-  readonly totals = { due: 0, overlaps: 0, dropped: 0, firstAttemptsFinished: 0, retriesFinished: 0 };
+  /** Every due run ends in exactly one of: a finished first attempt, an overlap skip, a drop, or its instance's removal. */
+  readonly totals = { due: 0, overlaps: 0, dropped: 0, removed: 0, firstAttemptsFinished: 0, retriesFinished: 0 };
 
   constructor(private readonly options: SchedulerOptions) {
     this.slots = new RunSlots(options.concurrency, () => this.stopping);
@@ -240,21 +240,36 @@ export class Scheduler {
         this.options.hooks?.onDropped?.(instance.name);
       }
     };
+    // Removed by a reload while queued or preparing: it starts nothing and reports nothing (its
+    // metrics are gone and must not come back); a run already inside bwdc finishes, unreported.
+    const forget = () => {
+      job.state = 'idle';
+      if (attempt === 1) this.totals.removed++;
+      this.options.log.info({ instance: instance.name }, 'not started: the instance was removed by a reload');
+    };
     const p: Promise<void> = this.slots.run(async (bwdcGate) => {
+      if (job.removed) return forget();
       if (this.stopping) return drop();
       job.state = 'running';
       this.options.hooks?.onStart?.(instance.name);
+      const gate: BwdcGate = (work) => bwdcGate(() => (job.removed ? Promise.reject(new RunNotStartedError()) : work()));
       let result: RunResult;
       try {
-        result = await this.options.run(instance, attempt, this.hard.signal, bwdcGate);
+        result = await this.options.run(instance, attempt, this.hard.signal, gate);
       } catch (err) {
-        if (err instanceof RunNotStartedError) return drop();
+        if (err instanceof RunNotStartedError) return job.removed ? forget() : drop();
         // runInstance reports failures as results; reaching here is a bug, but must not stop the job.
         this.options.log.error({ instance: instance.name, err: String(err) }, 'run threw');
         job.state = 'idle';
         return;
       }
       result.attempts = attempt;
+      if (job.removed) {
+        job.state = 'idle';
+        if (attempt === 1) this.totals.removed++;
+        this.options.log.info({ instance: instance.name, runId: result.runId, outcome: result.outcome }, 'run of a removed instance finished; not reported');
+        return;
+      }
       if (attempt === 1) this.totals.firstAttemptsFinished++;
       else this.totals.retriesFinished++;
       job.last = result;
