@@ -47,3 +47,12 @@ test('check: an invalid configuration exits 2 before anything else', async () =>
   assert.equal(r.code, 2);
   assert.match(r.stderr, /clientId \(BW_CLIENTID\): "nope" is not a valid client id/);
 });
+
+test('with no time zone configured, check names the zone the schedule really runs in (the process\'s local zone), not UTC', async () => {
+  const fx = makeFixture();
+  const r = await runCli(['check', '--json'], fx.env({ BWDC_SCHEDULE: '0 3 * * *', TZ: ':Asia/Tokyo' }));
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const inst = JSON.parse(r.stdout).instances[0];
+  assert.equal(inst.timezone, 'Asia/Tokyo');
+  assert.match(inst.nextRuns[0], /T18:00:00\.000Z$/, '03:00 in Tokyo');
+});

@@ -220,3 +220,13 @@ test('a directory secret needs a directoryType in the template', () => {
   const errs = configErrors(() => loadConfig({ ...goodEnv(d), BWDC_DATA_JSON: join(d, 'notype.json'), BWDC_DIRECTORY_SECRET: 'x' }));
   assert.match(errs.join('\n'), /directorySecret \(BWDC_DIRECTORY_SECRET\): a directory secret is set but .* has no directoryType/);
 });
+
+test('a spread as long as the schedule\'s interval or longer is refused (it would skip every other run); a shorter one is fine', () => {
+  const d = dir();
+  const errs = configErrors(() => loadConfig({ ...goodEnv(d), BWDC_SCHEDULE: '0 * * * *', BWDC_SPREAD: '1h' }));
+  assert.equal(errs.length, 1);
+  assert.match(errs[0]!, /^spread \(BWDC_SPREAD\): 1h is not shorter than the schedule's interval \(1h\): every other run would be skipped; use a spread below 1h$/);
+  // Twice a day at 09:00 and 17:00: the shortest gap (8 h) is what counts.
+  assert.match(configErrors(() => loadConfig({ ...goodEnv(d), BWDC_SCHEDULE: '0 9,17 * * *', BWDC_SPREAD: '10h' }))[0]!, /interval \(8h\)/);
+  assert.equal(loadConfig({ ...goodEnv(d), BWDC_SCHEDULE: '0 * * * *', BWDC_SPREAD: '50m' }).instances[0]!.spreadMs, 50 * 60_000);
+});

@@ -222,3 +222,38 @@ test('an instance removed by a reload while queued never runs, and one removed w
   assert.equal(s.totals.due, s.totals.firstAttemptsFinished + s.totals.overlaps + s.totals.dropped + s.totals.removed, 'every due run accounted for');
   assert.equal(s.totals.removed, 2);
 });
+
+/** The runs a croner job makes from `from` on, as the scheduler computes them (each from the last). */
+function runsFrom(pattern: string, timezone: string, from: string, until: string): Date[] {
+  const job = new Cron(pattern, { ...cronZone(timezone), paused: true });
+  const out: Date[] = [];
+  let at: Date | null = new Date(from);
+  while ((at = job.nextRun(at)) && at < new Date(until)) out.push(at);
+  job.stop();
+  return out;
+}
+const berlin = (d: Date) => d.toLocaleString('sv', { timeZone: 'Europe/Berlin' });
+
+test('daylight saving, Europe/Berlin: a daily 02:30 job runs once every day across both changes, never twice, never lost', () => {
+  for (const [from, until] of [['2026-03-27T12:00:00Z', '2026-04-01T12:00:00Z'], ['2026-10-23T12:00:00Z', '2026-10-28T12:00:00Z']] as const) {
+    const runs = runsFrom('30 2 * * *', 'Europe/Berlin', from, until);
+    const days = runs.map((d) => berlin(d).slice(0, 10));
+    assert.equal(new Set(days).size, days.length, `one run a day: ${runs.map(berlin).join(', ')}`);
+    assert.equal(days.length, 5, `no day lost: ${runs.map(berlin).join(', ')}`);
+  }
+  // 29 March 2026: 02:30 does not exist (02:00 -> 03:00); the run is at 03:30 local, an hour late, not lost.
+  assert.deepEqual(runsFrom('30 2 * * *', 'Europe/Berlin', '2026-03-29T00:00:00Z', '2026-03-29T23:00:00Z').map(berlin), ['2026-03-29 03:30:00']);
+  // 25 October 2026: 02:30 happens twice (summer time, then winter time); it runs once, in winter time.
+  assert.deepEqual(runsFrom('30 2 * * *', 'Europe/Berlin', '2026-10-24T23:00:00Z', '2026-10-25T22:00:00Z').map((d) => d.toISOString()), ['2026-10-25T01:30:00.000Z']);
+});
+
+test('daylight saving, Europe/Berlin: */30 keeps every real half hour in spring, and runs each wall-clock time once in the repeated autumn hour', () => {
+  const spring = runsFrom('*/30 * * * *', 'Europe/Berlin', '2026-03-28T23:00:00Z', '2026-03-29T04:00:00Z');
+  for (let i = 1; i < spring.length; i++) assert.equal(spring[i]!.getTime() - spring[i - 1]!.getTime(), 30 * 60_000, `${berlin(spring[i - 1]!)} -> ${berlin(spring[i]!)}`);
+  const autumn = runsFrom('*/30 * * * *', 'Europe/Berlin', '2026-10-24T22:00:00Z', '2026-10-25T04:00:00Z');
+  const local = autumn.map(berlin);
+  assert.equal(new Set(local).size, local.length, `no wall-clock time twice: ${local.join(', ')}`);
+  // 02:00 runs in summer time, 02:30 in winter time: one 90-minute gap, documented in the README.
+  const gaps = autumn.slice(1).map((d, i) => (d.getTime() - autumn[i]!.getTime()) / 60_000);
+  assert.deepEqual(gaps.filter((g) => g !== 30), [90]);
+});

@@ -4,7 +4,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { Cron } from 'croner';
 import { errorMessage } from '../errors.js';
 import { parseSecretRef } from '../secrets/ref.js';
-import { parseDuration } from './duration.js';
+import { formatDuration, parseDuration } from './duration.js';
 import { dotPath, type Locate, type PathKey } from './issues.js';
 import type { DataJsonTemplate, InstanceConfig } from './model.js';
 import { builtinDefaults, instanceNamePattern, type RawInstanceSettings } from './schema.js';
@@ -57,6 +57,19 @@ export function cronProblem(expr: string, timezone?: string): string | undefined
   } catch (err) {
     return errorMessage(err).replace(/^CronPattern: /, '');
   }
+}
+
+/** The shortest gap between a schedule's next runs (over a week of them, at most 50). */
+export function shortestIntervalMs(expr: string, timezone?: string): number | undefined {
+  const job = new Cron(expr, { timezone, paused: true });
+  const runs = job.nextRuns(50, new Date());
+  job.stop();
+  let shortest: number | undefined;
+  for (let i = 1; i < runs.length; i++) {
+    const gap = runs[i]!.getTime() - runs[i - 1]!.getTime();
+    if (shortest === undefined || gap < shortest) shortest = gap;
+  }
+  return shortest;
 }
 
 interface Picked<T> {
@@ -165,6 +178,14 @@ export function normalizeInstance(input: InstanceInput, errors: string[]): Insta
   const maxBackoffMs = durationField(['retry', 'maxBackoff'], builtinDefaults.retryMaxBackoff);
   const attempts = pick<number>(input.layers, ['retry', 'attempts']).value ?? builtinDefaults.retryAttempts;
   const spreadMs = durationField(['spread'], '0');
+  if (spreadMs > 0 && schedule.value !== undefined && errors.length === before) {
+    // Each run is delayed by up to the spread: at the interval or beyond, a run is still going (or
+    // waiting) at the next tick, which is then skipped as an overlap: half the runs silently lost.
+    const interval = shortestIntervalMs(schedule.value, timezone.value);
+    if (interval !== undefined && spreadMs >= interval) {
+      atValue(pick(input.layers, ['spread']), `${formatDuration(spreadMs)} is not shorter than the schedule's interval (${formatDuration(interval)}): every other run would be skipped; use a spread below ${formatDuration(interval)}`);
+    }
+  }
   const jitterMs = durationField(['jitter'], '0');
   const staleAfter = pick<number>(input.layers, ['staleAfter']).value ?? builtinDefaults.staleAfter;
 

@@ -9,7 +9,7 @@ import type { Logger } from '../observability/logger.js';
 import type { RunResult } from '../runner/result.js';
 import { retryWaitMs } from '../runner/retry-policy.js';
 import { RunSlots, type BwdcGate } from '../runner/slots.js';
-import { cronZone, jitterMs, scheduleIntervalMs, spreadOffsetMs } from './timing.js';
+import { cronZone, effectiveTimezone, jitterMs, scheduleIntervalMs, spreadOffsetMs } from './timing.js';
 
 /**
  * One croner job per distinct (cron expression, time zone), shared by every instance using it.
@@ -298,7 +298,7 @@ export class Scheduler {
       return {
         directory: i.name,
         schedule: i.schedule,
-        timezone: i.timezone ?? 'UTC',
+        timezone: effectiveTimezone(i.timezone),
         nextRun: this.nextRun(job)?.toISOString() ?? null,
         state: job.state,
         lastRun: r ? {

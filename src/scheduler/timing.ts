@@ -23,6 +23,14 @@ export function cronZone(timezone: string | undefined): { timezone?: string; utc
   return /^(Etc\/)?(UTC|UCT|GMT|Zulu|Universal)$/.test(timezone) ? { utcOffset: 0 } : { timezone };
 }
 
+/**
+ * The zone an instance's schedule really runs in: its own, or the process's local zone (croner's
+ * default, from TZ or /etc/localtime), said by name, never assumed to be UTC.
+ */
+export function effectiveTimezone(timezone: string | undefined): string {
+  return timezone ?? (Intl.DateTimeFormat().resolvedOptions().timeZone || `local time (TZ=${process.env.TZ ?? 'unset'})`);
+}
+
 /** The gap between the next two runs: the schedule's current interval. */
 export function scheduleIntervalMs(schedule: string, timezone: string | undefined): number | undefined {
   const job = new Cron(schedule, { ...cronZone(timezone), paused: true });

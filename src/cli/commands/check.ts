@@ -3,6 +3,7 @@
 // and prints each instance with its next run times.
 import { access, constants, mkdir } from 'node:fs/promises';
 import { Cron } from 'croner';
+import { effectiveTimezone } from '../../scheduler/timing.js';
 import { bwdcVersion, childBaseEnv } from '../../bwdc/client.js';
 import { bundledVersion, resolveBwdcPath } from '../../bwdc/locate.js';
 import { loadConfig, selectInstances } from '../../config/load.js';
@@ -77,7 +78,7 @@ export async function checkCommand(options: CliOptions, env: NodeJS.ProcessEnv):
     report.push({
       name: inst.name, origin: inst.origin, template: inst.dataJson.origin, directoryType: inst.dataJson.directoryType,
       clientId: inst.clientId, server: inst.server === undefined ? 'as in data.json' : inst.server || 'US cloud',
-      schedule: inst.schedule ?? null, timezone: inst.timezone ?? 'UTC', nextRuns, timeout: formatDuration(inst.timeoutMs), secrets,
+      schedule: inst.schedule ?? null, timezone: effectiveTimezone(inst.timezone), nextRuns, timeout: formatDuration(inst.timeoutMs), secrets,
     });
   }
   await resolver.close();

@@ -11,6 +11,7 @@ import { startHttp, type HttpEndpoints } from '../../observability/http.js';
 import { createSecretResolver } from '../../secrets/index.js';
 import { runInstance } from '../../runner/run-instance.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
+import { effectiveTimezone } from '../../scheduler/timing.js';
 import { parseDuration } from '../../config/duration.js';
 import type { CliOptions } from '../args.js';
 
@@ -70,7 +71,7 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
   }
 
   scheduler.start(config.runOnStart);
-  log.info({ instances: config.instances.map((i) => ({ name: i.name, schedule: i.schedule, timezone: i.timezone ?? 'UTC' })), concurrency: config.concurrency, source: config.source }, 'scheduler started');
+  log.info({ instances: config.instances.map((i) => ({ name: i.name, schedule: i.schedule, timezone: effectiveTimezone(i.timezone) })), concurrency: config.concurrency, source: config.source }, 'scheduler started');
 
   let reloading = Promise.resolve();
   const reload = () => {
