@@ -1,8 +1,11 @@
 // `bwdc-runner check`: validates, resolves every reference without showing a value, checks bwdc.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assertNoCanary, makeFixture, runCli } from './helpers/fixture.js';
+import { assertNoCanary, doublePath, makeFixture, runCli } from './helpers/fixture.js';
 
 test('check: all good exits 0, lists next runs, and prints no secret value', async () => {
   const fx = makeFixture();
@@ -55,4 +58,35 @@ test('with no time zone configured, check names the zone the schedule really run
   const inst = JSON.parse(r.stdout).instances[0];
   assert.equal(inst.timezone, 'Asia/Tokyo');
   assert.match(inst.nextRuns[0], /T18:00:00\.000Z$/, '03:00 in Tokyo');
+});
+
+test('--version and check start bwdc in a throwaway app-data folder: nothing left in HOME, the state root or TMPDIR, and an unwritable HOME does not matter', async () => {
+  const fx = makeFixture();
+  const home = mkdtempSync(join(tmpdir(), 'bwdc-runner-home-'));
+  const scratch = mkdtempSync(join(tmpdir(), 'bwdc-runner-tmpdir-'));
+  const v = await runCli(['--version'], fx.env({ HOME: home, TMPDIR: scratch }));
+  assert.equal(v.code, 0);
+  assert.match(v.stdout, /\nbwdc 2026\.6\.1\n$/);
+  assert.deepEqual(readdirSync(home), [], 'bwdc wrote no data.json into HOME');
+  assert.deepEqual(readdirSync(scratch), [], 'the throwaway folder is removed');
+  const c = await runCli(['check'], fx.env({ HOME: home, TMPDIR: scratch }));
+  assert.equal(c.code, 0, c.stdout + c.stderr);
+  assert.ok(!existsSync(join(fx.stateDir, 'data.json')), 'check left no data.json in the state root');
+  assert.deepEqual(readdirSync(home), []);
+  assert.deepEqual(readdirSync(scratch), []);
+  // A HOME bwdc cannot write (here a file): real bwdc crashes there; the runner never lets it try.
+  const unwritable = await runCli(['--version'], fx.env({ HOME: '/etc/hostname' }));
+  assert.equal(unwritable.code, 0);
+  assert.match(unwritable.stdout, /\nbwdc 2026\.6\.1\n$/, 'not "unusable"');
+});
+
+test('the bwdc double, like bwdc, writes data.json on every start, --version included, and crashes with an unwritable HOME', () => {
+  const home = mkdtempSync(join(tmpdir(), 'bwdc-runner-home-'));
+  const ok = spawnSync(doublePath, ['--version'], { env: { PATH: process.env.PATH!, HOME: home }, encoding: 'utf8' });
+  assert.equal(ok.stdout, '2026.6.1\n');
+  const data = JSON.parse(readFileSync(join(home, '.config', 'Bitwarden Directory Connector', 'data.json'), 'utf8'));
+  assert.deepEqual(data, { stateVersion: 6, installedVersion: '2026.6.1' });
+  const bad = spawnSync(doublePath, ['--version'], { env: { PATH: process.env.PATH!, HOME: '/etc/hostname' }, encoding: 'utf8' });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /ENOTDIR/);
 });

@@ -6,6 +6,9 @@ import type { Logger } from '../observability/logger.js';
 import { classifyFailure, failureHint } from './classify.js';
 import { directorySecretEnv } from './directory.js';
 import { execBwdc, type ExecResult } from './exec.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseResponse, type BwdcResponse } from './response.js';
 
 /** Variables passed through to bwdc from the runner's environment; nothing else is. */
@@ -138,8 +141,20 @@ export class BwdcClient {
 }
 
 /** `bwdc --version`, for `check` and `--version`. */
-export async function bwdcVersion(path: string, env: Record<string, string>, timeoutMs = 15_000): Promise<string> {
-  const r = await execBwdc({ path, args: ['--version'], env, timeoutMs, killGraceMs: 1000 });
+/**
+ * `bwdc --version`, for `check` and `--version`. Every bwdc start, this one too, writes a data.json
+ * (into HOME without an app-data folder, and crashes when HOME is not writable): it gets a throwaway
+ * folder as both, removed afterwards, in the first of `scratchRoots` that is writable.
+ */
+export async function bwdcVersion(path: string, env: Record<string, string>, timeoutMs = 15_000, scratchRoots: readonly string[] = [tmpdir()]): Promise<string> {
+  const scratch = await makeScratch(scratchRoots);
+  let r: ExecResult;
+  try {
+    const scratchEnv: Record<string, string> = scratch ? { HOME: scratch, BITWARDENCLI_CONNECTOR_APPDATA_DIR: scratch } : {};
+    r = await execBwdc({ path, args: ['--version'], env: { ...env, ...scratchEnv }, timeoutMs, killGraceMs: 1000 });
+  } finally {
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  }
   const v = r.stdout.trim().split('\n').pop() ?? '';
   if (r.code !== 0 || !/^\d+\.\d+/.test(v)) {
     throw new BwdcUnusableError(
@@ -147,4 +162,15 @@ export async function bwdcVersion(path: string, env: Record<string, string>, tim
     );
   }
   return v;
+}
+
+async function makeScratch(roots: readonly string[]): Promise<string | undefined> {
+  for (const root of roots) {
+    try {
+      return await mkdtemp(join(root, 'bwdc-runner-version-'));
+    } catch {
+      /* not writable: the next one */
+    }
+  }
+  return undefined;
 }

@@ -55,10 +55,6 @@ function failWith(message) {
 const message = (title, msg = null) => ({ object: 'message', title, message: msg, noColor: false });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-if (flags.has('version') || command === '--version') {
-  process.stdout.write(VERSION + '\n');
-  process.exit(0);
-}
 
 // ---- record --------------------------------------------------------------------------------
 // With `runningDir`, each live process keeps a file there: the count at start is how many bwdc
@@ -159,6 +155,31 @@ function url(data, kind) {
   if (u[kind]) return u[kind];
   if (u.base) return `${u.base}/${kind}`;
   return kind === 'identity' ? 'https://identity.bitwarden.com' : 'https://api.bitwarden.com';
+}
+
+// Every start, --version included, creates data.json when it is missing (two warnings on stderr;
+// the folder made 0700: with an unwritable HOME and no app-data folder this crashes) and writes
+// installedVersion when it differs, as the real bwdc does.
+function startUp() {
+  if (!existsSync(dataPath)) {
+    process.stderr.write(`Warning: ${dataPath} does not exist; creating it.\nWarning: ${appDir} created.\n`);
+    mkdirSync(appDir, { recursive: true, mode: 0o700 });
+    writeFileSync(dataPath, JSON.stringify({ stateVersion: 6, installedVersion: VERSION }, null, 2), { mode: 0o600 });
+    return;
+  }
+  try {
+    const data = JSON.parse(readFileSync(dataPath, 'utf8'));
+    if (data && typeof data === 'object' && data.installedVersion !== VERSION) writeFileSync(dataPath, JSON.stringify({ ...data, installedVersion: VERSION }, null, 2), { mode: 0o600 });
+  } catch {
+    /* unparsable or empty: left to the command, which backs it up (readData) */
+  }
+}
+// The folder first (its lock lives in it): an unwritable HOME ends here, with bwdc's ENOENT/EACCES crash.
+mkdirSync(appDir, { recursive: true, mode: 0o700 });
+await withLock(async () => startUp());
+if (flags.has('version') || command === '--version') {
+  process.stdout.write(VERSION + '\n');
+  process.exit(0);
 }
 
 // ---- the directory -------------------------------------------------------------------------

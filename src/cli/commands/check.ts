@@ -2,6 +2,7 @@
 // resolves every secret reference without printing a value, checks bwdc and the state folder,
 // and prints each instance with its next run times.
 import { access, constants, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { Cron } from 'croner';
 import { effectiveTimezone } from '../../scheduler/timing.js';
 import { bwdcVersion, childBaseEnv } from '../../bwdc/client.js';
@@ -35,7 +36,7 @@ export async function checkCommand(options: CliOptions, env: NodeJS.ProcessEnv):
   if (!bwdcPath) bwdc = { path: undefined, error: `bwdc not found (${config.bwdcPath ? `BWDC_PATH=${config.bwdcPath}` : 'not on PATH'})` };
   else {
     try {
-      const version = bundledVersion(bwdcPath) ?? (await bwdcVersion(bwdcPath, childBaseEnv(env, config.stateDir)));
+      const version = bundledVersion(bwdcPath) ?? (await bwdcVersion(bwdcPath, childBaseEnv(env, config.stateDir, config.passEnv), 15_000, [tmpdir(), config.stateDir]));
       bwdc = { path: bwdcPath, version };
     } catch (err) {
       bwdc = { path: bwdcPath, error: errorMessage(err) };

@@ -8,7 +8,7 @@ export async function printVersion(env: NodeJS.ProcessEnv): Promise<number> {
     bwdc = bundledVersion(path) ?? '';
     if (!bwdc) {
       const { bwdcVersion } = await import('../../bwdc/client.js');
-      bwdc = await bwdcVersion(path, { PATH: env.PATH ?? '', HOME: env.HOME ?? '/tmp' }, 10_000).catch(() => 'unusable');
+      bwdc = await bwdcVersion(path, { PATH: env.PATH ?? '' }, 10_000).catch(() => 'unusable');
     }
   }
   process.stdout.write(`bwdc-runner ${runnerVersion()}\nbwdc ${bwdc}\n`);
