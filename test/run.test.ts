@@ -504,3 +504,31 @@ test('a bwdc that cannot run (missing library, wrong binary, not bwdc at all) is
     assert.equal(done.failureClass, 'internal');
   }
 });
+
+test('BWDC_PASS_ENV=* never passes the runner\'s credentials (Vault token, AWS keys, the API key) nor any variable holding a resolved secret', async () => {
+  const fx = makeFixture();
+  const r = await runCli(['run'], fx.env({
+    BWDC_PASS_ENV: '*',
+    VAULT_TOKEN: 'canary-vault-token-1234',
+    VAULT_APPROLE_SECRET_ID: 'canary-approle-5678',
+    AWS_ACCESS_KEY_ID: 'AKIACANARY',
+    AWS_SECRET_ACCESS_KEY: 'canary-aws-secret-9012',
+    AWS_SESSION_TOKEN: 'canary-aws-session-3456',
+    BW_CLIENTSECRET_FILE: undefined,
+    BW_CLIENTSECRET: CANARY_CLIENT_SECRET,
+    SOME_COPY_OF_IT: CANARY_DIRECTORY_SECRET,
+    HARMLESS_SETTING: 'kept',
+  }));
+  assert.equal(r.code, 0, r.stdout);
+  const calls = fx.records();
+  assert.equal(calls.length, 3);
+  for (const c of calls) {
+    for (const name of ['VAULT_TOKEN', 'VAULT_APPROLE_SECRET_ID', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'SOME_COPY_OF_IT']) {
+      assert.equal(c.env[name], undefined, `${c.command} got ${name}`);
+    }
+    assert.equal(c.env.HARMLESS_SETTING, 'kept', '* still passes everything else');
+    // The API key reaches login alone, the directory secret config alone: through their own variables.
+    if (c.command !== 'login') assert.equal(c.env.BW_CLIENTSECRET, undefined, `${c.command} got the API key`);
+    if (c.command === 'sync') assertNoCanary('sync environment', JSON.stringify(c.env));
+  }
+});

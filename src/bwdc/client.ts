@@ -4,6 +4,7 @@
 import { BwdcUnusableError, type FailureClass } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { classifyFailure, failureHint } from './classify.js';
+import { redactor } from '../observability/redact.js';
 import { directorySecretEnv } from './directory.js';
 import { execBwdc, type ExecResult } from './exec.js';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,14 +21,24 @@ const passThrough = [
 ];
 
 /**
+ * The runner's own credentials: never passed to bwdc, whatever BWDC_PASS_ENV says (`*` included).
+ * The API key reaches `login` alone, through its own environment, and nothing else needs these.
+ */
+const neverPassed = new Set([
+  'VAULT_TOKEN', 'VAULT_APPROLE_SECRET_ID', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN',
+  'AWS_CONTAINER_AUTHORIZATION_TOKEN', 'BW_CLIENTID', 'BW_CLIENTSECRET', 'BW_SESSION', 'BW_PASSWORD', 'BWDC_DIRECTORY_SECRET', 'BWS_ACCESS_TOKEN',
+]);
+
+/**
  * The child's environment: a short allowlist (plus BWDC_PASS_ENV names or NAME* prefixes), never
- * the runner's whole environment, which may hold VAULT_TOKEN or AWS keys bwdc has no use for.
+ * the runner's whole environment, which may hold VAULT_TOKEN or AWS keys bwdc has no use for. Never
+ * the runner's credentials either, nor any variable whose value is a secret the runner resolved.
  */
 export function childBaseEnv(env: Readonly<Record<string, string | undefined>>, appDataDir: string, passEnv: readonly string[] = []): Record<string, string> {
   const out: Record<string, string> = {};
   const wanted = (name: string) =>
     passThrough.includes(name) || passEnv.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p));
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && wanted(k)) out[k] = v;
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && wanted(k) && !neverPassed.has(k) && !redactor.isSecret(v)) out[k] = v;
   return {
     ...out,
     // bwdc and Node write caches under HOME; the state folder is the one place we know is writable.

@@ -26,6 +26,11 @@ export class Redactor {
     return true;
   }
 
+  /** Whether the value is one of the registered secrets, exactly. */
+  isSecret(value: string): boolean {
+    return this.seen.has(value);
+  }
+
   scrub(text: string): string {
     if (this.needles.length === 0) return text;
     let out = text;
