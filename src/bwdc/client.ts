@@ -16,9 +16,11 @@ import { parseResponse, type BwdcResponse } from './response.js';
 const passThrough = [
   'PATH', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ',
   'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'NODE_OPTIONS',
-  'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy',
+  'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy', 'NODE_USE_ENV_PROXY',
   'BITWARDENCLI_CONNECTOR_DEBUG',
 ];
+
+const proxyVariables = ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'];
 
 /**
  * The runner's own credentials: never passed to bwdc, whatever BWDC_PASS_ENV says (`*` included).
@@ -39,6 +41,9 @@ export function childBaseEnv(env: Readonly<Record<string, string | undefined>>, 
   const wanted = (name: string) =>
     passThrough.includes(name) || passEnv.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p));
   for (const [k, v] of Object.entries(env)) if (v !== undefined && wanted(k) && !neverPassed.has(k) && !redactor.isSecret(v)) out[k] = v;
+  // bwdc 2026.6+ sends its requests with Node's fetch, which ignores the proxy variables unless
+  // NODE_USE_ENV_PROXY=1 (bwdc-contract.md): with a proxy configured, bwdc is told to use it.
+  if (proxyVariables.some((name) => out[name])) out.NODE_USE_ENV_PROXY ??= '1';
   return {
     ...out,
     // bwdc and Node write caches under HOME; the state folder is the one place we know is writable.

@@ -14,10 +14,15 @@
 //                   faults: hang, hang-with-child, crash-401, error, network, server-500, ldap-down,
 //                   ldap-bind, empty-datajson, slow, sigkill, flood, echo-secret
 //   slowMs, floodBytes, errorMessage, version, runningDir (see below), faultRate/faultPool/faultCommand
+//   identityHttp    `login` sends the real identity request ({identity}/connect/token) over HTTP, through
+//                   a proxy only as bwdc 2026.6 does: with NODE_USE_ENV_PROXY=1 (see proxyFor)
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
+import http from 'node:http';
+import https from 'node:https';
+import tls from 'node:tls';
 import { basename, join } from 'node:path';
 
 const env = process.env;
@@ -182,6 +187,66 @@ if (flags.has('version') || command === '--version') {
   process.exit(0);
 }
 
+// ---- HTTP, as bwdc 2026.6 (Node's fetch) makes it ------------------------------------------------
+// A proxy is used only with NODE_USE_ENV_PROXY=1: then an http:// URL needs HTTP_PROXY (HTTPS_PROXY
+// alone does not cover it), an https:// one uses HTTPS_PROXY, falling back to HTTP_PROXY; either case;
+// NO_PROXY (either case) exempts hosts; even plain http goes through a CONNECT tunnel; loopback too.
+function proxyFor(target) {
+  if (env.NODE_USE_ENV_PROXY !== '1') return undefined;
+  const u = new URL(target);
+  const noProxy = (env.NO_PROXY ?? env.no_proxy ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const exempt = noProxy.some((n) => n === '*' || n === u.hostname || n === u.host || (n.startsWith('.') ? u.hostname.endsWith(n) : u.hostname.endsWith(`.${n}`)));
+  if (exempt) return undefined;
+  const p = u.protocol === 'https:' ? (env.HTTPS_PROXY ?? env.https_proxy ?? env.HTTP_PROXY ?? env.http_proxy) : (env.HTTP_PROXY ?? env.http_proxy);
+  return p ? new URL(p) : undefined;
+}
+
+async function postForm(target, body, headers) {
+  const u = new URL(target);
+  const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+  const proxy = proxyFor(target);
+  let createConnection;
+  if (proxy) {
+    const socket = await new Promise((resolve, reject) => {
+      const req = http.request({ host: proxy.hostname, port: Number(proxy.port || 80), method: 'CONNECT', path: `${u.hostname}:${port}` });
+      req.on('connect', (res, sock) => (res.statusCode === 200 ? resolve(sock) : reject(Object.assign(new Error(`proxy answered ${res.statusCode}`), { code: 'EPROXY' }))));
+      req.on('error', reject);
+      req.end();
+    });
+    createConnection = () => (u.protocol === 'https:' ? tls.connect({ socket, servername: u.hostname }) : socket);
+  }
+  return new Promise((resolve, reject) => {
+    const req = (u.protocol === 'https:' ? https : http).request(target, { method: 'POST', headers, createConnection }, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** The request `bwdc login` makes (bwdc-contract.md "How bwdc authenticates"); returns the access token. */
+async function identityToken(data, clientId, clientSecret) {
+  const target = `${url(data, 'identity')}/connect/token`;
+  const form = new URLSearchParams({ scope: 'api.organization', client_id: clientId, deviceType: '8', deviceIdentifier: data.appId ?? 'double-app-id', deviceName: 'linux', grant_type: 'client_credentials', client_secret: clientSecret });
+  let res;
+  try {
+    res = await postForm(target, form.toString(), {
+      'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8', Accept: 'application/json', 'Device-Type': '8',
+      'Bitwarden-Client-Name': 'connector', 'Bitwarden-Client-Version': VERSION, 'User-Agent': 'Bitwarden_DC/[object Promise] (LINUX)',
+    });
+  } catch (e) {
+    failWith(`request to ${target} failed, reason: ${e.code ?? e.message}`);
+  }
+  if (res.status !== 200) {
+    let response;
+    try { response = JSON.parse(res.text); } catch { response = res.text; }
+    failWith(JSON.stringify({ response, captchaRequired: false, statusCode: res.status }));
+  }
+  return JSON.parse(res.text).access_token;
+}
+
 // ---- the directory -------------------------------------------------------------------------
 function directory() {
   const nUsers = control.users ?? 3;
@@ -293,9 +358,10 @@ async function main() {
       }
       const orgId = clientId.startsWith('organization.') ? clientId.slice('organization.'.length) : null;
       const payload = Buffer.from(JSON.stringify({ sub: clientId, exp: Math.floor(Date.now() / 1000) + 3600 })).toString('base64url');
+      const accessToken = control.identityHttp ? await identityToken(data, clientId, clientSecret) : `eyJhbGciOiJub25lIn0.${payload}.`;
       data = await load();
       Object.assign(data, {
-        accessToken: `eyJhbGciOiJub25lIn0.${payload}.`, refreshToken: null,
+        accessToken, refreshToken: null,
         apiKeyClientId: clientId, apiKeyClientSecret: clientSecret, organizationId: orgId,
       });
       await save(data);
