@@ -6,7 +6,7 @@ import * as sdk from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SecretsManagerProvider } from '../src/secrets/providers/aws/secrets-manager.js';
 import { createSecretResolver } from '../src/secrets/index.js';
-import { parseSecretRef } from '../src/secrets/ref.js';
+import { parseSecretRef } from '../src/shared/secret-ref.js';
 import { createLogger } from '../src/observability/logger.js';
 import { SecretError } from '../src/errors.js';
 import { startMoto, type Moto } from './helpers/moto.js';

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { loadConfig } from '../src/config/load.js';
 import { ConfigError, failureClasses } from '../src/errors.js';
-import { parseSecretRef, SecretRefSyntaxError } from '../src/secrets/ref.js';
+import { parseSecretRef, SecretRefSyntaxError } from '../src/shared/secret-ref.js';
 import { parseResponse, parseSyncCounts, parseTestReport } from '../src/bwdc/response.js';
 import { classifyFailure } from '../src/bwdc/classify.js';
-import { parseDuration } from '../src/config/duration.js';
+import { parseDuration } from '../src/shared/duration.js';
 import { CLIENT_ID, ldapTemplate } from './helpers/fixture.js';
 
 const CANARY = 'Pr0p-CANARY-9f8e7d';

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { parseSecretRef, SecretRefSyntaxError } from '../src/secrets/ref.js';
+import { parseSecretRef, SecretRefSyntaxError } from '../src/shared/secret-ref.js';
 import { SecretResolver } from '../src/secrets/resolver.js';
 import { createSecretResolver } from '../src/secrets/index.js';
 import { Redactor, redactor } from '../src/observability/redact.js';

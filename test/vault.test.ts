@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodeVault from 'node-vault';
 import { VaultKvProvider } from '../src/secrets/providers/vault/kv.js';
-import { parseSecretRef } from '../src/secrets/ref.js';
+import { parseSecretRef } from '../src/shared/secret-ref.js';
 import { createLogger } from '../src/observability/logger.js';
 import { SecretError } from '../src/errors.js';
 import { VaultTestServer } from './vault-server/server.js';

@@ -57,11 +57,6 @@ export function wipeSecrets(data: Json, directoryType: number | undefined): bool
   return changed;
 }
 
-/** True when data.json holds a session, i.e. bwdc would answer `login` with "already logged in". */
-export function hasSession(data: Json): boolean {
-  return typeof data.accessToken === 'string' && data.accessToken !== '';
-}
-
 /** Points data.json at a server the way `bwdc config server URL` would. '' is the US cloud. */
 export function setServer(data: Json, base: string): boolean {
   const urls = (data.environmentUrls && typeof data.environmentUrls === 'object' ? data.environmentUrls : {}) as Json;

@@ -1,5 +1,5 @@
 // Finds the bwdc executable and, cheaply, its version: the image writes a VERSION file beside the
-// binary at build time, so `--version` need not start bwdc (which costs about half a second).
+// binary at build time, so `--version` need not start bwdc (a costly start: bench/README.md).
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
 

@@ -2,8 +2,8 @@
 // discovery), one frozen RunnerConfig out, or a ConfigError listing every problem found.
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { logLevels, type LogFormat } from '../observability/logger.js';
-import { parseDuration } from './duration.js';
+import { logLevels, type LogFormat } from '../shared/log-settings.js';
+import { parseDuration } from '../shared/duration.js';
 import { readEnvLayer, type Env } from './env.js';
 import { readConfigFile, type ParsedConfigFile } from './file.js';
 import { discoverInstances } from './discovery.js';

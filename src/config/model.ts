@@ -1,5 +1,5 @@
 // The validated, normalized configuration every other module receives. Frozen: nobody edits it.
-import type { LogFormat } from '../observability/logger.js';
+import type { LogFormat } from '../shared/log-settings.js';
 
 export interface RetryPolicy {
   attempts: number;

@@ -3,8 +3,8 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { Cron } from 'croner';
 import { errorMessage } from '../errors.js';
-import { parseSecretRef } from '../secrets/ref.js';
-import { formatDuration, parseDuration } from './duration.js';
+import { parseSecretRef } from '../shared/secret-ref.js';
+import { formatDuration, parseDuration } from '../shared/duration.js';
 import { dotPath, type Locate, type PathKey } from './issues.js';
 import type { DataJsonTemplate, InstanceConfig } from './model.js';
 import { builtinDefaults, instanceNamePattern, type RawInstanceSettings } from './schema.js';
@@ -25,7 +25,7 @@ export const cloudServers: Record<string, string> = {
   eu: 'https://vault.bitwarden.eu',
 };
 
-// Remembered: building an Intl formatter costs ~0.25 ms, and 1,000 instances share a handful of zones.
+// Remembered: building an Intl formatter is costly, and many instances share a handful of zones.
 const timezoneValidity = new Map<string, boolean>();
 
 export function isValidTimezone(tz: string): boolean {

@@ -2,7 +2,7 @@
 // Schema (config.schema.json) is generated from these definitions by scripts/generate-json-schema.ts,
 // and a test fails when the committed file drifts.
 import { z } from 'zod';
-import { durationPattern } from './duration.js';
+import { durationPattern } from '../shared/duration.js';
 
 export const builtinDefaults = {
   timeout: '15m',

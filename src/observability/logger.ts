@@ -1,8 +1,10 @@
 import { pino, type Logger, type DestinationStream, stdTimeFunctions } from 'pino';
 import { redactor } from './redact.js';
 
+import type { LogFormat } from '../shared/log-settings.js';
+
 export type { Logger } from 'pino';
-export type LogFormat = 'json' | 'pretty';
+export { logLevels, type LogFormat } from '../shared/log-settings.js';
 
 export interface LoggerOptions {
   level?: string;
@@ -10,8 +12,6 @@ export interface LoggerOptions {
   /** For tests: where lines go instead of stdout. */
   destination?: DestinationStream;
 }
-
-export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export async function createLogger(options: LoggerOptions = {}): Promise<Logger> {
   const level = options.level ?? 'info';

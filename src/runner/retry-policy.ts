@@ -2,12 +2,8 @@
 // `run`, waiting in place) and the scheduler (a new attempt that waits without a concurrency slot).
 import { transientClasses, type FailureClass } from '../errors.js';
 import type { RetryPolicy } from '../config/model.js';
+import { backoffMs } from '../shared/backoff.js';
 
-/** Exponential backoff with full jitter, capped. */
-export function backoffMs(attempt: number, base: number, max: number, random = Math.random): number {
-  const ceiling = Math.min(max, base * 2 ** (attempt - 1));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-}
 
 /** Whether a failure is worth another attempt: its class is transient, or its cause said so. */
 export function isTransient(failureClass: FailureClass | undefined, retryable = false): boolean {

@@ -17,7 +17,7 @@ import type { LockHandle } from '../state/lock.js';
 import type { Outcome, RunMode, RunResult } from './result.js';
 import { appendRunLog } from './run-log.js';
 import { isTransient, retryWaitMs } from './retry-policy.js';
-import type { BwdcGate } from './slots.js';
+import type { Gate } from '../shared/slots.js';
 
 export interface RunDeps {
   config: Pick<RunnerConfig, 'stateDir' | 'bwdcPath' | 'passEnv' | 'bwdcNice'>;
@@ -33,7 +33,7 @@ export interface RunDeps {
   /** Called before each retry, for metrics. */
   onRetry?: (instance: string, attempt: number, failureClass: FailureClass) => void;
   /** Wraps the bwdc calls of each attempt: preparation and tidying up stay outside it. */
-  bwdcGate?: BwdcGate;
+  bwdcGate?: Gate;
 }
 
 /** A failed step: its class, the exit code it maps to, and whether another attempt may help. */

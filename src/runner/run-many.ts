@@ -1,10 +1,10 @@
-// `run` and `test` over several instances, at most `concurrency` of them in bwdc at once (RunSlots).
+// `run` and `test` over several instances, at most `concurrency` of them in bwdc at once (Slots).
 // Once `draining` is aborted, instances still waiting do not start.
 import type { InstanceConfig } from '../config/model.js';
 import { RunNotStartedError } from '../errors.js';
 import type { RunMode, RunResult } from './result.js';
 import { runInstance, type RunDeps } from './run-instance.js';
-import { RunSlots } from './slots.js';
+import { Slots } from '../shared/slots.js';
 
 export async function runInstances(
   instances: readonly InstanceConfig[],
@@ -13,7 +13,7 @@ export async function runInstances(
   concurrency: number,
   draining?: AbortSignal,
 ): Promise<RunResult[]> {
-  const slots = new RunSlots(concurrency, () => draining?.aborted ?? false);
+  const slots = new Slots(concurrency, () => draining?.aborted ?? false);
   const results = await Promise.all(
     instances.map((inst) =>
       slots.run(async (bwdcGate) => {

@@ -1,5 +1,5 @@
-// `schedule`: every instance on its cron schedule (croner), at most `concurrency` runs in bwdc
-// at once, in FIFO queues (RunSlots). An instance is never queued twice, so no instance can starve
+// `schedule`: every instance on its cron schedule (croner), at most `concurrency` runs in their costly part
+// at once, in FIFO queues (Slots). An instance is never queued twice, so no instance can starve
 // another, and a tick that finds its previous run still going (or queued, or waiting to retry) is
 // skipped and counted. Knows nothing of bwdc: it calls `run` and reads the result.
 import { Cron } from 'croner';
@@ -8,14 +8,14 @@ import { RunNotStartedError, type FailureClass } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { RunResult } from '../runner/result.js';
 import { retryWaitMs } from '../runner/retry-policy.js';
-import { RunSlots, type BwdcGate } from '../runner/slots.js';
+import { Slots, type Gate } from '../shared/slots.js';
 import { cronZone, effectiveTimezone, jitterMs, scheduleIntervalMs, spreadOffsetMs } from './timing.js';
 
 /**
- * One croner job per distinct (cron expression, time zone), shared by every instance using it.
- * croner re-checks each of its jobs every 30 s, and with a time zone each check costs ~0.6 ms of
- * Intl date arithmetic: 1,000 instances with a croner job each kept the idle runner at ~3% of a
- * core (bench/README.md). The next run and the interval are computed once per tick, not per read.
+ * One croner job per distinct (cron expression, time zone), shared by every instance using it:
+ * croner re-checks each of its jobs every 30 s with Intl date arithmetic, and a job per instance
+ * kept a large idle scheduler busy (bench/README.md, "The scheduler at scale"). The next run and the
+ * interval are computed once per tick, not per read.
  */
 interface SharedSchedule {
   key: string;
@@ -26,10 +26,11 @@ interface SharedSchedule {
 }
 
 /**
- * One run. Its bwdc calls go through `bwdcGate`; if the gate rejects with RunNotStartedError (the
- * scheduler is stopping), the run rethrows it and counts as dropped.
+ * Runs one instance once. Its costly part goes through `gate` (the scheduler's concurrency limit);
+ * if the gate rejects with RunNotStartedError (the scheduler is stopping), the run rethrows it and
+ * counts as dropped. `signal` is aborted when running work must stop.
  */
-export type RunFn = (instance: InstanceConfig, attempt: number, signal: AbortSignal, bwdcGate: BwdcGate) => Promise<RunResult>;
+export type RunFn = (instance: InstanceConfig, attempt: number, signal: AbortSignal, gate: Gate) => Promise<RunResult>;
 
 export interface SchedulerHooks {
   onStart?(instance: string): void;
@@ -95,7 +96,7 @@ export interface SchedulerOptions {
 export class Scheduler {
   private readonly jobs = new Map<string, Job>();
   private readonly schedules = new Map<string, SharedSchedule>();
-  private readonly slots: RunSlots;
+  private readonly slots: Slots;
   private readonly hard = new AbortController();
   private readonly inFlight = new Set<Promise<void>>();
   private stopping = false;
@@ -104,7 +105,7 @@ export class Scheduler {
   readonly totals = { due: 0, overlaps: 0, dropped: 0, removed: 0, firstAttemptsFinished: 0, retriesFinished: 0 };
 
   constructor(private readonly options: SchedulerOptions) {
-    this.slots = new RunSlots(options.concurrency, () => this.stopping);
+    this.slots = new Slots(options.concurrency, () => this.stopping);
   }
 
   get running(): boolean {
@@ -116,7 +117,7 @@ export class Scheduler {
     return this.schedules.size;
   }
 
-  /** Due runs waiting to be admitted or waiting for bwdc. */
+  /** Due runs waiting to be admitted or waiting for the gate. */
   get queued(): number {
     return this.slots.waiting;
   }
@@ -241,18 +242,18 @@ export class Scheduler {
       }
     };
     // Removed by a reload while queued or preparing: it starts nothing and reports nothing (its
-    // metrics are gone and must not come back); a run already inside bwdc finishes, unreported.
+    // metrics are gone and must not come back); a run already past the gate finishes, unreported.
     const forget = () => {
       job.state = 'idle';
       if (attempt === 1) this.totals.removed++;
       this.options.log.info({ instance: instance.name }, 'not started: the instance was removed by a reload');
     };
-    const p: Promise<void> = this.slots.run(async (bwdcGate) => {
+    const p: Promise<void> = this.slots.run(async (slotGate) => {
       if (job.removed) return forget();
       if (this.stopping) return drop();
       job.state = 'running';
       this.options.hooks?.onStart?.(instance.name);
-      const gate: BwdcGate = (work) => bwdcGate(() => (job.removed ? Promise.reject(new RunNotStartedError()) : work()));
+      const gate: Gate = (work) => slotGate(() => (job.removed ? Promise.reject(new RunNotStartedError()) : work()));
       let result: RunResult;
       try {
         result = await this.options.run(instance, attempt, this.hard.signal, gate);
@@ -330,7 +331,7 @@ export class Scheduler {
 
   /**
    * Stops scheduling, drops runs not yet started, lets running ones finish within `graceMs`, then
-   * aborts them (their bwdc gets SIGTERM, then SIGKILL) and waits until they have tidied up.
+   * aborts them (through `signal`) and waits until they have tidied up.
    */
   async stop(graceMs: number): Promise<{ abortedRunning: boolean }> {
     this.stopping = true;

@@ -2,7 +2,7 @@
 // a provider resolves one parsed reference to its value, or throws a SecretError that names the
 // reference and the backend's reason, never the value.
 import type { Logger } from '../observability/logger.js';
-import type { SecretRef, SecretScheme } from './ref.js';
+import type { SecretRef, SecretScheme } from '../shared/secret-ref.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 export type Reference = Extract<SecretRef, { kind: 'ref' }>;

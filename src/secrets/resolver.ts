@@ -5,7 +5,7 @@ import { SecretError, errorMessage } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { MIN_MASKED_LENGTH, redactor } from '../observability/redact.js';
 import type { Env, ProviderFactory, SecretProvider } from './provider.js';
-import { parseSecretRef, type SecretScheme } from './ref.js';
+import { parseSecretRef, type SecretScheme } from '../shared/secret-ref.js';
 
 /** Told of every resolution that went to a provider: for the metrics. */
 export type FetchObserver = (scheme: SecretScheme, ok: boolean) => void;

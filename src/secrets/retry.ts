@@ -1,10 +1,11 @@
 // One retry policy for every secret backend: bounded attempts, exponential backoff with jitter,
 // only for errors the backend marks transient (network, 5xx, throttling, a sealed Vault). The SDKs'
 // own retries are turned off so that attempts are counted and logged in one place.
-import pRetry, { AbortError } from 'p-retry';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SecretError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import { parseDuration } from '../config/duration.js';
+import { backoffMs } from '../shared/backoff.js';
+import { parseDuration } from '../shared/duration.js';
 import type { Env } from './provider.js';
 
 export interface SecretRequestPolicy {
@@ -28,7 +29,8 @@ export function secretRequestPolicy(env: Env): SecretRequestPolicy {
 
 /**
  * Runs `attempt` until it succeeds, throws a non-retryable SecretError, or runs out of attempts.
- * `describe` turns any failure into a SecretError whose `retryable` decides.
+ * `describe` turns any failure into a SecretError whose `retryable` decides. The waits are the
+ * run retries' own backoff (shared/backoff.ts).
  */
 export async function withRetries<T>(
   what: string,
@@ -39,33 +41,17 @@ export async function withRetries<T>(
   signal?: AbortSignal,
   onAttemptFailed?: (err: SecretError) => void,
 ): Promise<T> {
-  try {
-    return await pRetry(
-      async () => {
-        try {
-          return await attempt();
-        } catch (err) {
-          const e = err instanceof SecretError ? err : describe(err);
-          onAttemptFailed?.(e);
-          throw e.retryable ? e : new AbortError(e);
-        }
-      },
-      {
-        retries: policy.retries,
-        factor: 2,
-        minTimeout: policy.minBackoffMs,
-        maxTimeout: policy.maxBackoffMs,
-        randomize: true,
-        signal,
-        onFailedAttempt: (e) => {
-          if (e.retriesLeft > 0) log.warn({ secret: what, attempt: e.attemptNumber, retriesLeft: e.retriesLeft, err: e.message }, 'secret backend request failed; retrying');
-        },
-      },
-    );
-  } catch (err) {
-    if (err instanceof SecretError) throw err;
-    const original = (err as { originalError?: unknown }).originalError;
-    if (original instanceof SecretError) throw original;
-    throw describe(err);
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      const e = err instanceof SecretError ? err : describe(err);
+      onAttemptFailed?.(e);
+      const retriesLeft = policy.retries - (n - 1);
+      if (!e.retryable || retriesLeft <= 0 || signal?.aborted) throw e;
+      log.warn({ secret: what, attempt: n, retriesLeft, err: e.message }, 'secret backend request failed; retrying');
+      await sleep(backoffMs(n, policy.minBackoffMs, policy.maxBackoffMs), undefined, { signal }).catch(() => undefined);
+      if (signal?.aborted) throw e;
+    }
   }
 }

@@ -34,6 +34,7 @@ export interface DoubleControl {
   errorMessage?: string;
   runningDir?: string;
   instanceFaults?: Record<string, Record<string, string>>;
+  identityHttp?: boolean;
 }
 
 export interface Fixture {

@@ -8,12 +8,12 @@ import { effectiveTimezone } from '../../scheduler/timing.js';
 import { bwdcVersion, childBaseEnv } from '../../bwdc/client.js';
 import { bundledVersion, resolveBwdcPath } from '../../bwdc/locate.js';
 import { loadConfig, selectInstances } from '../../config/load.js';
-import { formatDuration } from '../../config/duration.js';
+import { formatDuration } from '../../shared/duration.js';
 import { ExitCode, errorMessage, mostSevereExitCode, type ExitCodeValue } from '../../errors.js';
 import { createLogger } from '../../observability/logger.js';
 import { redactor } from '../../observability/redact.js';
 import { createSecretResolver } from '../../secrets/index.js';
-import { parseSecretRef } from '../../secrets/ref.js';
+import { parseSecretRef } from '../../shared/secret-ref.js';
 import { runnerVersion } from '../../version.js';
 import type { CliOptions } from '../args.js';
 

@@ -6,7 +6,7 @@ import { combinedExitCode } from '../../runner/result.js';
 import { runInstances } from '../../runner/run-many.js';
 import { ExitCode } from '../../errors.js';
 import type { CliOptions } from '../args.js';
-import { installShutdown } from './shutdown.js';
+import { installShutdown } from '../shutdown.js';
 
 export async function runCommand(options: CliOptions, env: NodeJS.ProcessEnv): Promise<number> {
   const config = loadConfig(env, { configPath: options.config });

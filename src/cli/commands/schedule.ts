@@ -12,7 +12,7 @@ import { createSecretResolver } from '../../secrets/index.js';
 import { runInstance } from '../../runner/run-instance.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
 import { effectiveTimezone } from '../../scheduler/timing.js';
-import { parseDuration } from '../../config/duration.js';
+import { parseDuration } from '../../shared/duration.js';
 import type { CliOptions } from '../args.js';
 
 function requireSchedules(config: RunnerConfig): void {
@@ -35,11 +35,11 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
   const scheduler = new Scheduler({
     concurrency: config.concurrency,
     log,
-    run: (instance, attempt, signal, bwdcGate) =>
+    run: (instance, attempt, signal, gate) =>
       runInstance(
         // Retries are the scheduler's (they wait without holding a concurrency slot).
         { ...instance, retry: { ...instance.retry, attempts: 0 } },
-        { config, env, secrets: secrets.sharedSession(secretCacheMs), log, signal, bwdcGate },
+        { config, env, secrets: secrets.sharedSession(secretCacheMs), log, signal, bwdcGate: gate },
       ),
     hooks: {
       onStart: (name) => metrics.runStarted(name),

@@ -1,7 +1,7 @@
 // SIGTERM/SIGINT for the one-shot commands: stop starting instances at once; let running ones
 // finish within the grace period, then stop their bwdc (process group); a second signal stops
 // them at once. The exit code says which signal it was (128 + n).
-import type { Logger } from '../../observability/logger.js';
+import type { Logger } from '../observability/logger.js';
 
 export interface Shutdown {
   /** Aborted on the first signal: no new instance starts. */

@@ -100,8 +100,3 @@ export function parseSecretRef(input: string): SecretRef {
   }
   return { kind: 'ref', scheme: s, text: input, target, key, params };
 }
-
-/** How a secret is named in messages: the reference text, or "a literal value from <where>". */
-export function describeSecret(ref: SecretRef, where: string): string {
-  return ref.kind === 'ref' ? ref.text : `the literal value of ${where}`;
-}

@@ -1,0 +1,70 @@
+// ESLint: the recommended JavaScript rules and typescript-eslint's type-checked set for every
+// TypeScript file (src, test, scripts, bench), the plain recommended set for the .mjs/.js scripts,
+// Prettier's formatting left to Prettier, and DESIGN.md's one-way layering as import restrictions
+// (the next slip fails `npm run lint`). Rules turned off say why.
+import js from '@eslint/js';
+import prettier from 'eslint-config-prettier';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+/** Each src/ folder and the folders it must not import (DESIGN.md: cli -> config -> runner -> {secrets, state, bwdc}; scheduler -> observability). */
+const layers = {
+  shared: ['cli', 'config', 'runner', 'scheduler', 'secrets', 'state', 'bwdc', 'observability'],
+  observability: ['cli', 'config', 'runner', 'scheduler', 'secrets', 'state', 'bwdc'],
+  config: ['cli', 'runner', 'scheduler', 'secrets', 'state', 'bwdc', 'observability'],
+  secrets: ['cli', 'config', 'runner', 'scheduler', 'state', 'bwdc'],
+  state: ['cli', 'config', 'runner', 'scheduler', 'secrets', 'bwdc'],
+  bwdc: ['cli', 'config', 'runner', 'scheduler', 'secrets', 'state'],
+  runner: ['cli', 'scheduler'],
+  scheduler: ['cli', 'bwdc', 'secrets', 'state'],
+};
+
+const layering = Object.entries(layers).map(([folder, forbidden]) => ({
+  files: [`src/${folder}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: forbidden.map((f) => ({
+          group: [`**/${f}/*`, `**/${f}/**`],
+          message: `src/${folder} must not import src/${f} (DESIGN.md: data flows one way; shared primitives live in src/shared).`,
+        })),
+      },
+    ],
+  },
+}));
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', '.cache/', '.state/', 'bwdc-bundle/', 'helm/', 'k8s/'] },
+  js.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    extends: [tseslint.configs.recommendedTypeChecked],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      // Unused arguments are part of a signature (callbacks, interfaces); a leading _ says so.
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    rules: {
+      // Tests and benchmarks read parsed JSON (logs, rendered manifests, API answers) whose shape
+      // they then assert on: typing every such value up front would only restate the assertions.
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/no-explicit-any': 'off',
+      // node:test's test() returns a promise the runner itself awaits.
+      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', name: ['test', 'it', 'describe', 'before', 'after', 'beforeEach', 'afterEach'], package: 'node:test' }] }],
+    },
+  },
+  {
+    files: ['**/*.mjs', '**/*.js'],
+    languageOptions: { globals: { ...globals.node } },
+  },
+  ...layering,
+  prettier,
+);
