@@ -36,9 +36,16 @@ function hwmKb(pid) {
 async function once() {
   const dir = benchDir();
   const env = {
-    PATH: process.env.PATH, HOME: process.env.HOME, BWDC_PATH: bwdc, BWDC_STATE_DIR: join(dir, 'state'),
-    BWDC_DATA_JSON: join(dir, 'data.json'), BW_CLIENTID: CLIENT_ID, BW_CLIENTSECRET_FILE: join(dir, 'client_secret'),
-    BWDC_DOUBLE_CONTROL: join(dir, 'control.json'), BWDC_PASS_ENV: 'BWDC_DOUBLE_*', LOG_LEVEL: 'warn',
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    BWDC_PATH: bwdc,
+    BWDC_STATE_DIR: join(dir, 'state'),
+    BWDC_DATA_JSON: join(dir, 'data.json'),
+    BW_CLIENTID: CLIENT_ID,
+    BW_CLIENTSECRET_FILE: join(dir, 'client_secret'),
+    BWDC_DOUBLE_CONTROL: join(dir, 'control.json'),
+    BWDC_PASS_ENV: 'BWDC_DOUBLE_*',
+    LOG_LEVEL: 'warn',
   };
   const runner = spawn(process.execPath, [bin, 'run'], { env, stdio: 'ignore' });
   const peaks = new Map();
@@ -56,10 +63,17 @@ async function once() {
 const results = [];
 for (let i = 0; i < runs; i++) results.push(await once());
 const mb = (kb) => (kb / 1024).toFixed(1);
-console.log(JSON.stringify({
-  bwdc, runs,
-  bwdcPeakRssMbMedian: mb(median(results.map((r) => r.bwdcKb))),
-  bwdcPeakRssMbMax: mb(Math.max(...results.map((r) => r.bwdcKb))),
-  runnerPeakRssMbMedian: mb(median(results.map((r) => r.runnerKb))),
-  bwdcProcessesPerRun: median(results.map((r) => r.processes)),
-}, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      bwdc,
+      runs,
+      bwdcPeakRssMbMedian: mb(median(results.map((r) => r.bwdcKb))),
+      bwdcPeakRssMbMax: mb(Math.max(...results.map((r) => r.bwdcKb))),
+      runnerPeakRssMbMedian: mb(median(results.map((r) => r.runnerKb))),
+      bwdcProcessesPerRun: median(results.map((r) => r.processes)),
+    },
+    null,
+    2,
+  ),
+);

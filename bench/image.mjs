@@ -13,14 +13,19 @@ const podman = (args) => spawnSync('podman', args, { env, encoding: 'utf8' });
 
 const mb = (b) => (b / 1e6).toFixed(1);
 const size = Number(podman(['image', 'inspect', image, '--format', '{{.Size}}']).stdout);
-const base = Number(podman(['image', 'inspect', 'localhost/bwdc-runner-base:node22-trixie-slim', '--format', '{{.Size}}']).stdout);
+const base = Number(
+  podman(['image', 'inspect', 'localhost/bwdc-runner-base:node22-trixie-slim', '--format', '{{.Size}}']).stdout,
+);
 const units = { B: 1, kB: 1e3, KB: 1e3, MB: 1e6, GB: 1e9 };
 // Newest layer first. The runner's own layers are those above `WORKDIR /app`; the one just below is bwdc.
-const layers = podman(['history', '--format', '{{.Size}}\t{{.CreatedBy}}', image]).stdout.trim().split('\n').map((l) => {
-  const [human, ...rest] = l.split('\t');
-  const [n, unit] = human.trim().split(' ');
-  return { bytes: Number(n) * (units[unit] ?? 1), by: rest.join('\t') };
-});
+const layers = podman(['history', '--format', '{{.Size}}\t{{.CreatedBy}}', image])
+  .stdout.trim()
+  .split('\n')
+  .map((l) => {
+    const [human, ...rest] = l.split('\t');
+    const [n, unit] = human.trim().split(' ');
+    return { bytes: Number(n) * (units[unit] ?? 1), by: rest.join('\t') };
+  });
 const workdir = layers.findIndex((l) => /WORKDIR \/app/.test(l.by));
 const own = layers.slice(0, workdir).reduce((a, l) => a + l.bytes, 0);
 const bwdcLayer = layers[workdir + 1];
@@ -29,7 +34,26 @@ function startToFirstLine() {
   return new Promise((resolve, reject) => {
     const name = `bwdc-bench-${process.pid}-${Math.random().toString(16).slice(2)}`;
     const t0 = performance.now();
-    const child = spawn('podman', ['run', '--rm', '--name', name, '--health-cmd=none', '-e', 'BWDC_DATA_JSON={"directoryType":0}', '-e', 'BW_CLIENTID=organization.00000000-0000-4000-8000-000000000001', '-e', 'BW_CLIENTSECRET=bench', '-e', 'BWDC_SCHEDULE=0 0 1 1 *', image], { env });
+    const child = spawn(
+      'podman',
+      [
+        'run',
+        '--rm',
+        '--name',
+        name,
+        '--health-cmd=none',
+        '-e',
+        'BWDC_DATA_JSON={"directoryType":0}',
+        '-e',
+        'BW_CLIENTID=organization.00000000-0000-4000-8000-000000000001',
+        '-e',
+        'BW_CLIENTSECRET=bench',
+        '-e',
+        'BWDC_SCHEDULE=0 0 1 1 *',
+        image,
+      ],
+      { env },
+    );
     let out = '';
     child.stdout.on('data', (c) => {
       out += c;
@@ -46,7 +70,22 @@ function startToFirstLine() {
 const times = [];
 for (let i = 0; i < runs; i++) times.push(await startToFirstLine());
 times.sort((a, b) => a - b);
-console.log(JSON.stringify({
-  image, totalMB: mb(size), baseMB: mb(base), bwdcLayerMB: mb(bwdcLayer?.bytes ?? 0), runnerOwnMB: mb(own),
-  startToFirstLogLineMs: { median: Math.round(times[Math.floor(times.length / 2)]), min: Math.round(times[0]), max: Math.round(times.at(-1)), runs },
-}, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      image,
+      totalMB: mb(size),
+      baseMB: mb(base),
+      bwdcLayerMB: mb(bwdcLayer?.bytes ?? 0),
+      runnerOwnMB: mb(own),
+      startToFirstLogLineMs: {
+        median: Math.round(times[Math.floor(times.length / 2)]),
+        min: Math.round(times[0]),
+        max: Math.round(times.at(-1)),
+        runs,
+      },
+    },
+    null,
+    2,
+  ),
+);

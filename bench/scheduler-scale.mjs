@@ -18,11 +18,30 @@ const dir = benchDir({ delayMs: delay, record: undefined });
 const due = new Date(Date.now() + 8000 + (n > 100 ? 4000 : 0));
 due.setMilliseconds(0);
 const cron = `${due.getUTCSeconds()} ${due.getUTCMinutes()} ${due.getUTCHours()} * * *`;
-const lines = ['httpPort: off', `concurrency: ${concurrency}`, 'defaults:', `  clientId: ${CLIENT_ID}`, `  clientSecret: file://${join(dir, 'client_secret')}`, `  schedule: "${cron}"`, '  retry: { attempts: 0 }', 'instances:'];
+const lines = [
+  'httpPort: off',
+  `concurrency: ${concurrency}`,
+  'defaults:',
+  `  clientId: ${CLIENT_ID}`,
+  `  clientSecret: file://${join(dir, 'client_secret')}`,
+  `  schedule: "${cron}"`,
+  '  retry: { attempts: 0 }',
+  'instances:',
+];
 for (let i = 0; i < n; i++) lines.push(`  - { name: i${i}, dataJson: ${join(dir, 'data.json')} }`);
 writeFileSync(join(dir, 'config.yaml'), lines.join('\n'));
 
-const env = { PATH: process.env.PATH, HOME: dir, TZ: 'UTC', BWDC_PATH: double, BWDC_STATE_DIR: join(dir, 'state'), BWDC_RUNNER_CONFIG: join(dir, 'config.yaml'), BWDC_DOUBLE_CONTROL: join(dir, 'control.json'), BWDC_PASS_ENV: 'BWDC_DOUBLE_*', LOG_LEVEL: 'debug' };
+const env = {
+  PATH: process.env.PATH,
+  HOME: dir,
+  TZ: 'UTC',
+  BWDC_PATH: double,
+  BWDC_STATE_DIR: join(dir, 'state'),
+  BWDC_RUNNER_CONFIG: join(dir, 'config.yaml'),
+  BWDC_DOUBLE_CONTROL: join(dir, 'control.json'),
+  BWDC_PASS_ENV: 'BWDC_DOUBLE_*',
+  LOG_LEVEL: 'debug',
+};
 // --node-options: V8 flags for the runner process, e.g. "--max-semi-space-size=2" (see bench/README.md).
 // Without it, the bin is executed as users run it (its shebang sets the runner's own V8 flags).
 const nodeOptions = (arg('node-options', '') || '').split(' ').filter(Boolean);
@@ -63,14 +82,24 @@ const makespan = Math.max(...ends) - due.getTime();
 const ideal = bwdcMs / concurrency;
 const ticksPerSecond = 100;
 const firstWave = starts.sort((a, b) => a - b).slice(0, concurrency);
-console.log(JSON.stringify({
-  instances: n, delayPerCallMs: delay, concurrency,
-  succeeded: events.filter((e) => e.outcome === 'success').length,
-  makespanMs: makespan, idealMs: Math.round(ideal), efficiency: Number((ideal / makespan).toFixed(3)),
-  startDelayFirstWaveMs: { p50: percentile(firstWave, 50), p99: percentile(firstWave, 99) },
-  startDelayAllMs: { p50: percentile(starts, 50), p99: percentile(starts, 99) },
-  runnerCpuMsPerRun: Number(((waveTicks * 10) / n).toFixed(1)),
-  peakRssMB: Number((peakKb / 1024).toFixed(1)),
-  idleCpuPercentOfCore: Number(((idleTicks / ticksPerSecond / idleSeconds) * 100).toFixed(2)),
-  targets: { efficiency: '>= 0.95', peakRssMB: '<= 100 (1,000 instances)', idleCpu: '< 1%' },
-}, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      instances: n,
+      delayPerCallMs: delay,
+      concurrency,
+      succeeded: events.filter((e) => e.outcome === 'success').length,
+      makespanMs: makespan,
+      idealMs: Math.round(ideal),
+      efficiency: Number((ideal / makespan).toFixed(3)),
+      startDelayFirstWaveMs: { p50: percentile(firstWave, 50), p99: percentile(firstWave, 99) },
+      startDelayAllMs: { p50: percentile(starts, 50), p99: percentile(starts, 99) },
+      runnerCpuMsPerRun: Number(((waveTicks * 10) / n).toFixed(1)),
+      peakRssMB: Number((peakKb / 1024).toFixed(1)),
+      idleCpuPercentOfCore: Number(((idleTicks / ticksPerSecond / idleSeconds) * 100).toFixed(2)),
+      targets: { efficiency: '>= 0.95', peakRssMB: '<= 100 (1,000 instances)', idleCpu: '< 1%' },
+    },
+    null,
+    2,
+  ),
+);

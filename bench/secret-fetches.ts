@@ -20,8 +20,14 @@ const ttlSec = Number(arg('ttl', 10));
 const maxTtlSec = Number(arg('max-ttl', 30));
 
 const moto = await startMoto();
-const admin = new sdk.SecretsManagerClient({ region: 'us-east-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-await admin.send(new sdk.CreateSecretCommand({ Name: 'bwdc/ldap', SecretString: JSON.stringify({ password: 'ldap-bench' }) }));
+const admin = new sdk.SecretsManagerClient({
+  region: 'us-east-1',
+  endpoint: moto.endpoint,
+  credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+});
+await admin.send(
+  new sdk.CreateSecretCommand({ Name: 'bwdc/ldap', SecretString: JSON.stringify({ password: 'ldap-bench' }) }),
+);
 const dir: string = benchDir({ clientSecret: 'vault-bench', directorySecret: 'ldap-bench', record: undefined });
 writeFileSync(join(dir, 'jwt'), 'bench.jwt\n');
 const vault = await new VaultTestServer({
@@ -41,15 +47,34 @@ const gw = createServer((req, res) => {
 await new Promise<void>((r) => gw.listen(0, '127.0.0.1', r));
 
 function config(schedule: string): string {
-  const lines = ['httpPort: off', 'concurrency: 8', 'defaults:', `  clientId: ${CLIENT_ID}`, '  clientSecret: vault://secret/bwdc/org#client_secret', '  directorySecret: awssm://bwdc/ldap#password', `  schedule: "${schedule}"`, 'instances:'];
+  const lines = [
+    'httpPort: off',
+    'concurrency: 8',
+    'defaults:',
+    `  clientId: ${CLIENT_ID}`,
+    '  clientSecret: vault://secret/bwdc/org#client_secret',
+    '  directorySecret: awssm://bwdc/ldap#password',
+    `  schedule: "${schedule}"`,
+    'instances:',
+  ];
   for (let i = 0; i < n; i++) lines.push(`  - { name: i${i}, dataJson: ${join(dir, 'data.json')} }`);
   const p = join(dir, 'config.yaml');
   writeFileSync(p, lines.join('\n'));
   return p;
 }
 const env = {
-  PATH: process.env.PATH!, HOME: dir, BWDC_PATH: double, BWDC_STATE_DIR: join(dir, 'state'), BWDC_DOUBLE_CONTROL: join(dir, 'control.json'), BWDC_PASS_ENV: 'BWDC_DOUBLE_*',
-  VAULT_ADDR: vault.url, VAULT_K8S_ROLE: 'bwdc', VAULT_K8S_TOKEN_PATH: join(dir, 'jwt'), LOG_LEVEL: 'warn', BWDC_CONCURRENCY: '8', ...moto.env,
+  PATH: process.env.PATH!,
+  HOME: dir,
+  BWDC_PATH: double,
+  BWDC_STATE_DIR: join(dir, 'state'),
+  BWDC_DOUBLE_CONTROL: join(dir, 'control.json'),
+  BWDC_PASS_ENV: 'BWDC_DOUBLE_*',
+  VAULT_ADDR: vault.url,
+  VAULT_K8S_ROLE: 'bwdc',
+  VAULT_K8S_TOKEN_PATH: join(dir, 'jwt'),
+  LOG_LEVEL: 'warn',
+  BWDC_CONCURRENCY: '8',
+  ...moto.env,
   PUSHGATEWAY_URL: `http://127.0.0.1:${(gw.address() as AddressInfo).port}`,
 };
 
@@ -64,24 +89,50 @@ const r = await new Promise<{ status: number | null; stdout: string }>((resolve)
 });
 if (r.status !== 0) throw new Error(`run failed: ${r.status} ${r.stdout.slice(-2000)}`);
 const vaultReads = vault.requests.filter((x) => x.path === 'secret/data/bwdc/org').length - readsBefore;
-const awsFetches = Number(/bwdc_runner_secret_fetches_total\{backend="awssm",result="ok"\} (\d+)/.exec(pushed.at(-1) ?? '')?.[1]);
-const vaultFetchesMetric = Number(/bwdc_runner_secret_fetches_total\{backend="vault",result="ok"\} (\d+)/.exec(pushed.at(-1) ?? '')?.[1]);
+const awsFetches = Number(
+  /bwdc_runner_secret_fetches_total\{backend="awssm",result="ok"\} (\d+)/.exec(pushed.at(-1) ?? '')?.[1],
+);
+const vaultFetchesMetric = Number(
+  /bwdc_runner_secret_fetches_total\{backend="vault",result="ok"\} (\d+)/.exec(pushed.at(-1) ?? '')?.[1],
+);
 
 // 2. The scheduler for `window` seconds, every instance every 5 s: how many Vault logins?
 const loginsBefore = vault.logins;
 const renewalsBefore = vault.renewals;
-const sched = spawn(bin, ['schedule', '--config', config('*/5 * * * * *')], { env: { ...env, PUSHGATEWAY_URL: '' }, stdio: 'ignore' });
+const sched = spawn(bin, ['schedule', '--config', config('*/5 * * * * *')], {
+  env: { ...env, PUSHGATEWAY_URL: '' },
+  stdio: 'ignore',
+});
 await new Promise((res) => setTimeout(res, windowSec * 1000));
 sched.kill('SIGTERM');
 await new Promise((res) => sched.on('exit', res));
 const logins = vault.logins - loginsBefore;
 const renewals = vault.renewals - renewalsBefore;
 
-console.log(JSON.stringify({
-  instances: n,
-  oneRun: { vaultSecretReads: vaultReads, vaultFetchesByMetric: vaultFetchesMetric, awsFetchesByMetric: awsFetches, target: 'one request per backend per run' },
-  scheduler: { windowSeconds: windowSec, tokenTtlSeconds: ttlSec, tokenMaxTtlSeconds: maxTtlSec, vaultLogins: logins, vaultRenewals: renewals, expectedLoginsAtMost: Math.ceil(windowSec / maxTtlSec) + 1, target: 'one login per token lifetime (max TTL)' },
-}, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      instances: n,
+      oneRun: {
+        vaultSecretReads: vaultReads,
+        vaultFetchesByMetric: vaultFetchesMetric,
+        awsFetchesByMetric: awsFetches,
+        target: 'one request per backend per run',
+      },
+      scheduler: {
+        windowSeconds: windowSec,
+        tokenTtlSeconds: ttlSec,
+        tokenMaxTtlSeconds: maxTtlSec,
+        vaultLogins: logins,
+        vaultRenewals: renewals,
+        expectedLoginsAtMost: Math.ceil(windowSec / maxTtlSec) + 1,
+        target: 'one login per token lifetime (max TTL)',
+      },
+    },
+    null,
+    2,
+  ),
+);
 await vault.stop();
 gw.close();
 admin.destroy();

@@ -15,10 +15,30 @@ const faultRate = Number(arg('fault-rate', 0.1));
 const concurrency = Number(arg('concurrency', 4));
 
 const dir = benchDir({ faultRate, record: undefined });
-const lines = ['httpPort: off', `concurrency: ${concurrency}`, 'defaults:', `  clientId: ${CLIENT_ID}`, `  clientSecret: file://${join(dir, 'client_secret')}`, '  schedule: "* * * * * *"', '  timeout: 20s', '  retry: { attempts: 1, backoff: 100ms, maxBackoff: 200ms }', 'instances:'];
+const lines = [
+  'httpPort: off',
+  `concurrency: ${concurrency}`,
+  'defaults:',
+  `  clientId: ${CLIENT_ID}`,
+  `  clientSecret: file://${join(dir, 'client_secret')}`,
+  '  schedule: "* * * * * *"',
+  '  timeout: 20s',
+  '  retry: { attempts: 1, backoff: 100ms, maxBackoff: 200ms }',
+  'instances:',
+];
 for (let i = 0; i < instances; i++) lines.push(`  - { name: s${i}, dataJson: ${join(dir, 'data.json')} }`);
 writeFileSync(join(dir, 'config.yaml'), lines.join('\n'));
-const env = { PATH: process.env.PATH, HOME: dir, BWDC_PATH: double, BWDC_STATE_DIR: join(dir, 'state'), BWDC_RUNNER_CONFIG: join(dir, 'config.yaml'), BWDC_DOUBLE_CONTROL: join(dir, 'control.json'), BWDC_PASS_ENV: 'BWDC_DOUBLE_*', LOG_LEVEL: 'info', BWDC_SHUTDOWN_GRACE: '10s' };
+const env = {
+  PATH: process.env.PATH,
+  HOME: dir,
+  BWDC_PATH: double,
+  BWDC_STATE_DIR: join(dir, 'state'),
+  BWDC_RUNNER_CONFIG: join(dir, 'config.yaml'),
+  BWDC_DOUBLE_CONTROL: join(dir, 'control.json'),
+  BWDC_PASS_ENV: 'BWDC_DOUBLE_*',
+  LOG_LEVEL: 'info',
+  BWDC_SHUTDOWN_GRACE: '10s',
+};
 
 const child = spawn(bin, ['schedule'], { env, stdio: ['ignore', 'pipe', 'inherit'] }); // as users run it: the shebang's V8 flags apply
 const counts = { success: 0, failure: 0, skipped: 0, restored: 0 };
@@ -36,7 +56,10 @@ onLogLines(child.stdout, (e) => {
 const status = () => readFileSync(`/proc/${child.pid}/status`, 'utf8');
 const rssKb = () => Number(/VmRSS:\s+(\d+)/.exec(status())[1]);
 const fds = () => readdirSync(`/proc/${child.pid}/fd`).length;
-const zombies = () => spawnSync('ps', ['-o', 'stat=', '--ppid', String(child.pid)], { encoding: 'utf8' }).stdout.split('\n').filter((s) => s.startsWith('Z')).length;
+const zombies = () =>
+  spawnSync('ps', ['-o', 'stat=', '--ppid', String(child.pid)], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter((s) => s.startsWith('Z')).length;
 const samples = [];
 const started = Date.now();
 const finished = () => counts.success + counts.failure + counts.skipped;
@@ -49,7 +72,9 @@ while (finished() < target) {
 child.kill('SIGTERM');
 await new Promise((r) => child.on('exit', r));
 const leftovers = spawnSync('pgrep', ['-f', join(dir, 'control.json')], { encoding: 'utf8' }).stdout.trim();
-const stray = spawnSync('sh', ['-c', `ps -eo pid,args | grep double.mjs | grep -v grep | wc -l`], { encoding: 'utf8' }).stdout.trim();
+const stray = spawnSync('sh', ['-c', `ps -eo pid,args | grep double.mjs | grep -v grep | wc -l`], {
+  encoding: 'utf8',
+}).stdout.trim();
 
 const warm = samples.filter((s) => s.runs >= target * 0.2);
 const q = Math.max(1, Math.floor(warm.length / 4));
@@ -58,13 +83,37 @@ const late = median(warm.slice(-q).map((s) => s.rssMB));
 const t = stopped?.totals ?? {};
 const accounted = t.firstAttemptsFinished + t.overlaps + t.dropped + (t.removed ?? 0);
 const report = {
-  runs: finished(), minutes: Number(((Date.now() - started) / 60000).toFixed(1)), instances, concurrency, faultRate,
-  outcomes: counts, failureClasses: classes,
-  accounting: { due: t.due, firstAttemptsFinished: t.firstAttemptsFinished, retriesFinished: t.retriesFinished, overlaps: t.overlaps, dropped: t.dropped, balanced: t.due === accounted && finished() === t.firstAttemptsFinished + t.retriesFinished },
-  processes: { maxZombiesSeen: maxZombies, leftoverBwdcProcesses: Number(stray) + (leftovers ? leftovers.split('\n').length : 0) },
+  runs: finished(),
+  minutes: Number(((Date.now() - started) / 60000).toFixed(1)),
+  instances,
+  concurrency,
+  faultRate,
+  outcomes: counts,
+  failureClasses: classes,
+  accounting: {
+    due: t.due,
+    firstAttemptsFinished: t.firstAttemptsFinished,
+    retriesFinished: t.retriesFinished,
+    overlaps: t.overlaps,
+    dropped: t.dropped,
+    balanced: t.due === accounted && finished() === t.firstAttemptsFinished + t.retriesFinished,
+  },
+  processes: {
+    maxZombiesSeen: maxZombies,
+    leftoverBwdcProcesses: Number(stray) + (leftovers ? leftovers.split('\n').length : 0),
+  },
   fds: { first: warm[0]?.fds, last: warm.at(-1)?.fds, max: Math.max(...samples.map((s) => s.fds)) },
-  memoryMB: { afterWarmup: Number(early.toFixed(1)), atEnd: Number(late.toFixed(1)), growthPercent: Number((((late - early) / early) * 100).toFixed(1)), peak: Number(Math.max(...samples.map((s) => s.rssMB)).toFixed(1)) },
+  memoryMB: {
+    afterWarmup: Number(early.toFixed(1)),
+    atEnd: Number(late.toFixed(1)),
+    growthPercent: Number((((late - early) / early) * 100).toFixed(1)),
+    peak: Number(Math.max(...samples.map((s) => s.rssMB)).toFixed(1)),
+  },
 };
 console.log(JSON.stringify(report, null, 2));
-const ok = report.accounting.balanced && report.processes.leftoverBwdcProcesses === 0 && maxZombies <= concurrency && report.fds.last <= report.fds.first + 5;
+const ok =
+  report.accounting.balanced &&
+  report.processes.leftoverBwdcProcesses === 0 &&
+  maxZombies <= concurrency &&
+  report.fds.last <= report.fds.first + 5;
 process.exit(ok ? 0 : 1);

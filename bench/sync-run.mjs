@@ -16,12 +16,25 @@ const scriptApp = join(dir, 'script-app');
 cpSync(join(dir, 'data.json'), join(scriptApp, 'data.json'));
 
 const runnerEnv = {
-  PATH: process.env.PATH, HOME: dir, BWDC_PATH: double, BWDC_STATE_DIR: join(dir, 'state'), BWDC_DATA_JSON: join(dir, 'data.json'),
-  BW_CLIENTID: CLIENT_ID, BW_CLIENTSECRET_FILE: join(dir, 'client_secret'), BWDC_DOUBLE_CONTROL: join(dir, 'control.json'),
-  BWDC_PASS_ENV: 'BWDC_DOUBLE_*', BWDC_LOG_FILE: 'true', LOG_LEVEL: 'warn',
+  PATH: process.env.PATH,
+  HOME: dir,
+  BWDC_PATH: double,
+  BWDC_STATE_DIR: join(dir, 'state'),
+  BWDC_DATA_JSON: join(dir, 'data.json'),
+  BW_CLIENTID: CLIENT_ID,
+  BW_CLIENTSECRET_FILE: join(dir, 'client_secret'),
+  BWDC_DOUBLE_CONTROL: join(dir, 'control.json'),
+  BWDC_PASS_ENV: 'BWDC_DOUBLE_*',
+  BWDC_LOG_FILE: 'true',
+  LOG_LEVEL: 'warn',
 };
 const scriptEnv = {
-  PATH: process.env.PATH, HOME: dir, BWDC: double, APPDATA: scriptApp, SECRET_FILE: join(dir, 'client_secret'), CLIENT_ID,
+  PATH: process.env.PATH,
+  HOME: dir,
+  BWDC: double,
+  APPDATA: scriptApp,
+  SECRET_FILE: join(dir, 'client_secret'),
+  CLIENT_ID,
   BWDC_DOUBLE_CONTROL: join(dir, 'control.json'),
 };
 
@@ -42,11 +55,18 @@ for (let i = 0; i < runs; i++) {
 }
 const r = median(runner.map((x) => x.ms));
 const s = median(script.map((x) => x.ms));
-console.log(JSON.stringify({
-  runs, delayPerCallMs: delay,
-  runner: { medianMs: Math.round(r), bwdcInvocations: runner[0].invocations },
-  script: { medianMs: Math.round(s), bwdcInvocations: script[0].invocations },
-  ratio: Number((r / s).toFixed(3)),
-  target: 'ratio <= 1.0',
-  met: r / s <= 1.0,
-}, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      runs,
+      delayPerCallMs: delay,
+      runner: { medianMs: Math.round(r), bwdcInvocations: runner[0].invocations },
+      script: { medianMs: Math.round(s), bwdcInvocations: script[0].invocations },
+      ratio: Number((r / s).toFixed(3)),
+      target: 'ratio <= 1.0',
+      met: r / s <= 1.0,
+    },
+    null,
+    2,
+  ),
+);

@@ -21,5 +21,7 @@ const env = {
 };
 const bin = join(root, 'bin', 'bwdc-runner.js');
 const r = spawnSync(process.execPath, [bin, 'run'], { env, stdio: 'inherit' });
-console.log(`\nexit code ${r.status}; state in ${join(env.BWDC_STATE_DIR, 'demo')} (bwdc.log there has one line per run)`);
+console.log(
+  `\nexit code ${r.status}; state in ${join(env.BWDC_STATE_DIR, 'demo')} (bwdc.log there has one line per run)`,
+);
 process.exit(r.status ?? 1);

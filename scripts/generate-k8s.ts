@@ -10,7 +10,12 @@ import { parseAllDocuments, stringify } from 'yaml';
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const helmBin = join(root, '.cache', 'bin', 'helm');
 
-type Obj = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [k: string]: unknown };
+type Obj = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [k: string]: unknown;
+};
 
 function relabel(labels: Record<string, string> | undefined): void {
   if (!labels) return;
@@ -26,9 +31,14 @@ const yamlBoth = { lineWidth: 0, version: '1.1' } as const;
 
 /** The generated files: name -> content. */
 export function renderK8s(): Map<string, string> {
-  const out = execFileSync(helmBin, ['template', 'bwdc', join(root, 'helm', 'bwdc-runner'), '-f', join(root, 'k8s', 'example-values.yaml')], { encoding: 'utf8' });
+  const out = execFileSync(
+    helmBin,
+    ['template', 'bwdc', join(root, 'helm', 'bwdc-runner'), '-f', join(root, 'k8s', 'example-values.yaml')],
+    { encoding: 'utf8' },
+  );
   const files = new Map<string, string>();
-  const header = '# Generated from helm/bwdc-runner with k8s/example-values.yaml by scripts/generate-k8s.ts: do not edit.\n';
+  const header =
+    '# Generated from helm/bwdc-runner with k8s/example-values.yaml by scripts/generate-k8s.ts: do not edit.\n';
   for (const doc of parseAllDocuments(out)) {
     const obj = doc.toJS() as Obj | null;
     if (!obj) continue;
@@ -44,7 +54,10 @@ export function renderK8s(): Map<string, string> {
     files.set(`${obj.kind.toLowerCase()}-${obj.metadata.name}.yaml`, header + stringify(obj, yamlBoth));
   }
   const resources = [...files.keys()].sort();
-  files.set('kustomization.yaml', `${header}${stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources }, yamlBoth)}`);
+  files.set(
+    'kustomization.yaml',
+    `${header}${stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources }, yamlBoth)}`,
+  );
   return files;
 }
 

@@ -30,7 +30,16 @@ export type FailureClass = (typeof failureClasses)[number];
 export const transientClasses: ReadonlySet<FailureClass> = new Set(['network', 'server', 'timeout']);
 
 // Most severe first: a command over many instances exits with the first code any of them has.
-const severity: readonly ExitCodeValue[] = [ExitCode.bwdcUnusable, ExitCode.config, ExitCode.secret, ExitCode.syncFailed, ExitCode.locked, ExitCode.sigterm, ExitCode.sigint, ExitCode.ok];
+const severity: readonly ExitCodeValue[] = [
+  ExitCode.bwdcUnusable,
+  ExitCode.config,
+  ExitCode.secret,
+  ExitCode.syncFailed,
+  ExitCode.locked,
+  ExitCode.sigterm,
+  ExitCode.sigint,
+  ExitCode.ok,
+];
 
 export function mostSevereExitCode(codes: Iterable<ExitCodeValue>): ExitCodeValue {
   const seen = new Set(codes);

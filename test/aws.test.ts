@@ -22,7 +22,17 @@ before(async () => {
   Object.assign(process.env, moto.env);
   admin = new sdk.SecretsManagerClient({ region: 'us-east-1' });
   await admin.send(new sdk.CreateSecretCommand({ Name: 'bwdc/plain', SecretString: 'plain-value' }));
-  const json = await admin.send(new sdk.CreateSecretCommand({ Name: 'bwdc/json', SecretString: JSON.stringify({ client_secret: 'json-value', nested: { ldap: { password: 'nested-value' } }, num: 42, 'dotted.key': 'dotted-value' }) }));
+  const json = await admin.send(
+    new sdk.CreateSecretCommand({
+      Name: 'bwdc/json',
+      SecretString: JSON.stringify({
+        client_secret: 'json-value',
+        nested: { ldap: { password: 'nested-value' } },
+        num: 42,
+        'dotted.key': 'dotted-value',
+      }),
+    }),
+  );
   jsonArn = json.ARN!;
   await admin.send(new sdk.CreateSecretCommand({ Name: 'bwdc/rotated', SecretString: 'old-value' }));
   await admin.send(new sdk.PutSecretValueCommand({ SecretId: 'bwdc/rotated', SecretString: 'new-value' }));
@@ -54,7 +64,11 @@ test('#KEY picks a key out of a JSON secret; a dot path reaches nested keys; num
   assert.equal(await p.resolve(ref('awssm://bwdc/json#client_secret'), ctx), 'json-value');
   assert.equal(await p.resolve(ref('awssm://bwdc/json#nested.ldap.password'), ctx), 'nested-value');
   assert.equal(await p.resolve(ref('awssm://bwdc/json#num'), ctx), '42');
-  assert.equal(await p.resolve(ref('awssm://bwdc/json#dotted.key'), ctx), 'dotted-value', 'an exact key with a dot wins');
+  assert.equal(
+    await p.resolve(ref('awssm://bwdc/json#dotted.key'), ctx),
+    'dotted-value',
+    'an exact key with a dot wins',
+  );
 });
 
 test('?versionStage=AWSPREVIOUS reads the value before the last rotation', async () => {
@@ -66,12 +80,18 @@ test('?versionStage=AWSPREVIOUS reads the value before the last rotation', async
 test('lookup by ARN, with the region taken from the ARN', async () => {
   assert.match(jsonArn, /^arn:aws:secretsmanager:us-east-1:/);
   const p = provider();
-  assert.equal(await p.resolve(ref(`awssm://${jsonArn}#client_secret`), { ...ctx, env: { ...process.env, AWS_REGION: '' } }), 'json-value');
+  assert.equal(
+    await p.resolve(ref(`awssm://${jsonArn}#client_secret`), { ...ctx, env: { ...process.env, AWS_REGION: '' } }),
+    'json-value',
+  );
 });
 
 test('a missing secret is a clear error and is not retried', async () => {
   const p = provider();
-  await assert.rejects(p.resolve(ref('awssm://bwdc/nope'), ctx), (e: Error) => e instanceof SecretError && /awssm:\/\/bwdc\/nope: secret not found/.test(e.message));
+  await assert.rejects(
+    p.resolve(ref('awssm://bwdc/nope'), ctx),
+    (e: Error) => e instanceof SecretError && /awssm:\/\/bwdc\/nope: secret not found/.test(e.message),
+  );
   assert.equal(p.requests, 1);
 });
 
@@ -106,8 +126,15 @@ test('through the resolver: the AWS SDK is loaded only when an awssm:// referenc
 test('throttling is retried with backoff until it succeeds', async () => {
   const mock = mockClient(sdk.SecretsManagerClient);
   try {
-    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
-    mock.on(sdk.GetSecretValueCommand).rejectsOnce(throttled).rejectsOnce(throttled).resolves({ SecretString: 'after-throttling' });
+    const throttled = Object.assign(new Error('Rate exceeded'), {
+      name: 'ThrottlingException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    mock
+      .on(sdk.GetSecretValueCommand)
+      .rejectsOnce(throttled)
+      .rejectsOnce(throttled)
+      .resolves({ SecretString: 'after-throttling' });
     const p = provider();
     assert.equal(await p.resolve(ref('awssm://bwdc/plain'), ctx), 'after-throttling');
     assert.equal(mock.commandCalls(sdk.GetSecretValueCommand).length, 3);
@@ -119,7 +146,9 @@ test('throttling is retried with backoff until it succeeds', async () => {
 test('throttling that never ends gives up after the bounded retries', async () => {
   const mock = mockClient(sdk.SecretsManagerClient);
   try {
-    mock.on(sdk.GetSecretValueCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    mock
+      .on(sdk.GetSecretValueCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
     await assert.rejects(provider().resolve(ref('awssm://bwdc/plain'), ctx), /ThrottlingException/);
     assert.equal(mock.commandCalls(sdk.GetSecretValueCommand).length, policy.retries + 1);
   } finally {
@@ -130,8 +159,18 @@ test('throttling that never ends gives up after the bounded retries', async () =
 test('AccessDenied is not retried and says which permission is missing', async () => {
   const mock = mockClient(sdk.SecretsManagerClient);
   try {
-    mock.on(sdk.GetSecretValueCommand).rejects(Object.assign(new Error('User: arn:aws:sts::1:assumed-role/x is not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
-    await assert.rejects(provider().resolve(ref('awssm://bwdc/plain'), ctx), /access denied: the role needs secretsmanager:GetSecretValue/);
+    mock
+      .on(sdk.GetSecretValueCommand)
+      .rejects(
+        Object.assign(new Error('User: arn:aws:sts::1:assumed-role/x is not authorized'), {
+          name: 'AccessDeniedException',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      );
+    await assert.rejects(
+      provider().resolve(ref('awssm://bwdc/plain'), ctx),
+      /access denied: the role needs secretsmanager:GetSecretValue/,
+    );
     assert.equal(mock.commandCalls(sdk.GetSecretValueCommand).length, 1);
   } finally {
     mock.restore();

@@ -7,7 +7,11 @@ import { join } from 'node:path';
 import { root } from './helpers/fixture.js';
 
 function bench(script: string, args: string[], runner: string[] = [process.execPath]): Record<string, any> {
-  const r = spawnSync(runner[0]!, [...runner.slice(1), join(root, 'bench', script), ...args], { cwd: root, encoding: 'utf8', env: { ...process.env } });
+  const r = spawnSync(runner[0]!, [...runner.slice(1), join(root, 'bench', script), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env },
+  });
   assert.equal(r.status, 0, `${script}: ${r.stderr}${r.stdout}`);
   return JSON.parse(r.stdout.slice(r.stdout.indexOf('{')));
 }
@@ -25,7 +29,18 @@ test('bench/cold-start.mjs runs', () => {
 });
 
 test('bench/scheduler-scale.mjs: 10 instances all complete', () => {
-  const r = bench('scheduler-scale.mjs', ['--instances', '10', '--delay', '0', '--concurrency', '4', '--idle', '1', '--settle', '1']);
+  const r = bench('scheduler-scale.mjs', [
+    '--instances',
+    '10',
+    '--delay',
+    '0',
+    '--concurrency',
+    '4',
+    '--idle',
+    '1',
+    '--settle',
+    '1',
+  ]);
   assert.equal(r.succeeded, 10);
   assert.ok(r.peakRssMB > 0);
 });

@@ -31,7 +31,14 @@ test('a timeout stops the whole process group: the child and the grandchild it s
 test('an abort signal stops the child like a timeout does', async () => {
   const ac = new AbortController();
   setTimeout(() => ac.abort(), 100);
-  const r = await execBwdc({ path: '/bin/sleep', args: ['30'], env: {}, timeoutMs: 60_000, killGraceMs: 1000, signal: ac.signal });
+  const r = await execBwdc({
+    path: '/bin/sleep',
+    args: ['30'],
+    env: {},
+    timeoutMs: 60_000,
+    killGraceMs: 1000,
+    signal: ac.signal,
+  });
   assert.equal(r.aborted, true);
   assert.equal(r.timedOut, false);
   assert.equal(r.signal, 'SIGTERM');
@@ -53,20 +60,36 @@ test('output is captured head and tail, bounded, whatever the child prints', asy
 });
 
 test('a missing or non-executable bwdc is a BwdcUnusableError', async () => {
-  await assert.rejects(execBwdc({ path: '/nonexistent/bwdc', args: [], env: {}, timeoutMs: 1000, killGraceMs: 100 }), BwdcUnusableError);
+  await assert.rejects(
+    execBwdc({ path: '/nonexistent/bwdc', args: [], env: {}, timeoutMs: 1000, killGraceMs: 100 }),
+    BwdcUnusableError,
+  );
   const notExec = join(mkdtempSync(join(tmpdir(), 'bwdc-runner-')), 'bwdc');
   writeFileSync(notExec, '#!/bin/sh\n', { mode: 0o644 });
-  await assert.rejects(execBwdc({ path: notExec, args: [], env: {}, timeoutMs: 1000, killGraceMs: 100 }), /not executable/);
+  await assert.rejects(
+    execBwdc({ path: notExec, args: [], env: {}, timeoutMs: 1000, killGraceMs: 100 }),
+    /not executable/,
+  );
 });
 
 test('--response output parses, with or without debug lines before it', () => {
-  const ok = '{"success":true,"data":{"object":"message","title":"Syncing complete.","message":"Synced 2 group(s) and 3 user(s).","noColor":false}}';
+  const ok =
+    '{"success":true,"data":{"object":"message","title":"Syncing complete.","message":"Synced 2 group(s) and 3 user(s).","noColor":false}}';
   assert.deepEqual(parseSyncCounts(parseResponse(ok)?.message), { groups: 2, users: 3 });
   assert.equal(parseResponse(`debug: x\n{"not":"it"}\n${ok}\n`)?.success, true);
-  assert.equal(parseResponse('{"success":false,"message":"You are not logged in."}')?.message, 'You are not logged in.');
+  assert.equal(
+    parseResponse('{"success":false,"message":"You are not logged in."}')?.message,
+    'You are not logged in.',
+  );
   assert.equal(parseResponse('TypeError: boom\n  at x'), undefined);
   assert.equal(parseResponse(''), undefined);
-  const report = parseTestReport({ object: 'test', groups: [1, 2], enabledUsers: [1], disabledUsers: [], deletedUsers: [] });
+  const report = parseTestReport({
+    object: 'test',
+    groups: [1, 2],
+    enabledUsers: [1],
+    disabledUsers: [],
+    deletedUsers: [],
+  });
   assert.equal(report?.groups.length, 2);
 });
 
@@ -76,8 +99,18 @@ const cases: Array<[string, string, string, ReturnType<typeof classifyFailure>]>
   ['logged out', 'You are not logged in.', '', 'auth'],
   ['no client id', 'Client ID is required.', '', 'auth'],
   ['v2026.4 org bug', 'Organization not set.', '', 'auth'],
-  ['identity unreachable', 'request to https://identity.bitwarden.com/connect/token failed, reason: connect ECONNREFUSED 127.0.0.1:443', '', 'network'],
-  ['api unreachable', 'request to https://api.bitwarden.com/public/organization/import failed, reason: getaddrinfo ENOTFOUND api.bitwarden.com', '', 'network'],
+  [
+    'identity unreachable',
+    'request to https://identity.bitwarden.com/connect/token failed, reason: connect ECONNREFUSED 127.0.0.1:443',
+    '',
+    'network',
+  ],
+  [
+    'api unreachable',
+    'request to https://api.bitwarden.com/public/organization/import failed, reason: getaddrinfo ENOTFOUND api.bitwarden.com',
+    '',
+    'network',
+  ],
   ['server error', '{"response":{"message":"An error has occurred."},"statusCode":500}', '', 'server'],
   ['ldap down', 'connect ECONNREFUSED 10.0.0.5:389', '', 'directory'],
   ['ldap bind', ' Code: 0x31', '', 'directory'],
@@ -90,15 +123,40 @@ const cases: Array<[string, string, string, ReturnType<typeof classifyFailure>]>
   ['ldap dns try again', 'getaddrinfo EAI_AGAIN ldap.corp.example', '', 'network'],
   ['ldap connect timeout', 'connect ETIMEDOUT 10.0.0.5:636', '', 'network'],
   ['ldap reset', 'read ECONNRESET', '', 'network'],
-  ['api dns try again', 'request to https://api.bitwarden.com/public/organization/import failed, reason: getaddrinfo EAI_AGAIN api.bitwarden.com', '', 'network'],
-  ['api reset', 'request to https://vault.example.com/identity/connect/token failed, reason: socket hang up', '', 'network'],
+  [
+    'api dns try again',
+    'request to https://api.bitwarden.com/public/organization/import failed, reason: getaddrinfo EAI_AGAIN api.bitwarden.com',
+    '',
+    'network',
+  ],
+  [
+    'api reset',
+    'request to https://vault.example.com/identity/connect/token failed, reason: socket hang up',
+    '',
+    'network',
+  ],
   ['ldap host unknown', 'getaddrinfo ENOTFOUND ldap.typo.example', '', 'directory'],
   // A certificate the machine does not trust, or that names another host: a setting (config), not retried.
-  ['self-signed server', 'request to https://vault.example.com/identity/connect/token failed, reason: self-signed certificate', '', 'config'],
-  ['private CA server', 'request to https://vault.example.com/api/public/organization/import failed, reason: unable to verify the first certificate', '', 'config'],
+  [
+    'self-signed server',
+    'request to https://vault.example.com/identity/connect/token failed, reason: self-signed certificate',
+    '',
+    'config',
+  ],
+  [
+    'private CA server',
+    'request to https://vault.example.com/api/public/organization/import failed, reason: unable to verify the first certificate',
+    '',
+    'config',
+  ],
   ['ldaps private CA', 'unable to get local issuer certificate', '', 'config'],
   ['ldaps self-signed chain', 'self-signed certificate in certificate chain', '', 'config'],
-  ['wrong host', "request to https://10.0.0.9/identity/connect/token failed, reason: Hostname/IP does not match certificate's altnames: IP: 10.0.0.9 is not in the cert's list: ", '', 'config'],
+  [
+    'wrong host',
+    "request to https://10.0.0.9/identity/connect/token failed, reason: Hostname/IP does not match certificate's altnames: IP: 10.0.0.9 is not in the cert's list: ",
+    '',
+    'config',
+  ],
   ['expired', 'certificate has expired', '', 'config'],
 ];
 for (const [name, message, stderr, cls] of cases) {
@@ -108,18 +166,53 @@ for (const [name, message, stderr, cls] of cases) {
 }
 
 test('a TLS failure says which setting fixes it; other failures get no hint', () => {
-  assert.match(failureHint({ message: 'request to https://x/identity/connect/token failed, reason: self-signed certificate', stderr: '' })!, /NODE_EXTRA_CA_CERTS.*caBundle/);
+  assert.match(
+    failureHint({
+      message: 'request to https://x/identity/connect/token failed, reason: self-signed certificate',
+      stderr: '',
+    })!,
+    /NODE_EXTRA_CA_CERTS.*caBundle/,
+  );
   assert.match(failureHint({ message: 'unable to get local issuer certificate', stderr: '' })!, /NODE_EXTRA_CA_CERTS/);
-  assert.match(failureHint({ message: "Hostname/IP does not match certificate's altnames", stderr: '' })!, /host name it was issued for/);
+  assert.match(
+    failureHint({ message: "Hostname/IP does not match certificate's altnames", stderr: '' })!,
+    /host name it was issued for/,
+  );
   assert.equal(failureHint({ message: ' Code: 0x31', stderr: '' }), undefined);
 });
 
 test('classify: a timeout wins over whatever was printed', () => {
-  assert.equal(classifyFailure({ message: 'Unknown setting.', stderr: '', timedOut: true, signal: 'SIGTERM' }), 'timeout');
+  assert.equal(
+    classifyFailure({ message: 'Unknown setting.', stderr: '', timedOut: true, signal: 'SIGTERM' }),
+    'timeout',
+  );
 });
 
 test("the child's environment is an allowlist plus bwdc's own variables", () => {
-  const env = childBaseEnv({ PATH: '/bin', VAULT_TOKEN: 'hvs.x', AWS_SECRET_ACCESS_KEY: 'k', HTTPS_PROXY: 'http://p:3128', BW_CLIENTSECRET: 's', EXTRA_ONE: '1', EXTRA_TWO: '2', OTHER: 'o' }, '/state/i', ['EXTRA_*']);
-  assert.deepEqual(Object.keys(env).sort(), ['BITWARDENCLI_CONNECTOR_APPDATA_DIR', 'BITWARDENCLI_CONNECTOR_PLAINTEXT_SECRETS', 'BW_NOINTERACTION', 'BW_RESPONSE', 'EXTRA_ONE', 'EXTRA_TWO', 'HOME', 'HTTPS_PROXY', 'PATH']);
+  const env = childBaseEnv(
+    {
+      PATH: '/bin',
+      VAULT_TOKEN: 'hvs.x',
+      AWS_SECRET_ACCESS_KEY: 'k',
+      HTTPS_PROXY: 'http://p:3128',
+      BW_CLIENTSECRET: 's',
+      EXTRA_ONE: '1',
+      EXTRA_TWO: '2',
+      OTHER: 'o',
+    },
+    '/state/i',
+    ['EXTRA_*'],
+  );
+  assert.deepEqual(Object.keys(env).sort(), [
+    'BITWARDENCLI_CONNECTOR_APPDATA_DIR',
+    'BITWARDENCLI_CONNECTOR_PLAINTEXT_SECRETS',
+    'BW_NOINTERACTION',
+    'BW_RESPONSE',
+    'EXTRA_ONE',
+    'EXTRA_TWO',
+    'HOME',
+    'HTTPS_PROXY',
+    'PATH',
+  ]);
   assert.equal(env.BITWARDENCLI_CONNECTOR_PLAINTEXT_SECRETS, 'true');
 });

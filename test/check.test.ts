@@ -17,12 +17,19 @@ test('check: all good exits 0, lists next runs, and prints no secret value', asy
   assert.match(r.stdout, /bwdc: .*bwdc \(version 2026\.6\.1\)/);
   assert.match(r.stdout, /schedule: 0 \*\/6 \* \* \* \(Europe\/Berlin\); next: \d{4}-/);
   assertNoCanary('check output', r.stdout, r.stderr);
-  assert.equal(fx.records().filter((c) => c.command !== undefined && c.command !== '--version').length, 0, 'check never logs in or syncs');
+  assert.equal(
+    fx.records().filter((c) => c.command !== undefined && c.command !== '--version').length,
+    0,
+    'check never logs in or syncs',
+  );
 });
 
 test('check --json: a machine-readable report', async () => {
   const fx = makeFixture();
-  const r = await runCli(['check', '--json'], fx.env({ BW_CLIENTSECRET_FILE: undefined, BW_CLIENTSECRET: 'literal-canary-abc123' }));
+  const r = await runCli(
+    ['check', '--json'],
+    fx.env({ BW_CLIENTSECRET_FILE: undefined, BW_CLIENTSECRET: 'literal-canary-abc123' }),
+  );
   assert.equal(r.code, 0);
   const report = JSON.parse(r.stdout);
   assert.equal(report.ok, true);
@@ -51,7 +58,7 @@ test('check: an invalid configuration exits 2 before anything else', async () =>
   assert.match(r.stderr, /clientId \(BW_CLIENTID\): "nope" is not a valid client id/);
 });
 
-test('with no time zone configured, check names the zone the schedule really runs in (the process\'s local zone), not UTC', async () => {
+test("with no time zone configured, check names the zone the schedule really runs in (the process's local zone), not UTC", async () => {
   const fx = makeFixture();
   const r = await runCli(['check', '--json'], fx.env({ BWDC_SCHEDULE: '0 3 * * *', TZ: ':Asia/Tokyo' }));
   assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -86,7 +93,10 @@ test('the bwdc double, like bwdc, writes data.json on every start, --version inc
   assert.equal(ok.stdout, '2026.6.1\n');
   const data = JSON.parse(readFileSync(join(home, '.config', 'Bitwarden Directory Connector', 'data.json'), 'utf8'));
   assert.deepEqual(data, { stateVersion: 6, installedVersion: '2026.6.1' });
-  const bad = spawnSync(doublePath, ['--version'], { env: { PATH: process.env.PATH!, HOME: '/etc/hostname' }, encoding: 'utf8' });
+  const bad = spawnSync(doublePath, ['--version'], {
+    env: { PATH: process.env.PATH!, HOME: '/etc/hostname' },
+    encoding: 'utf8',
+  });
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /ENOTDIR/);
 });

@@ -20,12 +20,20 @@ before(() => {
   if (!existsSync(helm)) execFileSync('bash', [join(root, 'scripts', 'ci', 'install-helm.sh')], { stdio: 'inherit' });
 });
 
-type Obj = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: any; data?: Record<string, string> };
+type Obj = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: any;
+  data?: Record<string, string>;
+};
 
 function render(valuesFile?: string, extra: string[] = []): Obj[] {
   const args = ['template', 'rel', chart, ...(valuesFile ? ['-f', join(ciDir, valuesFile)] : []), ...extra];
   const out = execFileSync(helm, args, { encoding: 'utf8' });
-  return parseAllDocuments(out).map((d) => d.toJS() as Obj).filter(Boolean);
+  return parseAllDocuments(out)
+    .map((d) => d.toJS() as Obj)
+    .filter(Boolean);
 }
 
 const byKind = (objs: Obj[], kind: string) => objs.filter((o) => o.kind === kind);
@@ -50,13 +58,19 @@ test('every rendered object of every ci/ values file validates (kubernetes-model
 test('the strict check does catch a misspelled field (it is not vacuous)', () => {
   const cj = render('three-instances-values.yaml').find((o) => o.kind === 'CronJob')!;
   cj.spec.jobTemplate.spec.template.spec.containers[0].resources.limitz = {};
-  assert.deepEqual(unknownFields(cj as never), ['CronJob.spec.jobTemplate.spec.template.spec.containers[0].resources.limitz: no such field']);
+  assert.deepEqual(unknownFields(cj as never), [
+    'CronJob.spec.jobTemplate.spec.template.spec.containers[0].resources.limitz: no such field',
+  ]);
 });
 
 test('cronjob mode, 3 instances: one CronJob each with the right command, schedule, security, deadlines and volumes', () => {
   const objs = render('three-instances-values.yaml');
   const cronjobs = byKind(objs, 'CronJob');
-  assert.deepEqual(cronjobs.map((c) => c.metadata.name).sort(), ['rel-bwdc-runner-instance-1', 'rel-bwdc-runner-instance-2', 'rel-bwdc-runner-instance-3']);
+  assert.deepEqual(cronjobs.map((c) => c.metadata.name).sort(), [
+    'rel-bwdc-runner-instance-1',
+    'rel-bwdc-runner-instance-2',
+    'rel-bwdc-runner-instance-3',
+  ]);
   assert.equal(byKind(objs, 'Deployment').length, 0);
   for (const cj of cronjobs) {
     const name = cj.metadata.labels!['bwdc-runner/instance']!;
@@ -68,7 +82,10 @@ test('cronjob mode, 3 instances: one CronJob each with the right command, schedu
     assert.equal(pod.restartPolicy, 'Never');
     // SIGTERM (a drain, a deleted Job): the runner's grace (25 s) plus bwdc's kill grace (5 s) fit.
     assert.equal(c.env.find((e: { name: string }) => e.name === 'BWDC_SHUTDOWN_GRACE').value, '25s');
-    assert.ok(pod.terminationGracePeriodSeconds > 25 + 5, `terminationGracePeriodSeconds ${pod.terminationGracePeriodSeconds}`);
+    assert.ok(
+      pod.terminationGracePeriodSeconds > 25 + 5,
+      `terminationGracePeriodSeconds ${pod.terminationGracePeriodSeconds}`,
+    );
     const job = cj.spec.jobTemplate.spec;
     assert.ok(job.backoffLimit >= 1, 'a failed pod that is not a configuration error gets another try');
     assert.deepEqual(job.podFailurePolicy.rules, [
@@ -83,7 +100,9 @@ test('cronjob mode, 3 instances: one CronJob each with the right command, schedu
     assert.equal(c.securityContext.allowPrivilegeEscalation, false);
     assert.deepEqual(c.securityContext.capabilities.drop, ['ALL']);
     assert.ok(c.resources.requests.memory && c.resources.limits.memory);
-    const mounts = Object.fromEntries(c.volumeMounts.map((m: { name: string; mountPath: string }) => [m.name, m.mountPath]));
+    const mounts = Object.fromEntries(
+      c.volumeMounts.map((m: { name: string; mountPath: string }) => [m.name, m.mountPath]),
+    );
     assert.equal(mounts.state, '/var/lib/bwdc-runner');
     assert.equal(mounts.template, '/etc/bwdc-runner/template');
     assert.equal(mounts.secrets, '/var/run/secrets/bwdc');
@@ -96,9 +115,15 @@ test('cronjob mode, 3 instances: one CronJob each with the right command, schedu
     const volumes = Object.fromEntries(pod.volumes.map((v: { name: string }) => [v.name, v]));
     assert.ok(volumes.state.emptyDir, 'emptyDir state by default');
     assert.equal(volumes.secrets.secret.secretName, 'bwdc-credentials');
-    assert.equal(volumes.secrets.secret.defaultMode, 0o440, 'read-only for the owner and group, whichever YAML version reads it');
+    assert.equal(
+      volumes.secrets.secret.defaultMode,
+      0o440,
+      'read-only for the owner and group, whichever YAML version reads it',
+    );
   }
-  const [i1, i2, i3] = ['instance-1', 'instance-2', 'instance-3'].map((n) => cronjobs.find((c) => c.metadata.labels!['bwdc-runner/instance'] === n)!);
+  const [i1, i2, i3] = ['instance-1', 'instance-2', 'instance-3'].map((n) =>
+    cronjobs.find((c) => c.metadata.labels!['bwdc-runner/instance'] === n)!,
+  );
   assert.match(i1!.spec.schedule, /^\d{1,2} \* \* \* \*$/, 'H became a fixed minute');
   assert.equal(i2!.spec.schedule, '*/30 * * * *');
   assert.equal(i2!.spec.timeZone, 'Europe/Berlin');
@@ -115,11 +140,25 @@ test('cronjob mode, 3 instances: one CronJob each with the right command, schedu
 
 test('the H minute is deterministic per instance and differs between instances', () => {
   const many = Object.fromEntries(Array.from({ length: 30 }, (_, n) => [`i${n}`, { dataJson: { directoryType: 0 } }]));
-  const args = ['--set-json', `instances=${JSON.stringify(many)}`, '--set', 'defaults.clientId=organization.3f0c1a52-7d4e-4b8a-9c61-2e5f8a7b9d10', '--set', 'defaults.clientSecret=env://X', '--set', 'defaults.schedule=H * * * *'];
+  const args = [
+    '--set-json',
+    `instances=${JSON.stringify(many)}`,
+    '--set',
+    'defaults.clientId=organization.3f0c1a52-7d4e-4b8a-9c61-2e5f8a7b9d10',
+    '--set',
+    'defaults.clientSecret=env://X',
+    '--set',
+    'defaults.schedule=H * * * *',
+  ];
   const minutes = byKind(render(undefined, args), 'CronJob').map((c) => Number(c.spec.schedule.split(' ')[0]));
   assert.equal(minutes.length, 30);
   assert.ok(new Set(minutes).size >= 15, `minutes: ${minutes.join(',')}`);
-  assert.deepEqual(byKind(render(undefined, args), 'CronJob').map((c) => c.spec.schedule.split(' ')[0]).map(Number), minutes);
+  assert.deepEqual(
+    byKind(render(undefined, args), 'CronJob')
+      .map((c) => c.spec.schedule.split(' ')[0])
+      .map(Number),
+    minutes,
+  );
 });
 
 test('scheduler mode: one Deployment (1 replica, Recreate) running schedule, a Service, ServiceMonitor and PrometheusRule', () => {
@@ -136,7 +175,10 @@ test('scheduler mode: one Deployment (1 replica, Recreate) running schedule, a S
   assert.deepEqual(c.resources, { requests: { cpu: '200m', memory: '1152Mi' }, limits: { memory: '1536Mi' } });
   assert.equal(dep!.spec.template.spec.automountServiceAccountToken, true, 'Vault Kubernetes auth needs the token');
   const sources = dep!.spec.template.spec.volumes.find((v: { name: string }) => v.name === 'config').projected.sources;
-  assert.deepEqual(sources.map((s: { configMap: { items: Array<{ path: string }> } }) => s.configMap.items[0]!.path), ['config.yaml', 'data/ldap-eu.json', 'data/okta.json']);
+  assert.deepEqual(
+    sources.map((s: { configMap: { items: Array<{ path: string }> } }) => s.configMap.items[0]!.path),
+    ['config.yaml', 'data/ldap-eu.json', 'data/okta.json'],
+  );
   const [svc] = byKind(objs, 'Service');
   assert.equal(svc!.spec.ports[0].port, 8080);
   const [sm] = byKind(objs, 'ServiceMonitor');
@@ -145,7 +187,9 @@ test('scheduler mode: one Deployment (1 replica, Recreate) running schedule, a S
   const [rule] = byKind(objs, 'PrometheusRule');
   const alerts = rule!.spec.groups[0].rules.map((r: { alert: string }) => r.alert);
   assert.deepEqual(alerts, ['BwdcSyncFailing', 'BwdcSyncStale', 'BwdcSecretBackendErrors']);
-  const config = byKind(objs, 'ConfigMap').find((c) => c.metadata.name === 'rel-bwdc-runner-config')!.data!['config.yaml']!;
+  const config = byKind(objs, 'ConfigMap').find((c) => c.metadata.name === 'rel-bwdc-runner-config')!.data![
+    'config.yaml'
+  ]!;
   assert.match(config, /concurrency: 2/);
   assert.match(config, /bwdcNice: 10/);
   assert.match(config, /spread: "10m"/);
@@ -164,7 +208,11 @@ test('Vault Kubernetes auth: address, namespace, role, mount, CA and the service
   assert.equal(env.VAULT_CACERT, '/etc/bwdc-runner/vault-ca/ca.crt');
   assert.equal(env.BW_CLIENTSECRET, 'vault://secret/bwdc/org#client_secret');
   assert.equal(pod.automountServiceAccountToken, true);
-  assert.ok(pod.volumes.some((v: { name: string; configMap?: { name: string } }) => v.name === 'vault-ca' && v.configMap?.name === 'vault-ca'));
+  assert.ok(
+    pod.volumes.some(
+      (v: { name: string; configMap?: { name: string } }) => v.name === 'vault-ca' && v.configMap?.name === 'vault-ca',
+    ),
+  );
 });
 
 test('AWS IRSA: the role annotation on the service account, region, proxy and CA bundle; H H becomes a fixed time', () => {
@@ -173,11 +221,20 @@ test('AWS IRSA: the role annotation on the service account, region, proxy and CA
   assert.equal(sa!.metadata.annotations!['eks.amazonaws.com/role-arn'], 'arn:aws:iam::123456789012:role/bwdc-runner');
   const cj = byKind(objs, 'CronJob')[0]!;
   assert.match(cj.spec.schedule, /^\d{1,2} \d{1,2} \* \* \*$/);
-  const env = Object.fromEntries(cj.spec.jobTemplate.spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+  const env = Object.fromEntries(
+    cj.spec.jobTemplate.spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [
+      e.name,
+      e.value,
+    ]),
+  );
   assert.equal(env.AWS_REGION, 'eu-west-1');
   assert.equal(env.HTTPS_PROXY, 'http://proxy.example.com:3128');
   assert.equal(env.NODE_EXTRA_CA_CERTS, '/etc/bwdc-runner/ca/ca.crt');
-  assert.equal(cj.spec.jobTemplate.spec.template.spec.automountServiceAccountToken, false, 'IRSA uses a projected token of its own, not the SA token mount');
+  assert.equal(
+    cj.spec.jobTemplate.spec.template.spec.automountServiceAccountToken,
+    false,
+    'IRSA uses a projected token of its own, not the SA token mount',
+  );
 });
 
 test('PVC state: one claim per instance, kept on uninstall, mounted as the state folder; a chart-created Secret', () => {
@@ -210,7 +267,7 @@ test('helm test runs `bwdc-runner check` against the whole configuration', () =>
   assert.deepEqual((pod as any).spec.containers[0].args, ['check']);
 });
 
-test('the values schema rejects a misspelled key and a wrong type, with helm\'s own error', () => {
+test("the values schema rejects a misspelled key and a wrong type, with helm's own error", () => {
   const typo = spawnSync(helm, ['template', 'rel', chart, '--set', 'defaults.shedule=0 * * * *'], { encoding: 'utf8' });
   assert.notEqual(typo.status, 0);
   assert.match(typo.stderr, /values don't meet the specifications of the schema/);
@@ -218,21 +275,37 @@ test('the values schema rejects a misspelled key and a wrong type, with helm\'s 
   const type = spawnSync(helm, ['template', 'rel', chart, '--set', 'scheduler.concurrency=lots'], { encoding: 'utf8' });
   assert.notEqual(type.status, 0);
   assert.match(type.stderr, /'\/scheduler\/concurrency': got string, want integer/);
-  const literal = spawnSync(helm, ['template', 'rel', chart, '--set', 'defaults.clientSecret=hunter2'], { encoding: 'utf8' });
+  const literal = spawnSync(helm, ['template', 'rel', chart, '--set', 'defaults.clientSecret=hunter2'], {
+    encoding: 'utf8',
+  });
   assert.notEqual(literal.status, 0, 'a literal secret in values is refused: references only');
   const badMode = spawnSync(helm, ['template', 'rel', chart, '--set', 'mode=daemon'], { encoding: 'utf8' });
   assert.notEqual(badMode.status, 0);
 });
 
 test('a missing clientSecret or template is a clear template error', () => {
-  const r = spawnSync(helm, ['template', 'rel', chart, '--set', 'defaults.clientId=organization.3f0c1a52-7d4e-4b8a-9c61-2e5f8a7b9d10', '--set-json', 'instances={"x":{"dataJson":{}}}'], { encoding: 'utf8' });
+  const r = spawnSync(
+    helm,
+    [
+      'template',
+      'rel',
+      chart,
+      '--set',
+      'defaults.clientId=organization.3f0c1a52-7d4e-4b8a-9c61-2e5f8a7b9d10',
+      '--set-json',
+      'instances={"x":{"dataJson":{}}}',
+    ],
+    { encoding: 'utf8' },
+  );
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /instances\.x: clientSecret is required/);
 });
 
 test('every rendered manifest reads the same under a YAML 1.1 reader as under YAML 1.2 (no unquoted off, yes, on...)', () => {
   for (const f of [undefined, ...readdirSync(ciDir)]) {
-    const out = execFileSync(helm, ['template', 'rel', chart, ...(f ? ['-f', join(ciDir, f)] : [])], { encoding: 'utf8' });
+    const out = execFileSync(helm, ['template', 'rel', chart, ...(f ? ['-f', join(ciDir, f)] : [])], {
+      encoding: 'utf8',
+    });
     const v12 = parseAllDocuments(out).map((d) => d.toJS());
     const v11 = parseAllDocuments(out, { version: '1.1' }).map((d) => d.toJS());
     assert.deepEqual(v11, v12, `${f ?? 'defaults'}: a YAML 1.1 tool reads other values`);

@@ -12,16 +12,19 @@ let image: string;
 let dir: string;
 const started: string[] = [];
 
-before(() => {
-  image = buildTestImage();
-  // A folder the container's bwdc user (uid 10001) can read, and a record folder it can write.
-  dir = mkdtempSync(join(tmpdir(), 'bwdc-runner-image-'));
-  chmodSync(dir, 0o755);
-  writeFileSync(join(dir, 'data.json'), JSON.stringify(ldapTemplate));
-  writeFileSync(join(dir, 'client_secret'), `${CANARY_CLIENT_SECRET}\n`);
-  mkdirSync(join(dir, 'rec'), { mode: 0o777 });
-  chmodSync(join(dir, 'rec'), 0o777);
-}, { timeout: 30 * 60_000 });
+before(
+  () => {
+    image = buildTestImage();
+    // A folder the container's bwdc user (uid 10001) can read, and a record folder it can write.
+    dir = mkdtempSync(join(tmpdir(), 'bwdc-runner-image-'));
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, 'data.json'), JSON.stringify(ldapTemplate));
+    writeFileSync(join(dir, 'client_secret'), `${CANARY_CLIENT_SECRET}\n`);
+    mkdirSync(join(dir, 'rec'), { mode: 0o777 });
+    chmodSync(join(dir, 'rec'), 0o777);
+  },
+  { timeout: 30 * 60_000 },
+);
 
 after(() => {
   for (const name of started) podman(['rm', '-f', name]);
@@ -35,15 +38,32 @@ function control(name: string, c: Record<string, unknown>): string {
 
 function runArgs(extra: string[] = []): string[] {
   return [
-    'run', '--rm', '--health-cmd=none', '-v', `${dir}:/config:ro`, '-v', `${join(dir, 'rec')}:/config/rec`,
-    '-e', 'BWDC_DATA_JSON=/config/data.json', '-e', `BW_CLIENTID=${CLIENT_ID}`, '-e', 'BW_CLIENTSECRET_FILE=/config/client_secret',
-    '-e', 'BWDC_PASS_ENV=BWDC_DOUBLE_*', '-e', 'BWDC_RETRY_ATTEMPTS=0',
+    'run',
+    '--rm',
+    '--health-cmd=none',
+    '-v',
+    `${dir}:/config:ro`,
+    '-v',
+    `${join(dir, 'rec')}:/config/rec`,
+    '-e',
+    'BWDC_DATA_JSON=/config/data.json',
+    '-e',
+    `BW_CLIENTID=${CLIENT_ID}`,
+    '-e',
+    'BW_CLIENTSECRET_FILE=/config/client_secret',
+    '-e',
+    'BWDC_PASS_ENV=BWDC_DOUBLE_*',
+    '-e',
+    'BWDC_RETRY_ATTEMPTS=0',
     ...extra,
   ];
 }
 
 function records(name: string): Array<{ uid: number; command: string; argv: string[] }> {
-  return readFileSync(join(dir, 'rec', `${name}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  return readFileSync(join(dir, 'rec', `${name}.jsonl`), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 }
 
 test('--version reports the runner and the bundled bwdc (from its VERSION file)', () => {
@@ -67,7 +87,10 @@ test('run syncs with the client secret from a mounted file (exit 0), as the bwdc
   const done = parseLogs(r.stdout).find((l) => l.outcome);
   assert.equal(done?.outcome, 'success');
   const recs = records('ok');
-  assert.deepEqual(recs.map((c) => c.command), ['login', 'sync']);
+  assert.deepEqual(
+    recs.map((c) => c.command),
+    ['login', 'sync'],
+  );
   for (const c of recs) assert.equal(c.uid, 10001, 'bwdc runs as the image user, not root');
   assert.ok(!r.stdout.includes(CANARY_CLIENT_SECRET) && !r.stderr.includes(CANARY_CLIENT_SECRET));
 });
@@ -85,14 +108,22 @@ test('the default user is the fixed non-root bwdc uid', () => {
 
 test('--read-only with a tmpfs as the state folder works', () => {
   const ctl = control('tmpfs', {});
-  const r = podman([...runArgs(['--read-only', '--tmpfs', '/var/lib/bwdc-runner:rw,U', '-e', `BWDC_DOUBLE_CONTROL=${ctl}`]), image, 'run']);
+  const r = podman([
+    ...runArgs(['--read-only', '--tmpfs', '/var/lib/bwdc-runner:rw,U', '-e', `BWDC_DOUBLE_CONTROL=${ctl}`]),
+    image,
+    'run',
+  ]);
   assert.equal(r.status, 0, r.stdout + r.stderr);
 });
 
 test('a read-only state folder: exit 2 with a message that says so, nothing else broken', () => {
   const ro = join(dir, 'ro-state');
   mkdirSync(ro, { mode: 0o777 });
-  const r = podman([...runArgs(['-v', `${ro}:/var/lib/bwdc-runner:ro`, '-e', `BWDC_DOUBLE_CONTROL=${control('ro', {})}`]), image, 'run']);
+  const r = podman([
+    ...runArgs(['-v', `${ro}:/var/lib/bwdc-runner:ro`, '-e', `BWDC_DOUBLE_CONTROL=${control('ro', {})}`]),
+    image,
+    'run',
+  ]);
   assert.equal(r.status, 2, r.stdout + r.stderr);
   const done = parseLogs(r.stdout).find((l) => l.outcome)!;
   assert.equal(done.failureClass, 'config');
@@ -111,7 +142,19 @@ test('the disk full while writing state: the run fails clearly, data.json is lef
     'sha256sum /var/lib/bwdc-runner/default/data.json | cut -c1-64 | cmp -s - /tmp/before && echo data.json=intact',
     'rm /var/lib/bwdc-runner/fill; node /app/bin/bwdc-runner.js run >/dev/null; echo third=$?',
   ].join('; ');
-  const r = podman([...runArgs(['--tmpfs', '/var/lib/bwdc-runner:rw,size=256k,U', '-e', `BWDC_DOUBLE_CONTROL=${ctl}`, '--entrypoint', 'sh']), image, '-c', script]);
+  const r = podman([
+    ...runArgs([
+      '--tmpfs',
+      '/var/lib/bwdc-runner:rw,size=256k,U',
+      '-e',
+      `BWDC_DOUBLE_CONTROL=${ctl}`,
+      '--entrypoint',
+      'sh',
+    ]),
+    image,
+    '-c',
+    script,
+  ]);
   assert.match(r.stdout, /first=0/, r.stdout + r.stderr);
   assert.match(r.stdout, /second=1/, r.stdout);
   assert.match(r.stdout, /ENOSPC/, r.stdout);
@@ -124,9 +167,30 @@ test('schedule (the default command) stops cleanly within its grace period on po
   started.push(name);
   const ctl = control('sched', { faults: { sync: 'slow' }, slowMs: 1500 });
   const r = podman([
-    'run', '-d', '--name', name, '--health-cmd=none', '--read-only', '-v', `${dir}:/config:ro`, '-v', `${join(dir, 'rec')}:/config/rec`,
-    '-e', 'BWDC_DATA_JSON=/config/data.json', '-e', `BW_CLIENTID=${CLIENT_ID}`, '-e', 'BW_CLIENTSECRET_FILE=/config/client_secret',
-    '-e', 'BWDC_PASS_ENV=BWDC_DOUBLE_*', '-e', `BWDC_DOUBLE_CONTROL=${ctl}`, '-e', 'BWDC_SCHEDULE=* * * * * *', '-e', 'BWDC_SHUTDOWN_GRACE=5s',
+    'run',
+    '-d',
+    '--name',
+    name,
+    '--health-cmd=none',
+    '--read-only',
+    '-v',
+    `${dir}:/config:ro`,
+    '-v',
+    `${join(dir, 'rec')}:/config/rec`,
+    '-e',
+    'BWDC_DATA_JSON=/config/data.json',
+    '-e',
+    `BW_CLIENTID=${CLIENT_ID}`,
+    '-e',
+    'BW_CLIENTSECRET_FILE=/config/client_secret',
+    '-e',
+    'BWDC_PASS_ENV=BWDC_DOUBLE_*',
+    '-e',
+    `BWDC_DOUBLE_CONTROL=${ctl}`,
+    '-e',
+    'BWDC_SCHEDULE=* * * * * *',
+    '-e',
+    'BWDC_SHUTDOWN_GRACE=5s',
     image,
   ]);
   assert.equal(r.status, 0, r.stderr);
@@ -140,8 +204,12 @@ test('schedule (the default command) stops cleanly within its grace period on po
   assert.equal(state.ExitCode, 0, 'a clean shutdown exits 0');
   const logs = podman(['logs', name]);
   assert.ok(parseLogs(logs.stdout).some((l) => l.msg === 'stopped'));
-  const inspect = podman(['inspect', name]).stdout + podman(['image', 'inspect', image]).stdout + podman(['history', '--no-trunc', image]).stdout;
-  for (const text of [logs.stdout, logs.stderr, inspect]) assert.ok(!text.includes(CANARY_CLIENT_SECRET), 'no secret in podman logs or inspect');
+  const inspect =
+    podman(['inspect', name]).stdout +
+    podman(['image', 'inspect', image]).stdout +
+    podman(['history', '--no-trunc', image]).stdout;
+  for (const text of [logs.stdout, logs.stderr, inspect])
+    assert.ok(!text.includes(CANARY_CLIENT_SECRET), 'no secret in podman logs or inspect');
 });
 
 test('the image carries OCI labels, the bwdc version and its digest state, a healthcheck and tini as PID 1', () => {
@@ -149,23 +217,50 @@ test('the image carries OCI labels, the bwdc version and its digest state, a hea
   const cfg = inspected.Config;
   assert.equal(cfg.Labels['io.bwdc-runner.bwdc.version'], bwdcVersion);
   assert.equal(cfg.Labels['io.bwdc-runner.bwdc.sha256'], 'unverified');
-  assert.equal(cfg.Labels['org.opencontainers.image.version'], JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
-  assert.deepEqual(cfg.Entrypoint, ['tini', '--', 'node', '--max-semi-space-size=1', '--optimize-for-size', '/app/bin/bwdc-runner.js']);
+  assert.equal(
+    cfg.Labels['org.opencontainers.image.version'],
+    JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version,
+  );
+  assert.deepEqual(cfg.Entrypoint, [
+    'tini',
+    '--',
+    'node',
+    '--max-semi-space-size=1',
+    '--optimize-for-size',
+    '/app/bin/bwdc-runner.js',
+  ]);
   assert.deepEqual(cfg.Cmd, ['schedule']);
-  assert.ok(cfg.Env.includes('MALLOC_ARENA_MAX=2'), 'the runner\'s memory setting (bench/README.md)');
+  assert.ok(cfg.Env.includes('MALLOC_ARENA_MAX=2'), "the runner's memory setting (bench/README.md)");
   assert.deepEqual((cfg.Healthcheck ?? inspected.Healthcheck).Test, ['CMD', 'node', '/app/bin/healthcheck.js']);
   assert.equal(cfg.User, '10001:10001');
   // The digest the build computed is in the image, for pinning.
-  const sha = podman(['run', '--rm', '--health-cmd=none', '--entrypoint', 'cat', image, '/opt/bwdc/SHA256']).stdout.trim();
+  const sha = podman([
+    'run',
+    '--rm',
+    '--health-cmd=none',
+    '--entrypoint',
+    'cat',
+    image,
+    '/opt/bwdc/SHA256',
+  ]).stdout.trim();
   assert.match(sha, /^[0-9a-f]{64}$/);
 });
 
 test('the image is built on the default base: official Node 22 at /usr/local, only tini added, no build-time CA setting left', () => {
   const inspected = JSON.parse(podman(['image', 'inspect', image]).stdout)[0];
   assert.equal(inspected.Config.Labels['org.opencontainers.image.base.name'], defaultBase);
-  assert.ok(!inspected.Config.Env.some((e: string) => e.startsWith('NODE_EXTRA_CA_CERTS=')), 'the build-only CA argument is not in the image');
+  assert.ok(
+    !inspected.Config.Env.some((e: string) => e.startsWith('NODE_EXTRA_CA_CERTS=')),
+    'the build-only CA argument is not in the image',
+  );
   const probe = podman([
-    'run', '--rm', '--health-cmd=none', '--entrypoint', 'sh', image, '-c',
+    'run',
+    '--rm',
+    '--health-cmd=none',
+    '--entrypoint',
+    'sh',
+    image,
+    '-c',
     'command -v node; node --version; . /etc/os-release; echo "$VERSION_CODENAME"; command -v tini; for t in unzip curl; do command -v $t || echo "no $t"; done; ldconfig -p | grep -c libatomic.so.1 || true',
   ]);
   assert.equal(probe.status, 0, probe.stderr);
@@ -178,13 +273,29 @@ test('the image is built on the default base: official Node 22 at /usr/local, on
   assert.equal(curl, 'no curl');
   assert.equal(libatomic, '0', 'nothing beyond tini is installed');
   // The stand-in base really is bare: what the Dockerfile must not rely on is absent there too.
-  const base = podman(['run', '--rm', '--entrypoint', 'sh', defaultBase, '-c', 'for t in unzip tini curl; do command -v $t || echo "no $t"; done']);
+  const base = podman([
+    'run',
+    '--rm',
+    '--entrypoint',
+    'sh',
+    defaultBase,
+    '-c',
+    'for t in unzip tini curl; do command -v $t || echo "no $t"; done',
+  ]);
   assert.equal(base.stdout, 'no unzip\nno tini\nno curl\n');
 });
 
 test('a wrong BWDC_SHA256 fails the build', () => {
   const r = podman([
-    'build', '--format', 'docker', '--target', 'bwdc', ...baseBuildArgs(), '--build-arg', `BWDC_SHA256=${'0'.repeat(64)}`, root,
+    'build',
+    '--format',
+    'docker',
+    '--target',
+    'bwdc',
+    ...baseBuildArgs(),
+    '--build-arg',
+    `BWDC_SHA256=${'0'.repeat(64)}`,
+    root,
   ]);
   assert.notEqual(r.status, 0);
   assert.match(r.stdout + r.stderr, /expected BWDC_SHA256=0{64}: refusing it/);
@@ -192,7 +303,11 @@ test('a wrong BWDC_SHA256 fails the build', () => {
 
 test('dockerfilelint reports nothing on the Dockerfile', async () => {
   const { spawnSync } = await import('node:child_process');
-  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'dockerfilelint', 'bin', 'dockerfilelint'), join(root, 'Dockerfile')], { encoding: 'utf8', cwd: root });
+  const r = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules', 'dockerfilelint', 'bin', 'dockerfilelint'), join(root, 'Dockerfile')],
+    { encoding: 'utf8', cwd: root },
+  );
   assert.equal(r.status, 0, r.stdout);
   assert.match(r.stdout, /Issues: None found/);
 });

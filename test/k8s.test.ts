@@ -12,19 +12,23 @@ import { renderK8s } from '../scripts/generate-k8s.js';
 
 const kubectl = join(root, '.cache', 'bin', 'kubectl');
 before(() => {
-  if (!existsSync(kubectl)) execFileSync('bash', [join(root, 'scripts', 'ci', 'install-helm.sh')], { stdio: 'inherit' });
+  if (!existsSync(kubectl))
+    execFileSync('bash', [join(root, 'scripts', 'ci', 'install-helm.sh')], { stdio: 'inherit' });
 });
 
 test('k8s/base is exactly what the generator produces from the chart (run `npm run k8s:generate`)', () => {
   const generated = renderK8s();
   const onDisk = readdirSync(join(root, 'k8s', 'base')).sort();
   assert.deepEqual(onDisk, [...generated.keys()].sort());
-  for (const [name, text] of generated) assert.equal(readFileSync(join(root, 'k8s', 'base', name), 'utf8'), text, `k8s/base/${name} is stale`);
+  for (const [name, text] of generated)
+    assert.equal(readFileSync(join(root, 'k8s', 'base', name), 'utf8'), text, `k8s/base/${name} is stale`);
 });
 
 test('kubectl kustomize k8s/ builds two CronJobs, instance-1 and instance-2, that validate strictly', async () => {
   const out = execFileSync(kubectl, ['kustomize', join(root, 'k8s')], { encoding: 'utf8' });
-  const objs = parseAllDocuments(out).map((d) => d.toJS()).filter(Boolean);
+  const objs = parseAllDocuments(out)
+    .map((d) => d.toJS())
+    .filter(Boolean);
   const cronjobs = objs.filter((o) => o.kind === 'CronJob');
   assert.deepEqual(cronjobs.map((c) => c.metadata.name).sort(), ['bwdc-instance-1', 'bwdc-instance-2']);
   for (const o of objs) {
@@ -33,21 +37,28 @@ test('kubectl kustomize k8s/ builds two CronJobs, instance-1 and instance-2, tha
     await validateModel(o);
     assert.deepEqual(unknownFields(o), [], `${o.kind}/${o.metadata.name}`);
   }
-  for (const c of cronjobs) assert.equal(c.spec.jobTemplate.spec.template.spec.containers[0].image, 'registry.example.com/bwdc-runner:0.1.0');
+  for (const c of cronjobs)
+    assert.equal(c.spec.jobTemplate.spec.template.spec.containers[0].image, 'registry.example.com/bwdc-runner:0.1.0');
   const templates = objs.filter((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('bwdc-instance-'));
   assert.equal(templates.length, 2);
   for (const t of templates) assert.equal(JSON.parse(t.data['data.json']).directoryType, 0);
 });
 
 test('k8s/ reads the same under a YAML 1.1 reader as under YAML 1.2 (BWDC_HTTP_PORT stays the string "off")', () => {
-  const files = [...readdirSync(join(root, 'k8s', 'base')).map((f) => join(root, 'k8s', 'base', f)), join(root, 'k8s', 'kustomization.yaml'), join(root, 'k8s', 'example-values.yaml')];
+  const files = [
+    ...readdirSync(join(root, 'k8s', 'base')).map((f) => join(root, 'k8s', 'base', f)),
+    join(root, 'k8s', 'kustomization.yaml'),
+    join(root, 'k8s', 'example-values.yaml'),
+  ];
   for (const file of files) {
     const text = readFileSync(file, 'utf8');
     const v12 = parseAllDocuments(text).map((d) => d.toJS());
     const v11 = parseAllDocuments(text, { version: '1.1' }).map((d) => d.toJS());
     assert.deepEqual(v11, v12, `${file}: a YAML 1.1 tool reads other values`);
   }
-  const cj = parseAllDocuments(readFileSync(join(root, 'k8s', 'base', 'cronjob-bwdc-instance-1.yaml'), 'utf8'), { version: '1.1' })[0]!.toJS();
+  const cj = parseAllDocuments(readFileSync(join(root, 'k8s', 'base', 'cronjob-bwdc-instance-1.yaml'), 'utf8'), {
+    version: '1.1',
+  })[0]!.toJS();
   const env = cj.spec.jobTemplate.spec.template.spec.containers[0].env;
   assert.equal(env.find((e: { name: string }) => e.name === 'BWDC_HTTP_PORT').value, 'off');
 });

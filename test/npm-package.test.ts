@@ -13,13 +13,23 @@ const prefix = join(work, 'prefix');
 let tarball: string;
 let packed: string[];
 
-before(() => {
-  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  const info = JSON.parse(out.slice(out.indexOf('[')))[0];
-  tarball = join(work, info.filename);
-  packed = info.files.map((f: { path: string }) => f.path);
-  execFileSync('npm', ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', tarball], { cwd: work, stdio: ['ignore', 'ignore', 'inherit'] });
-}, { timeout: 10 * 60_000 });
+before(
+  () => {
+    const out = execFileSync('npm', ['pack', '--json', '--pack-destination', work], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const info = JSON.parse(out.slice(out.indexOf('[')))[0];
+    tarball = join(work, info.filename);
+    packed = info.files.map((f: { path: string }) => f.path);
+    execFileSync('npm', ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', tarball], {
+      cwd: work,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  },
+  { timeout: 10 * 60_000 },
+);
 after(() => rmSync(work, { recursive: true, force: true }));
 
 test('the tarball ships the bin, the compiled runner and the config schema, and no sources or tests', () => {
@@ -27,7 +37,10 @@ test('the tarball ships the bin, the compiled runner and the config schema, and 
   assert.ok(packed.includes('dist/cli/main.js'), 'dist/ is built and packed');
   assert.ok(packed.includes('config.schema.json'));
   assert.ok(packed.includes('package.json'));
-  assert.deepEqual(packed.filter((p) => /^(src|test|helm|k8s|bench|scripts)\//.test(p)), []);
+  assert.deepEqual(
+    packed.filter((p) => /^(src|test|helm|k8s|bench|scripts)\//.test(p)),
+    [],
+  );
 });
 
 test('the installed bwdc-runner answers --version and check', () => {

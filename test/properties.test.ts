@@ -24,24 +24,66 @@ const runs = Number(process.env.PROPERTY_RUNS ?? 300);
 const hostile = fc.oneof(
   fc.string(),
   fc.string({ unit: 'binary' }),
-  fc.constantFrom('', ' ', '*', '* * * * * * *', '61 * * * *', '@hourly', '90s', '1h30m', '-5', 'NaN', 'Infinity', 'null', '{}', '[]', '{"a":', 'vault://', 'awssm://x#', 'file://rel', 'env://', '\u0000', '😀', 'Europe/Berlin', 'Mars/Base', 'organization.', CLIENT_ID),
+  fc.constantFrom(
+    '',
+    ' ',
+    '*',
+    '* * * * * * *',
+    '61 * * * *',
+    '@hourly',
+    '90s',
+    '1h30m',
+    '-5',
+    'NaN',
+    'Infinity',
+    'null',
+    '{}',
+    '[]',
+    '{"a":',
+    'vault://',
+    'awssm://x#',
+    'file://rel',
+    'env://',
+    '\u0000',
+    '😀',
+    'Europe/Berlin',
+    'Mars/Base',
+    'organization.',
+    CLIENT_ID,
+  ),
   fc.json(),
 );
 
 test('the configuration loader: random environment values give a model or a ConfigError without the secret', () => {
   fc.assert(
-    fc.property(hostile, hostile, hostile, hostile, hostile, fc.boolean(), (schedule, tz, timeout, clientId, dataJson, inlineSecret) => {
-      const secret = inlineSecret ? `${CANARY}${schedule}` : `weird://${CANARY}`;
-      const env = { BWDC_SCHEDULE: schedule, TZ: tz, BWDC_TIMEOUT: timeout, BW_CLIENTID: clientId, BW_CLIENTSECRET: secret, BWDC_DATA_JSON: dataJson || join(dir, 'data.json'), BWDC_STATE_DIR: dir };
-      try {
-        const c = loadConfig(env, { cwd: dir });
-        assert.equal(c.instances.length, 1);
-      } catch (err) {
-        assert.ok(err instanceof ConfigError, `not a ConfigError: ${(err as Error)?.stack}`);
-        assert.ok(!err.message.includes(CANARY), `secret in message: ${err.message}`);
-        assert.ok(err.issues.length >= 1);
-      }
-    }),
+    fc.property(
+      hostile,
+      hostile,
+      hostile,
+      hostile,
+      hostile,
+      fc.boolean(),
+      (schedule, tz, timeout, clientId, dataJson, inlineSecret) => {
+        const secret = inlineSecret ? `${CANARY}${schedule}` : `weird://${CANARY}`;
+        const env = {
+          BWDC_SCHEDULE: schedule,
+          TZ: tz,
+          BWDC_TIMEOUT: timeout,
+          BW_CLIENTID: clientId,
+          BW_CLIENTSECRET: secret,
+          BWDC_DATA_JSON: dataJson || join(dir, 'data.json'),
+          BWDC_STATE_DIR: dir,
+        };
+        try {
+          const c = loadConfig(env, { cwd: dir });
+          assert.equal(c.instances.length, 1);
+        } catch (err) {
+          assert.ok(err instanceof ConfigError, `not a ConfigError: ${(err as Error)?.stack}`);
+          assert.ok(!err.message.includes(CANARY), `secret in message: ${err.message}`);
+          assert.ok(err.issues.length >= 1);
+        }
+      },
+    ),
     { numRuns: runs },
   );
 });
@@ -49,11 +91,33 @@ test('the configuration loader: random environment values give a model or a Conf
 test('the configuration loader: random YAML/JSON files give a model or a ConfigError', () => {
   const file = join(dir, 'config.yaml');
   const values = fc.oneof(hostile, fc.integer(), fc.boolean(), fc.constant(null));
-  const instance = fc.record({ name: hostile, dataJson: fc.oneof(fc.constant(join(dir, 'data.json')), hostile, fc.object()), schedule: values, clientId: fc.oneof(fc.constant(CLIENT_ID), hostile), clientSecret: fc.oneof(fc.constant(`${CANARY}-x`), hostile), timeout: values }, { requiredKeys: [] });
+  const instance = fc.record(
+    {
+      name: hostile,
+      dataJson: fc.oneof(fc.constant(join(dir, 'data.json')), hostile, fc.object()),
+      schedule: values,
+      clientId: fc.oneof(fc.constant(CLIENT_ID), hostile),
+      clientSecret: fc.oneof(fc.constant(`${CANARY}-x`), hostile),
+      timeout: values,
+    },
+    { requiredKeys: [] },
+  );
   const doc = fc.oneof(
     fc.string(),
-    fc.record({ defaults: fc.dictionary(fc.string(), values), instances: fc.array(instance, { maxLength: 4 }), concurrency: values, stateDir: values }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
-    fc.array(instance, { maxLength: 3 }).map((is) => `instances:\n${is.map((i) => `  - ${JSON.stringify(i)}`).join('\n')}\n`),
+    fc
+      .record(
+        {
+          defaults: fc.dictionary(fc.string(), values),
+          instances: fc.array(instance, { maxLength: 4 }),
+          concurrency: values,
+          stateDir: values,
+        },
+        { requiredKeys: [] },
+      )
+      .map((o) => JSON.stringify(o)),
+    fc
+      .array(instance, { maxLength: 3 })
+      .map((is) => `instances:\n${is.map((i) => `  - ${JSON.stringify(i)}`).join('\n')}\n`),
   );
   fc.assert(
     fc.property(doc, (text) => {
@@ -71,7 +135,11 @@ test('the configuration loader: random YAML/JSON files give a model or a ConfigE
 
 test('the secret reference parser: a reference, a literal, or a syntax error that never echoes the input', () => {
   const scheme = fc.constantFrom('vault', 'awssm', 'file', 'env', 'VAULT', 'smb', 'http', 'x+y.z');
-  const ref = fc.oneof(hostile, fc.tuple(scheme, fc.string(), fc.string()).map(([s, a, b]) => `${s}://${a}${CANARY}${b}`), fc.tuple(scheme, fc.string(), fc.string()).map(([s, a, b]) => `${s}://${a}?${b}#${CANARY}`));
+  const ref = fc.oneof(
+    hostile,
+    fc.tuple(scheme, fc.string(), fc.string()).map(([s, a, b]) => `${s}://${a}${CANARY}${b}`),
+    fc.tuple(scheme, fc.string(), fc.string()).map(([s, a, b]) => `${s}://${a}?${b}#${CANARY}`),
+  );
   fc.assert(
     fc.property(ref, (input) => {
       try {
@@ -91,7 +159,16 @@ test("bwdc's output parser and classifier take anything without throwing", () =>
   const output = fc.oneof(
     fc.string(),
     fc.json(),
-    fc.record({ success: fc.oneof(fc.boolean(), fc.string()), message: fc.oneof(fc.string(), fc.integer(), fc.constant(null)), data: fc.oneof(fc.object(), fc.constant(null), fc.string()) }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
+    fc
+      .record(
+        {
+          success: fc.oneof(fc.boolean(), fc.string()),
+          message: fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
+          data: fc.oneof(fc.object(), fc.constant(null), fc.string()),
+        },
+        { requiredKeys: [] },
+      )
+      .map((o) => JSON.stringify(o)),
     fc.array(fc.string()).map((lines) => lines.join('\n')),
   );
   fc.assert(

@@ -27,7 +27,13 @@ before(async () => {
       tokenRequests.push({ url: req.url!, body, headers: req.headers });
       const ok = new URLSearchParams(body).get('client_secret') === CANARY_CLIENT_SECRET;
       res.writeHead(ok ? 200 : 400, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(ok ? { access_token: 'eyJhbGciOiJub25lIn0.eyJleHAiOjR9.', expires_in: 3600, token_type: 'Bearer' } : { error: 'invalid_client' }));
+      res.end(
+        JSON.stringify(
+          ok
+            ? { access_token: 'eyJhbGciOiJub25lIn0.eyJleHAiOjR9.', expires_in: 3600, token_type: 'Bearer' }
+            : { error: 'invalid_client' },
+        ),
+      );
     });
   });
   await new Promise<void>((r) => identity.listen(0, '127.0.0.1', r));
@@ -51,7 +57,11 @@ test('with HTTP_PROXY set, bwdc gets NODE_USE_ENV_PROXY=1 and its identity reque
   const login = fx.records().find((c) => c.command === 'login')!;
   assert.equal(login.env.NODE_USE_ENV_PROXY, '1');
   assert.equal(login.env.HTTP_PROXY, proxyUrl);
-  assert.deepEqual(tunnels.slice(before.tunnels), [`127.0.0.1:${portOf(identity)}`], 'one CONNECT tunnel to the identity server');
+  assert.deepEqual(
+    tunnels.slice(before.tunnels),
+    [`127.0.0.1:${portOf(identity)}`],
+    'one CONNECT tunnel to the identity server',
+  );
   assert.equal(tokenRequests.length, before.tokens + 1);
   const req = tokenRequests.at(-1)!;
   assert.equal(req.url, '/identity/connect/token');
@@ -67,11 +77,22 @@ test('with HTTP_PROXY set, bwdc gets NODE_USE_ENV_PROXY=1 and its identity reque
 
 test('the double, like bwdc 2026.6, ignores the proxy variables without NODE_USE_ENV_PROXY=1', async () => {
   const app = mkdtempSync(join(tmpdir(), 'bwdc-runner-proxy-'));
-  writeFileSync(join(app, 'data.json'), JSON.stringify({ environmentUrls: { base: `http://127.0.0.1:${portOf(identity)}` } }));
+  writeFileSync(
+    join(app, 'data.json'),
+    JSON.stringify({ environmentUrls: { base: `http://127.0.0.1:${portOf(identity)}` } }),
+  );
   const control = join(app, 'control.json');
   writeFileSync(control, JSON.stringify({ identityHttp: true }));
   const before = { tunnels: tunnels.length, tokens: tokenRequests.length };
-  const env = { PATH: process.env.PATH!, BITWARDENCLI_CONNECTOR_APPDATA_DIR: app, BITWARDENCLI_CONNECTOR_PLAINTEXT_SECRETS: 'true', BWDC_DOUBLE_CONTROL: control, HTTP_PROXY: `http://127.0.0.1:${portOf(proxy)}`, BW_CLIENTID: CLIENT_ID, BW_CLIENTSECRET: CANARY_CLIENT_SECRET };
+  const env = {
+    PATH: process.env.PATH!,
+    BITWARDENCLI_CONNECTOR_APPDATA_DIR: app,
+    BITWARDENCLI_CONNECTOR_PLAINTEXT_SECRETS: 'true',
+    BWDC_DOUBLE_CONTROL: control,
+    HTTP_PROXY: `http://127.0.0.1:${portOf(proxy)}`,
+    BW_CLIENTID: CLIENT_ID,
+    BW_CLIENTSECRET: CANARY_CLIENT_SECRET,
+  };
   // Asynchronously: the identity server answers from this process's event loop.
   const r = await new Promise<{ status: number | null; out: string }>((resolve) => {
     const c = spawn(doublePath, ['login', '--response'], { env });

@@ -4,7 +4,16 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync, writeFileSync, chmodSync, mkdirSync, utimesSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import {
-  assertNoCanary, CANARY_CLIENT_SECRET, CANARY_DIRECTORY_SECRET, CLIENT_ID, makeFixture, pidAlive, runCli, startCli, waitFor, ldapTemplate,
+  assertNoCanary,
+  CANARY_CLIENT_SECRET,
+  CANARY_DIRECTORY_SECRET,
+  CLIENT_ID,
+  makeFixture,
+  pidAlive,
+  runCli,
+  startCli,
+  waitFor,
+  ldapTemplate,
 } from './helpers/fixture.js';
 
 function lastRun(logs: Array<Record<string, unknown>>) {
@@ -23,7 +32,10 @@ test('a successful run exits 0, logs the counts, and passes secrets only through
   for (const l of r.logs.filter((l) => l.runId)) assert.equal(l.instance, 'one');
 
   const calls = fx.records();
-  assert.deepEqual(calls.map((c) => c.command), ['login', 'config', 'sync']);
+  assert.deepEqual(
+    calls.map((c) => c.command),
+    ['login', 'config', 'sync'],
+  );
   const login = calls[0]!;
   assert.equal(login.env.BW_CLIENTSECRET, CANARY_CLIENT_SECRET, 'the secret reaches bwdc through its environment');
   assert.equal(login.env.BW_CLIENTID, CLIENT_ID);
@@ -89,7 +101,13 @@ test('the 401/403 TypeError crash is classed auth, and the next run logs in agai
   assert.equal(again.code, 0, again.stdout);
 });
 
-for (const [fault, cls] of [['network', 'network'], ['server-500', 'server'], ['ldap-down', 'directory'], ['ldap-bind', 'directory'], ['error', 'internal']] as const) {
+for (const [fault, cls] of [
+  ['network', 'network'],
+  ['server-500', 'server'],
+  ['ldap-down', 'directory'],
+  ['ldap-bind', 'directory'],
+  ['error', 'internal'],
+] as const) {
   test(`bwdc failing with "${fault}" is class ${cls}, exit 1`, async () => {
     const fx = makeFixture();
     fx.control({ faults: { sync: fault } });
@@ -100,7 +118,11 @@ for (const [fault, cls] of [['network', 'network'], ['server-500', 'server'], ['
 }
 
 test("bwdc's passing network errors are retried; a TLS certificate error is not, and its message says which setting fixes it", async () => {
-  for (const message of ['getaddrinfo EAI_AGAIN ldap.corp.example', 'connect ETIMEDOUT 10.0.0.5:636', 'read ECONNRESET']) {
+  for (const message of [
+    'getaddrinfo EAI_AGAIN ldap.corp.example',
+    'connect ETIMEDOUT 10.0.0.5:636',
+    'read ECONNRESET',
+  ]) {
     const fx = makeFixture();
     fx.control({ faults: { sync: 'error' }, faultTimes: { sync: 1 }, errorMessage: message });
     const r = await runCli(['run'], fx.env({ BWDC_RETRY_ATTEMPTS: '2', BWDC_RETRY_BACKOFF: '100ms' }));
@@ -108,7 +130,11 @@ test("bwdc's passing network errors are retried; a TLS certificate error is not,
     assert.equal(lastRun(r.logs).attempts, 2, message);
   }
   const fx = makeFixture();
-  fx.control({ faults: { sync: 'error' }, errorMessage: 'request to https://bw.corp.example/api/public/organization/import failed, reason: self-signed certificate' });
+  fx.control({
+    faults: { sync: 'error' },
+    errorMessage:
+      'request to https://bw.corp.example/api/public/organization/import failed, reason: self-signed certificate',
+  });
   const r = await runCli(['run'], fx.env({ BWDC_RETRY_ATTEMPTS: '2', BWDC_RETRY_BACKOFF: '100ms' }));
   assert.equal(r.code, 1);
   const done = lastRun(r.logs);
@@ -135,7 +161,10 @@ test('a transient failure is retried with backoff, an auth failure is not', asyn
 test('SIGTERM while a failed attempt waits to retry: the retry does not start, and the run still reports the failure it had', async () => {
   const fx = makeFixture();
   fx.control({ faults: { sync: 'network' } });
-  const run = startCli(['run'], fx.env({ BWDC_RETRY_ATTEMPTS: '2', BWDC_RETRY_BACKOFF: '2s', BWDC_SHUTDOWN_GRACE: '10s' }));
+  const run = startCli(
+    ['run'],
+    fx.env({ BWDC_RETRY_ATTEMPTS: '2', BWDC_RETRY_BACKOFF: '2s', BWDC_SHUTDOWN_GRACE: '10s' }),
+  );
   await waitFor(() => run.logs().some((l) => l.msg === 'transient failure, will retry'));
   run.kill('SIGTERM');
   const r = await run.done;
@@ -175,9 +204,15 @@ test('a secret that cannot be resolved exits 3 and names the reference, not a va
   assert.match(String(done.msg), /file:\/\/.*missing: cannot read the file: no such file/);
   assert.equal(fx.records().length, 0);
 
-  const r2 = await runCli(['run'], fx.env({ BW_CLIENTSECRET_FILE: undefined, BW_CLIENTSECRET: 'env://NOT_SET_ANYWHERE' }));
+  const r2 = await runCli(
+    ['run'],
+    fx.env({ BW_CLIENTSECRET_FILE: undefined, BW_CLIENTSECRET: 'env://NOT_SET_ANYWHERE' }),
+  );
   assert.equal(r2.code, 3);
-  assert.match(String(lastRun(r2.logs).msg), /env:\/\/NOT_SET_ANYWHERE: environment variable NOT_SET_ANYWHERE is not set/);
+  assert.match(
+    String(lastRun(r2.logs).msg),
+    /env:\/\/NOT_SET_ANYWHERE: environment variable NOT_SET_ANYWHERE is not set/,
+  );
 });
 
 test('bwdc missing or not executable exits 4', async () => {
@@ -210,7 +245,15 @@ test('a lock left by a process that died is recovered', async () => {
   const fx = makeFixture();
   mkdirSync(join(fx.stateDir, 'one'), { recursive: true });
   // A pid that cannot be alive: beyond pid_max.
-  writeFileSync(join(fx.stateDir, 'one', 'runner.lock'), JSON.stringify({ pid: 2 ** 30, hostname: (await import('node:os')).hostname(), runId: 'dead', since: '2026-01-01T00:00:00Z' }));
+  writeFileSync(
+    join(fx.stateDir, 'one', 'runner.lock'),
+    JSON.stringify({
+      pid: 2 ** 30,
+      hostname: (await import('node:os')).hostname(),
+      runId: 'dead',
+      since: '2026-01-01T00:00:00Z',
+    }),
+  );
   const r = await runCli(['run'], fx.env());
   assert.equal(r.code, 0, r.stdout);
   assert.ok(r.logs.some((l) => l.msg === 'took over a lock left by a process that died'));
@@ -284,7 +327,10 @@ test('an unchanged template keeps bwdc state; a changed one re-seeds it', async 
   assert.equal(lastRun(second.logs).msg, 'Synced 0 group(s) and 0 user(s).', 'the hash from the first sync survived');
   assert.ok(!second.logs.some((l) => l.msg === 'data.json seeded from the template'));
 
-  writeFileSync(fx.templatePath, JSON.stringify({ ...ldapTemplate, sync: { ...ldapTemplate.sync, removeDisabled: true } }));
+  writeFileSync(
+    fx.templatePath,
+    JSON.stringify({ ...ldapTemplate, sync: { ...ldapTemplate.sync, removeDisabled: true } }),
+  );
   const third = await runCli(['run'], fx.env());
   const seeded = third.logs.find((l) => l.msg === 'data.json seeded from the template');
   assert.equal(seeded?.reason, 'template changed');
@@ -301,7 +347,10 @@ test('SIGTERM during a hanging sync: bwdc is stopped after the grace, state inta
   run.kill('SIGTERM');
   const r = await run.done;
   assert.equal(r.code, 143);
-  const sync = fx.records().filter((c) => c.command === 'sync').at(-1)!;
+  const sync = fx
+    .records()
+    .filter((c) => c.command === 'sync')
+    .at(-1)!;
   assert.equal(pidAlive(sync.pid), false);
   assert.equal(readFileSync(join(fx.stateDir, 'one', 'data.json'), 'utf8'), good);
   assert.equal(existsSync(join(fx.stateDir, 'one', 'runner.lock')), false, 'the lock is released');
@@ -310,10 +359,28 @@ test('SIGTERM during a hanging sync: bwdc is stopped after the grace, state inta
 test('concurrency 1, SIGTERM while one instance is in bwdc: the prepared next one never starts bwdc, keeps no lock and records no run', async () => {
   const fx = makeFixture();
   const cfg = join(fx.dir, 'config.yaml');
-  writeFileSync(cfg, ['concurrency: 1', 'defaults:', `  clientId: ${CLIENT_ID}`, `  clientSecret: file://${fx.secretPath}`, `  directorySecret: file://${fx.dirSecretPath}`, 'instances:',
-    ...['first', 'second', 'third'].map((n) => `  - { name: ${n}, dataJson: ${fx.templatePath} }`)].join('\n'));
+  writeFileSync(
+    cfg,
+    [
+      'concurrency: 1',
+      'defaults:',
+      `  clientId: ${CLIENT_ID}`,
+      `  clientSecret: file://${fx.secretPath}`,
+      `  directorySecret: file://${fx.dirSecretPath}`,
+      'instances:',
+      ...['first', 'second', 'third'].map((n) => `  - { name: ${n}, dataJson: ${fx.templatePath} }`),
+    ].join('\n'),
+  );
   fx.control({ faults: { sync: 'hang' } });
-  const env = fx.env({ BWDC_INSTANCE: undefined, BWDC_DATA_JSON: undefined, BW_CLIENTID: undefined, BW_CLIENTSECRET_FILE: undefined, BWDC_DIRECTORY_SECRET_FILE: undefined, BWDC_SHUTDOWN_GRACE: '300ms', BWDC_TIMEOUT: '1m' });
+  const env = fx.env({
+    BWDC_INSTANCE: undefined,
+    BWDC_DATA_JSON: undefined,
+    BW_CLIENTID: undefined,
+    BW_CLIENTSECRET_FILE: undefined,
+    BWDC_DIRECTORY_SECRET_FILE: undefined,
+    BWDC_SHUTDOWN_GRACE: '300ms',
+    BWDC_TIMEOUT: '1m',
+  });
   const run = startCli(['run', '--config', cfg], env);
   await waitFor(() => fx.records().some((c) => c.command === 'sync'));
   // "first" and "second" were admitted together; whichever finished preparing first is in bwdc, the
@@ -324,7 +391,11 @@ test('concurrency 1, SIGTERM while one instance is in bwdc: the prepared next on
   run.kill('SIGTERM');
   const r = await run.done;
   assert.equal(r.code, 143);
-  assert.deepEqual([...new Set(fx.records().map((c) => basename(c.env.BITWARDENCLI_CONNECTOR_APPDATA_DIR!)))], [inBwdc], 'one instance ever ran bwdc');
+  assert.deepEqual(
+    [...new Set(fx.records().map((c) => basename(c.env.BITWARDENCLI_CONNECTOR_APPDATA_DIR!)))],
+    [inBwdc],
+    'one instance ever ran bwdc',
+  );
   assert.ok(r.logs.some((l) => l.instance === waiting && l.msg === 'not started: the runner is stopping'));
   assert.ok(!r.logs.some((l) => l.instance === waiting && l.outcome), 'no outcome for a run that never reached bwdc');
   assert.equal(existsSync(join(fx.stateDir, waiting, 'runner.lock')), false, 'its lock is released');
@@ -372,19 +443,41 @@ test("a 50 MB flood of bwdc output: the run works and the runner's memory stays 
   // The flood precedes a normal response line, which is kept in the captured tail.
   assert.equal(r.code, 0, r.stderr);
   assert.ok(r.stdout.length < 1024 * 1024, `runner printed ${r.stdout.length} bytes`);
-  assert.ok(peakKb > 0 && peakKb < 150 * 1024, `runner peak RSS ${Math.round(peakKb / 1024)} MB while bwdc printed 50 MB`);
+  assert.ok(
+    peakKb > 0 && peakKb < 150 * 1024,
+    `runner peak RSS ${Math.round(peakKb / 1024)} MB while bwdc printed 50 MB`,
+  );
 });
 
 test('one instance failing or hanging does not stop the others; the exit code says a sync failed', async () => {
   const fx = makeFixture();
   const cfg = join(fx.dir, 'config.yaml');
-  writeFileSync(cfg, [
-    'defaults:', `  clientId: ${CLIENT_ID}`, `  clientSecret: file://${fx.secretPath}`, `  directorySecret: file://${fx.dirSecretPath}`, '  timeout: 2m', 'instances:',
-    // Only the hanging one has a short timeout: a loaded machine must not time out the good ones.
-    ...['good-1', 'hangs', 'fails', 'good-2'].map((n) => `  - { name: ${n}, dataJson: ${fx.templatePath}${n === 'hangs' ? ', timeout: 1s' : ''} }`),
-  ].join('\n'));
+  writeFileSync(
+    cfg,
+    [
+      'defaults:',
+      `  clientId: ${CLIENT_ID}`,
+      `  clientSecret: file://${fx.secretPath}`,
+      `  directorySecret: file://${fx.dirSecretPath}`,
+      '  timeout: 2m',
+      'instances:',
+      // Only the hanging one has a short timeout: a loaded machine must not time out the good ones.
+      ...['good-1', 'hangs', 'fails', 'good-2'].map(
+        (n) => `  - { name: ${n}, dataJson: ${fx.templatePath}${n === 'hangs' ? ', timeout: 1s' : ''} }`,
+      ),
+    ].join('\n'),
+  );
   fx.control({ instanceFaults: { hangs: { sync: 'hang' }, fails: { login: 'error' } } });
-  const r = await runCli(['run', '--config', cfg], fx.env({ BWDC_INSTANCE: undefined, BWDC_DATA_JSON: undefined, BW_CLIENTID: undefined, BW_CLIENTSECRET_FILE: undefined, BWDC_DIRECTORY_SECRET_FILE: undefined }));
+  const r = await runCli(
+    ['run', '--config', cfg],
+    fx.env({
+      BWDC_INSTANCE: undefined,
+      BWDC_DATA_JSON: undefined,
+      BW_CLIENTID: undefined,
+      BW_CLIENTSECRET_FILE: undefined,
+      BWDC_DIRECTORY_SECRET_FILE: undefined,
+    }),
+  );
   assert.equal(r.code, 1);
   const outcome = (n: string) => r.logs.find((l) => l.instance === n && l.outcome)!;
   assert.equal(outcome('good-1').outcome, 'success');
@@ -393,9 +486,13 @@ test('one instance failing or hanging does not stop the others; the exit code sa
   assert.equal(outcome('fails').failureClass, 'internal');
 });
 
-test('bwdc runs at nice 10 by default (the runner keeps its own priority); BWDC_NICE=0 runs it at the runner\'s', async () => {
+test("bwdc runs at nice 10 by default (the runner keeps its own priority); BWDC_NICE=0 runs it at the runner's", async () => {
   const niceOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
-  for (const [setting, expected] of [[undefined, 10], ['0', 0], ['19', 19]] as const) {
+  for (const [setting, expected] of [
+    [undefined, 10],
+    ['0', 0],
+    ['19', 19],
+  ] as const) {
     const fx = makeFixture();
     fx.control({ faults: { sync: 'hang' } });
     const run = startCli(['run'], fx.env({ BWDC_TIMEOUT: '20s', BWDC_SHUTDOWN_GRACE: '200ms', BWDC_NICE: setting }));
@@ -430,7 +527,11 @@ test("no secret in bwdc's argv as the kernel sees it (/proc/<pid>/cmdline), whil
     assertNoCanary('/proc/<pid>/cmdline', cmdline);
     inspected++;
   }
-  assert.equal(inspected, 1, 'the hanging sync was inspected while it ran (a check that saw no process proves nothing)');
+  assert.equal(
+    inspected,
+    1,
+    'the hanging sync was inspected while it ran (a check that saw no process proves nothing)',
+  );
   const runnerCmdline = readFileSync(`/proc/${run.pid}/cmdline`, 'utf8');
   assertNoCanary('runner /proc/<pid>/cmdline', runnerCmdline);
   run.kill('SIGTERM');
@@ -481,7 +582,11 @@ test('a dry run (test) records no success: last-run.json and the last success st
   fx.control({});
   const t = await runCli(['test'], fx.env());
   assert.equal(t.code, 0);
-  assert.equal(readFileSync(join(fx.stateDir, 'one', 'last-run.json'), 'utf8'), afterFailure, 'the failed sync is still the last run');
+  assert.equal(
+    readFileSync(join(fx.stateDir, 'one', 'last-run.json'), 'utf8'),
+    afterFailure,
+    'the failed sync is still the last run',
+  );
   assert.equal(JSON.parse(afterFailure).lastSuccessAt, undefined);
 });
 
@@ -490,13 +595,24 @@ test('a bwdc that cannot run (missing library, wrong binary, not bwdc at all) is
   const dir = join(fx.dir, 'bins');
   mkdirSync(dir);
   const loader = join(dir, 'bwdc-missing-lib');
-  writeFileSync(loader, '#!/bin/sh\necho "bwdc: error while loading shared libraries: libsecret-1.so.0: cannot open shared object file: No such file or directory" >&2\nexit 127\n');
+  writeFileSync(
+    loader,
+    '#!/bin/sh\necho "bwdc: error while loading shared libraries: libsecret-1.so.0: cannot open shared object file: No such file or directory" >&2\nexit 127\n',
+  );
   const glibc = join(dir, 'bwdc-old-glibc');
-  writeFileSync(glibc, "#!/bin/sh\necho \"bwdc: /lib/x86_64-linux-gnu/libc.so.6: version \\`GLIBC_2.39' not found (required by bwdc)\" >&2\nexit 1\n");
+  writeFileSync(
+    glibc,
+    '#!/bin/sh\necho "bwdc: /lib/x86_64-linux-gnu/libc.so.6: version \\`GLIBC_2.39\' not found (required by bwdc)" >&2\nexit 1\n',
+  );
   const garbage = join(dir, 'bwdc-garbage');
   writeFileSync(garbage, 'this is not a program\n');
   for (const p of [loader, glibc, garbage]) chmodSync(p, 0o755);
-  for (const [bin, why] of [[loader, /error while loading shared libraries/], [glibc, /GLIBC_2\.39/], [garbage, /cannot run \(exit 127\)/], ['/bin/true', /printed no --response JSON/]] as const) {
+  for (const [bin, why] of [
+    [loader, /error while loading shared libraries/],
+    [glibc, /GLIBC_2\.39/],
+    [garbage, /cannot run \(exit 127\)/],
+    ['/bin/true', /printed no --response JSON/],
+  ] as const) {
     const r = await runCli(['run'], fx.env({ BWDC_PATH: bin }));
     assert.equal(r.code, 4, `${bin}: ${r.stdout}`);
     const done = lastRun(r.logs);
@@ -505,25 +621,35 @@ test('a bwdc that cannot run (missing library, wrong binary, not bwdc at all) is
   }
 });
 
-test('BWDC_PASS_ENV=* never passes the runner\'s credentials (Vault token, AWS keys, the API key) nor any variable holding a resolved secret', async () => {
+test("BWDC_PASS_ENV=* never passes the runner's credentials (Vault token, AWS keys, the API key) nor any variable holding a resolved secret", async () => {
   const fx = makeFixture();
-  const r = await runCli(['run'], fx.env({
-    BWDC_PASS_ENV: '*',
-    VAULT_TOKEN: 'canary-vault-token-1234',
-    VAULT_APPROLE_SECRET_ID: 'canary-approle-5678',
-    AWS_ACCESS_KEY_ID: 'AKIACANARY',
-    AWS_SECRET_ACCESS_KEY: 'canary-aws-secret-9012',
-    AWS_SESSION_TOKEN: 'canary-aws-session-3456',
-    BW_CLIENTSECRET_FILE: undefined,
-    BW_CLIENTSECRET: CANARY_CLIENT_SECRET,
-    SOME_COPY_OF_IT: CANARY_DIRECTORY_SECRET,
-    HARMLESS_SETTING: 'kept',
-  }));
+  const r = await runCli(
+    ['run'],
+    fx.env({
+      BWDC_PASS_ENV: '*',
+      VAULT_TOKEN: 'canary-vault-token-1234',
+      VAULT_APPROLE_SECRET_ID: 'canary-approle-5678',
+      AWS_ACCESS_KEY_ID: 'AKIACANARY',
+      AWS_SECRET_ACCESS_KEY: 'canary-aws-secret-9012',
+      AWS_SESSION_TOKEN: 'canary-aws-session-3456',
+      BW_CLIENTSECRET_FILE: undefined,
+      BW_CLIENTSECRET: CANARY_CLIENT_SECRET,
+      SOME_COPY_OF_IT: CANARY_DIRECTORY_SECRET,
+      HARMLESS_SETTING: 'kept',
+    }),
+  );
   assert.equal(r.code, 0, r.stdout);
   const calls = fx.records();
   assert.equal(calls.length, 3);
   for (const c of calls) {
-    for (const name of ['VAULT_TOKEN', 'VAULT_APPROLE_SECRET_ID', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'SOME_COPY_OF_IT']) {
+    for (const name of [
+      'VAULT_TOKEN',
+      'VAULT_APPROLE_SECRET_ID',
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'AWS_SESSION_TOKEN',
+      'SOME_COPY_OF_IT',
+    ]) {
       assert.equal(c.env[name], undefined, `${c.command} got ${name}`);
     }
     assert.equal(c.env.HARMLESS_SETTING, 'kept', '* still passes everything else');

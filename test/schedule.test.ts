@@ -3,7 +3,17 @@ import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertNoCanary, CLIENT_ID, makeFixture, pidAlive, runCli, startCli, waitFor, type CliRun, type Fixture } from './helpers/fixture.js';
+import {
+  assertNoCanary,
+  CLIENT_ID,
+  makeFixture,
+  pidAlive,
+  runCli,
+  startCli,
+  waitFor,
+  type CliRun,
+  type Fixture,
+} from './helpers/fixture.js';
 
 // A failed assertion must not leave a scheduler running: every started process is killed after its test.
 const live: CliRun[] = [];
@@ -31,7 +41,10 @@ function parsePrometheus(text: string): Map<string, number> {
   const samples = new Map<string, number>();
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('# HELP ') || line.startsWith('# TYPE ')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})?) (-?[0-9.e+-]+|NaN|[+-]Inf)$/.exec(line);
+    const m =
+      /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})?) (-?[0-9.e+-]+|NaN|[+-]Inf)$/.exec(
+        line,
+      );
     assert.ok(m, `not Prometheus text: ${line}`);
     samples.set(m[1]!, Number(m[2]));
   }
@@ -54,11 +67,24 @@ function configFile(fx: Fixture, instances: Array<Record<string, unknown>>, extr
 }
 
 const baseEnv = (fx: Fixture, extra: Record<string, string | undefined> = {}) =>
-  fx.env({ BWDC_HTTP_PORT: '0', BWDC_HTTP_HOST: '127.0.0.1', BWDC_INSTANCE: undefined, BWDC_DATA_JSON: undefined, BWDC_DIRECTORY_SECRET_FILE: undefined, BW_CLIENTSECRET_FILE: undefined, BW_CLIENTID: undefined, LOG_LEVEL: 'info', ...extra });
+  fx.env({
+    BWDC_HTTP_PORT: '0',
+    BWDC_HTTP_HOST: '127.0.0.1',
+    BWDC_INSTANCE: undefined,
+    BWDC_DATA_JSON: undefined,
+    BWDC_DIRECTORY_SECRET_FILE: undefined,
+    BW_CLIENTSECRET_FILE: undefined,
+    BW_CLIENTID: undefined,
+    LOG_LEVEL: 'info',
+    ...extra,
+  });
 
 test('jobs fire on 6-field schedules; /metrics is Prometheus text whose counters move; /status matches; SIGTERM exits 0', async () => {
   const fx = makeFixture();
-  const cfg = configFile(fx, [{ name: 'a', schedule: '* * * * * *' }, { name: 'b', schedule: '*/2 * * * * *' }]);
+  const cfg = configFile(fx, [
+    { name: 'a', schedule: '* * * * * *' },
+    { name: 'b', schedule: '*/2 * * * * *' },
+  ]);
   const run = start(['schedule', '--config', cfg], baseEnv(fx));
   const port = await portOf(run);
   assert.equal((await get(port, '/healthz')).status, 200);
@@ -98,7 +124,12 @@ test('an overlapping tick is skipped, logged and counted', async () => {
   const cfg = configFile(fx, [{ name: 'slowpoke', schedule: '* * * * * *' }]);
   const run = start(['schedule', '--config', cfg], baseEnv(fx));
   const port = await portOf(run);
-  await waitFor(() => run.logs().filter((l) => l.msg === 'schedule tick skipped: the previous run of this instance is still going').length >= 2, 15_000);
+  await waitFor(
+    () =>
+      run.logs().filter((l) => l.msg === 'schedule tick skipped: the previous run of this instance is still going')
+        .length >= 2,
+    15_000,
+  );
   const m = parsePrometheus((await get(port, '/metrics')).body);
   assert.ok(m.get('bwdc_runner_skipped_overlap_total{directory="slowpoke"}')! >= 2);
   const status = JSON.parse((await get(port, '/status')).body);
@@ -116,7 +147,11 @@ test('concurrency 2 with 6 due instances: never more than 2 bwdc processes at on
   mkdirSync(runningDir);
   fx.control({ faults: { sync: 'slow' }, slowMs: 400, runningDir });
   const names = ['i1', 'i2', 'i3', 'i4', 'i5', 'i6'];
-  const cfg = configFile(fx, names.map((name) => ({ name, schedule: '0 0 1 1 *' })), 'runOnStart: true\nconcurrency: 2');
+  const cfg = configFile(
+    fx,
+    names.map((name) => ({ name, schedule: '0 0 1 1 *' })),
+    'runOnStart: true\nconcurrency: 2',
+  );
   const run = start(['schedule', '--config', cfg], baseEnv(fx));
   await waitFor(() => names.every((n) => run.logs().some((l) => l.instance === n && l.outcome === 'success')), 30_000);
   run.kill('SIGTERM');
@@ -141,7 +176,10 @@ test('SIGTERM during a hanging sync: exits within the grace plus a margin, bwdc 
   const took = Date.now() - started;
   assert.equal(r.code, 0);
   assert.ok(took < 1000 + 5000 + 2000, `shutdown took ${took} ms`);
-  const sync = fx.records().filter((c) => c.command === 'sync').at(-1)!;
+  const sync = fx
+    .records()
+    .filter((c) => c.command === 'sync')
+    .at(-1)!;
   const grandchild = fx.records().find((c) => c.grandchild)!.grandchild!;
   await waitFor(() => !pidAlive(sync.pid) && !pidAlive(grandchild), 2000);
   assert.equal(readFileSync(join(fx.stateDir, 'hang', 'data.json'), 'utf8'), good);
@@ -149,12 +187,18 @@ test('SIGTERM during a hanging sync: exits within the grace plus a margin, bwdc 
 
 test('SIGHUP: an added instance starts, a removed one stops, a broken configuration is rejected and the old one keeps running', async () => {
   const fx = makeFixture();
-  const cfg = configFile(fx, [{ name: 'keep', schedule: '* * * * * *' }, { name: 'drop', schedule: '* * * * * *' }]);
+  const cfg = configFile(fx, [
+    { name: 'keep', schedule: '* * * * * *' },
+    { name: 'drop', schedule: '* * * * * *' },
+  ]);
   const run = start(['schedule', '--config', cfg], baseEnv(fx));
   const port = await portOf(run);
   await waitFor(() => run.logs().some((l) => l.instance === 'drop' && l.outcome === 'success'), 15_000);
 
-  configFile(fx, [{ name: 'keep', schedule: '* * * * * *' }, { name: 'added', schedule: '* * * * * *' }]);
+  configFile(fx, [
+    { name: 'keep', schedule: '* * * * * *' },
+    { name: 'added', schedule: '* * * * * *' },
+  ]);
   run.kill('SIGHUP');
   await waitFor(() => run.logs().some((l) => l.msg === 'SIGHUP: configuration reloaded'), 10_000);
   const reloaded = run.logs().find((l) => l.msg === 'SIGHUP: configuration reloaded')!;
@@ -166,13 +210,26 @@ test('SIGHUP: an added instance starts, a removed one stops, a broken configurat
 
   writeFileSync(cfg, readFileSync(cfg, 'utf8').replace(/"schedule":"\* \* \* \* \* \*"/, '"schedule":"99 * * * * *"'));
   run.kill('SIGHUP');
-  await waitFor(() => run.logs().some((l) => l.msg === 'SIGHUP: the new configuration is invalid; keeping the running one'), 10_000);
-  assert.match(String(run.logs().find((l) => l.msg?.toString().includes('invalid; keeping'))!.err), /not a valid cron expression/);
+  await waitFor(
+    () => run.logs().some((l) => l.msg === 'SIGHUP: the new configuration is invalid; keeping the running one'),
+    10_000,
+  );
+  assert.match(
+    String(run.logs().find((l) => l.msg?.toString().includes('invalid; keeping'))!.err),
+    /not a valid cron expression/,
+  );
   const keepBefore = run.logs().filter((l) => l.instance === 'keep' && l.outcome === 'success').length;
-  await waitFor(() => run.logs().filter((l) => l.instance === 'keep' && l.outcome === 'success').length > keepBefore, 10_000);
+  await waitFor(
+    () => run.logs().filter((l) => l.instance === 'keep' && l.outcome === 'success').length > keepBefore,
+    10_000,
+  );
   status = JSON.parse((await get(port, '/status')).body);
   assert.deepEqual(status.instances.map((i: { directory: string }) => i.directory).sort(), ['added', 'keep']);
-  assert.equal(run.logs().filter((l) => l.instance === 'drop' && l.msg === 'run started').length, dropRuns, 'the removed instance no longer runs');
+  assert.equal(
+    run.logs().filter((l) => l.instance === 'drop' && l.msg === 'run started').length,
+    dropRuns,
+    'the removed instance no longer runs',
+  );
   run.kill('SIGTERM');
   assert.equal((await run.done).code, 0);
 });
@@ -180,7 +237,11 @@ test('SIGHUP: an added instance starts, a removed one stops, a broken configurat
 test('a transient failure is retried by the scheduler and counted', async () => {
   const fx = makeFixture();
   fx.control({ faults: { sync: 'network' }, faultTimes: { sync: 1 } });
-  const cfg = configFile(fx, [{ name: 'flaky', schedule: '0 0 1 1 *', retry: { attempts: 2, backoff: '200ms' } }], 'runOnStart: true');
+  const cfg = configFile(
+    fx,
+    [{ name: 'flaky', schedule: '0 0 1 1 *', retry: { attempts: 2, backoff: '200ms' } }],
+    'runOnStart: true',
+  );
   const run = start(['schedule', '--config', cfg], baseEnv(fx));
   const port = await portOf(run);
   await waitFor(() => run.logs().some((l) => l.instance === 'flaky' && l.outcome === 'success'), 15_000);
@@ -195,11 +256,17 @@ test('a transient failure is retried by the scheduler and counted', async () => 
 test('an instance with no success for longer than staleAfter intervals shows as stale', async () => {
   const fx = makeFixture();
   fx.control({ clientSecret: 'not-the-configured-one' });
-  const cfg = configFile(fx, [{ name: 'failing', schedule: '* * * * * *', staleAfter: 1 }, { name: 'fine', schedule: '0 0 1 1 *' }]);
+  const cfg = configFile(fx, [
+    { name: 'failing', schedule: '* * * * * *', staleAfter: 1 },
+    { name: 'fine', schedule: '0 0 1 1 *' },
+  ]);
   fx.control({ clientSecret: 'not-the-configured-one' });
   const run = start(['schedule', '--config', cfg], baseEnv(fx));
   const port = await portOf(run);
-  await waitFor(() => run.logs().filter((l) => l.instance === 'failing' && l.outcome === 'failure').length >= 2, 15_000);
+  await waitFor(
+    () => run.logs().filter((l) => l.instance === 'failing' && l.outcome === 'failure').length >= 2,
+    15_000,
+  );
   const status = JSON.parse((await get(port, '/status')).body);
   const failing = status.instances.find((i: { directory: string }) => i.directory === 'failing');
   assert.equal(failing.stale, true);

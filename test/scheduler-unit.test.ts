@@ -14,15 +14,48 @@ const log = await createLogger({ level: 'silent' });
 
 function instance(name: string, schedule = '0 0 1 1 *', extra: Partial<InstanceConfig> = {}): InstanceConfig {
   return {
-    name, schedule, timezone: undefined, clientId: 'x', clientSecret: 'x', directorySecret: undefined, server: undefined,
-    timeoutMs: 1000, retry: { attempts: 0, backoffMs: 10, maxBackoffMs: 10 }, logFile: undefined, spreadMs: 0, jitterMs: 0, staleAfter: 3, origin: 'test',
-    dataJson: { text: '{}', hash: 'h', origin: 'test', directoryType: undefined }, ...extra,
+    name,
+    schedule,
+    timezone: undefined,
+    clientId: 'x',
+    clientSecret: 'x',
+    directorySecret: undefined,
+    server: undefined,
+    timeoutMs: 1000,
+    retry: { attempts: 0, backoffMs: 10, maxBackoffMs: 10 },
+    logFile: undefined,
+    spreadMs: 0,
+    jitterMs: 0,
+    staleAfter: 3,
+    origin: 'test',
+    dataJson: { text: '{}', hash: 'h', origin: 'test', directoryType: undefined },
+    ...extra,
   };
 }
 
 function result(name: string, outcome: RunResult['outcome'] = 'success'): RunResult {
   const now = new Date();
-  return { instance: name, runId: 'r', mode: 'sync', outcome, failureClass: undefined, exitCode: 0, message: '', users: 0, groups: 0, test: undefined, startedAt: now, endedAt: now, durationMs: 1, attempts: 1, bwdcCalls: 2, seeded: undefined, restoredDataJson: false, interrupted: false, lastSuccessAt: outcome === 'success' ? now : undefined };
+  return {
+    instance: name,
+    runId: 'r',
+    mode: 'sync',
+    outcome,
+    failureClass: undefined,
+    exitCode: 0,
+    message: '',
+    users: 0,
+    groups: 0,
+    test: undefined,
+    startedAt: now,
+    endedAt: now,
+    durationMs: 1,
+    attempts: 1,
+    bwdcCalls: 2,
+    seeded: undefined,
+    restoredDataJson: false,
+    interrupted: false,
+    lastSuccessAt: outcome === 'success' ? now : undefined,
+  };
 }
 
 test('the spread offset is deterministic, inside its window, and spreads many instances out', () => {
@@ -44,11 +77,27 @@ test('retry policy: transient classes only, up to `attempts` retries, exponentia
   assert.equal(retryWaitMs('auth', 1, retry), undefined);
   assert.equal(retryWaitMs(undefined, 1, retry), undefined);
   assert.equal(retryWaitMs('network', 3, retry), undefined, 'two retries, then stop');
-  assert.equal(retryWaitMs('timeout', 1, retry, () => 0), 500);
-  assert.equal(retryWaitMs('timeout', 1, retry, () => 1), 1000);
-  assert.equal(retryWaitMs('server', 2, retry, () => 1), 2000);
-  assert.equal(retryWaitMs('server', 2, { ...retry, attempts: 5 }, () => 1), 2000);
-  assert.equal(retryWaitMs('server', 4, { ...retry, attempts: 5 }, () => 1), 3000, 'capped');
+  assert.equal(
+    retryWaitMs('timeout', 1, retry, () => 0),
+    500,
+  );
+  assert.equal(
+    retryWaitMs('timeout', 1, retry, () => 1),
+    1000,
+  );
+  assert.equal(
+    retryWaitMs('server', 2, retry, () => 1),
+    2000,
+  );
+  assert.equal(
+    retryWaitMs('server', 2, { ...retry, attempts: 5 }, () => 1),
+    2000,
+  );
+  assert.equal(
+    retryWaitMs('server', 4, { ...retry, attempts: 5 }, () => 1),
+    3000,
+    'capped',
+  );
 });
 
 test('UTC zones become a fixed offset for croner, with the same run times as the named zone', () => {
@@ -97,7 +146,11 @@ test('never more than `concurrency` runs in bwdc at once; the next ones prepare 
   await waitFor(() => done.length === 20);
   assert.equal(peakBwdc, 3, 'the concurrency limit holds for bwdc');
   assert.equal(peakRun, 6, 'as many runs again prepare or tidy up alongside');
-  assert.deepEqual(done, Array.from({ length: 20 }, (_, i) => `i${i}`), 'first in, first out');
+  assert.deepEqual(
+    done,
+    Array.from({ length: 20 }, (_, i) => `i${i}`),
+    'first in, first out',
+  );
   await s.stop(100);
 });
 
@@ -116,7 +169,8 @@ test('fair queue: with one slot and instances due every second, none starves', a
   s.start(false);
   await new Promise((r) => setTimeout(r, 3500));
   await s.stop(1000);
-  for (const n of ['a', 'b', 'c', 'd']) assert.ok((counts.get(n) ?? 0) >= 1, `${n} ran ${counts.get(n) ?? 0} times: ${JSON.stringify([...counts])}`);
+  for (const n of ['a', 'b', 'c', 'd'])
+    assert.ok((counts.get(n) ?? 0) >= 1, `${n} ran ${counts.get(n) ?? 0} times: ${JSON.stringify([...counts])}`);
 });
 
 test('stop() drops queued runs and prepared runs still waiting for bwdc, waits for running ones within the grace, then aborts them', async () => {
@@ -140,14 +194,25 @@ test('stop() drops queued runs and prepared runs still waiting for bwdc, waits f
   s.apply([instance('first'), instance('second'), instance('third')]);
   s.start(true);
   await new Promise((r) => setTimeout(r, 50));
-  assert.deepEqual(s.status().map((x) => x.state), ['running', 'running', 'queued'], 'second is admitted (preparing), third waits');
+  assert.deepEqual(
+    s.status().map((x) => x.state),
+    ['running', 'running', 'queued'],
+    'second is admitted (preparing), third waits',
+  );
   const t0 = Date.now();
   const { abortedRunning } = await s.stop(200);
   assert.equal(abortedRunning, true);
   assert.ok(Date.now() - t0 < 1000);
   assert.deepEqual(aborted, ['first'], 'only the run in bwdc was running');
   assert.deepEqual(dropped.sort(), ['second', 'third']);
-  assert.deepEqual(s.totals, { due: 3, overlaps: 0, dropped: 2, removed: 0, firstAttemptsFinished: 1, retriesFinished: 0 });
+  assert.deepEqual(s.totals, {
+    due: 3,
+    overlaps: 0,
+    dropped: 2,
+    removed: 0,
+    firstAttemptsFinished: 1,
+    retriesFinished: 0,
+  });
 });
 
 test('instances sharing a schedule share one croner job; removing or changing one leaves the others ticking', async () => {
@@ -162,13 +227,19 @@ test('instances sharing a schedule share one croner job; removing or changing on
   });
   const every = '* * * * * *';
   const everyOther = '*/2 * * * * *';
-  s.apply([instance('a', every), instance('b', every), instance('c', every), instance('d', everyOther), instance('e', every, { timezone: 'Europe/Berlin' })]);
+  s.apply([
+    instance('a', every),
+    instance('b', every),
+    instance('c', every),
+    instance('d', everyOther),
+    instance('e', every, { timezone: 'Europe/Berlin' }),
+  ]);
   s.start(false);
   assert.equal(s.cronJobs, 3, 'a, b, c share one; d and e (another time zone) have their own');
   await waitFor(() => ['a', 'b', 'c', 'd', 'e'].every((n) => (runs.get(n) ?? 0) >= 1), 5000);
 
   s.apply([instance('a', every), instance('c', everyOther), instance('d', everyOther)]);
-  assert.equal(s.cronJobs, 2, 'b and e removed, c moved to d\'s schedule');
+  assert.equal(s.cronJobs, 2, "b and e removed, c moved to d's schedule");
   runs.clear();
   await waitFor(() => ['a', 'c', 'd'].every((n) => (runs.get(n) ?? 0) >= 1), 5000);
   assert.equal(runs.get('b'), undefined);
@@ -184,8 +255,15 @@ test('instances sharing a schedule share one croner job; removing or changing on
 test('apply() reports what was added, changed and removed', () => {
   const s = new Scheduler({ concurrency: 1, log, run: async (i) => result(i.name) });
   assert.deepEqual(s.apply([instance('a'), instance('b')]), { added: ['a', 'b'], changed: [], removed: [] });
-  assert.deepEqual(s.apply([instance('a', '5 * * * *'), instance('c')]), { added: ['c'], changed: ['a'], removed: ['b'] });
-  assert.deepEqual(s.status().map((x) => x.directory), ['a', 'c']);
+  assert.deepEqual(s.apply([instance('a', '5 * * * *'), instance('c')]), {
+    added: ['c'],
+    changed: ['a'],
+    removed: ['b'],
+  });
+  assert.deepEqual(
+    s.status().map((x) => x.directory),
+    ['a', 'c'],
+  );
 });
 
 test('an instance removed by a reload while queued never runs, and one removed while in bwdc finishes unreported: no metrics come back', async () => {
@@ -219,7 +297,11 @@ test('an instance removed by a reload while queued never runs, and one removed w
   assert.deepEqual(inBwdc, ['busy', 'keep'], 'the removed queued instance never reaches bwdc');
   assert.deepEqual(reported, ['keep'], 'only the kept instance is reported');
   assert.deepEqual(dropped, [], 'a removal is not a drop');
-  assert.equal(s.totals.due, s.totals.firstAttemptsFinished + s.totals.overlaps + s.totals.dropped + s.totals.removed, 'every due run accounted for');
+  assert.equal(
+    s.totals.due,
+    s.totals.firstAttemptsFinished + s.totals.overlaps + s.totals.dropped + s.totals.removed,
+    'every due run accounted for',
+  );
   assert.equal(s.totals.removed, 2);
 });
 
@@ -235,25 +317,42 @@ function runsFrom(pattern: string, timezone: string, from: string, until: string
 const berlin = (d: Date) => d.toLocaleString('sv', { timeZone: 'Europe/Berlin' });
 
 test('daylight saving, Europe/Berlin: a daily 02:30 job runs once every day across both changes, never twice, never lost', () => {
-  for (const [from, until] of [['2026-03-27T12:00:00Z', '2026-04-01T12:00:00Z'], ['2026-10-23T12:00:00Z', '2026-10-28T12:00:00Z']] as const) {
+  for (const [from, until] of [
+    ['2026-03-27T12:00:00Z', '2026-04-01T12:00:00Z'],
+    ['2026-10-23T12:00:00Z', '2026-10-28T12:00:00Z'],
+  ] as const) {
     const runs = runsFrom('30 2 * * *', 'Europe/Berlin', from, until);
     const days = runs.map((d) => berlin(d).slice(0, 10));
     assert.equal(new Set(days).size, days.length, `one run a day: ${runs.map(berlin).join(', ')}`);
     assert.equal(days.length, 5, `no day lost: ${runs.map(berlin).join(', ')}`);
   }
   // 29 March 2026: 02:30 does not exist (02:00 -> 03:00); the run is at 03:30 local, an hour late, not lost.
-  assert.deepEqual(runsFrom('30 2 * * *', 'Europe/Berlin', '2026-03-29T00:00:00Z', '2026-03-29T23:00:00Z').map(berlin), ['2026-03-29 03:30:00']);
+  assert.deepEqual(
+    runsFrom('30 2 * * *', 'Europe/Berlin', '2026-03-29T00:00:00Z', '2026-03-29T23:00:00Z').map(berlin),
+    ['2026-03-29 03:30:00'],
+  );
   // 25 October 2026: 02:30 happens twice (summer time, then winter time); it runs once, in winter time.
-  assert.deepEqual(runsFrom('30 2 * * *', 'Europe/Berlin', '2026-10-24T23:00:00Z', '2026-10-25T22:00:00Z').map((d) => d.toISOString()), ['2026-10-25T01:30:00.000Z']);
+  assert.deepEqual(
+    runsFrom('30 2 * * *', 'Europe/Berlin', '2026-10-24T23:00:00Z', '2026-10-25T22:00:00Z').map((d) => d.toISOString()),
+    ['2026-10-25T01:30:00.000Z'],
+  );
 });
 
 test('daylight saving, Europe/Berlin: */30 keeps every real half hour in spring, and runs each wall-clock time once in the repeated autumn hour', () => {
   const spring = runsFrom('*/30 * * * *', 'Europe/Berlin', '2026-03-28T23:00:00Z', '2026-03-29T04:00:00Z');
-  for (let i = 1; i < spring.length; i++) assert.equal(spring[i]!.getTime() - spring[i - 1]!.getTime(), 30 * 60_000, `${berlin(spring[i - 1]!)} -> ${berlin(spring[i]!)}`);
+  for (let i = 1; i < spring.length; i++)
+    assert.equal(
+      spring[i]!.getTime() - spring[i - 1]!.getTime(),
+      30 * 60_000,
+      `${berlin(spring[i - 1]!)} -> ${berlin(spring[i]!)}`,
+    );
   const autumn = runsFrom('*/30 * * * *', 'Europe/Berlin', '2026-10-24T22:00:00Z', '2026-10-25T04:00:00Z');
   const local = autumn.map(berlin);
   assert.equal(new Set(local).size, local.length, `no wall-clock time twice: ${local.join(', ')}`);
   // 02:00 runs in summer time, 02:30 in winter time: one 90-minute gap, documented in the README.
   const gaps = autumn.slice(1).map((d, i) => (d.getTime() - autumn[i]!.getTime()) / 60_000);
-  assert.deepEqual(gaps.filter((g) => g !== 30), [90]);
+  assert.deepEqual(
+    gaps.filter((g) => g !== 30),
+    [90],
+  );
 });

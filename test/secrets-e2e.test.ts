@@ -4,7 +4,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as sdk from '@aws-sdk/client-secrets-manager';
-import { assertNoCanary, CANARY_CLIENT_SECRET, CANARY_DIRECTORY_SECRET, makeFixture, runCli } from './helpers/fixture.js';
+import {
+  assertNoCanary,
+  CANARY_CLIENT_SECRET,
+  CANARY_DIRECTORY_SECRET,
+  makeFixture,
+  runCli,
+} from './helpers/fixture.js';
 import { startMoto, type Moto } from './helpers/moto.js';
 import { VaultTestServer } from './vault-server/server.js';
 
@@ -19,7 +25,12 @@ before(async () => {
   moto = await startMoto();
   Object.assign(process.env, moto.env);
   admin = new sdk.SecretsManagerClient({ region: 'us-east-1' });
-  await admin.send(new sdk.CreateSecretCommand({ Name: 'bwdc/ldap', SecretString: JSON.stringify({ bind: { password: CANARY_DIRECTORY_SECRET } }) }));
+  await admin.send(
+    new sdk.CreateSecretCommand({
+      Name: 'bwdc/ldap',
+      SecretString: JSON.stringify({ bind: { password: CANARY_DIRECTORY_SECRET } }),
+    }),
+  );
   vault = await new VaultTestServer({
     namespaces: { '': { secret: { version: 2, data: { 'bwdc/org': { client_secret: CANARY_CLIENT_SECRET } } } } },
     tokens: { [VAULT_TOKEN_CANARY]: '' },
@@ -58,10 +69,12 @@ test('run: the client secret from Vault and the directory secret from AWS reach 
     assert.equal(c.env.VAULT_TOKEN, undefined);
     assert.equal(c.env.AWS_SECRET_ACCESS_KEY, undefined);
     assertNoCanary(`argv of ${c.command}`, JSON.stringify(c.argv));
-    for (const backendSecret of [VAULT_TOKEN_CANARY, AWS_KEY_CANARY]) assert.ok(!JSON.stringify(c).includes(backendSecret), `${c.command} saw a backend credential`);
+    for (const backendSecret of [VAULT_TOKEN_CANARY, AWS_KEY_CANARY])
+      assert.ok(!JSON.stringify(c).includes(backendSecret), `${c.command} saw a backend credential`);
   }
   assertNoCanary('runner output', r.stdout, r.stderr);
-  for (const backendSecret of [VAULT_TOKEN_CANARY, AWS_KEY_CANARY]) assert.ok(!r.stdout.includes(backendSecret) && !r.stderr.includes(backendSecret));
+  for (const backendSecret of [VAULT_TOKEN_CANARY, AWS_KEY_CANARY])
+    assert.ok(!r.stdout.includes(backendSecret) && !r.stderr.includes(backendSecret));
 });
 
 test('check resolves both references and shows no value', async () => {
@@ -79,14 +92,24 @@ test('rotation: a value changed in the backends between two runs is used by the 
   assert.equal((await runCli(['run'], env(fx))).code, 0);
   const rotated = `${CANARY_CLIENT_SECRET}-rotated`;
   vault.setSecret('', 'secret', 'bwdc/org', { client_secret: rotated });
-  await admin.send(new sdk.PutSecretValueCommand({ SecretId: 'bwdc/ldap', SecretString: JSON.stringify({ bind: { password: `${CANARY_DIRECTORY_SECRET}-rotated` } }) }));
+  await admin.send(
+    new sdk.PutSecretValueCommand({
+      SecretId: 'bwdc/ldap',
+      SecretString: JSON.stringify({ bind: { password: `${CANARY_DIRECTORY_SECRET}-rotated` } }),
+    }),
+  );
   fx.control({ clientSecret: rotated, directorySecret: `${CANARY_DIRECTORY_SECRET}-rotated` });
   const r = await runCli(['run'], env(fx));
   assert.equal(r.code, 0, r.stdout);
   const logins = fx.records().filter((c) => c.command === 'login');
   assert.equal(logins.at(-1)!.env.BW_CLIENTSECRET, rotated);
   vault.setSecret('', 'secret', 'bwdc/org', { client_secret: CANARY_CLIENT_SECRET });
-  await admin.send(new sdk.PutSecretValueCommand({ SecretId: 'bwdc/ldap', SecretString: JSON.stringify({ bind: { password: CANARY_DIRECTORY_SECRET } }) }));
+  await admin.send(
+    new sdk.PutSecretValueCommand({
+      SecretId: 'bwdc/ldap',
+      SecretString: JSON.stringify({ bind: { password: CANARY_DIRECTORY_SECRET } }),
+    }),
+  );
 });
 
 test('a Vault that refuses the token: exit 3, the reference and reason named, no bwdc call', async () => {
@@ -100,8 +123,16 @@ test('a Vault that refuses the token: exit 3, the reference and reason named, no
 test('a run that logged in to Vault (AppRole) revokes its token at the end: no live token is left behind', async () => {
   const fx = makeFixture();
   const before = vault.liveLoginTokens;
-  const e = { ...env(fx), VAULT_TOKEN: undefined, VAULT_APPROLE_ROLE_ID: 'bwdc-role', VAULT_APPROLE_SECRET_ID: 'canary-APPROLE-secret-id-9c9c' };
-  const r = await runCli(['run'], Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined)) as Record<string, string>);
+  const e = {
+    ...env(fx),
+    VAULT_TOKEN: undefined,
+    VAULT_APPROLE_ROLE_ID: 'bwdc-role',
+    VAULT_APPROLE_SECRET_ID: 'canary-APPROLE-secret-id-9c9c',
+  };
+  const r = await runCli(
+    ['run'],
+    Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined)) as Record<string, string>,
+  );
   assert.equal(r.code, 0, r.stdout);
   assert.ok(vault.logins >= 1, 'it did log in');
   assert.equal(vault.liveLoginTokens, before, 'the login token was revoked when the run ended');
@@ -114,7 +145,12 @@ test('a sealed Vault that comes back: the run retries as a transient failure and
   // Unsealed while the run waits for its retry: the secret backend's own retries are off here.
   const unseal = setTimeout(() => (vault.sealed = false), 700);
   try {
-    const r = await runCli(['run'], { ...env(fx), BWDC_SECRET_RETRIES: '0', BWDC_RETRY_ATTEMPTS: '3', BWDC_RETRY_BACKOFF: '500ms' });
+    const r = await runCli(['run'], {
+      ...env(fx),
+      BWDC_SECRET_RETRIES: '0',
+      BWDC_RETRY_ATTEMPTS: '3',
+      BWDC_RETRY_BACKOFF: '500ms',
+    });
     assert.equal(r.code, 0, r.stdout);
     const done = r.logs.find((l) => l.outcome)!;
     assert.equal(done.outcome, 'success');

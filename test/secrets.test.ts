@@ -17,27 +17,56 @@ import type { SecretProvider } from '../src/secrets/provider.js';
 const silent = await createLogger({ level: 'silent' });
 
 test('references parse into scheme, target, key and parameters', () => {
-  assert.deepEqual(parseSecretRef('vault://secret/bwdc/org#client_secret'), { kind: 'ref', scheme: 'vault', text: 'vault://secret/bwdc/org#client_secret', target: 'secret/bwdc/org', key: 'client_secret', params: {} });
+  assert.deepEqual(parseSecretRef('vault://secret/bwdc/org#client_secret'), {
+    kind: 'ref',
+    scheme: 'vault',
+    text: 'vault://secret/bwdc/org#client_secret',
+    target: 'secret/bwdc/org',
+    key: 'client_secret',
+    params: {},
+  });
   const v1 = parseSecretRef('vault://kv/app?version=1#k');
   assert.equal(v1.kind === 'ref' && v1.params.version, '1');
   const v1b = parseSecretRef('vault://kv/app#k?version=1');
   assert.equal(v1b.kind === 'ref' && v1b.key, 'k');
-  const arn = parseSecretRef('awssm://arn:aws:secretsmanager:eu-west-1:123456789012:secret:bwdc/org-AbCdEf#a.b?versionStage=AWSPREVIOUS');
+  const arn = parseSecretRef(
+    'awssm://arn:aws:secretsmanager:eu-west-1:123456789012:secret:bwdc/org-AbCdEf#a.b?versionStage=AWSPREVIOUS',
+  );
   assert.ok(arn.kind === 'ref');
   assert.equal(arn.target, 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bwdc/org-AbCdEf');
   assert.equal(arn.key, 'a.b');
   assert.equal(arn.params.versionStage, 'AWSPREVIOUS');
-  assert.deepEqual(parseSecretRef('file:///run/secrets/x'), { kind: 'ref', scheme: 'file', text: 'file:///run/secrets/x', target: '/run/secrets/x', key: undefined, params: {} });
+  assert.deepEqual(parseSecretRef('file:///run/secrets/x'), {
+    kind: 'ref',
+    scheme: 'file',
+    text: 'file:///run/secrets/x',
+    target: '/run/secrets/x',
+    key: undefined,
+    params: {},
+  });
   assert.equal(parseSecretRef('plain-literal').kind, 'literal');
 });
 
 test('bad references are rejected with a message that does not contain the input', () => {
-  for (const bad of ['vault://onlymount#k', 'vault://m/p', 'vault://m/p?version=3#k', 'awssm://x?stage=1', 'file://relative/path', 'env://1BAD', 'env://OK#key', 'smb://SECRETVALUE', 'vault://m/p#']) {
-    assert.throws(() => parseSecretRef(bad), (err: Error) => {
-      assert.ok(err instanceof SecretRefSyntaxError, bad);
-      assert.ok(!err.message.includes('SECRETVALUE'));
-      return true;
-    });
+  for (const bad of [
+    'vault://onlymount#k',
+    'vault://m/p',
+    'vault://m/p?version=3#k',
+    'awssm://x?stage=1',
+    'file://relative/path',
+    'env://1BAD',
+    'env://OK#key',
+    'smb://SECRETVALUE',
+    'vault://m/p#',
+  ]) {
+    assert.throws(
+      () => parseSecretRef(bad),
+      (err: Error) => {
+        assert.ok(err instanceof SecretRefSyntaxError, bad);
+        assert.ok(!err.message.includes('SECRETVALUE'));
+        return true;
+      },
+    );
   }
 });
 
@@ -61,7 +90,13 @@ test('an empty secret is an error, not a silently cleared setting', async () => 
 test('within one session a reference is fetched once; a new session fetches again (rotation)', async () => {
   let calls = 0;
   let value = 'rotation-value-1';
-  const counting: SecretProvider = { scheme: 'vault', async resolve() { calls++; return value; } };
+  const counting: SecretProvider = {
+    scheme: 'vault',
+    async resolve() {
+      calls++;
+      return value;
+    },
+  };
   const resolver = new SecretResolver({}, silent).register(counting);
   const s1 = resolver.session();
   const results = await Promise.all(Array.from({ length: 100 }, () => s1.resolve('vault://kv/shared#k', 'x')));
@@ -73,14 +108,30 @@ test('within one session a reference is fetched once; a new session fetches agai
 });
 
 test('registering a provider twice is refused; a scheme without a provider is a SecretError', async () => {
-  const p: SecretProvider = { scheme: 'env', async resolve() { return 'never-resolved'; } };
+  const p: SecretProvider = {
+    scheme: 'env',
+    async resolve() {
+      return 'never-resolved';
+    },
+  };
   assert.throws(() => new SecretResolver({}, silent).register(p).register(p), /registered twice/);
   await assert.rejects(new SecretResolver({}, silent).session().resolve('awssm://x', 'w'), SecretError);
 });
 
 test('provider modules load only when a reference needs them', async () => {
   let loaded = 0;
-  const resolver = new SecretResolver({}, silent).register({ scheme: 'awssm', async load() { loaded++; return { scheme: 'awssm', async resolve() { return 'lazy-loaded-value'; } }; } });
+  const resolver = new SecretResolver({}, silent).register({
+    scheme: 'awssm',
+    async load() {
+      loaded++;
+      return {
+        scheme: 'awssm',
+        async resolve() {
+          return 'lazy-loaded-value';
+        },
+      };
+    },
+  });
   assert.equal(loaded, 0);
   await resolver.session().resolve('awssm://a', 'w');
   await resolver.session().resolve('awssm://b', 'w');
@@ -100,17 +151,38 @@ test('a secret shorter than 4 characters is not masked (it would garble every li
   const r = new Redactor();
   assert.equal(r.add('1'), false);
   assert.equal(r.add('abcd'), true);
-  assert.equal(r.scrub('{"time":"2026-11-27T12:44:00.015Z","n":1} abcd'), '{"time":"2026-11-27T12:44:00.015Z","n":1} [REDACTED]');
+  assert.equal(
+    r.scrub('{"time":"2026-11-27T12:44:00.015Z","n":1} abcd'),
+    '{"time":"2026-11-27T12:44:00.015Z","n":1} [REDACTED]',
+  );
   const warnings: unknown[] = [];
-  const log = { warn: (o: unknown, m: string) => warnings.push([o, m]), debug() {}, info() {}, error() {}, child() { return log; } } as unknown as Logger;
+  const log = {
+    warn: (o: unknown, m: string) => warnings.push([o, m]),
+    debug() {},
+    info() {},
+    error() {},
+    child() {
+      return log;
+    },
+  } as unknown as Logger;
   const resolver = createSecretResolver({ SHORT: 'x1' }, log);
   assert.equal(await resolver.session().resolve('env://SHORT', 'instances[0].clientSecret'), 'x1');
-  assert.deepEqual(warnings, [[{ where: 'instances[0].clientSecret', minLength: 4 }, 'a secret is too short to be masked in logs; use a real secret']]);
+  assert.deepEqual(warnings, [
+    [
+      { where: 'instances[0].clientSecret', minLength: 4 },
+      'a secret is too short to be masked in logs; use a real secret',
+    ],
+  ]);
 });
 
 test('every log line passes the redactor, whatever field a secret was put in', async () => {
   const lines: string[] = [];
-  const sink = new Writable({ write(chunk, _e, cb) { lines.push(String(chunk)); cb(); } });
+  const sink = new Writable({
+    write(chunk, _e, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
   const log = await createLogger({ level: 'info', destination: sink });
   const value = 'log-canary-0d1e2f';
   redactor.add(value);

@@ -18,7 +18,10 @@ const contender = join(import.meta.dirname ?? new URL('.', import.meta.url).path
 test('a second lock in the same process is refused; after release it is free', async () => {
   const p = join(tmp(), 'runner.lock');
   const a = await acquireLock(p, { runId: 'a' });
-  await assert.rejects(acquireLock(p, { runId: 'b' }), (e: Error) => e instanceof LockedError && /run a in this process/.test(e.message));
+  await assert.rejects(
+    acquireLock(p, { runId: 'b' }),
+    (e: Error) => e instanceof LockedError && /run a in this process/.test(e.message),
+  );
   await a.release();
   assert.equal(existsSync(p), false);
   const c = await acquireLock(p, { runId: 'c' });
@@ -28,7 +31,10 @@ test('a second lock in the same process is refused; after release it is free', a
 test('a lock held by a live process elsewhere is refused and names it', async () => {
   const p = join(tmp(), 'runner.lock');
   writeFileSync(p, JSON.stringify({ pid: process.ppid, hostname: hostname(), runId: 'other', since: 'then' }));
-  await assert.rejects(acquireLock(p, { runId: 'me' }), new RegExp(`locked by pid ${process.ppid} on ${hostname()} \\(run other`));
+  await assert.rejects(
+    acquireLock(p, { runId: 'me' }),
+    new RegExp(`locked by pid ${process.ppid} on ${hostname()} \\(run other`),
+  );
 });
 
 test("a dead holder's lock on this host is taken over", async () => {
@@ -40,7 +46,7 @@ test("a dead holder's lock on this host is taken over", async () => {
   await h.release();
 });
 
-test("a holder on another host that stopped refreshing the lock is taken over; a fresh one is not", async () => {
+test('a holder on another host that stopped refreshing the lock is taken over; a fresh one is not', async () => {
   const p = join(tmp(), 'runner.lock');
   writeFileSync(p, JSON.stringify({ pid: 1, hostname: 'other-pod', runId: 'far', since: 'then' }));
   await assert.rejects(acquireLock(p, { runId: 'me', staleMs: 60_000 }), LockedError);
@@ -99,8 +105,12 @@ test('an atomic write that fails midway leaves the old file and no temporary beh
 
 test('wipeSecrets removes the session and the managed directory secret, at any depth', () => {
   const data = {
-    accessToken: 't', refreshToken: 'r', apiKeyClientId: 'id', apiKeyClientSecret: 's',
-    directoryLdap: { hostname: 'h', password: 'pw' }, directoryOkta: { token: 'keep' },
+    accessToken: 't',
+    refreshToken: 'r',
+    apiKeyClientId: 'id',
+    apiKeyClientSecret: 's',
+    directoryLdap: { hostname: 'h', password: 'pw' },
+    directoryOkta: { token: 'keep' },
     nested: { org: { accessToken: 'old-layout' } },
   };
   assert.equal(wipeSecrets(data, 0), true);
@@ -123,17 +133,29 @@ test('processes racing to take over one dead holder\'s lock: exactly one wins ea
   const processes = 4;
   // Above any pid_max, so never reused by another process while the test runs.
   const dead = 2 ** 30;
-  for (let r = 0; r < rounds; r++) writeFileSync(join(dir, `lock-${r}`), JSON.stringify({ pid: dead, hostname: hostname(), runId: `dead-${r}`, since: 'then' }));
+  for (let r = 0; r < rounds; r++)
+    writeFileSync(
+      join(dir, `lock-${r}`),
+      JSON.stringify({ pid: dead, hostname: hostname(), runId: `dead-${r}`, since: 'then' }),
+    );
   const go = join(dir, 'go');
   const outputs = await Promise.all(
-    Array.from({ length: processes }, () => new Promise<string[]>((resolve, reject) => {
-      const c = spawn(process.execPath, ['--import', 'tsx', contender, dir, String(rounds), go], { stdio: ['ignore', 'pipe', 'inherit'] });
-      let out = '';
-      c.stdout.on('data', (d) => (out += d));
-      c.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`contender exited ${code}`))));
-      // Every contender is up (tsx loaded) before the start file appears.
-      setTimeout(() => writeFileSync(go, ''), 3000);
-    })),
+    Array.from(
+      { length: processes },
+      () =>
+        new Promise<string[]>((resolve, reject) => {
+          const c = spawn(process.execPath, ['--import', 'tsx', contender, dir, String(rounds), go], {
+            stdio: ['ignore', 'pipe', 'inherit'],
+          });
+          let out = '';
+          c.stdout.on('data', (d) => (out += d));
+          c.on('close', (code) =>
+            code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`contender exited ${code}`)),
+          );
+          // Every contender is up (tsx loaded) before the start file appears.
+          setTimeout(() => writeFileSync(go, ''), 3000);
+        }),
+    ),
   );
   const doubles: number[] = [];
   const errors: string[] = [];

@@ -68,7 +68,10 @@ test('KV v2 and v1 are detected from the mount, as the vault CLI does', async ()
 test('?version= forces the KV version; a v1 read of a v2 mount says what the mount is', async () => {
   const p = provider({ VAULT_TOKEN: 'root-token' });
   assert.equal(await p.resolve(ref('vault://secret/bwdc/org?version=2#client_secret'), ctx), 'v2-value');
-  await assert.rejects(p.resolve(ref('vault://secret/bwdc/org?version=1#client_secret'), ctx), /not found; the mount secret\/ is KV v2, not v1: use \?version=2/);
+  await assert.rejects(
+    p.resolve(ref('vault://secret/bwdc/org?version=1#client_secret'), ctx),
+    /not found; the mount secret\/ is KV v2, not v1: use \?version=2/,
+  );
 });
 
 test('a path written with data/ on a v2 mount still works', async () => {
@@ -87,7 +90,10 @@ test('without permission for the preflight, the first segment is taken as a KV v
 });
 
 test('a non-KV mount is refused', async () => {
-  await assert.rejects(provider({ VAULT_TOKEN: 'root-token' }).resolve(ref('vault://transit/keys/x#k'), ctx), /is a "transit" secrets engine, not KV/);
+  await assert.rejects(
+    provider({ VAULT_TOKEN: 'root-token' }).resolve(ref('vault://transit/keys/x#k'), ctx),
+    /is a "transit" secrets engine, not KV/,
+  );
 });
 
 test('the namespace goes in X-Vault-Namespace', async () => {
@@ -99,14 +105,18 @@ test('the namespace goes in X-Vault-Namespace', async () => {
 test('a token from VAULT_TOKEN_FILE', async () => {
   const f = join(dir, 'vault-token');
   writeFileSync(f, 'root-token\n');
-  assert.equal(await provider({ VAULT_TOKEN_FILE: f }).resolve(ref('vault://kv1/bwdc/org#client_secret'), ctx), 'v1-value');
+  assert.equal(
+    await provider({ VAULT_TOKEN_FILE: f }).resolve(ref('vault://kv1/bwdc/org#client_secret'), ctx),
+    'v1-value',
+  );
 });
 
 test('Kubernetes auth: posts to the named mount, reuses the token, renews it, logs in again after it expired', async () => {
   const before = { logins: server.logins, renewals: server.renewals };
   const p = provider({ VAULT_K8S_ROLE: 'bwdc', VAULT_K8S_TOKEN_PATH: jwtPath });
   assert.equal(p.authMethod, 'kubernetes');
-  for (let i = 0; i < 5; i++) assert.equal(await p.resolve(ref('vault://secret/bwdc/org#client_secret'), ctx), 'v2-value');
+  for (let i = 0; i < 5; i++)
+    assert.equal(await p.resolve(ref('vault://secret/bwdc/org#client_secret'), ctx), 'v2-value');
   assert.equal(server.logins - before.logins, 1, 'one login for many reads');
   assert.ok(server.requests.some((r) => r.path === 'auth/kubernetes/login'));
   assert.ok(!server.requests.some((r) => r.path === 'auth//login'), "node-vault's empty mount_point bug is avoided");
@@ -121,7 +131,13 @@ test('Kubernetes auth: posts to the named mount, reuses the token, renews it, lo
 });
 
 test('Kubernetes auth with a wrong role is a clear error', async () => {
-  await assert.rejects(provider({ VAULT_K8S_ROLE: 'nope', VAULT_K8S_TOKEN_PATH: jwtPath }).resolve(ref('vault://secret/bwdc/org#client_secret'), ctx), /Vault kubernetes login: Vault answered HTTP 400: invalid role name/);
+  await assert.rejects(
+    provider({ VAULT_K8S_ROLE: 'nope', VAULT_K8S_TOKEN_PATH: jwtPath }).resolve(
+      ref('vault://secret/bwdc/org#client_secret'),
+      ctx,
+    ),
+    /Vault kubernetes login: Vault answered HTTP 400: invalid role name/,
+  );
 });
 
 test('AppRole auth with the secret id from a file', async () => {
@@ -134,7 +150,10 @@ test('AppRole auth with the secret id from a file', async () => {
 test('no auth method, or no VAULT_ADDR, is an explicit error', () => {
   assert.throws(() => provider({}), /no valid Vault auth method/);
   assert.throws(() => new VaultKvProvider(nodeVault, { VAULT_TOKEN: 'x' }, policy), /VAULT_ADDR is not set/);
-  assert.throws(() => provider({ VAULT_AUTH_METHOD: 'kubernetes' }), /VAULT_AUTH_METHOD=kubernetes needs VAULT_K8S_ROLE/);
+  assert.throws(
+    () => provider({ VAULT_AUTH_METHOD: 'kubernetes' }),
+    /VAULT_AUTH_METHOD=kubernetes needs VAULT_K8S_ROLE/,
+  );
 });
 
 test('403 and 404 are not retried; a missing key names the keys', async () => {
@@ -143,10 +162,19 @@ test('403 and 404 are not retried; a missing key names the keys', async () => {
   await assert.rejects(p.resolve(ref('vault://secret/forbidden#k'), ctx), /permission denied/);
   assert.equal(server.requests.filter((r) => r.path === 'secret/data/forbidden').length, 1);
   n = server.requests.length;
-  await assert.rejects(p.resolve(ref('vault://secret/bwdc/missing#k'), ctx), /vault:\/\/secret\/bwdc\/missing#k: not found/);
+  await assert.rejects(
+    p.resolve(ref('vault://secret/bwdc/missing#k'), ctx),
+    /vault:\/\/secret\/bwdc\/missing#k: not found/,
+  );
   assert.equal(server.requests.length - n, 1);
-  await assert.rejects(p.resolve(ref('vault://secret/bwdc/org#nope'), ctx), /has no key "nope" \(its keys: client_secret, nested\)/);
-  await assert.rejects(provider({ VAULT_TOKEN: 'wrong' }).resolve(ref('vault://kv1/bwdc/org#client_secret'), ctx), /permission denied/);
+  await assert.rejects(
+    p.resolve(ref('vault://secret/bwdc/org#nope'), ctx),
+    /has no key "nope" \(its keys: client_secret, nested\)/,
+  );
+  await assert.rejects(
+    provider({ VAULT_TOKEN: 'wrong' }).resolve(ref('vault://kv1/bwdc/org#client_secret'), ctx),
+    /permission denied/,
+  );
 });
 
 test('a sealed Vault (503) is retried and works once unsealed; sealed for good gives up clearly', async () => {
@@ -157,7 +185,13 @@ test('a sealed Vault (503) is retried and works once unsealed; sealed for good g
   assert.equal(await p.resolve(ref('vault://secret/bwdc/org#client_secret'), ctx), 'v2-value');
   server.sealed = true;
   try {
-    await assert.rejects(provider({ VAULT_TOKEN: 'root-token' }, { ...policy, retries: 2 }).resolve(ref('vault://kv1/bwdc/org#client_secret'), ctx), (e: Error) => e instanceof SecretError && /Vault is sealed/.test(e.message));
+    await assert.rejects(
+      provider({ VAULT_TOKEN: 'root-token' }, { ...policy, retries: 2 }).resolve(
+        ref('vault://kv1/bwdc/org#client_secret'),
+        ctx,
+      ),
+      (e: Error) => e instanceof SecretError && /Vault is sealed/.test(e.message),
+    );
   } finally {
     server.sealed = false;
   }
@@ -174,18 +208,47 @@ test('a slow Vault hits the request timeout (retried, then a clear error)', asyn
 });
 
 test('Vault down: a clear, retryable network error', async () => {
-  const p = new VaultKvProvider(nodeVault, { VAULT_ADDR: 'http://127.0.0.1:9', VAULT_TOKEN: 't' }, { ...policy, retries: 1 });
+  const p = new VaultKvProvider(
+    nodeVault,
+    { VAULT_ADDR: 'http://127.0.0.1:9', VAULT_TOKEN: 't' },
+    { ...policy, retries: 1 },
+  );
   await assert.rejects(p.resolve(ref('vault://kv1/x#k'), ctx), /cannot reach Vault: ECONNREFUSED/);
 });
 
 test('TLS: verified by default and with VAULT_SKIP_VERIFY=false; VAULT_CACERT trusts a private CA; =true skips', async () => {
   const key = join(dir, 'tls.key');
   const cert = join(dir, 'tls.crt');
-  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  const r = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   assert.equal(r.status, 0, 'openssl made a certificate');
-  const s = await new VaultTestServer({ namespaces: mounts(), tokens: { t: '' }, tls: { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') } }).start();
+  const s = await new VaultTestServer({
+    namespaces: mounts(),
+    tokens: { t: '' },
+    tls: { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') },
+  }).start();
   try {
-    const at = (env: Record<string, string>) => new VaultKvProvider(nodeVault, { VAULT_ADDR: s.url, VAULT_TOKEN: 't', ...env }, { ...policy, retries: 0 });
+    const at = (env: Record<string, string>) =>
+      new VaultKvProvider(nodeVault, { VAULT_ADDR: s.url, VAULT_TOKEN: 't', ...env }, { ...policy, retries: 0 });
     const read = (env: Record<string, string>) => at(env).resolve(ref('vault://kv1/bwdc/org#client_secret'), ctx);
     await assert.rejects(read({}), /self.signed|certificate/i);
     await assert.rejects(read({ VAULT_SKIP_VERIFY: 'false' }), /self.signed|certificate/i);
@@ -207,16 +270,28 @@ test('a rotated VAULT_TOKEN_FILE is read again when the file changes, and on a 4
   writeFileSync(file, 'file-token-2\n');
   utimesSync(file, new Date(), new Date(Date.now() + 5000));
   server.revokeToken('file-token-1');
-  assert.equal(await p.resolve(ref('vault://secret/bwdc/org#client_secret'), ctx), 'v2-value', 'the changed file is read again');
+  assert.equal(
+    await p.resolve(ref('vault://secret/bwdc/org#client_secret'), ctx),
+    'v2-value',
+    'the changed file is read again',
+  );
   // The file rewritten without its mtime moving: the 403 makes the provider read it again, once.
   const { mtime } = statSync(file);
   server.addToken('file-token-3');
   writeFileSync(file, 'file-token-3\n');
   utimesSync(file, mtime, mtime);
   server.revokeToken('file-token-2');
-  assert.equal(await p.resolve(ref('vault://secret/bwdc/org#client_secret'), ctx), 'v2-value', 'read again after the 403');
+  assert.equal(
+    await p.resolve(ref('vault://secret/bwdc/org#client_secret'), ctx),
+    'v2-value',
+    'read again after the 403',
+  );
   server.revokeToken('file-token-3');
-  await assert.rejects(p.resolve(ref('vault://secret/bwdc/org#client_secret'), ctx), /permission denied/, 'a token revoked with no new one in the file: one retry, then the error');
+  await assert.rejects(
+    p.resolve(ref('vault://secret/bwdc/org#client_secret'), ctx),
+    /permission denied/,
+    'a token revoked with no new one in the file: one retry, then the error',
+  );
   await p.close();
   assert.equal(server.revocations, 0, 'a token the user gave is never revoked');
 });

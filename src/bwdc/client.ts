@@ -14,9 +14,22 @@ import { parseResponse, type BwdcResponse } from './response.js';
 
 /** Variables passed through to bwdc from the runner's environment; nothing else is. */
 const passThrough = [
-  'PATH', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ',
-  'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'NODE_OPTIONS',
-  'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy', 'NODE_USE_ENV_PROXY',
+  'PATH',
+  'LANG',
+  'LC_ALL',
+  'LC_CTYPE',
+  'TZ',
+  'NODE_EXTRA_CA_CERTS',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'NODE_OPTIONS',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+  'NODE_USE_ENV_PROXY',
   'BITWARDENCLI_CONNECTOR_DEBUG',
 ];
 
@@ -27,8 +40,19 @@ const proxyVariables = ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'
  * The API key reaches `login` alone, through its own environment, and nothing else needs these.
  */
 const neverPassed = new Set([
-  'VAULT_TOKEN', 'VAULT_APPROLE_SECRET_ID', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN',
-  'AWS_CONTAINER_AUTHORIZATION_TOKEN', 'BW_CLIENTID', 'BW_CLIENTSECRET', 'BW_SESSION', 'BW_PASSWORD', 'BWDC_DIRECTORY_SECRET', 'BWS_ACCESS_TOKEN',
+  'VAULT_TOKEN',
+  'VAULT_APPROLE_SECRET_ID',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_SECURITY_TOKEN',
+  'AWS_CONTAINER_AUTHORIZATION_TOKEN',
+  'BW_CLIENTID',
+  'BW_CLIENTSECRET',
+  'BW_SESSION',
+  'BW_PASSWORD',
+  'BWDC_DIRECTORY_SECRET',
+  'BWS_ACCESS_TOKEN',
 ]);
 
 /**
@@ -36,11 +60,16 @@ const neverPassed = new Set([
  * the runner's whole environment, which may hold VAULT_TOKEN or AWS keys bwdc has no use for. Never
  * the runner's credentials either, nor any variable whose value is a secret the runner resolved.
  */
-export function childBaseEnv(env: Readonly<Record<string, string | undefined>>, appDataDir: string, passEnv: readonly string[] = []): Record<string, string> {
+export function childBaseEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  appDataDir: string,
+  passEnv: readonly string[] = [],
+): Record<string, string> {
   const out: Record<string, string> = {};
   const wanted = (name: string) =>
     passThrough.includes(name) || passEnv.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p));
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && wanted(k) && !neverPassed.has(k) && !redactor.isSecret(v)) out[k] = v;
+  for (const [k, v] of Object.entries(env))
+    if (v !== undefined && wanted(k) && !neverPassed.has(k) && !redactor.isSecret(v)) out[k] = v;
   // bwdc 2026.6+ sends its requests with Node's fetch, which ignores the proxy variables unless
   // NODE_USE_ENV_PROXY=1 (bwdc-contract.md): with a proxy configured, bwdc is told to use it.
   if (proxyVariables.some((name) => out[name])) out.NODE_USE_ENV_PROXY ??= '1';
@@ -82,10 +111,14 @@ export interface BwdcClientOptions {
  * library (libsecret up to v2026.4, GLIBC_2.39 on an old base), a binary for another machine, a
  * script whose interpreter is missing. bwdc itself never exits 126 or 127.
  */
-const cannotRun = /error while loading shared libraries|GLIBC_[\d.]+'? not found|cannot execute binary file|Exec format error/;
+const cannotRun =
+  /error while loading shared libraries|GLIBC_[\d.]+'? not found|cannot execute binary file|Exec format error/;
 
 function firstUsefulLine(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const error = lines.find((l) => /Error|error:|failed|ELOCKED|Code: 0x/.test(l));
   return (error ?? lines[0] ?? '').slice(0, 500);
 }
@@ -98,7 +131,11 @@ export class BwdcClient {
 
   constructor(private readonly options: BwdcClientOptions) {}
 
-  async call(command: string, args: readonly string[] = [], secretEnv: Record<string, string> = {}): Promise<CallOutcome> {
+  async call(
+    command: string,
+    args: readonly string[] = [],
+    secretEnv: Record<string, string> = {},
+  ): Promise<CallOutcome> {
     this.calls++;
     const argv = [command, ...args, '--response', '--nointeraction'];
     const exec = await execBwdc({
@@ -113,26 +150,44 @@ export class BwdcClient {
     });
     if (exec.timedOut || exec.aborted || exec.signal) this.killed = true;
     const response = parseResponse(exec.stdout);
-    if (!exec.timedOut && !exec.aborted && (exec.code === 126 || exec.code === 127 || (exec.code !== 0 && !response && cannotRun.test(exec.stderr)))) {
-      throw new BwdcUnusableError(`bwdc at "${this.options.path}" cannot run (exit ${exec.code}): ${firstUsefulLine(exec.stderr) || 'no output'}`);
+    if (
+      !exec.timedOut &&
+      !exec.aborted &&
+      (exec.code === 126 || exec.code === 127 || (exec.code !== 0 && !response && cannotRun.test(exec.stderr)))
+    ) {
+      throw new BwdcUnusableError(
+        `bwdc at "${this.options.path}" cannot run (exit ${exec.code}): ${firstUsefulLine(exec.stderr) || 'no output'}`,
+      );
     }
     if (exec.code === 0 && !response) {
       // Every bwdc command answers --response with one JSON object: this is not bwdc.
-      throw new BwdcUnusableError(`bwdc at "${this.options.path}" exited 0 but printed no --response JSON for "${command}": is it bwdc?`);
+      throw new BwdcUnusableError(
+        `bwdc at "${this.options.path}" exited 0 but printed no --response JSON for "${command}": is it bwdc?`,
+      );
     }
     const ok = exec.code === 0 && !exec.timedOut && response?.success === true;
     let message = response?.message ?? '';
     if (!ok && !message) {
-      if (exec.timedOut) message = `bwdc ${command} did not finish within ${Math.round(this.options.timeoutMs / 1000)}s and was stopped`;
+      if (exec.timedOut)
+        message = `bwdc ${command} did not finish within ${Math.round(this.options.timeoutMs / 1000)}s and was stopped`;
       else if (exec.aborted) message = `bwdc ${command} was stopped by shutdown`;
       else if (exec.signal) message = `bwdc ${command} was killed by ${exec.signal}`;
       else message = firstUsefulLine(exec.stderr) || `bwdc ${command} exited with code ${exec.code} and no message`;
     }
-    const failureClass = ok ? undefined : classifyFailure({ message, stderr: exec.stderr, timedOut: exec.timedOut, signal: exec.signal });
+    const failureClass = ok
+      ? undefined
+      : classifyFailure({ message, stderr: exec.stderr, timedOut: exec.timedOut, signal: exec.signal });
     const hint = ok ? undefined : failureHint({ message, stderr: exec.stderr });
     if (hint) message = `${message} (${hint})`;
     this.options.log.debug(
-      { bwdc: command, exitCode: exec.code, signal: exec.signal ?? undefined, durationMs: Math.round(exec.durationMs), ok, failureClass },
+      {
+        bwdc: command,
+        exitCode: exec.code,
+        signal: exec.signal ?? undefined,
+        durationMs: Math.round(exec.durationMs),
+        ok,
+        failureClass,
+      },
       'bwdc call',
     );
     return { ok, response, message, failureClass, exec, interrupted: exec.aborted };
@@ -162,11 +217,18 @@ export class BwdcClient {
  * (into HOME without an app-data folder, and crashes when HOME is not writable): it gets a throwaway
  * folder as both, removed afterwards, in the first of `scratchRoots` that is writable.
  */
-export async function bwdcVersion(path: string, env: Record<string, string>, timeoutMs = 15_000, scratchRoots: readonly string[] = [tmpdir()]): Promise<string> {
+export async function bwdcVersion(
+  path: string,
+  env: Record<string, string>,
+  timeoutMs = 15_000,
+  scratchRoots: readonly string[] = [tmpdir()],
+): Promise<string> {
   const scratch = await makeScratch(scratchRoots);
   let r: ExecResult;
   try {
-    const scratchEnv: Record<string, string> = scratch ? { HOME: scratch, BITWARDENCLI_CONNECTOR_APPDATA_DIR: scratch } : {};
+    const scratchEnv: Record<string, string> = scratch
+      ? { HOME: scratch, BITWARDENCLI_CONNECTOR_APPDATA_DIR: scratch }
+      : {};
     r = await execBwdc({ path, args: ['--version'], env: { ...env, ...scratchEnv }, timeoutMs, killGraceMs: 1000 });
   } finally {
     if (scratch) await rm(scratch, { recursive: true, force: true });

@@ -63,6 +63,15 @@ export function setServer(data: Json, base: string): boolean {
   const want = base === '' ? {} : { base };
   const same = JSON.stringify(Object.fromEntries(Object.entries(urls).filter(([, v]) => v))) === JSON.stringify(want);
   if (same) return false;
-  data.environmentUrls = { base: base || null, api: null, identity: null, webVault: null, icons: null, notifications: null, events: null, keyConnector: null };
+  data.environmentUrls = {
+    base: base || null,
+    api: null,
+    identity: null,
+    webVault: null,
+    icons: null,
+    notifications: null,
+    events: null,
+    keyConnector: null,
+  };
   return true;
 }

@@ -128,8 +128,10 @@ export function execBwdc(options: ExecOptions): Promise<ExecResult> {
     child.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
-      if (e.code === 'ENOENT') reject(new BwdcUnusableError(`bwdc not found at "${options.path}" (set BWDC_PATH or put bwdc on PATH)`));
-      else if (e.code === 'EACCES') reject(new BwdcUnusableError(`bwdc at "${options.path}" is not executable (EACCES)`));
+      if (e.code === 'ENOENT')
+        reject(new BwdcUnusableError(`bwdc not found at "${options.path}" (set BWDC_PATH or put bwdc on PATH)`));
+      else if (e.code === 'EACCES')
+        reject(new BwdcUnusableError(`bwdc at "${options.path}" is not executable (EACCES)`));
       else reject(new BwdcUnusableError(`bwdc at "${options.path}" could not be started: ${e.code ?? e.message}`));
     });
     child.on('exit', (code, signal) => {

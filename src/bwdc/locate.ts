@@ -3,7 +3,10 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
 
-export function resolveBwdcPath(configured: string | undefined, env: Readonly<Record<string, string | undefined>>): string | undefined {
+export function resolveBwdcPath(
+  configured: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): string | undefined {
   const name = configured ?? 'bwdc';
   if (isAbsolute(name) || name.includes('/')) return name;
   for (const dir of (env.PATH ?? '').split(delimiter)) {

@@ -11,7 +11,8 @@ function asResponse(v: unknown): BwdcResponse | undefined {
   if (!v || typeof v !== 'object' || typeof (v as { success?: unknown }).success !== 'boolean') return undefined;
   const o = v as { success: boolean; message?: unknown; data?: unknown };
   const data = o.data && typeof o.data === 'object' ? (o.data as Record<string, unknown>) : undefined;
-  const message = typeof o.message === 'string' ? o.message : typeof data?.message === 'string' ? data.message : undefined;
+  const message =
+    typeof o.message === 'string' ? o.message : typeof data?.message === 'string' ? data.message : undefined;
   return { success: o.success, message, data };
 }
 
@@ -53,5 +54,10 @@ export interface TestReport {
 export function parseTestReport(data: Record<string, unknown> | undefined): TestReport | undefined {
   if (!data || data.object !== 'test') return undefined;
   const list = (k: string) => (Array.isArray(data[k]) ? (data[k] as unknown[]) : []);
-  return { groups: list('groups'), enabledUsers: list('enabledUsers'), disabledUsers: list('disabledUsers'), deletedUsers: list('deletedUsers') };
+  return {
+    groups: list('groups'),
+    enabledUsers: list('enabledUsers'),
+    disabledUsers: list('disabledUsers'),
+    deletedUsers: list('deletedUsers'),
+  };
 }

@@ -64,7 +64,9 @@ export function parseCli(argv: readonly string[]): CliOptions {
   }
   const [command, ...extra] = parsed.positionals;
   if (command !== undefined && !(commands as readonly string[]).includes(command)) {
-    throw new ConfigError(`unknown command "${command}"; expected one of: ${commands.join(', ')}\nRun "bwdc-runner --help" for usage.`);
+    throw new ConfigError(
+      `unknown command "${command}"; expected one of: ${commands.join(', ')}\nRun "bwdc-runner --help" for usage.`,
+    );
   }
   if (extra.length) throw new ConfigError(`unexpected argument "${extra[0]}"; use --instance NAME to pick instances`);
   const v = parsed.values;

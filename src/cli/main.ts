@@ -42,7 +42,8 @@ main(process.argv.slice(2)).then(
     // Every message passes the redactor: an error may quote bwdc or a backend.
     process.stderr.write(`bwdc-runner: ${redactor.scrub(errorMessage(err))}\n`);
     const code = (err as { exitCode?: number }).exitCode;
-    if (code === undefined && err instanceof Error && process.env.LOG_LEVEL === 'debug') process.stderr.write(`${redactor.scrub(err.stack ?? '')}\n`);
+    if (code === undefined && err instanceof Error && process.env.LOG_LEVEL === 'debug')
+      process.stderr.write(`${redactor.scrub(err.stack ?? '')}\n`);
     process.exitCode = code ?? 1;
   },
 );

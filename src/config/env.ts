@@ -35,7 +35,13 @@ export interface EnvLayer {
 }
 
 /** A secret given either directly or as NAME_FILE (the Docker secrets convention). */
-function secretFromEnv(env: Env, name: string, field: string, errors: string[], used: Map<string, string>): string | undefined {
+function secretFromEnv(
+  env: Env,
+  name: string,
+  field: string,
+  errors: string[],
+  used: Map<string, string>,
+): string | undefined {
   const direct = val(env, name);
   const file = val(env, `${name}_FILE`);
   if (direct !== undefined && file !== undefined) {

@@ -40,7 +40,10 @@ export function parseYamlWithLines(text: string, path: string): ParsedYaml {
     return { ok: true, data: doc.toJS() ?? {}, locate: locatorFor(doc, lines, path) };
   } catch (err) {
     // e.g. an alias to an anchor that does not exist; the message quotes no value.
-    return { ok: false, issues: [`${path}: not valid YAML/JSON (${(err as Error).name}: ${(err as Error).message.slice(0, 120)})`] };
+    return {
+      ok: false,
+      issues: [`${path}: not valid YAML/JSON (${(err as Error).name}: ${(err as Error).message.slice(0, 120)})`],
+    };
   }
 }
 

@@ -37,13 +37,26 @@ function shapeKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   // Walk the schema along the path to list the keys allowed where an unknown key was found.
   let node: unknown = schema;
   for (const k of path) {
-    const def = (node as { def?: { type?: string; shape?: Record<string, unknown>; element?: unknown; innerType?: unknown; options?: unknown[] } }).def;
+    const def = (
+      node as {
+        def?: {
+          type?: string;
+          shape?: Record<string, unknown>;
+          element?: unknown;
+          innerType?: unknown;
+          options?: unknown[];
+        };
+      }
+    ).def;
     if (!def) return [];
     if (def.type === 'optional' || def.type === 'default') node = def.innerType;
-    if ((node as { def?: { type?: string } }).def?.type === 'array' && typeof k === 'number') node = (node as { def: { element: unknown } }).def.element;
-    else if ((node as { def?: { shape?: Record<string, unknown> } }).def?.shape) node = (node as { def: { shape: Record<string, unknown> } }).def.shape[String(k)];
+    if ((node as { def?: { type?: string } }).def?.type === 'array' && typeof k === 'number')
+      node = (node as { def: { element: unknown } }).def.element;
+    else if ((node as { def?: { shape?: Record<string, unknown> } }).def?.shape)
+      node = (node as { def: { shape: Record<string, unknown> } }).def.shape[String(k)];
     else return [];
-    while ((node as { def?: { type?: string } })?.def?.type === 'optional') node = (node as { def: { innerType: unknown } }).def.innerType;
+    while ((node as { def?: { type?: string } })?.def?.type === 'optional')
+      node = (node as { def: { innerType: unknown } }).def.innerType;
   }
   return Object.keys((node as { def?: { shape?: Record<string, unknown> } })?.def?.shape ?? {});
 }

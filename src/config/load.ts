@@ -37,7 +37,10 @@ function readGlobal<T>(s: GlobalSetting<T>, env: Env, file: ParsedConfigFile | u
   const fromFile = file?.raw[s.file] as string | number | boolean | undefined;
   if (fromFile !== undefined) {
     const v = s.parse(fromFile);
-    if (v === undefined) errors.push(`${String(s.file)} (${file!.locate([s.file as string])}): "${fromFile}" is not valid; expected ${s.expected}`);
+    if (v === undefined)
+      errors.push(
+        `${String(s.file)} (${file!.locate([s.file as string])}): "${fromFile}" is not valid; expected ${s.expected}`,
+      );
     return v ?? s.fallback;
   }
   return s.fallback;
@@ -55,22 +58,126 @@ export function loadConfig(env: Env, options: LoadOptions = {}): RunnerConfig {
   const file = configPath ? readConfigFile(resolve(cwd, configPath)) : undefined;
   const fileDir = file ? dirname(file.path) : cwd;
 
-  const stateDir = resolve(cwd, readGlobal({ env: 'BWDC_STATE_DIR', file: 'stateDir', parse: (v) => (String(v) ? String(v) : undefined), expected: 'a folder', fallback: builtinDefaults.stateDir }, env, file, errors));
-  const bwdcPath = readGlobal<string | undefined>({ env: 'BWDC_PATH', file: 'bwdcPath', parse: (v) => String(v), expected: 'a path', fallback: undefined }, env, file, errors);
-  const bwdcNice = readGlobal({ env: 'BWDC_NICE', file: 'bwdcNice', parse: positiveInt(0, 19), expected: 'a whole number from 0 to 19', fallback: builtinDefaults.bwdcNice as number }, env, file, errors);
-  const concurrency = readGlobal({ env: 'BWDC_CONCURRENCY', file: 'concurrency', parse: positiveInt(1, 1000), expected: 'a whole number from 1 to 1000', fallback: builtinDefaults.concurrency as number }, env, file, errors);
-  const httpPort = readGlobal<number | 'off'>({ env: 'BWDC_HTTP_PORT', file: 'httpPort', parse: (v) => (v === 'off' ? 'off' : positiveInt(0, 65535)(v)), expected: 'a port from 0 to 65535, or off', fallback: builtinDefaults.httpPort }, env, file, errors);
-  const shutdownGraceMs = readGlobal({ env: 'BWDC_SHUTDOWN_GRACE', file: 'shutdownGrace', parse: (v) => (typeof v === 'boolean' ? undefined : parseDuration(v)), expected: 'a duration such as 25s', fallback: parseDuration(builtinDefaults.shutdownGrace)! }, env, file, errors);
-  const logLevel = readGlobal({ env: 'LOG_LEVEL', file: 'logLevel', parse: (v) => ((logLevels as readonly string[]).includes(String(v)) ? String(v) : undefined), expected: logLevels.join(', '), fallback: builtinDefaults.logLevel as string }, env, file, errors);
-  const logFormat = readGlobal<LogFormat>({ env: 'LOG_FORMAT', file: 'logFormat', parse: (v) => (v === 'json' || v === 'pretty' ? v : undefined), expected: 'json or pretty', fallback: builtinDefaults.logFormat }, env, file, errors);
-  const runOnStart = readGlobal<boolean>({ env: 'BWDC_RUN_ON_START', file: 'runOnStart', parse: (v) => (v === true || v === 'true' ? true : v === false || v === 'false' ? false : undefined), expected: 'true or false', fallback: false }, env, file, errors);
-  const passEnv = (env.BWDC_PASS_ENV ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const stateDir = resolve(
+    cwd,
+    readGlobal(
+      {
+        env: 'BWDC_STATE_DIR',
+        file: 'stateDir',
+        parse: (v) => (String(v) ? String(v) : undefined),
+        expected: 'a folder',
+        fallback: builtinDefaults.stateDir,
+      },
+      env,
+      file,
+      errors,
+    ),
+  );
+  const bwdcPath = readGlobal<string | undefined>(
+    { env: 'BWDC_PATH', file: 'bwdcPath', parse: (v) => String(v), expected: 'a path', fallback: undefined },
+    env,
+    file,
+    errors,
+  );
+  const bwdcNice = readGlobal(
+    {
+      env: 'BWDC_NICE',
+      file: 'bwdcNice',
+      parse: positiveInt(0, 19),
+      expected: 'a whole number from 0 to 19',
+      fallback: builtinDefaults.bwdcNice as number,
+    },
+    env,
+    file,
+    errors,
+  );
+  const concurrency = readGlobal(
+    {
+      env: 'BWDC_CONCURRENCY',
+      file: 'concurrency',
+      parse: positiveInt(1, 1000),
+      expected: 'a whole number from 1 to 1000',
+      fallback: builtinDefaults.concurrency as number,
+    },
+    env,
+    file,
+    errors,
+  );
+  const httpPort = readGlobal<number | 'off'>(
+    {
+      env: 'BWDC_HTTP_PORT',
+      file: 'httpPort',
+      parse: (v) => (v === 'off' ? 'off' : positiveInt(0, 65535)(v)),
+      expected: 'a port from 0 to 65535, or off',
+      fallback: builtinDefaults.httpPort,
+    },
+    env,
+    file,
+    errors,
+  );
+  const shutdownGraceMs = readGlobal(
+    {
+      env: 'BWDC_SHUTDOWN_GRACE',
+      file: 'shutdownGrace',
+      parse: (v) => (typeof v === 'boolean' ? undefined : parseDuration(v)),
+      expected: 'a duration such as 25s',
+      fallback: parseDuration(builtinDefaults.shutdownGrace)!,
+    },
+    env,
+    file,
+    errors,
+  );
+  const logLevel = readGlobal(
+    {
+      env: 'LOG_LEVEL',
+      file: 'logLevel',
+      parse: (v) => ((logLevels as readonly string[]).includes(String(v)) ? String(v) : undefined),
+      expected: logLevels.join(', '),
+      fallback: builtinDefaults.logLevel as string,
+    },
+    env,
+    file,
+    errors,
+  );
+  const logFormat = readGlobal<LogFormat>(
+    {
+      env: 'LOG_FORMAT',
+      file: 'logFormat',
+      parse: (v) => (v === 'json' || v === 'pretty' ? v : undefined),
+      expected: 'json or pretty',
+      fallback: builtinDefaults.logFormat,
+    },
+    env,
+    file,
+    errors,
+  );
+  const runOnStart = readGlobal<boolean>(
+    {
+      env: 'BWDC_RUN_ON_START',
+      file: 'runOnStart',
+      parse: (v) => (v === true || v === 'true' ? true : v === false || v === 'false' ? false : undefined),
+      expected: 'true or false',
+      fallback: false,
+    },
+    env,
+    file,
+    errors,
+  );
+  const passEnv = (env.BWDC_PASS_ENV ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
   const envLayer = readEnvLayer(env);
   errors.push(...envLayer.errors);
   const base: Layer[] = [{ values: envLayer.values, locate: envLayer.locate, baseDir: cwd, label: [] }];
   if (file?.raw.defaults) {
-    base.push({ values: file.raw.defaults, locate: (p) => file.locate(['defaults', ...p]), baseDir: fileDir, label: ['defaults'] });
+    base.push({
+      values: file.raw.defaults,
+      locate: (p) => file.locate(['defaults', ...p]),
+      baseDir: fileDir,
+      label: ['defaults'],
+    });
   }
 
   const instances: InstanceConfig[] = [];
@@ -86,7 +193,11 @@ export function loadConfig(env: Env, options: LoadOptions = {}): RunnerConfig {
     instances.push(inst);
   };
 
-  const instancesDir = file?.raw.instancesDir ? resolve(fileDir, file.raw.instancesDir) : env.BWDC_INSTANCES_DIR ? resolve(cwd, env.BWDC_INSTANCES_DIR) : undefined;
+  const instancesDir = file?.raw.instancesDir
+    ? resolve(fileDir, file.raw.instancesDir)
+    : env.BWDC_INSTANCES_DIR
+      ? resolve(cwd, env.BWDC_INSTANCES_DIR)
+      : undefined;
   let source: string;
 
   if (file) {
@@ -105,7 +216,15 @@ export function loadConfig(env: Env, options: LoadOptions = {}): RunnerConfig {
         template = { problem: (err as Error).message, where: locate(['dataJson']) };
       }
       const inst = normalizeInstance(
-        { name, nameWhere: locate(['name']), layers: [...base, { values: settings, locate, baseDir: fileDir, label }], template, stateDir, origin: locate([]), label },
+        {
+          name,
+          nameWhere: locate(['name']),
+          layers: [...base, { values: settings, locate, baseDir: fileDir, label }],
+          template,
+          stateDir,
+          origin: locate([]),
+          label,
+        },
         errors,
       );
       add(inst, `instances[${i}] (${locate([])})`);
@@ -124,7 +243,18 @@ export function loadConfig(env: Env, options: LoadOptions = {}): RunnerConfig {
         template = { problem: (err as Error).message, where: found.dataJsonPath };
       }
       const inst = normalizeInstance(
-        { name: found.name, nameWhere: found.origin, layers: [...base, { values: found.overrides, locate: found.locate, baseDir: found.origin, label: [`instance ${found.name}`] }], template, stateDir, origin: found.origin, label: [`instance ${found.name}`] },
+        {
+          name: found.name,
+          nameWhere: found.origin,
+          layers: [
+            ...base,
+            { values: found.overrides, locate: found.locate, baseDir: found.origin, label: [`instance ${found.name}`] },
+          ],
+          template,
+          stateDir,
+          origin: found.origin,
+          label: [`instance ${found.name}`],
+        },
         errors,
       );
       add(inst, found.origin);
@@ -136,15 +266,24 @@ export function loadConfig(env: Env, options: LoadOptions = {}): RunnerConfig {
     const name = env.BWDC_INSTANCE || builtinDefaults.instanceName;
     const spec = env.BWDC_DATA_JSON;
     let template;
-    if (!spec) template = { problem: 'required: the data.json template, as a path or inline JSON', where: 'BWDC_DATA_JSON' };
+    if (!spec)
+      template = { problem: 'required: the data.json template, as a path or inline JSON', where: 'BWDC_DATA_JSON' };
     else {
       try {
-        template = spec.trimStart().startsWith('{') ? templateFromText(spec, 'BWDC_DATA_JSON') : readTemplate(resolve(cwd, spec));
+        template = spec.trimStart().startsWith('{')
+          ? templateFromText(spec, 'BWDC_DATA_JSON')
+          : readTemplate(resolve(cwd, spec));
       } catch (err) {
         template = { problem: (err as Error).message, where: 'BWDC_DATA_JSON' };
       }
     }
-    add(normalizeInstance({ name, nameWhere: 'BWDC_INSTANCE', layers: base, template, stateDir, origin: 'environment', label: [] }, errors), 'environment');
+    add(
+      normalizeInstance(
+        { name, nameWhere: 'BWDC_INSTANCE', layers: base, template, stateDir, origin: 'environment', label: [] },
+        errors,
+      ),
+      'environment',
+    );
   }
 
   if (file && !instancesDir && (file.raw.instances ?? []).length === 0) {
@@ -155,7 +294,20 @@ export function loadConfig(env: Env, options: LoadOptions = {}): RunnerConfig {
     const unique = [...new Set(errors)];
     throw new ConfigError(`invalid configuration:\n  ${unique.join('\n  ')}`, unique);
   }
-  return Object.freeze({ instances: Object.freeze(instances), stateDir, bwdcPath, bwdcNice, concurrency, httpPort, shutdownGraceMs, runOnStart, logLevel, logFormat, passEnv: Object.freeze(passEnv), source });
+  return Object.freeze({
+    instances: Object.freeze(instances),
+    stateDir,
+    bwdcPath,
+    bwdcNice,
+    concurrency,
+    httpPort,
+    shutdownGraceMs,
+    runOnStart,
+    logLevel,
+    logFormat,
+    passEnv: Object.freeze(passEnv),
+    source,
+  });
 }
 
 /** Picks the named instances, in the order given; an unknown name is a usage error. */
@@ -164,7 +316,9 @@ export function selectInstances(config: RunnerConfig, names: readonly string[]):
   const unknown = names.filter((n) => !config.instances.some((i) => i.name === n));
   if (unknown.length) {
     const known = config.instances.map((i) => i.name).join(', ');
-    throw new ConfigError(`--instance: unknown instance ${unknown.map((n) => `"${n}"`).join(', ')}; configured: ${known}`);
+    throw new ConfigError(
+      `--instance: unknown instance ${unknown.map((n) => `"${n}"`).join(', ')}; configured: ${known}`,
+    );
   }
   return names.map((n) => config.instances.find((i) => i.name === n)!);
 }

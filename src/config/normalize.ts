@@ -105,24 +105,42 @@ export interface InstanceInput {
 
 export function normalizeInstance(input: InstanceInput, errors: string[]): InstanceConfig | undefined {
   const before = errors.length;
-  const at = (field: PathKey[], where: string, msg: string) => errors.push(`${dotPath([...input.label, ...field])} (${where}): ${msg}`);
+  const at = (field: PathKey[], where: string, msg: string) =>
+    errors.push(`${dotPath([...input.label, ...field])} (${where}): ${msg}`);
   // A value that came from a shared layer (defaults, environment) is named as it is written there.
   const atValue = (p: Picked<unknown>, msg: string) =>
     errors.push(`${dotPath(p.layer ? p.path : [...input.label, ...p.path])} (${p.where}): ${msg}`);
 
   if (!instanceNamePattern.test(input.name)) {
-    at(['name'], input.nameWhere, `"${input.name}" is not a valid instance name; expected letters, digits, ".", "_" or "-", starting with a letter or digit, at most 63 characters`);
+    at(
+      ['name'],
+      input.nameWhere,
+      `"${input.name}" is not a valid instance name; expected letters, digits, ".", "_" or "-", starting with a letter or digit, at most 63 characters`,
+    );
   }
   if ('problem' in input.template) at(['dataJson'], input.template.where, input.template.problem);
   const template = 'problem' in input.template ? undefined : input.template;
 
   const clientId = pick<string>(input.layers, ['clientId']);
-  if (clientId.value === undefined) at(['clientId'], 'BW_CLIENTID or clientId', 'required: the organization API key client id, organization.<uuid>');
-  else if (!clientIdPattern.test(clientId.value)) atValue(clientId, `"${clientId.value}" is not a valid client id; expected organization.<uuid> (Admin Console > Settings > Organization info > API key)`);
+  if (clientId.value === undefined)
+    at(['clientId'], 'BW_CLIENTID or clientId', 'required: the organization API key client id, organization.<uuid>');
+  else if (!clientIdPattern.test(clientId.value))
+    atValue(
+      clientId,
+      `"${clientId.value}" is not a valid client id; expected organization.<uuid> (Admin Console > Settings > Organization info > API key)`,
+    );
 
   const clientSecret = pick<string>(input.layers, ['clientSecret']);
-  if (clientSecret.value === undefined) at(['clientSecret'], 'BW_CLIENTSECRET, BW_CLIENTSECRET_FILE or clientSecret', 'required: the organization API key client secret, or a reference to it');
-  for (const [field, p] of [['clientSecret', clientSecret], ['directorySecret', pick<string>(input.layers, ['directorySecret'])]] as const) {
+  if (clientSecret.value === undefined)
+    at(
+      ['clientSecret'],
+      'BW_CLIENTSECRET, BW_CLIENTSECRET_FILE or clientSecret',
+      'required: the organization API key client secret, or a reference to it',
+    );
+  for (const [field, p] of [
+    ['clientSecret', clientSecret],
+    ['directorySecret', pick<string>(input.layers, ['directorySecret'])],
+  ] as const) {
     if (p.value === undefined) continue;
     try {
       parseSecretRef(p.value);
@@ -132,20 +150,31 @@ export function normalizeInstance(input: InstanceInput, errors: string[]): Insta
   }
   const directorySecret = pick<string>(input.layers, ['directorySecret']);
   if (directorySecret.value !== undefined && template && template.directoryType === undefined) {
-    atValue(directorySecret, `a directory secret is set but ${template.origin} has no directoryType (0 LDAP, 1 Entra ID, 2 Google Workspace, 3 Okta, 4 OneLogin)`);
-  } else if (directorySecret.value !== undefined && template && (template.directoryType! < 0 || template.directoryType! > 4)) {
+    atValue(
+      directorySecret,
+      `a directory secret is set but ${template.origin} has no directoryType (0 LDAP, 1 Entra ID, 2 Google Workspace, 3 Okta, 4 OneLogin)`,
+    );
+  } else if (
+    directorySecret.value !== undefined &&
+    template &&
+    (template.directoryType! < 0 || template.directoryType! > 4)
+  ) {
     atValue(directorySecret, `${template.origin} has directoryType ${template.directoryType}; expected 0 to 4`);
   }
 
   const timezone = pick<string>(input.layers, ['timezone']);
   if (timezone.value !== undefined && !isValidTimezone(timezone.value)) {
-    atValue(timezone, `"${timezone.value}" is not a known time zone; expected an IANA name such as Europe/Berlin or UTC`);
+    atValue(
+      timezone,
+      `"${timezone.value}" is not a known time zone; expected an IANA name such as Europe/Berlin or UTC`,
+    );
   }
   const schedule = pick<string>(input.layers, ['schedule']);
   if (schedule.value !== undefined) {
     const tzOk = timezone.value === undefined || isValidTimezone(timezone.value);
     const problem = cronProblem(schedule.value, tzOk ? timezone.value : undefined);
-    if (problem) atValue(schedule, `"${schedule.value}" is not a valid cron expression: ${problem}; e.g. "0 */6 * * *"`);
+    if (problem)
+      atValue(schedule, `"${schedule.value}" is not a valid cron expression: ${problem}; e.g. "0 */6 * * *"`);
   }
 
   const server = pick<string>(input.layers, ['server']);
@@ -183,7 +212,10 @@ export function normalizeInstance(input: InstanceInput, errors: string[]): Insta
     // waiting) at the next tick, which is then skipped as an overlap: half the runs silently lost.
     const interval = shortestIntervalMs(schedule.value, timezone.value);
     if (interval !== undefined && spreadMs >= interval) {
-      atValue(pick(input.layers, ['spread']), `${formatDuration(spreadMs)} is not shorter than the schedule's interval (${formatDuration(interval)}): every other run would be skipped; use a spread below ${formatDuration(interval)}`);
+      atValue(
+        pick(input.layers, ['spread']),
+        `${formatDuration(spreadMs)} is not shorter than the schedule's interval (${formatDuration(interval)}): every other run would be skipped; use a spread below ${formatDuration(interval)}`,
+      );
     }
   }
   const jitterMs = durationField(['jitter'], '0');
@@ -192,7 +224,8 @@ export function normalizeInstance(input: InstanceInput, errors: string[]): Insta
   const logFile = pick<boolean | string>(input.layers, ['logFile']);
   let logFilePath: string | undefined;
   if (logFile.value === true) logFilePath = join(input.stateDir, input.name, 'bwdc.log');
-  else if (typeof logFile.value === 'string') logFilePath = isAbsolute(logFile.value) ? logFile.value : resolve(logFile.layer!.baseDir, logFile.value);
+  else if (typeof logFile.value === 'string')
+    logFilePath = isAbsolute(logFile.value) ? logFile.value : resolve(logFile.layer!.baseDir, logFile.value);
 
   if (errors.length > before || !template) return undefined;
   return Object.freeze({

@@ -27,39 +27,88 @@ const duration = z
 const secretRef = z
   .string()
   .min(1, 'expected a secret reference (vault://, awssm://, file://, env://) or a literal value')
-  .describe('A secret reference: vault://MOUNT/PATH#KEY, awssm://SECRET-ID#KEY, file:///PATH, env://NAME, or a literal value.');
+  .describe(
+    'A secret reference: vault://MOUNT/PATH#KEY, awssm://SECRET-ID#KEY, file:///PATH, env://NAME, or a literal value.',
+  );
 
 export const instanceNamePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
 const retry = z
   .strictObject({
-    attempts: z.number().int().min(0).max(10).optional().describe(`Extra attempts after a transient failure (network, server, timeout). Default ${builtinDefaults.retryAttempts}.`),
-    backoff: duration.optional().describe(`First backoff; doubled per attempt, with jitter. Default ${builtinDefaults.retryBackoff}.`),
+    attempts: z
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .optional()
+      .describe(
+        `Extra attempts after a transient failure (network, server, timeout). Default ${builtinDefaults.retryAttempts}.`,
+      ),
+    backoff: duration
+      .optional()
+      .describe(`First backoff; doubled per attempt, with jitter. Default ${builtinDefaults.retryBackoff}.`),
     maxBackoff: duration.optional().describe(`Upper bound of one backoff. Default ${builtinDefaults.retryMaxBackoff}.`),
   })
   .describe('Retry policy for transient failures. Never applied to auth, config or secret failures.');
 
 /** The settings an instance can take, and the `defaults` block can give to all of them. */
 const instanceSettings = {
-  schedule: z.string().optional().describe('Cron expression, 5 fields (minute precision) or 6 (seconds first). Required by `schedule`, ignored by `run`.'),
-  timezone: z.string().optional().describe('IANA time zone of the schedule, e.g. Europe/Berlin. Default: TZ, else UTC.'),
+  schedule: z
+    .string()
+    .optional()
+    .describe(
+      'Cron expression, 5 fields (minute precision) or 6 (seconds first). Required by `schedule`, ignored by `run`.',
+    ),
+  timezone: z
+    .string()
+    .optional()
+    .describe('IANA time zone of the schedule, e.g. Europe/Berlin. Default: TZ, else UTC.'),
   clientId: z.string().optional().describe('The organization API key client id, `organization.<uuid>`.'),
   clientSecret: secretRef.optional().describe('The organization API key client secret (a secret reference).'),
-  directorySecret: secretRef.optional().describe("The directory's secret (LDAP bind password, Entra key, Google key, Okta token, OneLogin secret), set with the setting matching data.json's directoryType."),
-  server: z.string().optional().describe('Bitwarden server: `us` (default), `eu`, or the base URL of a self-hosted server.'),
+  directorySecret: secretRef
+    .optional()
+    .describe(
+      "The directory's secret (LDAP bind password, Entra key, Google key, Okta token, OneLogin secret), set with the setting matching data.json's directoryType.",
+    ),
+  server: z
+    .string()
+    .optional()
+    .describe('Bitwarden server: `us` (default), `eu`, or the base URL of a self-hosted server.'),
   timeout: duration.optional().describe(`Hard limit for one bwdc call. Default ${builtinDefaults.timeout}.`),
   retry: retry.optional(),
-  logFile: z.union([z.boolean(), z.string()]).optional().describe("Append a bwdc.log-style line per run: true for <stateDir>/<instance>/bwdc.log, or a path."),
-  spread: duration.optional().describe('`schedule`: delay each run by a fixed offset in [0, spread), derived from a hash of the instance name (like Jenkins H), so many instances on one schedule do not start together. Default 0.'),
+  logFile: z
+    .union([z.boolean(), z.string()])
+    .optional()
+    .describe('Append a bwdc.log-style line per run: true for <stateDir>/<instance>/bwdc.log, or a path.'),
+  spread: duration
+    .optional()
+    .describe(
+      '`schedule`: delay each run by a fixed offset in [0, spread), derived from a hash of the instance name (like Jenkins H), so many instances on one schedule do not start together. Default 0.',
+    ),
   jitter: duration.optional().describe('`schedule`: a further random delay in [0, jitter) per run. Default 0.'),
-  staleAfter: z.number().min(1).max(1000).optional().describe(`\`schedule\`: an instance with no success for longer than this many schedule intervals is reported stale. Default ${3}.`),
+  staleAfter: z
+    .number()
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe(
+      `\`schedule\`: an instance with no success for longer than this many schedule intervals is reported stale. Default ${3}.`,
+    ),
 };
 
-export const defaultsSchema = z.strictObject(instanceSettings).describe('Settings every instance inherits unless it sets its own.');
+export const defaultsSchema = z
+  .strictObject(instanceSettings)
+  .describe('Settings every instance inherits unless it sets its own.');
 
 export const instanceSchema = z
   .strictObject({
-    name: z.string().regex(instanceNamePattern, 'expected letters, digits, ".", "_" or "-", starting with a letter or digit, at most 63 characters').describe('Instance name: used for the state folder, logs and metrics.'),
+    name: z
+      .string()
+      .regex(
+        instanceNamePattern,
+        'expected letters, digits, ".", "_" or "-", starting with a letter or digit, at most 63 characters',
+      )
+      .describe('Instance name: used for the state folder, logs and metrics.'),
     dataJson: z
       .union([z.string().min(1), z.record(z.string(), z.unknown())])
       .describe('The data.json template: a path (relative to this file) or the JSON object inline.'),
@@ -73,16 +122,46 @@ export const folderInstanceSchema = z.strictObject(instanceSettings);
 export const fileSchema = z
   .strictObject({
     $schema: z.string().optional(),
-    stateDir: z.string().optional().describe(`Root of the per-instance state folders. Default ${builtinDefaults.stateDir}.`),
+    stateDir: z
+      .string()
+      .optional()
+      .describe(`Root of the per-instance state folders. Default ${builtinDefaults.stateDir}.`),
     bwdcPath: z.string().optional().describe('The bwdc executable. Default: bwdc on PATH.'),
-    bwdcNice: z.number().int().min(0).max(19).optional().describe(`CPU priority (nice value) bwdc runs at, so the runner's own work is never starved by syncs; 0 runs bwdc at the runner's priority. Default ${builtinDefaults.bwdcNice}.`),
-    concurrency: z.number().int().min(1).max(1000).optional().describe(`How many bwdc runs at once. Default ${builtinDefaults.concurrency}.`),
-    httpPort: z.union([z.number().int().min(0).max(65535), z.literal('off')]).optional().describe(`Port of the health, metrics and status endpoints of \`schedule\`; "off" disables. Default ${builtinDefaults.httpPort}.`),
-    shutdownGrace: duration.optional().describe(`How long running syncs may finish after SIGTERM. Default ${builtinDefaults.shutdownGrace}.`),
-    runOnStart: z.boolean().optional().describe('`schedule`: run every instance once at start, then on its schedule. Default false.'),
+    bwdcNice: z
+      .number()
+      .int()
+      .min(0)
+      .max(19)
+      .optional()
+      .describe(
+        `CPU priority (nice value) bwdc runs at, so the runner's own work is never starved by syncs; 0 runs bwdc at the runner's priority. Default ${builtinDefaults.bwdcNice}.`,
+      ),
+    concurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .optional()
+      .describe(`How many bwdc runs at once. Default ${builtinDefaults.concurrency}.`),
+    httpPort: z
+      .union([z.number().int().min(0).max(65535), z.literal('off')])
+      .optional()
+      .describe(
+        `Port of the health, metrics and status endpoints of \`schedule\`; "off" disables. Default ${builtinDefaults.httpPort}.`,
+      ),
+    shutdownGrace: duration
+      .optional()
+      .describe(`How long running syncs may finish after SIGTERM. Default ${builtinDefaults.shutdownGrace}.`),
+    runOnStart: z
+      .boolean()
+      .optional()
+      .describe('`schedule`: run every instance once at start, then on its schedule. Default false.'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     logFormat: z.enum(['json', 'pretty']).optional(),
-    instancesDir: z.string().optional().describe('Also discover instances from the subfolders of this folder (each holding a data.json).'),
+    instancesDir: z
+      .string()
+      .optional()
+      .describe('Also discover instances from the subfolders of this folder (each holding a data.json).'),
     defaults: defaultsSchema.optional(),
     instances: z.array(instanceSchema).optional(),
   })

@@ -47,7 +47,9 @@ export function readTemplate(path: string): DataJsonTemplate {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? `file "${path}" does not exist` : `cannot read "${path}": ${errorMessage(err)}`);
+    throw new Error(
+      code === 'ENOENT' ? `file "${path}" does not exist` : `cannot read "${path}": ${errorMessage(err)}`,
+    );
   }
   try {
     return templateFromText(text, path);

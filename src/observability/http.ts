@@ -31,9 +31,15 @@ export async function startHttp(port: number, host: string, sources: HttpSources
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain', 'method not allowed\n');
     switch (path) {
       case '/healthz':
-        return send(200, 'application/json', JSON.stringify({ status: 'ok', eventLoopDelayP99Ms: Math.round(lag.percentile(99) / 1e6) }));
+        return send(
+          200,
+          'application/json',
+          JSON.stringify({ status: 'ok', eventLoopDelayP99Ms: Math.round(lag.percentile(99) / 1e6) }),
+        );
       case '/readyz':
-        return sources.ready() ? send(200, 'application/json', '{"status":"ready"}') : send(503, 'application/json', '{"status":"not ready"}');
+        return sources.ready()
+          ? send(200, 'application/json', '{"status":"ready"}')
+          : send(503, 'application/json', '{"status":"not ready"}');
       case '/metrics':
         sources.metrics().then(
           (text) => send(200, sources.metricsContentType, text),

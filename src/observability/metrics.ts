@@ -49,24 +49,109 @@ export class RunnerMetrics {
     const registers = [this.registry];
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
     const labelNames = ['directory'] as const;
-    this.runs = new Counter({ name: 'bwdc_runner_runs_total', help: `Finished runs, by outcome (${outcomes.join(', ')}).`, labelNames: ['directory', 'outcome'], registers });
-    this.failures = new Counter({ name: 'bwdc_runner_failures_total', help: `Failed runs by cause (${failureClasses.join(', ')}).`, labelNames: ['directory', 'class'], registers });
+    this.runs = new Counter({
+      name: 'bwdc_runner_runs_total',
+      help: `Finished runs, by outcome (${outcomes.join(', ')}).`,
+      labelNames: ['directory', 'outcome'],
+      registers,
+    });
+    this.failures = new Counter({
+      name: 'bwdc_runner_failures_total',
+      help: `Failed runs by cause (${failureClasses.join(', ')}).`,
+      labelNames: ['directory', 'class'],
+      registers,
+    });
     // Buckets from a second (a hash-skip sync) to an hour (a large first import), as supercronic sizes its own.
-    this.duration = new Histogram({ name: 'bwdc_runner_run_duration_seconds', help: 'Duration of sync runs.', labelNames, buckets: [1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600], registers });
-    this.lastSuccess = new Gauge({ name: 'bwdc_runner_last_success_timestamp_seconds', help: 'When the last successful sync ended (Unix time).', labelNames, registers });
-    this.lastRun = new Gauge({ name: 'bwdc_runner_last_run_timestamp_seconds', help: 'When the last run ended, whatever its outcome (Unix time).', labelNames, registers });
-    this.users = new Gauge({ name: 'bwdc_runner_synced_users', help: 'Users reported by the last successful sync (0 when nothing changed).', labelNames, registers });
-    this.groups = new Gauge({ name: 'bwdc_runner_synced_groups', help: 'Groups reported by the last successful sync (0 when nothing changed).', labelNames, registers });
-    this.inProgress = new Gauge({ name: 'bwdc_runner_in_progress', help: '1 while a run of the instance is going.', labelNames, registers });
-    this.skippedOverlap = new Counter({ name: 'bwdc_runner_skipped_overlap_total', help: 'Schedule ticks skipped because the previous run of the instance was still going.', labelNames, registers });
-    this.retries = new Counter({ name: 'bwdc_runner_retries_total', help: 'Retries of transient failures, by the class that caused them.', labelNames: ['directory', 'class'], registers });
-    this.secretFetches = new Counter({ name: 'bwdc_runner_secret_fetches_total', help: 'Secret resolutions by backend (vault, awssm, file, env) and result (ok, error).', labelNames: ['backend', 'result'], registers });
-    this.nextRun = new Gauge({ name: 'bwdc_runner_next_run_timestamp_seconds', help: 'When the next scheduled run of the instance is due (Unix time).', labelNames, registers });
-    this.stale = new Gauge({ name: 'bwdc_runner_stale', help: '1 when the instance has had no success for longer than staleAfter schedule intervals.', labelNames, registers });
-    this.bwdcCalls = new Counter({ name: 'bwdc_runner_bwdc_calls_total', help: 'bwdc processes started.', labelNames, registers });
-    this.queued = new Gauge({ name: 'bwdc_runner_queued_runs', help: 'Due runs waiting to be admitted or waiting for a bwdc slot.', registers });
-    this.due = new Counter({ name: 'bwdc_runner_due_total', help: 'Runs that became due (ticks and runOnStart). Each ends as a finished first attempt, an overlap skip or a drop at shutdown.', labelNames, registers });
-    this.dropped = new Counter({ name: 'bwdc_runner_dropped_total', help: 'Due runs that never started because the scheduler was shutting down.', labelNames, registers });
+    this.duration = new Histogram({
+      name: 'bwdc_runner_run_duration_seconds',
+      help: 'Duration of sync runs.',
+      labelNames,
+      buckets: [1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
+      registers,
+    });
+    this.lastSuccess = new Gauge({
+      name: 'bwdc_runner_last_success_timestamp_seconds',
+      help: 'When the last successful sync ended (Unix time).',
+      labelNames,
+      registers,
+    });
+    this.lastRun = new Gauge({
+      name: 'bwdc_runner_last_run_timestamp_seconds',
+      help: 'When the last run ended, whatever its outcome (Unix time).',
+      labelNames,
+      registers,
+    });
+    this.users = new Gauge({
+      name: 'bwdc_runner_synced_users',
+      help: 'Users reported by the last successful sync (0 when nothing changed).',
+      labelNames,
+      registers,
+    });
+    this.groups = new Gauge({
+      name: 'bwdc_runner_synced_groups',
+      help: 'Groups reported by the last successful sync (0 when nothing changed).',
+      labelNames,
+      registers,
+    });
+    this.inProgress = new Gauge({
+      name: 'bwdc_runner_in_progress',
+      help: '1 while a run of the instance is going.',
+      labelNames,
+      registers,
+    });
+    this.skippedOverlap = new Counter({
+      name: 'bwdc_runner_skipped_overlap_total',
+      help: 'Schedule ticks skipped because the previous run of the instance was still going.',
+      labelNames,
+      registers,
+    });
+    this.retries = new Counter({
+      name: 'bwdc_runner_retries_total',
+      help: 'Retries of transient failures, by the class that caused them.',
+      labelNames: ['directory', 'class'],
+      registers,
+    });
+    this.secretFetches = new Counter({
+      name: 'bwdc_runner_secret_fetches_total',
+      help: 'Secret resolutions by backend (vault, awssm, file, env) and result (ok, error).',
+      labelNames: ['backend', 'result'],
+      registers,
+    });
+    this.nextRun = new Gauge({
+      name: 'bwdc_runner_next_run_timestamp_seconds',
+      help: 'When the next scheduled run of the instance is due (Unix time).',
+      labelNames,
+      registers,
+    });
+    this.stale = new Gauge({
+      name: 'bwdc_runner_stale',
+      help: '1 when the instance has had no success for longer than staleAfter schedule intervals.',
+      labelNames,
+      registers,
+    });
+    this.bwdcCalls = new Counter({
+      name: 'bwdc_runner_bwdc_calls_total',
+      help: 'bwdc processes started.',
+      labelNames,
+      registers,
+    });
+    this.queued = new Gauge({
+      name: 'bwdc_runner_queued_runs',
+      help: 'Due runs waiting to be admitted or waiting for a bwdc slot.',
+      registers,
+    });
+    this.due = new Counter({
+      name: 'bwdc_runner_due_total',
+      help: 'Runs that became due (ticks and runOnStart). Each ends as a finished first attempt, an overlap skip or a drop at shutdown.',
+      labelNames,
+      registers,
+    });
+    this.dropped = new Counter({
+      name: 'bwdc_runner_dropped_total',
+      help: 'Due runs that never started because the scheduler was shutting down.',
+      labelNames,
+      registers,
+    });
   }
 
   /**
@@ -144,7 +229,21 @@ export class RunnerMetrics {
   /** An instance removed by a reload: all its series go, so dashboards and alerts see no ghosts. */
   forget(directory: string): void {
     this.known.delete(directory);
-    for (const m of [this.duration, this.lastSuccess, this.lastRun, this.users, this.groups, this.inProgress, this.nextRun, this.stale, this.skippedOverlap, this.bwdcCalls, this.due, this.dropped]) m.remove({ directory });
+    for (const m of [
+      this.duration,
+      this.lastSuccess,
+      this.lastRun,
+      this.users,
+      this.groups,
+      this.inProgress,
+      this.nextRun,
+      this.stale,
+      this.skippedOverlap,
+      this.bwdcCalls,
+      this.due,
+      this.dropped,
+    ])
+      m.remove({ directory });
     for (const outcome of outcomes) this.runs.remove({ directory, outcome });
     for (const cls of failureClasses) {
       this.failures.remove({ directory, class: cls });

@@ -13,7 +13,13 @@ import { RunnerMetrics, type RunRecord } from './metrics.js';
 /** Secret resolutions of the process, by backend and result. */
 export type SecretFetchCounts = ReadonlyArray<{ backend: string; ok: boolean; count: number }>;
 
-export async function pushRunMetrics(url: string, jobName: string, results: readonly RunRecord[], secretFetches: SecretFetchCounts, log: Logger): Promise<number> {
+export async function pushRunMetrics(
+  url: string,
+  jobName: string,
+  results: readonly RunRecord[],
+  secretFetches: SecretFetchCounts,
+  log: Logger,
+): Promise<number> {
   let pushed = 0;
   for (const result of results) {
     const metrics = new RunnerMetrics({ defaultMetrics: false });
@@ -26,7 +32,10 @@ export async function pushRunMetrics(url: string, jobName: string, results: read
       log.info({ pushgateway: url, job: jobName, grouping: groupings }, 'metrics pushed');
       pushed++;
     } catch (err) {
-      log.warn({ pushgateway: url, grouping: groupings, err: errorMessage(err) }, 'could not push metrics to the Pushgateway');
+      log.warn(
+        { pushgateway: url, grouping: groupings, err: errorMessage(err) },
+        'could not push metrics to the Pushgateway',
+      );
     }
   }
   return pushed;

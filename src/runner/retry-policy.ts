@@ -4,7 +4,6 @@ import { transientClasses, type FailureClass } from '../errors.js';
 import type { RetryPolicy } from '../config/model.js';
 import { backoffMs } from '../shared/backoff.js';
 
-
 /** Whether a failure is worth another attempt: its class is transient, or its cause said so. */
 export function isTransient(failureClass: FailureClass | undefined, retryable = false): boolean {
   return retryable || (failureClass !== undefined && transientClasses.has(failureClass));
@@ -14,7 +13,13 @@ export function isTransient(failureClass: FailureClass | undefined, retryable = 
  * How long to wait before the next attempt after `attempt` failed, or undefined: do not retry.
  * `retryable`: the cause itself said it may pass (a secret backend's 5xx or throttling).
  */
-export function retryWaitMs(failureClass: FailureClass | undefined, attempt: number, retry: RetryPolicy, random = Math.random, retryable = false): number | undefined {
+export function retryWaitMs(
+  failureClass: FailureClass | undefined,
+  attempt: number,
+  retry: RetryPolicy,
+  random = Math.random,
+  retryable = false,
+): number | undefined {
   if (!isTransient(failureClass, retryable) || attempt > retry.attempts) return undefined;
   return backoffMs(attempt, retry.backoffMs, retry.maxBackoffMs, random);
 }

@@ -8,7 +8,16 @@ import { BwdcClient, childBaseEnv, type CallOutcome } from '../bwdc/client.js';
 import { directoryKind, setServer, wipeSecrets } from '../bwdc/directory.js';
 import { parseSyncCounts, parseTestReport, type TestReport } from '../bwdc/response.js';
 import type { InstanceConfig, RunnerConfig } from '../config/model.js';
-import { BwdcUnusableError, ExitCode, LockedError, RunNotStartedError, SecretError, errorMessage, type ExitCodeValue, type FailureClass } from '../errors.js';
+import {
+  BwdcUnusableError,
+  ExitCode,
+  LockedError,
+  RunNotStartedError,
+  SecretError,
+  errorMessage,
+  type ExitCodeValue,
+  type FailureClass,
+} from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { redactor } from '../observability/redact.js';
 import type { SecretSession } from '../secrets/resolver.js';
@@ -92,7 +101,10 @@ export async function runInstance(instance: InstanceConfig, deps: RunDeps, mode:
   try {
     held = await lockInstance(instance, deps, runId, log);
     seeded = await prepareState(held.state, instance, wipeType, log);
-    ending = { outcome: 'success', report: await attemptUntilDone(instance, held.state, deps, mode, wipeType, log, effort) };
+    ending = {
+      outcome: 'success',
+      report: await attemptUntilDone(instance, held.state, deps, mode, wipeType, log, effort),
+    };
   } catch (err) {
     ending = endingOf(err, instance);
   }
@@ -104,7 +116,8 @@ export async function runInstance(instance: InstanceConfig, deps: RunDeps, mode:
     const tidy = await tidyState(held.state, wipeType, effort.bwdcKilled, log);
     restoredDataJson = tidy.restored;
     ending = afterTidy(ending, tidy);
-    if (ending.outcome !== 'not-started') lastSuccessAt = await recordLastRun(held.state, runId, mode, ending.outcome, ending, endedAt, log);
+    if (ending.outcome !== 'not-started')
+      lastSuccessAt = await recordLastRun(held.state, runId, mode, ending.outcome, ending, endedAt, log);
     await held.lock.release();
   }
   if (ending.outcome === 'not-started') {
@@ -112,19 +125,36 @@ export async function runInstance(instance: InstanceConfig, deps: RunDeps, mode:
     throw ending.error;
   }
 
-  const result = buildResult(instance, runId, mode, ending, { startedAt, endedAt, effort, seeded, restoredDataJson, lastSuccessAt, interrupted: deps.signal?.aborted ?? false });
+  const result = buildResult(instance, runId, mode, ending, {
+    startedAt,
+    endedAt,
+    effort,
+    seeded,
+    restoredDataJson,
+    lastSuccessAt,
+    interrupted: deps.signal?.aborted ?? false,
+  });
   await report(result, instance, log);
   return result;
 }
 
 // ---- lock ---------------------------------------------------------------------------------------
 
-async function lockInstance(instance: InstanceConfig, deps: RunDeps, runId: string, log: Logger): Promise<{ state: InstanceState; lock: LockHandle }> {
+async function lockInstance(
+  instance: InstanceConfig,
+  deps: RunDeps,
+  runId: string,
+  log: Logger,
+): Promise<{ state: InstanceState; lock: LockHandle }> {
   let state: InstanceState;
   try {
     state = await InstanceState.open(deps.config.stateDir, instance.name);
   } catch (err) {
-    throw new RunFailure(`state folder ${deps.config.stateDir}/${instance.name} is not usable: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)} (check BWDC_STATE_DIR and that it is writable)`, 'config', ExitCode.config);
+    throw new RunFailure(
+      `state folder ${deps.config.stateDir}/${instance.name} is not usable: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)} (check BWDC_STATE_DIR and that it is writable)`,
+      'config',
+      ExitCode.config,
+    );
   }
   const lock = await state.lock({ runId });
   if (lock.recoveredFrom) log.warn({ deadHolder: lock.recoveredFrom }, 'took over a lock left by a process that died');
@@ -134,7 +164,12 @@ async function lockInstance(instance: InstanceConfig, deps: RunDeps, runId: stri
 // ---- prepare ------------------------------------------------------------------------------------
 
 /** Seeds data.json from the template when needed, removes what a killed run left, backs it up. */
-async function prepareState(state: InstanceState, instance: InstanceConfig, wipeType: number | undefined, log: Logger): Promise<string | undefined> {
+async function prepareState(
+  state: InstanceState,
+  instance: InstanceConfig,
+  wipeType: number | undefined,
+  log: Logger,
+): Promise<string | undefined> {
   if (await state.clearBwdcLock()) log.warn('removed a stale bwdc data.json lock left by a bwdc that was killed');
   const { seeded } = await state.seed(instance.dataJson.text, instance.dataJson.hash);
   if (seeded) log.info({ reason: seeded, template: instance.dataJson.origin }, 'data.json seeded from the template');
@@ -151,7 +186,15 @@ async function prepareState(state: InstanceState, instance: InstanceConfig, wipe
 
 // ---- attempts: resolve secrets, drive bwdc, again while the failure is transient -----------------
 
-async function attemptUntilDone(instance: InstanceConfig, state: InstanceState, deps: RunDeps, mode: RunMode, wipeType: number | undefined, log: Logger, effort: Effort): Promise<Report> {
+async function attemptUntilDone(
+  instance: InstanceConfig,
+  state: InstanceState,
+  deps: RunDeps,
+  mode: RunMode,
+  wipeType: number | undefined,
+  log: Logger,
+  effort: Effort,
+): Promise<Report> {
   let previous: RunFailure | undefined;
   for (let attempt = 1; ; attempt++) {
     effort.attempts = attempt;
@@ -169,7 +212,10 @@ async function attemptUntilDone(instance: InstanceConfig, state: InstanceState, 
       previous = err;
       const wait = retryWaitMs(err.failureClass, attempt, instance.retry, Math.random, err.transient);
       if (wait === undefined) throw err;
-      log.warn({ attempt, failureClass: err.failureClass, retryInMs: wait, err: err.message }, 'transient failure, will retry');
+      log.warn(
+        { attempt, failureClass: err.failureClass, retryInMs: wait, err: err.message },
+        'transient failure, will retry',
+      );
       deps.onRetry?.(instance.name, attempt, err.failureClass);
       await (deps.sleep ?? sleepUnlessAborted)(wait, deps.signal);
       if (deps.signal?.aborted) throw err;
@@ -195,7 +241,9 @@ async function resolveSecrets(instance: InstanceConfig, deps: RunDeps): Promise<
   const where = instance.origin;
   try {
     const clientSecret = await deps.secrets.resolve(instance.clientSecret, `${where} clientSecret`);
-    const directorySecret = instance.directorySecret ? await deps.secrets.resolve(instance.directorySecret, `${where} directorySecret`) : undefined;
+    const directorySecret = instance.directorySecret
+      ? await deps.secrets.resolve(instance.directorySecret, `${where} directorySecret`)
+      : undefined;
     return { clientSecret, directorySecret };
   } catch (err) {
     // A backend's passing trouble (Vault sealed, 5xx, throttling) is worth another attempt of the run.
@@ -209,7 +257,16 @@ function fail(step: string, outcome: CallOutcome): never {
   throw new RunFailure(`${step}: ${outcome.message}`, cls, ExitCode.syncFailed, isTransient(cls), outcome.interrupted);
 }
 
-async function driveBwdc(instance: InstanceConfig, state: InstanceState, deps: RunDeps, { clientSecret, directorySecret }: RunSecrets, mode: RunMode, wipeType: number | undefined, log: Logger, effort: Effort): Promise<Report> {
+async function driveBwdc(
+  instance: InstanceConfig,
+  state: InstanceState,
+  deps: RunDeps,
+  { clientSecret, directorySecret }: RunSecrets,
+  mode: RunMode,
+  wipeType: number | undefined,
+  log: Logger,
+  effort: Effort,
+): Promise<Report> {
   const bwdc = new BwdcClient({
     path: deps.config.bwdcPath ?? 'bwdc',
     baseEnv: childBaseEnv(deps.env, state.dir, deps.config.passEnv),
@@ -262,16 +319,43 @@ async function driveBwdc(instance: InstanceConfig, state: InstanceState, deps: R
 /** Every way a run can stop early, as one Ending: the only place errors become outcomes. */
 function endingOf(err: unknown, instance: InstanceConfig): Ending {
   if (err instanceof RunNotStartedError) return { outcome: 'not-started', error: err };
-  if (err instanceof LockedError) return { outcome: 'skipped', message: `skipped: instance ${instance.name} is ${err.message}` };
+  if (err instanceof LockedError)
+    return { outcome: 'skipped', message: `skipped: instance ${instance.name} is ${err.message}` };
   if (err instanceof RunFailure) {
     if (err.interrupted) return { outcome: 'interrupted', message: `interrupted by shutdown: ${err.message}` };
-    return { outcome: 'failure', failureClass: err.failureClass, transient: err.transient, exitCode: err.exitCode, message: err.message };
+    return {
+      outcome: 'failure',
+      failureClass: err.failureClass,
+      transient: err.transient,
+      exitCode: err.exitCode,
+      message: err.message,
+    };
   }
-  if (err instanceof SecretError) return { outcome: 'failure', failureClass: 'secret', transient: err.retryable, exitCode: ExitCode.secret, message: err.message };
-  if (err instanceof BwdcUnusableError) return { outcome: 'failure', failureClass: 'internal', transient: false, exitCode: ExitCode.bwdcUnusable, message: err.message };
+  if (err instanceof SecretError)
+    return {
+      outcome: 'failure',
+      failureClass: 'secret',
+      transient: err.retryable,
+      exitCode: ExitCode.secret,
+      message: err.message,
+    };
+  if (err instanceof BwdcUnusableError)
+    return {
+      outcome: 'failure',
+      failureClass: 'internal',
+      transient: false,
+      exitCode: ExitCode.bwdcUnusable,
+      message: err.message,
+    };
   const code = (err as NodeJS.ErrnoException).code;
   const failureClass = code === 'ENOSPC' || code === 'EROFS' || code === 'EACCES' ? 'config' : 'internal';
-  return { outcome: 'failure', failureClass, transient: false, exitCode: ExitCode.syncFailed, message: `internal error: ${errorMessage(err)}` };
+  return {
+    outcome: 'failure',
+    failureClass,
+    transient: false,
+    exitCode: ExitCode.syncFailed,
+    message: `internal error: ${errorMessage(err)}`,
+  };
 }
 
 // ---- tidy ---------------------------------------------------------------------------------------
@@ -284,7 +368,12 @@ interface Tidy {
   error: string | undefined;
 }
 
-async function tidyState(state: InstanceState, wipeType: number | undefined, bwdcKilled: boolean, log: Logger): Promise<Tidy> {
+async function tidyState(
+  state: InstanceState,
+  wipeType: number | undefined,
+  bwdcKilled: boolean,
+  log: Logger,
+): Promise<Tidy> {
   try {
     await state.clearBwdcLock({ ours: bwdcKilled });
     const status = await state.restoreIfBroken();
@@ -305,12 +394,19 @@ function afterTidy(ending: Ending, tidy: Tidy): Ending {
   if (tidy.restored) {
     const said = ending.outcome === 'success' ? ending.report.message : 'message' in ending ? ending.message : '';
     const message = `${said ? `${said}; ` : ''}bwdc left data.json ${tidy.brokenWhy ?? 'broken'}; restored from the backup`;
-    if (ending.outcome === 'success') return { outcome: 'failure', failureClass: 'internal', transient: false, exitCode: ExitCode.syncFailed, message };
+    if (ending.outcome === 'success')
+      return { outcome: 'failure', failureClass: 'internal', transient: false, exitCode: ExitCode.syncFailed, message };
     if (ending.outcome === 'not-started') return ending;
     return { ...ending, message };
   }
   if (tidy.error && ending.outcome === 'success') {
-    return { outcome: 'failure', failureClass: 'internal', transient: false, exitCode: ExitCode.syncFailed, message: `could not tidy the state folder: ${tidy.error}` };
+    return {
+      outcome: 'failure',
+      failureClass: 'internal',
+      transient: false,
+      exitCode: ExitCode.syncFailed,
+      message: `could not tidy the state folder: ${tidy.error}`,
+    };
   }
   return ending;
 }
@@ -321,14 +417,28 @@ function afterTidy(ending: Ending, tidy: Tidy): Ending {
  * last-run.json, so a new process (a CronJob's next pod, a restarted scheduler) knows the last
  * success. Only syncs count: a dry run (`test`) records nothing and never counts as a success.
  */
-async function recordLastRun(state: InstanceState, runId: string, mode: RunMode, outcome: Outcome, ending: Ending, endedAt: Date, log: Logger): Promise<Date | undefined> {
+async function recordLastRun(
+  state: InstanceState,
+  runId: string,
+  mode: RunMode,
+  outcome: Outcome,
+  ending: Ending,
+  endedAt: Date,
+  log: Logger,
+): Promise<Date | undefined> {
   const previous = await state.readLastRun();
   const earlier = previous?.lastSuccessAt ? new Date(previous.lastSuccessAt) : undefined;
   if (mode !== 'sync') return earlier;
   const lastSuccessAt = outcome === 'success' ? endedAt : earlier;
   const failureClass = ending.outcome === 'failure' ? ending.failureClass : undefined;
   await state
-    .writeLastRun({ runId, outcome, failureClass, endedAt: endedAt.toISOString(), lastSuccessAt: lastSuccessAt?.toISOString() })
+    .writeLastRun({
+      runId,
+      outcome,
+      failureClass,
+      endedAt: endedAt.toISOString(),
+      lastSuccessAt: lastSuccessAt?.toISOString(),
+    })
     .catch((err) => log.warn({ err: errorMessage(err) }, 'could not record the run in the state folder'));
   return lastSuccessAt;
 }
@@ -340,11 +450,25 @@ function buildResult(
   runId: string,
   mode: RunMode,
   ending: Exclude<Ending, { outcome: 'not-started' }>,
-  run: { startedAt: Date; endedAt: Date; effort: Effort; seeded: string | undefined; restoredDataJson: boolean; lastSuccessAt: Date | undefined; interrupted: boolean },
+  run: {
+    startedAt: Date;
+    endedAt: Date;
+    effort: Effort;
+    seeded: string | undefined;
+    restoredDataJson: boolean;
+    lastSuccessAt: Date | undefined;
+    interrupted: boolean;
+  },
 ): RunResult {
   const report = ending.outcome === 'success' ? ending.report : undefined;
   const failed = ending.outcome === 'failure' ? ending : undefined;
-  const exitCode: ExitCodeValue = failed ? failed.exitCode : ending.outcome === 'skipped' ? ExitCode.locked : ending.outcome === 'interrupted' ? ExitCode.sigterm : ExitCode.ok;
+  const exitCode: ExitCodeValue = failed
+    ? failed.exitCode
+    : ending.outcome === 'skipped'
+      ? ExitCode.locked
+      : ending.outcome === 'interrupted'
+        ? ExitCode.sigterm
+        : ExitCode.ok;
   return {
     instance: instance.name,
     runId,
@@ -371,11 +495,20 @@ function buildResult(
 
 async function report(result: RunResult, instance: InstanceConfig, log: Logger): Promise<void> {
   const fields = {
-    outcome: result.outcome, failureClass: result.failureClass, durationMs: result.durationMs, users: result.users,
-    groups: result.groups, attempts: result.attempts, bwdcCalls: result.bwdcCalls, restoredDataJson: result.restoredDataJson || undefined,
+    outcome: result.outcome,
+    failureClass: result.failureClass,
+    durationMs: result.durationMs,
+    users: result.users,
+    groups: result.groups,
+    attempts: result.attempts,
+    bwdcCalls: result.bwdcCalls,
+    restoredDataJson: result.restoredDataJson || undefined,
   };
   if (result.outcome === 'success') log.info(fields, result.message);
   else if (result.outcome === 'skipped' || result.outcome === 'interrupted') log.warn(fields, result.message);
   else log.error(fields, `run failed: ${result.message}`);
-  if (instance.logFile) await appendRunLog(instance.logFile, result).catch((err) => log.warn({ err: errorMessage(err) }, 'could not append to the log file'));
+  if (instance.logFile)
+    await appendRunLog(instance.logFile, result).catch((err) =>
+      log.warn({ err: errorMessage(err) }, 'could not append to the log file'),
+    );
 }

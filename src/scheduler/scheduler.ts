@@ -84,7 +84,6 @@ interface Job {
   removed: boolean;
 }
 
-
 export interface SchedulerOptions {
   run: RunFn;
   log: Logger;
@@ -144,7 +143,18 @@ export class Scheduler {
     for (const inst of instances) {
       const job = this.jobs.get(inst.name);
       if (!job) {
-        this.jobs.set(inst.name, { instance: inst, schedule: undefined, state: 'idle', timer: undefined, last: undefined, lastSuccessAt: undefined, consecutiveFailures: 0, skippedOverlaps: 0, since: Date.now(), removed: false });
+        this.jobs.set(inst.name, {
+          instance: inst,
+          schedule: undefined,
+          state: 'idle',
+          timer: undefined,
+          last: undefined,
+          lastSuccessAt: undefined,
+          consecutiveFailures: 0,
+          skippedOverlaps: 0,
+          since: Date.now(),
+          removed: false,
+        });
         added.push(inst.name);
       } else if (JSON.stringify(job.instance) !== JSON.stringify(inst)) {
         // A run already going keeps the configuration it started with; the next one takes this.
@@ -180,8 +190,21 @@ export class Scheduler {
         created.intervalMs = scheduleIntervalMs(schedule, timezone);
         for (const j of [...created.jobs]) this.tick(j);
       };
-      const cron = new Cron(schedule, { ...cronZone(timezone), catch: (err) => this.options.log.error({ schedule, err: String(err) }, 'schedule callback failed') }, onTick);
-      const created: SharedSchedule = { key, cron, jobs: new Set(), next: cron.nextRun() ?? undefined, intervalMs: scheduleIntervalMs(schedule, timezone) };
+      const cron = new Cron(
+        schedule,
+        {
+          ...cronZone(timezone),
+          catch: (err) => this.options.log.error({ schedule, err: String(err) }, 'schedule callback failed'),
+        },
+        onTick,
+      );
+      const created: SharedSchedule = {
+        key,
+        cron,
+        jobs: new Set(),
+        next: cron.nextRun() ?? undefined,
+        intervalMs: scheduleIntervalMs(schedule, timezone),
+      };
       this.schedules.set(key, (shared = created));
     }
     shared.jobs.add(job);
@@ -212,11 +235,15 @@ export class Scheduler {
     if (job.state !== 'idle') {
       this.totals.overlaps++;
       job.skippedOverlaps++;
-      this.options.log.warn({ instance: job.instance.name, state: job.state }, 'schedule tick skipped: the previous run of this instance is still going');
+      this.options.log.warn(
+        { instance: job.instance.name, state: job.state },
+        'schedule tick skipped: the previous run of this instance is still going',
+      );
       this.options.hooks?.onOverlap?.(job.instance.name);
       return;
     }
-    const delay = spreadOffsetMs(job.instance.name, job.instance.spreadMs) + jitterMs(job.instance.jitterMs, this.options.random);
+    const delay =
+      spreadOffsetMs(job.instance.name, job.instance.spreadMs) + jitterMs(job.instance.jitterMs, this.options.random);
     this.trigger(job, delay);
   }
 
@@ -268,7 +295,10 @@ export class Scheduler {
       if (job.removed) {
         job.state = 'idle';
         if (attempt === 1) this.totals.removed++;
-        this.options.log.info({ instance: instance.name, runId: result.runId, outcome: result.outcome }, 'run of a removed instance finished; not reported');
+        this.options.log.info(
+          { instance: instance.name, runId: result.runId, outcome: result.outcome },
+          'run of a removed instance finished; not reported',
+        );
         return;
       }
       if (attempt === 1) this.totals.firstAttemptsFinished++;
@@ -279,9 +309,15 @@ export class Scheduler {
       else if (result.outcome === 'success') job.consecutiveFailures = 0;
       this.options.hooks?.onResult?.(result);
       const cls = result.failureClass;
-      const wait = result.outcome === 'failure' && !this.stopping && !job.removed ? retryWaitMs(cls, attempt, instance.retry, this.options.random, result.transient) : undefined;
+      const wait =
+        result.outcome === 'failure' && !this.stopping && !job.removed
+          ? retryWaitMs(cls, attempt, instance.retry, this.options.random, result.transient)
+          : undefined;
       if (wait !== undefined && cls) {
-        this.options.log.warn({ instance: instance.name, runId: result.runId, attempt, failureClass: cls, retryInMs: wait }, 'transient failure, will retry');
+        this.options.log.warn(
+          { instance: instance.name, runId: result.runId, attempt, failureClass: cls, retryInMs: wait },
+          'transient failure, will retry',
+        );
         this.options.hooks?.onRetry?.(instance.name, attempt, cls);
         this.trigger(job, wait, attempt + 1);
         return;
@@ -302,11 +338,20 @@ export class Scheduler {
         timezone: effectiveTimezone(i.timezone),
         nextRun: this.nextRun(job)?.toISOString() ?? null,
         state: job.state,
-        lastRun: r ? {
-          runId: r.runId, outcome: r.outcome, failureClass: r.failureClass ?? null, message: r.message,
-          startedAt: r.startedAt.toISOString(), endedAt: r.endedAt.toISOString(), durationMs: r.durationMs,
-          users: r.users ?? null, groups: r.groups ?? null, attempt: r.attempts,
-        } : null,
+        lastRun: r
+          ? {
+              runId: r.runId,
+              outcome: r.outcome,
+              failureClass: r.failureClass ?? null,
+              message: r.message,
+              startedAt: r.startedAt.toISOString(),
+              endedAt: r.endedAt.toISOString(),
+              durationMs: r.durationMs,
+              users: r.users ?? null,
+              groups: r.groups ?? null,
+              attempt: r.attempts,
+            }
+          : null,
         lastSuccessAt: job.lastSuccessAt?.toISOString() ?? null,
         consecutiveFailures: job.consecutiveFailures,
         stale: this.isStale(job, now),

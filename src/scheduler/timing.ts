@@ -28,7 +28,9 @@ export function cronZone(timezone: string | undefined): { timezone?: string; utc
  * default, from TZ or /etc/localtime), said by name, never assumed to be UTC.
  */
 export function effectiveTimezone(timezone: string | undefined): string {
-  return timezone ?? (Intl.DateTimeFormat().resolvedOptions().timeZone || `local time (TZ=${process.env.TZ ?? 'unset'})`);
+  return (
+    timezone ?? (Intl.DateTimeFormat().resolvedOptions().timeZone || `local time (TZ=${process.env.TZ ?? 'unset'})`)
+  );
 }
 
 /** The gap between the next two runs: the schedule's current interval. */

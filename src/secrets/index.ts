@@ -11,5 +11,9 @@ import { SecretResolver } from './resolver.js';
 export { SecretResolver, SecretSession } from './resolver.js';
 
 export function createSecretResolver(env: Env, log: Logger): SecretResolver {
-  return new SecretResolver(env, log).register(envProvider).register(fileProvider).register(vaultFactory).register(awsSecretsManagerFactory);
+  return new SecretResolver(env, log)
+    .register(envProvider)
+    .register(fileProvider)
+    .register(vaultFactory)
+    .register(awsSecretsManagerFactory);
 }

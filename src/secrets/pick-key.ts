@@ -15,7 +15,10 @@ export function pickFromObject(ref: Reference, data: unknown, key: string): stri
     const keys = data && typeof data === 'object' ? Object.keys(data).join(', ') : 'none';
     throw new SecretError(`${ref.text}: the secret has no key "${key}" (its keys: ${keys})`);
   }
-  if (typeof node === 'object') throw new SecretError(`${ref.text}: key "${key}" holds an object, not a string; name a field inside it with a dot path`);
+  if (typeof node === 'object')
+    throw new SecretError(
+      `${ref.text}: key "${key}" holds an object, not a string; name a field inside it with a dot path`,
+    );
   return String(node);
 }
 
@@ -25,7 +28,9 @@ export function pickKey(ref: Reference, text: string): string {
   try {
     data = JSON.parse(text);
   } catch {
-    throw new SecretError(`${ref.text}: the secret is not JSON, so #${ref.key} cannot be picked out of it; drop the #KEY to use the whole value`);
+    throw new SecretError(
+      `${ref.text}: the secret is not JSON, so #${ref.key} cannot be picked out of it; drop the #KEY to use the whole value`,
+    );
   }
   return pickFromObject(ref, data, ref.key);
 }

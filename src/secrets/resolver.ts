@@ -22,8 +22,10 @@ export class SecretResolver {
   ) {}
 
   register(provider: SecretProvider | ProviderFactory): this {
-    if (this.factories.has(provider.scheme)) throw new Error(`secret provider "${provider.scheme}" is registered twice`);
-    const factory: ProviderFactory = 'load' in provider ? provider : { scheme: provider.scheme, load: async () => provider };
+    if (this.factories.has(provider.scheme))
+      throw new Error(`secret provider "${provider.scheme}" is registered twice`);
+    const factory: ProviderFactory =
+      'load' in provider ? provider : { scheme: provider.scheme, load: async () => provider };
     this.factories.set(provider.scheme, factory);
     return this;
   }
@@ -56,13 +58,18 @@ export class SecretResolver {
    */
   sharedSession(ttlMs: number): SecretSession {
     const now = Date.now();
-    if (!this.shared || this.shared.until <= now) this.shared = { session: new SecretSession(this), until: now + ttlMs };
+    if (!this.shared || this.shared.until <= now)
+      this.shared = { session: new SecretSession(this), until: now + ttlMs };
     return this.shared.session;
   }
 
   /** @internal used by SecretSession */
   private mask(value: string, where: string): void {
-    if (!redactor.add(value)) this.log.warn({ where, minLength: MIN_MASKED_LENGTH }, 'a secret is too short to be masked in logs; use a real secret');
+    if (!redactor.add(value))
+      this.log.warn(
+        { where, minLength: MIN_MASKED_LENGTH },
+        'a secret is too short to be masked in logs; use a real secret',
+      );
   }
 
   async fetch(text: string, where: string, signal?: AbortSignal): Promise<string> {

@@ -18,7 +18,10 @@ export interface SecretRequestPolicy {
 }
 
 export function secretRequestPolicy(env: Env): SecretRequestPolicy {
-  const retries = env.BWDC_SECRET_RETRIES !== undefined && /^\d+$/.test(env.BWDC_SECRET_RETRIES) ? Number(env.BWDC_SECRET_RETRIES) : 3;
+  const retries =
+    env.BWDC_SECRET_RETRIES !== undefined && /^\d+$/.test(env.BWDC_SECRET_RETRIES)
+      ? Number(env.BWDC_SECRET_RETRIES)
+      : 3;
   return {
     timeoutMs: parseDuration(env.BWDC_SECRET_TIMEOUT ?? '10s') ?? 10_000,
     retries,

@@ -80,8 +80,10 @@ export function parseSecretRef(input: string): SecretRef {
   }
   switch (s) {
     case 'vault':
-      if (!/^[^/]+\/.+/.test(target)) throw new SecretRefSyntaxError('vault:// reference: expected vault://MOUNT/PATH#KEY');
-      if (!key) throw new SecretRefSyntaxError('vault:// reference: expected a #KEY naming the field of the Vault secret');
+      if (!/^[^/]+\/.+/.test(target))
+        throw new SecretRefSyntaxError('vault:// reference: expected vault://MOUNT/PATH#KEY');
+      if (!key)
+        throw new SecretRefSyntaxError('vault:// reference: expected a #KEY naming the field of the Vault secret');
       if (params.version !== undefined && !['1', '2'].includes(params.version)) {
         throw new SecretRefSyntaxError('vault:// reference: ?version= must be 1 or 2');
       }
@@ -90,11 +92,13 @@ export function parseSecretRef(input: string): SecretRef {
       if (!target) throw new SecretRefSyntaxError('awssm:// reference: expected awssm://SECRET-ID-OR-ARN[#KEY]');
       break;
     case 'file':
-      if (!target.startsWith('/')) throw new SecretRefSyntaxError('file:// reference: expected an absolute path, file:///run/secrets/NAME');
+      if (!target.startsWith('/'))
+        throw new SecretRefSyntaxError('file:// reference: expected an absolute path, file:///run/secrets/NAME');
       if (key !== undefined) throw new SecretRefSyntaxError('file:// reference: a #KEY is not supported');
       break;
     case 'env':
-      if (!envNamePattern.test(target)) throw new SecretRefSyntaxError('env:// reference: expected env://VARIABLE_NAME');
+      if (!envNamePattern.test(target))
+        throw new SecretRefSyntaxError('env:// reference: expected env://VARIABLE_NAME');
       if (key !== undefined) throw new SecretRefSyntaxError('env:// reference: a #KEY is not supported');
       break;
   }

@@ -32,7 +32,8 @@ export class Slots {
     return this.admitted(() => run(this.gate));
   }
 
-  readonly gate: Gate = (work) => this.costly(() => (this.stopping() ? Promise.reject(new RunNotStartedError()) : work()));
+  readonly gate: Gate = (work) =>
+    this.costly(() => (this.stopping() ? Promise.reject(new RunNotStartedError()) : work()));
 
   /** Runs waiting to be admitted or waiting for the gate. */
   get waiting(): number {

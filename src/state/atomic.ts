@@ -8,7 +8,12 @@ import { open, rename, unlink } from 'node:fs/promises';
  * an empty one. Files that are rewritten every run and only inform (the backup, last-run.json) skip it:
  * an fsync costs milliseconds of a libuv thread that every run of a busy scheduler shares.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600, durable = true): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  mode = 0o600,
+  durable = true,
+): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   const fh = await open(tmp, 'wx', mode);
   try {

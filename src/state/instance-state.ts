@@ -82,7 +82,10 @@ export class InstanceState {
 
   /** Copies the template in when it is new or changed, or when data.json is gone or broken. */
   async seed(templateText: string, templateHash: string): Promise<SeedResult> {
-    const stored = await readFile(this.templateHashPath, 'utf8').then((s) => s.trim(), () => undefined);
+    const stored = await readFile(this.templateHashPath, 'utf8').then(
+      (s) => s.trim(),
+      () => undefined,
+    );
     const current = await this.readDataJson();
     let seeded: SeedResult['seeded'];
     if (stored === undefined) seeded = 'first run';

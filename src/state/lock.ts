@@ -68,7 +68,9 @@ async function inspect(path: string): Promise<Seen | undefined> {
 }
 
 function sameFile(a: Seen, b: Seen): boolean {
-  return a.ino === b.ino && a.mtimeMs === b.mtimeMs && a.owner?.runId === b.owner?.runId && a.owner?.pid === b.owner?.pid;
+  return (
+    a.ino === b.ino && a.mtimeMs === b.mtimeMs && a.owner?.runId === b.owner?.runId && a.owner?.pid === b.owner?.pid
+  );
 }
 
 /** Creates the lock file if there is none (O_EXCL). False when one exists. */
@@ -139,7 +141,12 @@ export async function acquireLock(path: string, options: LockOptions): Promise<L
   let recoveredFrom: LockOwner | undefined;
   try {
     for (let attempt = 0; ; attempt++) {
-      const owner: LockOwner = { pid: process.pid, hostname: hostname(), runId: options.runId, since: new Date().toISOString() };
+      const owner: LockOwner = {
+        pid: process.pid,
+        hostname: hostname(),
+        runId: options.runId,
+        since: new Date().toISOString(),
+      };
       if (await tryCreate(path, owner)) break;
       const seen = await inspect(path);
       // Released between our open and stat: compete again, a few times, then say it is busy.
@@ -156,7 +163,8 @@ export async function acquireLock(path: string, options: LockOptions): Promise<L
         recoveredFrom = holder;
         break;
       }
-      if (took === 'busy') throw new LockedError(`locked: another process is taking over the lock left by ${describe(holder)}`);
+      if (took === 'busy')
+        throw new LockedError(`locked: another process is taking over the lock left by ${describe(holder)}`);
       if (attempt >= 3) throw new LockedError('locked: the lock keeps changing hands');
     }
   } catch (err) {

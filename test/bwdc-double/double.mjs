@@ -18,7 +18,18 @@
 //                   a proxy only as bwdc 2026.6 does: with NODE_USE_ENV_PROXY=1 (see proxyFor)
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import http from 'node:http';
 import https from 'node:https';
@@ -60,7 +71,6 @@ function failWith(message) {
 const message = (title, msg = null) => ({ object: 'message', title, message: msg, noColor: false });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-
 // ---- record --------------------------------------------------------------------------------
 // With `runningDir`, each live process keeps a file there: the count at start is how many bwdc
 // processes run at once (the scheduler's concurrency limit is asserted on it).
@@ -69,11 +79,28 @@ if (control.runningDir) {
   const mine = join(control.runningDir, String(process.pid));
   writeFileSync(mine, '');
   concurrent = readdirSync(control.runningDir).length;
-  process.on('exit', () => { try { unlinkSync(mine); } catch {} });
+  process.on('exit', () => {
+    try {
+      unlinkSync(mine);
+    } catch {}
+  });
 }
 function record(extra = {}) {
   if (!control.record) return;
-  appendFileSync(control.record, JSON.stringify({ pid: process.pid, ppid: process.ppid, uid: process.getuid(), argv, env, command, concurrent, time: new Date().toISOString(), ...extra }) + '\n');
+  appendFileSync(
+    control.record,
+    JSON.stringify({
+      pid: process.pid,
+      ppid: process.ppid,
+      uid: process.getuid(),
+      argv,
+      env,
+      command,
+      concurrent,
+      time: new Date().toISOString(),
+      ...extra,
+    }) + '\n',
+  );
 }
 record();
 
@@ -117,7 +144,9 @@ async function withLock(fn) {
         stale = Date.now() - statSync(lockPath).mtimeMs > 10_000;
       } catch {}
       if (stale) {
-        try { rmdirSync(lockPath); } catch {}
+        try {
+          rmdirSync(lockPath);
+        } catch {}
         continue;
       }
       if (attempt >= 3) failWith('ELOCKED: Lock file is already being held');
@@ -127,7 +156,9 @@ async function withLock(fn) {
   try {
     return await fn();
   } finally {
-    try { rmdirSync(lockPath); } catch {}
+    try {
+      rmdirSync(lockPath);
+    } catch {}
   }
 }
 
@@ -174,7 +205,8 @@ function startUp() {
   }
   try {
     const data = JSON.parse(readFileSync(dataPath, 'utf8'));
-    if (data && typeof data === 'object' && data.installedVersion !== VERSION) writeFileSync(dataPath, JSON.stringify({ ...data, installedVersion: VERSION }, null, 2), { mode: 0o600 });
+    if (data && typeof data === 'object' && data.installedVersion !== VERSION)
+      writeFileSync(dataPath, JSON.stringify({ ...data, installedVersion: VERSION }, null, 2), { mode: 0o600 });
   } catch {
     /* unparsable or empty: left to the command, which backs it up (readData) */
   }
@@ -194,10 +226,22 @@ if (flags.has('version') || command === '--version') {
 function proxyFor(target) {
   if (env.NODE_USE_ENV_PROXY !== '1') return undefined;
   const u = new URL(target);
-  const noProxy = (env.NO_PROXY ?? env.no_proxy ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  const exempt = noProxy.some((n) => n === '*' || n === u.hostname || n === u.host || (n.startsWith('.') ? u.hostname.endsWith(n) : u.hostname.endsWith(`.${n}`)));
+  const noProxy = (env.NO_PROXY ?? env.no_proxy ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const exempt = noProxy.some(
+    (n) =>
+      n === '*' ||
+      n === u.hostname ||
+      n === u.host ||
+      (n.startsWith('.') ? u.hostname.endsWith(n) : u.hostname.endsWith(`.${n}`)),
+  );
   if (exempt) return undefined;
-  const p = u.protocol === 'https:' ? (env.HTTPS_PROXY ?? env.https_proxy ?? env.HTTP_PROXY ?? env.http_proxy) : (env.HTTP_PROXY ?? env.http_proxy);
+  const p =
+    u.protocol === 'https:'
+      ? (env.HTTPS_PROXY ?? env.https_proxy ?? env.HTTP_PROXY ?? env.http_proxy)
+      : (env.HTTP_PROXY ?? env.http_proxy);
   return p ? new URL(p) : undefined;
 }
 
@@ -208,19 +252,32 @@ async function postForm(target, body, headers) {
   let createConnection;
   if (proxy) {
     const socket = await new Promise((resolve, reject) => {
-      const req = http.request({ host: proxy.hostname, port: Number(proxy.port || 80), method: 'CONNECT', path: `${u.hostname}:${port}` });
-      req.on('connect', (res, sock) => (res.statusCode === 200 ? resolve(sock) : reject(Object.assign(new Error(`proxy answered ${res.statusCode}`), { code: 'EPROXY' }))));
+      const req = http.request({
+        host: proxy.hostname,
+        port: Number(proxy.port || 80),
+        method: 'CONNECT',
+        path: `${u.hostname}:${port}`,
+      });
+      req.on('connect', (res, sock) =>
+        res.statusCode === 200
+          ? resolve(sock)
+          : reject(Object.assign(new Error(`proxy answered ${res.statusCode}`), { code: 'EPROXY' })),
+      );
       req.on('error', reject);
       req.end();
     });
     createConnection = () => (u.protocol === 'https:' ? tls.connect({ socket, servername: u.hostname }) : socket);
   }
   return new Promise((resolve, reject) => {
-    const req = (u.protocol === 'https:' ? https : http).request(target, { method: 'POST', headers, createConnection }, (res) => {
-      let text = '';
-      res.on('data', (c) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode, text }));
-    });
+    const req = (u.protocol === 'https:' ? https : http).request(
+      target,
+      { method: 'POST', headers, createConnection },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode, text }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -229,19 +286,35 @@ async function postForm(target, body, headers) {
 /** The request `bwdc login` makes (bwdc-contract.md "How bwdc authenticates"); returns the access token. */
 async function identityToken(data, clientId, clientSecret) {
   const target = `${url(data, 'identity')}/connect/token`;
-  const form = new URLSearchParams({ scope: 'api.organization', client_id: clientId, deviceType: '8', deviceIdentifier: data.appId ?? 'double-app-id', deviceName: 'linux', grant_type: 'client_credentials', client_secret: clientSecret });
+  const form = new URLSearchParams({
+    scope: 'api.organization',
+    client_id: clientId,
+    deviceType: '8',
+    deviceIdentifier: data.appId ?? 'double-app-id',
+    deviceName: 'linux',
+    grant_type: 'client_credentials',
+    client_secret: clientSecret,
+  });
   let res;
   try {
     res = await postForm(target, form.toString(), {
-      'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8', Accept: 'application/json', 'Device-Type': '8',
-      'Bitwarden-Client-Name': 'connector', 'Bitwarden-Client-Version': VERSION, 'User-Agent': 'Bitwarden_DC/[object Promise] (LINUX)',
+      'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8',
+      Accept: 'application/json',
+      'Device-Type': '8',
+      'Bitwarden-Client-Name': 'connector',
+      'Bitwarden-Client-Version': VERSION,
+      'User-Agent': 'Bitwarden_DC/[object Promise] (LINUX)',
     });
   } catch (e) {
     failWith(`request to ${target} failed, reason: ${e.code ?? e.message}`);
   }
   if (res.status !== 200) {
     let response;
-    try { response = JSON.parse(res.text); } catch { response = res.text; }
+    try {
+      response = JSON.parse(res.text);
+    } catch {
+      response = res.text;
+    }
     failWith(JSON.stringify({ response, captchaRequired: false, statusCode: res.status }));
   }
   return JSON.parse(res.text).access_token;
@@ -253,11 +326,17 @@ function directory() {
   const nGroups = control.groups ?? 2;
   const names = ['alice', 'bob', 'carol'];
   const users = Array.from({ length: nUsers }, (_, i) => ({
-    referenceId: `u${i}`, externalId: `u${i}`, email: `${names[i] ?? `user${i}`}@example.com`, disabled: false, deleted: false,
+    referenceId: `u${i}`,
+    externalId: `u${i}`,
+    email: `${names[i] ?? `user${i}`}@example.com`,
+    disabled: false,
+    deleted: false,
   }));
   const groups = Array.from({ length: nGroups }, (_, i) => ({
-    referenceId: `g${i}`, externalId: `g${i}`, name: i === 0 ? 'admins' : `group${i}`,
-    userMemberExternalIds: users.filter((_, j) => i === 0 ? j === 0 : true).map((u) => u.externalId),
+    referenceId: `g${i}`,
+    externalId: `g${i}`,
+    name: i === 0 ? 'admins' : `group${i}`,
+    userMemberExternalIds: users.filter((_, j) => (i === 0 ? j === 0 : true)).map((u) => u.externalId),
   }));
   return { users, groups };
 }
@@ -289,19 +368,28 @@ async function applyFault(fault, data) {
     case 'crash-401': {
       // The API answered 401/403: the CLI wipes its stored tokens, then crashes.
       const d = await load();
-      delete d.accessToken; delete d.refreshToken; delete d.apiKeyClientId; delete d.apiKeyClientSecret;
+      delete d.accessToken;
+      delete d.refreshToken;
+      delete d.apiKeyClientId;
+      delete d.apiKeyClientSecret;
       await save(d);
-      process.stderr.write("TypeError: Cannot read properties of null (reading 'message')\n    at ApiService.handleError (/snapshot/dist/bwdc.js:1:123456)\n    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)\n");
+      process.stderr.write(
+        "TypeError: Cannot read properties of null (reading 'message')\n    at ApiService.handleError (/snapshot/dist/bwdc.js:1:123456)\n    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)\n",
+      );
       process.exit(1);
     }
     case 'error':
       return failWith(control.errorMessage ?? 'An error has occurred.');
     case 'network':
-      return failWith(`request to ${url(data, 'api')}/public/organization/import failed, reason: connect ECONNREFUSED 127.0.0.1:443`);
+      return failWith(
+        `request to ${url(data, 'api')}/public/organization/import failed, reason: connect ECONNREFUSED 127.0.0.1:443`,
+      );
     case 'server-500':
       return failWith('{"response":{"message":"An error has occurred."},"statusCode":500}');
     case 'ldap-down':
-      return failWith(`connect ECONNREFUSED ${data.directoryLdap?.hostname ?? '127.0.0.1'}:${data.directoryLdap?.port ?? 389}`);
+      return failWith(
+        `connect ECONNREFUSED ${data.directoryLdap?.hostname ?? '127.0.0.1'}:${data.directoryLdap?.port ?? 389}`,
+      );
     case 'ldap-bind':
       return failWith(' Code: 0x31');
     case 'slow':
@@ -322,7 +410,9 @@ async function applyFault(fault, data) {
       return;
     }
     case 'echo-secret':
-      return failWith(`request failed: client_secret=${env.BW_CLIENTSECRET ?? ''} rejected; directory secret ${data.directoryLdap?.password ?? ''}`);
+      return failWith(
+        `request failed: client_secret=${env.BW_CLIENTSECRET ?? ''} rejected; directory secret ${data.directoryLdap?.password ?? ''}`,
+      );
     case 'empty-datajson':
       // The upstream report: data.json reset under a cron job, and the command still "succeeds".
       writeFileSync(dataPath, '');
@@ -346,23 +436,34 @@ async function main() {
 
   switch (command) {
     case 'login': {
-      if (isLoggedIn()) failWith(`You are already logged in as ${data.apiKeyClientId ?? 'organization.' + data.organizationId}.`);
+      if (isLoggedIn())
+        failWith(`You are already logged in as ${data.apiKeyClientId ?? 'organization.' + data.organizationId}.`);
       const clientId = positionals[1] ?? env.BW_CLIENTID;
       const clientSecret = positionals[2] ?? env.BW_CLIENTSECRET;
       if (!clientId) failWith('Client ID is required.');
       if (!clientSecret) failWith('Client Secret is required.');
-      if (fault === 'network') failWith(`request to ${url(data, 'identity')}/connect/token failed, reason: connect ECONNREFUSED 127.0.0.1:443`);
+      if (fault === 'network')
+        failWith(
+          `request to ${url(data, 'identity')}/connect/token failed, reason: connect ECONNREFUSED 127.0.0.1:443`,
+        );
       await applyFault(fault, data);
       if (control.clientSecret !== undefined && clientSecret !== control.clientSecret) {
         failWith('{"response":{"error":"invalid_client"},"captchaRequired":false,"statusCode":400}');
       }
       const orgId = clientId.startsWith('organization.') ? clientId.slice('organization.'.length) : null;
-      const payload = Buffer.from(JSON.stringify({ sub: clientId, exp: Math.floor(Date.now() / 1000) + 3600 })).toString('base64url');
-      const accessToken = control.identityHttp ? await identityToken(data, clientId, clientSecret) : `eyJhbGciOiJub25lIn0.${payload}.`;
+      const payload = Buffer.from(
+        JSON.stringify({ sub: clientId, exp: Math.floor(Date.now() / 1000) + 3600 }),
+      ).toString('base64url');
+      const accessToken = control.identityHttp
+        ? await identityToken(data, clientId, clientSecret)
+        : `eyJhbGciOiJub25lIn0.${payload}.`;
       data = await load();
       Object.assign(data, {
-        accessToken, refreshToken: null,
-        apiKeyClientId: clientId, apiKeyClientSecret: clientSecret, organizationId: orgId,
+        accessToken,
+        refreshToken: null,
+        apiKeyClientId: clientId,
+        apiKeyClientSecret: clientSecret,
+        organizationId: orgId,
       });
       await save(data);
       succeed(message('You are logged in!'));
@@ -371,7 +472,10 @@ async function main() {
     case 'logout': {
       if (!isLoggedIn()) failWith('You are not logged in.');
       await applyFault(fault, data);
-      delete data.accessToken; delete data.refreshToken; delete data.apiKeyClientId; delete data.apiKeyClientSecret;
+      delete data.accessToken;
+      delete data.refreshToken;
+      delete data.apiKeyClientId;
+      delete data.apiKeyClientSecret;
       await save(data);
       succeed(message('You have logged out.'));
       break;
@@ -404,7 +508,8 @@ async function main() {
       if (command === 'sync' && !data.organizationId) failWith('Organization not set.');
       if (control.directorySecret !== undefined) {
         const [section, field] = secretFields[typeSetting[data.directoryType ?? 0]];
-        if (data[section]?.[field] !== control.directorySecret) failWith(data.directoryType > 0 ? 'Invalid credentials for the directory.' : ' Code: 0x31');
+        if (data[section]?.[field] !== control.directorySecret)
+          failWith(data.directoryType > 0 ? 'Invalid credentials for the directory.' : ' Code: 0x31');
       }
       await applyFault(fault, data);
       const dir = directory();
@@ -439,7 +544,9 @@ async function main() {
       else process.stdout.write(dataPath + '\n');
       process.exit(0);
     case 'clear-cache':
-      delete data.lastSyncHash; delete data.userDeltaToken; delete data.groupDeltaToken;
+      delete data.lastSyncHash;
+      delete data.userDeltaToken;
+      delete data.groupDeltaToken;
       await save(data);
       succeed(message('Cleared cache.'));
       break;

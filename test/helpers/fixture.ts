@@ -48,7 +48,15 @@ export interface Fixture {
   control(c: DoubleControl): void;
   /** Environment for a single env-configured instance named `name`. */
   env(extra?: Record<string, string | undefined>): Record<string, string>;
-  records(): Array<{ pid: number; argv: string[]; env: Record<string, string>; command: string; grandchild?: number; concurrent?: number; time: string }>;
+  records(): Array<{
+    pid: number;
+    argv: string[];
+    env: Record<string, string>;
+    command: string;
+    grandchild?: number;
+    concurrent?: number;
+    time: string;
+  }>;
   dataJson(instance?: string): Record<string, unknown>;
 }
 
@@ -64,9 +72,23 @@ export function makeFixture(name = 'one'): Fixture {
   writeFileSync(secretPath, `${CANARY_CLIENT_SECRET}\n`);
   writeFileSync(dirSecretPath, `${CANARY_DIRECTORY_SECRET}\n`);
   const fx: Fixture = {
-    dir, stateDir, templatePath, secretPath, dirSecretPath, controlPath, recordPath,
+    dir,
+    stateDir,
+    templatePath,
+    secretPath,
+    dirSecretPath,
+    controlPath,
+    recordPath,
     control(c) {
-      writeFileSync(controlPath, JSON.stringify({ record: recordPath, clientSecret: CANARY_CLIENT_SECRET, directorySecret: CANARY_DIRECTORY_SECRET, ...c }));
+      writeFileSync(
+        controlPath,
+        JSON.stringify({
+          record: recordPath,
+          clientSecret: CANARY_CLIENT_SECRET,
+          directorySecret: CANARY_DIRECTORY_SECRET,
+          ...c,
+        }),
+      );
     },
     env(extra = {}) {
       const e: Record<string, string | undefined> = {
@@ -89,7 +111,11 @@ export function makeFixture(name = 'one'): Fixture {
     },
     records() {
       if (!existsSync(recordPath)) return [];
-      return readFileSync(recordPath, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      return readFileSync(recordPath, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
     },
     dataJson(instance = name) {
       return JSON.parse(readFileSync(join(stateDir, instance, 'data.json'), 'utf8'));
@@ -134,9 +160,16 @@ export function startCli(args: string[], env: Record<string, string>, cwd = root
   child.stdout.on('data', (c) => (stdout += c));
   child.stderr.on('data', (c) => (stderr += c));
   const done = new Promise<CliResult>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, logs: parseLogs(stdout), pid: child.pid! })),
+    child.on('close', (code, signal) =>
+      resolve({ code, signal, stdout, stderr, logs: parseLogs(stdout), pid: child.pid! }),
+    ),
   );
-  return { pid: child.pid!, done, kill: (s) => child.kill(s), logs: () => parseLogs(stdout.slice(0, stdout.lastIndexOf('\n') + 1)) };
+  return {
+    pid: child.pid!,
+    done,
+    kill: (s) => child.kill(s),
+    logs: () => parseLogs(stdout.slice(0, stdout.lastIndexOf('\n') + 1)),
+  };
 }
 
 export function runCli(args: string[], env: Record<string, string>, cwd = root): Promise<CliResult> {
@@ -170,7 +203,10 @@ export async function waitFor(cond: () => boolean, timeoutMs = 10_000, stepMs = 
 export function assertNoCanary(label: string, ...texts: string[]): void {
   for (const t of texts) {
     for (const canary of [CANARY_CLIENT_SECRET, CANARY_DIRECTORY_SECRET]) {
-      if (t.includes(canary)) throw new Error(`${label}: canary secret leaked: ...${t.slice(Math.max(0, t.indexOf(canary) - 80), t.indexOf(canary) + 40)}...`);
+      if (t.includes(canary))
+        throw new Error(
+          `${label}: canary secret leaked: ...${t.slice(Math.max(0, t.indexOf(canary) - 80), t.indexOf(canary) + 40)}...`,
+        );
     }
   }
 }

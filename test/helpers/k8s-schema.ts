@@ -17,8 +17,14 @@ const kinds: Record<string, { module: string; iface: string }> = {
   'v1/PersistentVolumeClaim': { module: 'kubernetes-models/v1/PersistentVolumeClaim', iface: 'IPersistentVolumeClaim' },
   'batch/v1/CronJob': { module: 'kubernetes-models/batch/v1/CronJob', iface: 'ICronJob' },
   'apps/v1/Deployment': { module: 'kubernetes-models/apps/v1/Deployment', iface: 'IDeployment' },
-  'monitoring.coreos.com/v1/ServiceMonitor': { module: '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor', iface: 'IServiceMonitor' },
-  'monitoring.coreos.com/v1/PrometheusRule': { module: '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule', iface: 'IPrometheusRule' },
+  'monitoring.coreos.com/v1/ServiceMonitor': {
+    module: '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor',
+    iface: 'IServiceMonitor',
+  },
+  'monitoring.coreos.com/v1/PrometheusRule': {
+    module: '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule',
+    iface: 'IPrometheusRule',
+  },
 };
 
 /** kubernetes-models' own validation (throws with the failing paths). */
@@ -34,11 +40,21 @@ let cached: { checker: ts.TypeChecker; types: Map<string, ts.Type> } | undefined
 function program() {
   if (cached) return cached;
   const file = join(root, '__k8s_types__.ts');
-  const source = Object.entries(kinds).map(([k, s], n) => `import type { ${s.iface} as T${n} } from '${s.module}';\nexport type K${n} = T${n}; // ${k}`).join('\n');
-  const options: ts.CompilerOptions = { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, strict: true, noEmit: true, skipLibCheck: true, types: [] };
+  const source = Object.entries(kinds)
+    .map(([k, s], n) => `import type { ${s.iface} as T${n} } from '${s.module}';\nexport type K${n} = T${n}; // ${k}`)
+    .join('\n');
+  const options: ts.CompilerOptions = {
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    types: [],
+  };
   const host = ts.createCompilerHost(options);
   const original = host.getSourceFile;
-  host.getSourceFile = (name, lang, ...rest) => (name === file ? ts.createSourceFile(name, source, lang) : original.call(host, name, lang, ...rest));
+  host.getSourceFile = (name, lang, ...rest) =>
+    name === file ? ts.createSourceFile(name, source, lang) : original.call(host, name, lang, ...rest);
   const origExists = host.fileExists;
   host.fileExists = (name) => name === file || origExists.call(host, name);
   const prog = ts.createProgram([file], options, host);
@@ -82,7 +98,12 @@ export function unknownFields(obj: K8sObject): string[] {
     for (const [key, v] of Object.entries(value)) {
       const indexed = objectTypes.map((m) => checker.getIndexTypeOfType(m, ts.IndexKind.String)).find(Boolean);
       const prop = objectTypes.map((m) => m.getProperty(key)).find(Boolean);
-      if (prop) walk(v, checker.getTypeOfSymbolAtLocation(prop, prop.valueDeclaration ?? prop.declarations![0]!), `${path}.${key}`);
+      if (prop)
+        walk(
+          v,
+          checker.getTypeOfSymbolAtLocation(prop, prop.valueDeclaration ?? prop.declarations![0]!),
+          `${path}.${key}`,
+        );
       else if (indexed) walk(v, indexed, `${path}.${key}`);
       else problems.push(`${path}.${key}: no such field`);
     }

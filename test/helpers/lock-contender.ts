@@ -15,7 +15,9 @@ for (let r = 0; r < Number(roundsText); r++) {
     await acquireLock(join(dir, `lock-${r}`), { runId: `${process.pid}-${r}` });
     results.push('won');
   } catch (err) {
-    results.push(err instanceof LockedError ? 'locked' : `error:${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    results.push(
+      err instanceof LockedError ? 'locked' : `error:${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
 }
 process.stdout.write(JSON.stringify(results));

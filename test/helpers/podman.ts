@@ -40,8 +40,16 @@ export function baseBuildArgs(): string[] {
   return [
     // The official Node binary trusts only its own CA store; TLS to the registry here is signed by the
     // host's CA. A build argument of the build stages only: it never reaches the runtime image.
-    '-v', '/etc/ssl/certs:/etc/ssl/certs:ro', '--build-arg', 'NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt',
-    '--build-arg', `BUILD_IMAGE=${defaultBase}`, '--build-arg', `RUNTIME_IMAGE=${defaultBase}`, '--build-arg', 'BWDC_SOURCE=context',
+    '-v',
+    '/etc/ssl/certs:/etc/ssl/certs:ro',
+    '--build-arg',
+    'NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt',
+    '--build-arg',
+    `BUILD_IMAGE=${defaultBase}`,
+    '--build-arg',
+    `RUNTIME_IMAGE=${defaultBase}`,
+    '--build-arg',
+    'BWDC_SOURCE=context',
   ];
 }
 
@@ -61,14 +69,27 @@ export function buildTestImage(tag = 'localhost/bwdc-runner:test'): string {
   const r = spawnSync(
     'podman',
     [
-      'build', '--format', 'docker', '--layers', ...baseBuildArgs(),
-      '--build-arg', `RUNNER_VERSION=${version}`,
-      '-t', tag, root,
+      'build',
+      '--format',
+      'docker',
+      '--layers',
+      ...baseBuildArgs(),
+      '--build-arg',
+      `RUNNER_VERSION=${version}`,
+      '-t',
+      tag,
+      root,
     ],
     { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
   if (r.status !== 0) throw new Error(`podman build failed:\n${r.stdout}\n${r.stderr}`);
   // The build log names the base (the runtime stage prints it when it is not cached).
-  process.stdout.write(`# built ${tag} from ${defaultBase}\n${r.stdout.split('\n').filter((l) => /runtime base:|STEP 1\/|FROM /.test(l)).map((l) => `# ${l}`).join('\n')}\n`);
+  process.stdout.write(
+    `# built ${tag} from ${defaultBase}\n${r.stdout
+      .split('\n')
+      .filter((l) => /runtime base:|STEP 1\/|FROM /.test(l))
+      .map((l) => `# ${l}`)
+      .join('\n')}\n`,
+  );
   return tag;
 }

@@ -6,8 +6,11 @@ import { join } from 'node:path';
 import { root, waitFor } from './fixture.js';
 
 export function ensurePrometheusTools(): void {
-  const have = spawnSync('sh', ['-c', 'command -v promtool && command -v prometheus-pushgateway'], { encoding: 'utf8' });
-  if (have.status !== 0) execFileSync('bash', [join(root, 'scripts', 'ci', 'install-prometheus.sh')], { stdio: 'inherit' });
+  const have = spawnSync('sh', ['-c', 'command -v promtool && command -v prometheus-pushgateway'], {
+    encoding: 'utf8',
+  });
+  if (have.status !== 0)
+    execFileSync('bash', [join(root, 'scripts', 'ci', 'install-prometheus.sh')], { stdio: 'inherit' });
 }
 
 export function promtool(args: string[], input?: string): SpawnSyncReturns<string> {
@@ -38,7 +41,10 @@ export async function startPushgateway(): Promise<Pushgateway> {
   const child = spawn('prometheus-pushgateway', [`--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
   let ready = false;
   const poll = setInterval(() => {
-    fetch(`${url}/-/ready`).then((r) => (ready = r.ok), () => {});
+    fetch(`${url}/-/ready`).then(
+      (r) => (ready = r.ok),
+      () => {},
+    );
   }, 50);
   try {
     await waitFor(() => ready, 10_000);
@@ -53,7 +59,11 @@ export async function startPushgateway(): Promise<Pushgateway> {
 }
 
 /** `name{labels} value` lines of one metric whose labels include all of `match`. */
-export function samples(text: string, name: string, match: Record<string, string> = {}): Array<{ labels: Record<string, string>; value: number }> {
+export function samples(
+  text: string,
+  name: string,
+  match: Record<string, string> = {},
+): Array<{ labels: Record<string, string>; value: number }> {
   const out: Array<{ labels: Record<string, string>; value: number }> = [];
   for (const line of text.split('\n')) {
     const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);

@@ -34,7 +34,14 @@ export interface VaultServerOptions {
   /** Static tokens accepted as is: token -> namespace. */
   tokens?: Record<string, string>;
   kubernetes?: { mount?: string; role: string; jwt: string; ttlSec: number; maxTtlSec?: number; namespace?: string };
-  approle?: { mount?: string; roleId: string; secretId: string; ttlSec: number; maxTtlSec?: number; namespace?: string };
+  approle?: {
+    mount?: string;
+    roleId: string;
+    secretId: string;
+    ttlSec: number;
+    maxTtlSec?: number;
+    namespace?: string;
+  };
   /** Paths (as requested after /v1/) that answer 403 for everyone. */
   deny?: string[];
   /** Refuse the mount-detection preflight (a policy without sys/internal/ui/mounts). */
@@ -58,7 +65,13 @@ export class VaultTestServer {
 
   constructor(readonly options: VaultServerOptions) {
     for (const [token, ns] of Object.entries(options.tokens ?? {})) {
-      this.tokens.set(token, { namespace: ns, expiresAt: Infinity, maxExpiresAt: Infinity, ttlSec: 0, renewable: false });
+      this.tokens.set(token, {
+        namespace: ns,
+        expiresAt: Infinity,
+        maxExpiresAt: Infinity,
+        ttlSec: 0,
+        renewable: false,
+      });
     }
   }
 
@@ -113,12 +126,39 @@ export class VaultTestServer {
   private issue(namespace: string, ttlSec: number, maxTtlSec: number) {
     const token = `hvs.${randomBytes(12).toString('base64url')}`;
     const now = Date.now();
-    this.tokens.set(token, { namespace, expiresAt: now + ttlSec * 1000, maxExpiresAt: now + maxTtlSec * 1000, ttlSec, renewable: true });
-    return { client_token: token, accessor: randomUUID(), policies: ['default', 'bwdc'], token_policies: ['default', 'bwdc'], metadata: {}, lease_duration: ttlSec, renewable: true, entity_id: '', token_type: 'service', orphan: true };
+    this.tokens.set(token, {
+      namespace,
+      expiresAt: now + ttlSec * 1000,
+      maxExpiresAt: now + maxTtlSec * 1000,
+      ttlSec,
+      renewable: true,
+    });
+    return {
+      client_token: token,
+      accessor: randomUUID(),
+      policies: ['default', 'bwdc'],
+      token_policies: ['default', 'bwdc'],
+      metadata: {},
+      lease_duration: ttlSec,
+      renewable: true,
+      entity_id: '',
+      token_type: 'service',
+      orphan: true,
+    };
   }
 
   private envelope(data: unknown, extra: Record<string, unknown> = {}) {
-    return { request_id: randomUUID(), lease_id: '', renewable: false, lease_duration: 0, data, wrap_info: null, warnings: null, auth: null, ...extra };
+    return {
+      request_id: randomUUID(),
+      lease_id: '',
+      renewable: false,
+      lease_duration: 0,
+      data,
+      wrap_info: null,
+      warnings: null,
+      auth: null,
+      ...extra,
+    };
   }
 
   private handle(req: IncomingMessage, res: ServerResponse, raw: string): void {
@@ -145,7 +185,8 @@ export class VaultTestServer {
 
     const tokenHeader = req.headers['x-vault-token'] as string | undefined;
     const token = tokenHeader ? this.tokens.get(tokenHeader) : undefined;
-    if (!token || token.expiresAt <= Date.now() || token.namespace !== namespace) return this.send(res, 403, { errors: ['permission denied'] });
+    if (!token || token.expiresAt <= Date.now() || token.namespace !== namespace)
+      return this.send(res, 403, { errors: ['permission denied'] });
 
     if (path === 'auth/token/revoke-self' && req.method === 'POST') {
       this.tokens.delete(tokenHeader!);
@@ -159,7 +200,18 @@ export class VaultTestServer {
       token.expiresAt = Math.min(now + token.ttlSec * 1000, token.maxExpiresAt);
       this.renewals++;
       const lease = Math.max(0, Math.round((token.expiresAt - now) / 1000));
-      return this.send(res, 200, this.envelope(null, { auth: { client_token: tokenHeader, lease_duration: lease, renewable: token.expiresAt < token.maxExpiresAt, policies: ['default', 'bwdc'] } }));
+      return this.send(
+        res,
+        200,
+        this.envelope(null, {
+          auth: {
+            client_token: tokenHeader,
+            lease_duration: lease,
+            renewable: token.expiresAt < token.maxExpiresAt,
+            policies: ['default', 'bwdc'],
+          },
+        }),
+      );
     }
     if (req.method !== 'GET') return this.send(res, 405, { errors: ['unsupported operation'] });
     if ((this.options.deny ?? []).includes(path)) return this.send(res, 403, { errors: ['permission denied'] });
@@ -170,8 +222,25 @@ export class VaultTestServer {
       if (this.options.denyPreflight) return this.send(res, 403, { errors: ['permission denied'] });
       const first = preflight[1]!.split('/')[0]!;
       const m = mounts[first];
-      if (!m) return this.send(res, 400, { errors: [`preflight capability check returned 403, please ensure client's policies grant access to path "${preflight[1]}/"`] });
-      return this.send(res, 200, this.envelope({ path: `${first}/`, type: m.type ?? 'kv', description: '', options: m.version === 2 ? { version: '2' } : null, config: {}, local: false, seal_wrap: false }));
+      if (!m)
+        return this.send(res, 400, {
+          errors: [
+            `preflight capability check returned 403, please ensure client's policies grant access to path "${preflight[1]}/"`,
+          ],
+        });
+      return this.send(
+        res,
+        200,
+        this.envelope({
+          path: `${first}/`,
+          type: m.type ?? 'kv',
+          description: '',
+          options: m.version === 2 ? { version: '2' } : null,
+          config: {},
+          local: false,
+          seal_wrap: false,
+        }),
+      );
     }
 
     const [first, ...restParts] = path.split('/');
@@ -180,11 +249,29 @@ export class VaultTestServer {
     if (m.version === 2) {
       if (restParts[0] !== 'data') {
         // What KV v2 answers to a v1-style read: 404 with a warning.
-        return this.send(res, 404, { errors: [], warnings: ['Invalid path for a versioned K/V secrets engine. See the API docs for the appropriate API endpoints to use. If using the Vault CLI, use \'vault kv get\' for this operation.'] });
+        return this.send(res, 404, {
+          errors: [],
+          warnings: [
+            "Invalid path for a versioned K/V secrets engine. See the API docs for the appropriate API endpoints to use. If using the Vault CLI, use 'vault kv get' for this operation.",
+          ],
+        });
       }
       const data = m.data[restParts.slice(1).join('/')];
       if (!data) return this.send(res, 404, { errors: [] });
-      return this.send(res, 200, this.envelope({ data, metadata: { created_time: new Date().toISOString(), custom_metadata: null, deletion_time: '', destroyed: false, version: 1 } }));
+      return this.send(
+        res,
+        200,
+        this.envelope({
+          data,
+          metadata: {
+            created_time: new Date().toISOString(),
+            custom_metadata: null,
+            deletion_time: '',
+            destroyed: false,
+            version: 1,
+          },
+        }),
+      );
     }
     const data = m.data[restParts.join('/')];
     if (!data) return this.send(res, 404, { errors: [] });
@@ -194,18 +281,29 @@ export class VaultTestServer {
   private login(res: ServerResponse, mount: string, body: Record<string, unknown>, namespace: string): void {
     const k = this.options.kubernetes;
     if (k && mount === (k.mount ?? 'kubernetes')) {
-      if (typeof body.role !== 'string' || typeof body.jwt !== 'string') return this.send(res, 400, { errors: ['missing role or jwt'] });
+      if (typeof body.role !== 'string' || typeof body.jwt !== 'string')
+        return this.send(res, 400, { errors: ['missing role or jwt'] });
       if (body.role !== k.role) return this.send(res, 400, { errors: [`invalid role name "${body.role}"`] });
-      if (body.jwt !== k.jwt || namespace !== (k.namespace ?? '')) return this.send(res, 403, { errors: ['permission denied'] });
+      if (body.jwt !== k.jwt || namespace !== (k.namespace ?? ''))
+        return this.send(res, 403, { errors: ['permission denied'] });
       this.logins++;
-      return this.send(res, 200, this.envelope(null, { auth: this.issue(namespace, k.ttlSec, k.maxTtlSec ?? k.ttlSec * 10) }));
+      return this.send(
+        res,
+        200,
+        this.envelope(null, { auth: this.issue(namespace, k.ttlSec, k.maxTtlSec ?? k.ttlSec * 10) }),
+      );
     }
     const a = this.options.approle;
     if (a && mount === (a.mount ?? 'approle')) {
       if (body.role_id !== a.roleId) return this.send(res, 400, { errors: ['invalid role ID'] });
-      if (body.secret_id !== a.secretId || namespace !== (a.namespace ?? '')) return this.send(res, 400, { errors: ['invalid secret id'] });
+      if (body.secret_id !== a.secretId || namespace !== (a.namespace ?? ''))
+        return this.send(res, 400, { errors: ['invalid secret id'] });
       this.logins++;
-      return this.send(res, 200, this.envelope(null, { auth: this.issue(namespace, a.ttlSec, a.maxTtlSec ?? a.ttlSec * 10) }));
+      return this.send(
+        res,
+        200,
+        this.envelope(null, { auth: this.issue(namespace, a.ttlSec, a.maxTtlSec ?? a.ttlSec * 10) }),
+      );
     }
     return this.send(res, 400, { errors: [`no handler for route "auth/${mount}/login". route entry not found.`] });
   }

@@ -33,10 +33,19 @@ export async function checkCommand(options: CliOptions, env: NodeJS.ProcessEnv):
 
   const bwdcPath = resolveBwdcPath(config.bwdcPath, env);
   let bwdc: { path: string | undefined; version?: string; error?: string };
-  if (!bwdcPath) bwdc = { path: undefined, error: `bwdc not found (${config.bwdcPath ? `BWDC_PATH=${config.bwdcPath}` : 'not on PATH'})` };
+  if (!bwdcPath)
+    bwdc = {
+      path: undefined,
+      error: `bwdc not found (${config.bwdcPath ? `BWDC_PATH=${config.bwdcPath}` : 'not on PATH'})`,
+    };
   else {
     try {
-      const version = bundledVersion(bwdcPath) ?? (await bwdcVersion(bwdcPath, childBaseEnv(env, config.stateDir, config.passEnv), 15_000, [tmpdir(), config.stateDir]));
+      const version =
+        bundledVersion(bwdcPath) ??
+        (await bwdcVersion(bwdcPath, childBaseEnv(env, config.stateDir, config.passEnv), 15_000, [
+          tmpdir(),
+          config.stateDir,
+        ]));
       bwdc = { path: bwdcPath, version };
     } catch (err) {
       bwdc = { path: bwdcPath, error: errorMessage(err) };
@@ -58,7 +67,10 @@ export async function checkCommand(options: CliOptions, env: NodeJS.ProcessEnv):
   const report = [];
   for (const inst of instances) {
     const secrets: SecretCheck[] = [];
-    for (const [field, text] of [['clientSecret', inst.clientSecret], ['directorySecret', inst.directorySecret]] as const) {
+    for (const [field, text] of [
+      ['clientSecret', inst.clientSecret],
+      ['directorySecret', inst.directorySecret],
+    ] as const) {
       if (text === undefined) continue;
       const ref = parseSecretRef(text);
       const reference = ref.kind === 'ref' ? ref.text : 'literal value';
@@ -77,15 +89,31 @@ export async function checkCommand(options: CliOptions, env: NodeJS.ProcessEnv):
       job.stop();
     }
     report.push({
-      name: inst.name, origin: inst.origin, template: inst.dataJson.origin, directoryType: inst.dataJson.directoryType,
-      clientId: inst.clientId, server: inst.server === undefined ? 'as in data.json' : inst.server || 'US cloud',
-      schedule: inst.schedule ?? null, timezone: effectiveTimezone(inst.timezone), nextRuns, timeout: formatDuration(inst.timeoutMs), secrets,
+      name: inst.name,
+      origin: inst.origin,
+      template: inst.dataJson.origin,
+      directoryType: inst.dataJson.directoryType,
+      clientId: inst.clientId,
+      server: inst.server === undefined ? 'as in data.json' : inst.server || 'US cloud',
+      schedule: inst.schedule ?? null,
+      timezone: effectiveTimezone(inst.timezone),
+      nextRuns,
+      timeout: formatDuration(inst.timeoutMs),
+      secrets,
     });
   }
   await resolver.close();
 
   const code = mostSevereExitCode(codes);
-  const out = { ok: code === ExitCode.ok, runner: runnerVersion(), source: config.source, stateDir: config.stateDir, stateDirError, bwdc, instances: report };
+  const out = {
+    ok: code === ExitCode.ok,
+    runner: runnerVersion(),
+    source: config.source,
+    stateDir: config.stateDir,
+    stateDirError,
+    bwdc,
+    instances: report,
+  };
   if (options.json) {
     process.stdout.write(`${redactor.scrub(JSON.stringify(out, null, 2))}\n`);
     return code;
@@ -98,10 +126,16 @@ export async function checkCommand(options: CliOptions, env: NodeJS.ProcessEnv):
   ];
   for (const r of report) {
     lines.push(`instance ${r.name}  (${r.origin})`);
-    lines.push(`  data.json template: ${r.template}${r.directoryType !== undefined ? ` (directoryType ${r.directoryType})` : ''}`);
+    lines.push(
+      `  data.json template: ${r.template}${r.directoryType !== undefined ? ` (directoryType ${r.directoryType})` : ''}`,
+    );
     lines.push(`  client id: ${r.clientId}   server: ${r.server}   timeout: ${r.timeout}`);
     for (const s of r.secrets) lines.push(`  ${s.field}: ${s.reference}  ${s.ok ? 'ok' : `ERROR ${s.error}`}`);
-    lines.push(r.schedule ? `  schedule: ${r.schedule} (${r.timezone}); next: ${r.nextRuns.join(', ')}` : '  schedule: none (run only)');
+    lines.push(
+      r.schedule
+        ? `  schedule: ${r.schedule} (${r.timezone}); next: ${r.nextRuns.join(', ')}`
+        : '  schedule: none (run only)',
+    );
   }
   lines.push('', code === ExitCode.ok ? 'ok' : `problems found (exit ${code})`);
   process.stdout.write(`${redactor.scrub(lines.join('\n'))}\n`);

@@ -27,20 +27,30 @@ export async function runCommand(options: CliOptions, env: NodeJS.ProcessEnv): P
   const deps = { config, env, secrets: secrets.session(shutdown.hard), log, signal: shutdown.hard };
   const results = await runInstances(instances, deps, mode, config.concurrency, shutdown.draining);
   if (mode === 'test' && options.verbose) {
-    for (const r of results) if (r.test) log.info({ instance: r.instance, runId: r.runId, report: r.test }, 'test report');
+    for (const r of results)
+      if (r.test) log.info({ instance: r.instance, runId: r.runId, report: r.test }, 'test report');
   }
   await secrets.close();
   shutdown.dispose();
   // The CronJob mode's observability: syncs (not dry runs) push their metrics when there is a Pushgateway.
   if (env.PUSHGATEWAY_URL && mode === 'sync') {
     const { pushRunMetrics } = await import('../../observability/push.js');
-    await pushRunMetrics(env.PUSHGATEWAY_URL, env.PUSHGATEWAY_JOB || 'bwdc-runner', results, [...fetches.values()], log);
+    await pushRunMetrics(
+      env.PUSHGATEWAY_URL,
+      env.PUSHGATEWAY_JOB || 'bwdc-runner',
+      results,
+      [...fetches.values()],
+      log,
+    );
   }
 
   const interrupted = shutdown.exitCode();
   const code = interrupted ?? combinedExitCode(results);
   const counts = { success: 0, failure: 0, skipped: 0, interrupted: 0 };
   for (const r of results) counts[r.outcome]++;
-  log[code === ExitCode.ok ? 'info' : 'warn']({ ...counts, notStarted: instances.length - results.length, exitCode: code }, 'finished');
+  log[code === ExitCode.ok ? 'info' : 'warn'](
+    { ...counts, notStarted: instances.length - results.length, exitCode: code },
+    'finished',
+  );
   return code;
 }

@@ -18,7 +18,9 @@ import type { CliOptions } from '../args.js';
 function requireSchedules(config: RunnerConfig): void {
   const missing = config.instances.filter((i) => !i.schedule).map((i) => `${i.name} (${i.origin})`);
   if (missing.length) {
-    throw new ConfigError(`schedule: every instance needs a schedule (BWDC_SCHEDULE or schedule:); missing for ${missing.join(', ')}`);
+    throw new ConfigError(
+      `schedule: every instance needs a schedule (BWDC_SCHEDULE or schedule:); missing for ${missing.join(', ')}`,
+    );
   }
 }
 
@@ -65,13 +67,31 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
         return metrics.text();
       },
       metricsContentType: metrics.contentType,
-      status: () => ({ host: hostname(), source: config.source, concurrency: config.concurrency, running: scheduler.running, queued: scheduler.queued, instances: scheduler.status() }),
+      status: () => ({
+        host: hostname(),
+        source: config.source,
+        concurrency: config.concurrency,
+        running: scheduler.running,
+        queued: scheduler.queued,
+        instances: scheduler.status(),
+      }),
     });
     log.info({ port: http.port }, 'http endpoints listening: /healthz /readyz /metrics /status');
   }
 
   scheduler.start(config.runOnStart);
-  log.info({ instances: config.instances.map((i) => ({ name: i.name, schedule: i.schedule, timezone: effectiveTimezone(i.timezone) })), concurrency: config.concurrency, source: config.source }, 'scheduler started');
+  log.info(
+    {
+      instances: config.instances.map((i) => ({
+        name: i.name,
+        schedule: i.schedule,
+        timezone: effectiveTimezone(i.timezone),
+      })),
+      concurrency: config.concurrency,
+      source: config.source,
+    },
+    'scheduler started',
+  );
 
   let reloading = Promise.resolve();
   const reload = () => {
@@ -84,7 +104,8 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
         log.error({ err: errorMessage(err) }, 'SIGHUP: the new configuration is invalid; keeping the running one');
         return;
       }
-      if (next.httpPort !== config.httpPort) log.warn('SIGHUP: httpPort changes need a restart; keeping the current port');
+      if (next.httpPort !== config.httpPort)
+        log.warn('SIGHUP: httpPort changes need a restart; keeping the current port');
       config = next;
       scheduler.setConcurrency(next.concurrency);
       const diff = scheduler.apply(next.instances);
@@ -101,15 +122,16 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
         process.exit(signal === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm);
       }
       stopping = true;
-      log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: no new runs; running syncs may finish within the grace period');
-      void scheduler
-        .stop(config.shutdownGraceMs)
-        .then(async ({ abortedRunning }) => {
-          await http?.close();
-          await secrets.close();
-          log.info({ abortedRunning, totals: scheduler.totals }, 'stopped');
-          resolve(ExitCode.ok);
-        });
+      log.info(
+        { signal, graceMs: config.shutdownGraceMs },
+        'shutting down: no new runs; running syncs may finish within the grace period',
+      );
+      void scheduler.stop(config.shutdownGraceMs).then(async ({ abortedRunning }) => {
+        await http?.close();
+        await secrets.close();
+        log.info({ abortedRunning, totals: scheduler.totals }, 'stopped');
+        resolve(ExitCode.ok);
+      });
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);

@@ -11,7 +11,14 @@ export const fileProvider = {
       text = await readFile(ref.target, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'error';
-      const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a folder' : code;
+      const why =
+        code === 'ENOENT'
+          ? 'no such file'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : code === 'EISDIR'
+              ? 'is a folder'
+              : code;
       throw new SecretError(`${ref.text}: cannot read the file: ${why}`);
     }
     return text.replace(/\r?\n$/, '');

@@ -5,7 +5,10 @@ import { secretRequestPolicy } from '../../retry.js';
 export const awsSecretsManagerFactory = {
   scheme: 'awssm',
   async load(env) {
-    const [sdk, { SecretsManagerProvider }] = await Promise.all([import('@aws-sdk/client-secrets-manager'), import('./secrets-manager.js')]);
+    const [sdk, { SecretsManagerProvider }] = await Promise.all([
+      import('@aws-sdk/client-secrets-manager'),
+      import('./secrets-manager.js'),
+    ]);
     return new SecretsManagerProvider(sdk, env, secretRequestPolicy(env));
   },
 } satisfies ProviderFactory;

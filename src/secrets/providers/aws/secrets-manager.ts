@@ -9,8 +9,25 @@ import { pickKey } from '../../pick-key.js';
 
 type Sdk = typeof import('@aws-sdk/client-secrets-manager');
 
-const transientNames = new Set(['ThrottlingException', 'TooManyRequestsException', 'InternalServiceError', 'ServiceUnavailable', 'RequestTimeout', 'RequestTimeoutException', 'TimeoutError']);
-const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const transientNames = new Set([
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'InternalServiceError',
+  'ServiceUnavailable',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError',
+]);
+const networkCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 /** An ARN carries its region: arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME. */
 export function regionOf(ref: Reference, env: Env): string | undefined {
@@ -25,17 +42,28 @@ export function describeAwsError(ref: Reference, err: unknown): SecretError {
   const e = err as { name?: string; code?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
   const name = e.name ?? 'Error';
   const status = e.$metadata?.httpStatusCode;
-  const message = errorMessage(err).replace(/Credential=[^,\s]+/g, 'Credential=…').replace(/request id: [\w-]+/gi, '').trim();
+  const message = errorMessage(err)
+    .replace(/Credential=[^,\s]+/g, 'Credential=…')
+    .replace(/request id: [\w-]+/gi, '')
+    .trim();
   let why: string;
   let retryable = false;
-  if (name === 'ResourceNotFoundException') why = 'secret not found (check the name or ARN, the region and ?versionStage=)';
-  else if (name === 'AccessDeniedException' || name === 'AccessDenied') why = 'access denied: the role needs secretsmanager:GetSecretValue on this secret (and kms:Decrypt for a customer-managed key)';
-  else if (name === 'DecryptionFailure') why = 'Secrets Manager could not decrypt it: the role needs kms:Decrypt on its KMS key';
+  if (name === 'ResourceNotFoundException')
+    why = 'secret not found (check the name or ARN, the region and ?versionStage=)';
+  else if (name === 'AccessDeniedException' || name === 'AccessDenied')
+    why =
+      'access denied: the role needs secretsmanager:GetSecretValue on this secret (and kms:Decrypt for a customer-managed key)';
+  else if (name === 'DecryptionFailure')
+    why = 'Secrets Manager could not decrypt it: the role needs kms:Decrypt on its KMS key';
   else if (name === 'CredentialsProviderError') why = `no AWS credentials found (${message})`;
   else if (transientNames.has(name) || (status !== undefined && status >= 500) || e.$retryable) {
     why = `${name}${status ? ` (HTTP ${status})` : ''}: ${message}`;
     retryable = true;
-  } else if (networkCodes.has(e.code ?? '') || networkCodes.has(name) || /socket hang up|ECONNREFUSED|timed? ?out/i.test(message)) {
+  } else if (
+    networkCodes.has(e.code ?? '') ||
+    networkCodes.has(name) ||
+    /socket hang up|ECONNREFUSED|timed? ?out/i.test(message)
+  ) {
     why = `cannot reach Secrets Manager: ${e.code ?? message}`;
     retryable = true;
   } else why = `${name}: ${message}`;
@@ -79,7 +107,11 @@ export class SecretsManagerProvider implements SecretProvider {
       () => {
         this.requests++;
         return client.send(
-          new this.sdk.GetSecretValueCommand({ SecretId: ref.target, VersionStage: ref.params.versionStage, VersionId: ref.params.versionId }),
+          new this.sdk.GetSecretValueCommand({
+            SecretId: ref.target,
+            VersionStage: ref.params.versionStage,
+            VersionId: ref.params.versionId,
+          }),
           { abortSignal: ctx.signal as never },
         );
       },

@@ -47,11 +47,20 @@ function readSecretFile(path: string, what: string): string {
   }
 }
 
-function fromAuth(body: { auth?: { client_token?: string; lease_duration?: number; renewable?: boolean } }, method: string): VaultToken {
+function fromAuth(
+  body: { auth?: { client_token?: string; lease_duration?: number; renewable?: boolean } },
+  method: string,
+): VaultToken {
   const auth = body?.auth;
   if (!auth?.client_token) throw new SecretError(`Vault ${method} login returned no token`);
   const ttlMs = (auth.lease_duration ?? 0) * 1000;
-  return { token: auth.client_token, ttlMs, expiresAt: ttlMs > 0 ? Date.now() + ttlMs : Infinity, renewable: auth.renewable ?? false, canLogin: true };
+  return {
+    token: auth.client_token,
+    ttlMs,
+    expiresAt: ttlMs > 0 ? Date.now() + ttlMs : Infinity,
+    renewable: auth.renewable ?? false,
+    canLogin: true,
+  };
 }
 
 function tokenAuth(env: Env): AuthMethod | undefined {
@@ -60,11 +69,19 @@ function tokenAuth(env: Env): AuthMethod | undefined {
   return {
     name: 'token',
     async login() {
-      if (env.VAULT_TOKEN) return { token: env.VAULT_TOKEN, ttlMs: 0, expiresAt: Infinity, renewable: false, canLogin: false };
+      if (env.VAULT_TOKEN)
+        return { token: env.VAULT_TOKEN, ttlMs: 0, expiresAt: Infinity, renewable: false, canLogin: false };
       // The mtime first: a rotation between the two reads is then seen as a change at the next request.
       const mtimeMs = statSync(file!, { throwIfNoEntry: false })?.mtimeMs ?? 0;
       const token = readSecretFile(file!, 'token file (VAULT_TOKEN_FILE)');
-      return { token, ttlMs: 0, expiresAt: Infinity, renewable: false, canLogin: false, file: { path: file!, mtimeMs } };
+      return {
+        token,
+        ttlMs: 0,
+        expiresAt: Infinity,
+        renewable: false,
+        canLogin: false,
+        file: { path: file!, mtimeMs },
+      };
     },
   };
 }
@@ -76,9 +93,17 @@ function appRoleAuth(env: Env): AuthMethod | undefined {
   return {
     name: 'approle',
     async login(client) {
-      const secretId = env.VAULT_APPROLE_SECRET_ID || (env.VAULT_APPROLE_SECRET_ID_FILE ? readSecretFile(env.VAULT_APPROLE_SECRET_ID_FILE, 'AppRole secret id file') : undefined);
-      if (!secretId) throw new SecretError('Vault AppRole: set VAULT_APPROLE_SECRET_ID or VAULT_APPROLE_SECRET_ID_FILE');
-      return fromAuth(await client.approleLogin({ role_id: roleId, secret_id: secretId, mount_point: mount }), 'AppRole');
+      const secretId =
+        env.VAULT_APPROLE_SECRET_ID ||
+        (env.VAULT_APPROLE_SECRET_ID_FILE
+          ? readSecretFile(env.VAULT_APPROLE_SECRET_ID_FILE, 'AppRole secret id file')
+          : undefined);
+      if (!secretId)
+        throw new SecretError('Vault AppRole: set VAULT_APPROLE_SECRET_ID or VAULT_APPROLE_SECRET_ID_FILE');
+      return fromAuth(
+        await client.approleLogin({ role_id: roleId, secret_id: secretId, mount_point: mount }),
+        'AppRole',
+      );
     },
   };
 }
@@ -104,10 +129,15 @@ const builders = { token: tokenAuth, approle: appRoleAuth, kubernetes: kubernete
 export function selectAuthMethod(env: Env): AuthMethod {
   const forced = env.VAULT_AUTH_METHOD;
   if (forced) {
-    if (!(forced in builders)) throw new SecretError(`VAULT_AUTH_METHOD: "${forced}" is not supported; expected token, kubernetes or approle`);
+    if (!(forced in builders))
+      throw new SecretError(`VAULT_AUTH_METHOD: "${forced}" is not supported; expected token, kubernetes or approle`);
     const m = builders[forced as keyof typeof builders](env);
     if (!m) {
-      const needs = { token: 'VAULT_TOKEN or VAULT_TOKEN_FILE', approle: 'VAULT_APPROLE_ROLE_ID', kubernetes: 'VAULT_K8S_ROLE' }[forced as keyof typeof builders];
+      const needs = {
+        token: 'VAULT_TOKEN or VAULT_TOKEN_FILE',
+        approle: 'VAULT_APPROLE_ROLE_ID',
+        kubernetes: 'VAULT_K8S_ROLE',
+      }[forced as keyof typeof builders];
       throw new SecretError(`VAULT_AUTH_METHOD=${forced} needs ${needs}`);
     }
     return m;
@@ -116,5 +146,7 @@ export function selectAuthMethod(env: Env): AuthMethod {
     const m = build(env);
     if (m) return m;
   }
-  throw new SecretError('no valid Vault auth method: set VAULT_TOKEN or VAULT_TOKEN_FILE, VAULT_APPROLE_ROLE_ID (+ secret id), or VAULT_K8S_ROLE');
+  throw new SecretError(
+    'no valid Vault auth method: set VAULT_TOKEN or VAULT_TOKEN_FILE, VAULT_APPROLE_ROLE_ID (+ secret id), or VAULT_K8S_ROLE',
+  );
 }

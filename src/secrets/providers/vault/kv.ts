@@ -30,13 +30,20 @@ export function describeVaultError(what: string, err: unknown): SecretError {
   if (err instanceof SecretError) return err;
   const status = vaultStatus(err);
   const errors = (err as VaultHttpError).response?.body?.errors?.filter(Boolean).join('; ');
-  if (status === 403) return new SecretError(`${what}: permission denied (check the token's policy grants read on this path)`);
+  if (status === 403)
+    return new SecretError(`${what}: permission denied (check the token's policy grants read on this path)`);
   if (status === 404) return new SecretError(`${what}: not found`);
-  if (status === 503) return new SecretError(`${what}: Vault is sealed or unavailable (HTTP 503${errors ? `: ${errors}` : ''})`, { retryable: true });
-  if (status !== undefined && (status >= 500 || status === 429)) return new SecretError(`${what}: Vault answered HTTP ${status}${errors ? `: ${errors}` : ''}`, { retryable: true });
-  if (status !== undefined) return new SecretError(`${what}: Vault answered HTTP ${status}${errors ? `: ${errors}` : ''}`);
+  if (status === 503)
+    return new SecretError(`${what}: Vault is sealed or unavailable (HTTP 503${errors ? `: ${errors}` : ''})`, {
+      retryable: true,
+    });
+  if (status !== undefined && (status >= 500 || status === 429))
+    return new SecretError(`${what}: Vault answered HTTP ${status}${errors ? `: ${errors}` : ''}`, { retryable: true });
+  if (status !== undefined)
+    return new SecretError(`${what}: Vault answered HTTP ${status}${errors ? `: ${errors}` : ''}`);
   const code = (err as VaultHttpError).code;
-  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test(errorMessage(err))) return new SecretError(`${what}: Vault did not answer in time`, { retryable: true });
+  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test(errorMessage(err)))
+    return new SecretError(`${what}: Vault did not answer in time`, { retryable: true });
   return new SecretError(`${what}: cannot reach Vault: ${code ?? errorMessage(err)}`, { retryable: true });
 }
 
@@ -61,16 +68,23 @@ export class VaultKvProvider implements SecretProvider {
     private readonly env: Env,
     private readonly policy: SecretRequestPolicy,
   ) {
-    if (!env.VAULT_ADDR) throw new SecretError('VAULT_ADDR is not set: the address of the Vault server, e.g. https://vault.example.com:8200');
+    if (!env.VAULT_ADDR)
+      throw new SecretError(
+        'VAULT_ADDR is not set: the address of the Vault server, e.g. https://vault.example.com:8200',
+      );
     this.auth = selectAuthMethod(env);
     const skipVerify = ['1', 'true'].includes((env.VAULT_SKIP_VERIFY ?? '').toLowerCase());
-    const timeoutMs = env.VAULT_CLIENT_TIMEOUT ? Number.parseFloat(env.VAULT_CLIENT_TIMEOUT) * 1000 || policy.timeoutMs : policy.timeoutMs;
+    const timeoutMs = env.VAULT_CLIENT_TIMEOUT
+      ? Number.parseFloat(env.VAULT_CLIENT_TIMEOUT) * 1000 || policy.timeoutMs
+      : policy.timeoutMs;
     let ca: Buffer | undefined;
     if (env.VAULT_CACERT) {
       try {
         ca = readFileSync(env.VAULT_CACERT);
       } catch (err) {
-        throw new SecretError(`VAULT_CACERT: cannot read ${env.VAULT_CACERT}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+        throw new SecretError(
+          `VAULT_CACERT: cannot read ${env.VAULT_CACERT}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+        );
       }
     }
     const options: Record<string, unknown> = {
@@ -117,10 +131,20 @@ export class VaultKvProvider implements SecretProvider {
         ctx.log.debug({ ttlSeconds: ttlMs / 1000 }, 'Vault token renewed');
         return this.token;
       } catch (err) {
-        ctx.log.info({ err: describeVaultError('token renewal', err).message }, 'Vault token renewal failed; logging in again');
+        ctx.log.info(
+          { err: describeVaultError('token renewal', err).message },
+          'Vault token renewal failed; logging in again',
+        );
       }
     }
-    const t = await withRetries(`Vault ${this.auth.name} login`, this.policy, ctx.log, () => this.auth.login(this.client), (e) => describeVaultError(`Vault ${this.auth.name} login`, e), ctx.signal);
+    const t = await withRetries(
+      `Vault ${this.auth.name} login`,
+      this.policy,
+      ctx.log,
+      () => this.auth.login(this.client),
+      (e) => describeVaultError(`Vault ${this.auth.name} login`, e),
+      ctx.signal,
+    );
     if (t.canLogin) {
       this.stats.logins++;
       ctx.log.info({ method: this.auth.name, ttlSeconds: t.ttlMs / 1000 }, 'logged in to Vault');
@@ -155,28 +179,42 @@ export class VaultKvProvider implements SecretProvider {
     for (const [prefix, info] of this.mounts) if (ref.target.startsWith(prefix)) return info;
     const detect = (async (): Promise<MountInfo> => {
       try {
-        const body = (await withRetries(ref.text, this.policy, ctx.log, () => this.request(`sys/internal/ui/mounts/${ref.target}`, ctx), (e) => describeVaultError(`${ref.text} (mount detection)`, e), ctx.signal)) as {
+        const body = (await withRetries(
+          ref.text,
+          this.policy,
+          ctx.log,
+          () => this.request(`sys/internal/ui/mounts/${ref.target}`, ctx),
+          (e) => describeVaultError(`${ref.text} (mount detection)`, e),
+          ctx.signal,
+        )) as {
           data?: { path?: string; type?: string; options?: { version?: string } | null };
         };
         const d = body.data ?? {};
-        if (d.type && d.type !== 'kv' && d.type !== 'generic') throw new SecretError(`${ref.text}: the mount ${d.path} is a "${d.type}" secrets engine, not KV`);
+        if (d.type && d.type !== 'kv' && d.type !== 'generic')
+          throw new SecretError(`${ref.text}: the mount ${d.path} is a "${d.type}" secrets engine, not KV`);
         return { path: d.path ?? first, version: d.options?.version === '2' ? 2 : 1 };
       } catch (err) {
         if (err instanceof SecretError && /permission denied/.test(err.message)) {
           // The policy does not allow the preflight: assume the first segment is a KV v2 mount.
-          ctx.log.debug({ ref: ref.text }, 'Vault mount detection not permitted; assuming KV v2 at the first path segment');
+          ctx.log.debug(
+            { ref: ref.text },
+            'Vault mount detection not permitted; assuming KV v2 at the first path segment',
+          );
           return { path: first, version: 2 };
         }
         throw err;
       }
     })();
     this.mounts.set(first, detect);
-    detect.then((info) => {
-      if (info.path !== first) {
-        this.mounts.delete(first);
-        this.mounts.set(info.path, detect);
-      }
-    }, () => this.mounts.delete(first));
+    detect.then(
+      (info) => {
+        if (info.path !== first) {
+          this.mounts.delete(first);
+          this.mounts.set(info.path, detect);
+        }
+      },
+      () => this.mounts.delete(first),
+    );
     return detect;
   }
 
@@ -187,19 +225,29 @@ export class VaultKvProvider implements SecretProvider {
     const path = mount.version === 2 ? `${mount.path}data/${rest}` : `${mount.path}${rest}`;
     let body: { data?: unknown };
     try {
-      body = await withRetries(ref.text, this.policy, ctx.log, () => this.request(path, ctx), (e) => describeVaultError(ref.text, e), ctx.signal);
+      body = await withRetries(
+        ref.text,
+        this.policy,
+        ctx.log,
+        () => this.request(path, ctx),
+        (e) => describeVaultError(ref.text, e),
+        ctx.signal,
+      );
     } catch (err) {
       if (ref.params.version && err instanceof SecretError && /permission denied|not found/.test(err.message)) {
         // The classic KV v1/v2 mix-up: say what the mount really is, if Vault lets us ask.
         const actual = await this.mountFor({ ...ref, params: {} }, ctx).catch(() => undefined);
         if (actual && actual.version !== mount.version) {
-          throw new SecretError(`${err.message}; the mount ${actual.path} is KV v${actual.version}, not v${mount.version}: use ?version=${actual.version} or drop ?version=`);
+          throw new SecretError(
+            `${err.message}; the mount ${actual.path} is KV v${actual.version}, not v${mount.version}: use ?version=${actual.version} or drop ?version=`,
+          );
         }
       }
       throw err;
     }
     const data = mount.version === 2 ? (body.data as { data?: unknown } | undefined)?.data : body.data;
-    if (!data || typeof data !== 'object') throw new SecretError(`${ref.text}: not found (the secret has no data; deleted or destroyed?)`);
+    if (!data || typeof data !== 'object')
+      throw new SecretError(`${ref.text}: not found (the secret has no data; deleted or destroyed?)`);
     return pickFromObject(ref, data, ref.key!);
   }
 
