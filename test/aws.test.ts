@@ -159,14 +159,12 @@ test('throttling that never ends gives up after the bounded retries', async () =
 test('AccessDenied is not retried and says which permission is missing', async () => {
   const mock = mockClient(sdk.SecretsManagerClient);
   try {
-    mock
-      .on(sdk.GetSecretValueCommand)
-      .rejects(
-        Object.assign(new Error('User: arn:aws:sts::1:assumed-role/x is not authorized'), {
-          name: 'AccessDeniedException',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    mock.on(sdk.GetSecretValueCommand).rejects(
+      Object.assign(new Error('User: arn:aws:sts::1:assumed-role/x is not authorized'), {
+        name: 'AccessDeniedException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     await assert.rejects(
       provider().resolve(ref('awssm://bwdc/plain'), ctx),
       /access denied: the role needs secretsmanager:GetSecretValue/,

@@ -212,7 +212,9 @@ test("the child's environment is an allowlist plus bwdc's own variables", () => 
     'EXTRA_TWO',
     'HOME',
     'HTTPS_PROXY',
+    'NODE_USE_ENV_PROXY',
     'PATH',
   ]);
   assert.equal(env.BITWARDENCLI_CONNECTOR_PLAINTEXT_SECRETS, 'true');
+  assert.equal(env.NODE_USE_ENV_PROXY, '1', 'a proxy is configured: bwdc 2026.6+ needs this to use it');
 });

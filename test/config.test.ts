@@ -19,7 +19,7 @@ function configErrors(fn: () => unknown): string[] {
   try {
     fn();
   } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
     return [...err.issues];
   }
   assert.fail('expected a ConfigError');

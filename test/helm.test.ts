@@ -49,7 +49,7 @@ test('helm lint is clean for the defaults and every ci/ values file', () => {
 test('every rendered object of every ci/ values file validates (kubernetes-models) and has no unknown field', async () => {
   for (const f of readdirSync(ciDir)) {
     for (const obj of render(f)) {
-      await assert.doesNotReject(validateModel(obj as never), `${f}: ${obj.kind}/${obj.metadata.name}`);
+      await assert.doesNotReject(validateModel(obj), `${f}: ${obj.kind}/${obj.metadata.name}`);
       assert.deepEqual(unknownFields(obj as never), [], `${f}: ${obj.kind}/${obj.metadata.name}`);
     }
   }

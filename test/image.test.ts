@@ -2,7 +2,7 @@
 // bundle), then run as users run it.
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CANARY_CLIENT_SECRET, CLIENT_ID, ldapTemplate, parseLogs, waitFor, root } from './helpers/fixture.js';

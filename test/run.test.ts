@@ -517,7 +517,7 @@ test("no secret in bwdc's argv as the kernel sees it (/proc/<pid>/cmdline), whil
   await waitFor(() => fx.records().some((c) => c.command === 'sync'));
   let inspected = 0;
   for (const c of fx.records()) {
-    let cmdline = '';
+    let cmdline: string;
     try {
       cmdline = readFileSync(`/proc/${c.pid}/cmdline`, 'utf8');
     } catch {

@@ -154,7 +154,7 @@ test('a sealed Vault that comes back: the run retries as a transient failure and
     assert.equal(r.code, 0, r.stdout);
     const done = r.logs.find((l) => l.outcome)!;
     assert.equal(done.outcome, 'success');
-    assert.ok((done.attempts as number) >= 2, `attempts ${done.attempts}`);
+    assert.ok((done.attempts as number) >= 2, `attempts ${String(done.attempts)}`);
     assert.ok(r.logs.some((l) => l.msg === 'transient failure, will retry' && l.failureClass === 'secret'));
   } finally {
     clearTimeout(unseal);

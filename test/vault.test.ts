@@ -158,10 +158,9 @@ test('no auth method, or no VAULT_ADDR, is an explicit error', () => {
 
 test('403 and 404 are not retried; a missing key names the keys', async () => {
   const p = provider({ VAULT_TOKEN: 'root-token' });
-  let n = server.requests.length;
   await assert.rejects(p.resolve(ref('vault://secret/forbidden#k'), ctx), /permission denied/);
   assert.equal(server.requests.filter((r) => r.path === 'secret/data/forbidden').length, 1);
-  n = server.requests.length;
+  const n = server.requests.length;
   await assert.rejects(
     p.resolve(ref('vault://secret/bwdc/missing#k'), ctx),
     /vault:\/\/secret\/bwdc\/missing#k: not found/,

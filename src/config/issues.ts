@@ -71,7 +71,7 @@ export function formatZodIssues(
   for (const issue of error.issues) {
     const path = [...prefix, ...(issue.path as PathKey[])];
     if (issue.code === 'unrecognized_keys') {
-      const allowed = shapeKeys(schema, issue.path as PathKey[]);
+      const allowed = shapeKeys(schema, issue.path);
       for (const key of issue.keys) {
         const keyPath = [...path, key];
         const hint = closest(key, allowed);

@@ -38,9 +38,7 @@ function readGlobal<T>(s: GlobalSetting<T>, env: Env, file: ParsedConfigFile | u
   if (fromFile !== undefined) {
     const v = s.parse(fromFile);
     if (v === undefined)
-      errors.push(
-        `${String(s.file)} (${file!.locate([s.file as string])}): "${fromFile}" is not valid; expected ${s.expected}`,
-      );
+      errors.push(`${String(s.file)} (${file!.locate([s.file])}): "${fromFile}" is not valid; expected ${s.expected}`);
     return v ?? s.fallback;
   }
   return s.fallback;
@@ -85,7 +83,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): RunnerConfig {
       file: 'bwdcNice',
       parse: positiveInt(0, 19),
       expected: 'a whole number from 0 to 19',
-      fallback: builtinDefaults.bwdcNice as number,
+      fallback: builtinDefaults.bwdcNice,
     },
     env,
     file,
@@ -97,7 +95,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): RunnerConfig {
       file: 'concurrency',
       parse: positiveInt(1, 1000),
       expected: 'a whole number from 1 to 1000',
-      fallback: builtinDefaults.concurrency as number,
+      fallback: builtinDefaults.concurrency,
     },
     env,
     file,
@@ -133,7 +131,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): RunnerConfig {
       file: 'logLevel',
       parse: (v) => ((logLevels as readonly string[]).includes(String(v)) ? String(v) : undefined),
       expected: logLevels.join(', '),
-      fallback: builtinDefaults.logLevel as string,
+      fallback: builtinDefaults.logLevel,
     },
     env,
     file,

@@ -137,7 +137,7 @@ export function normalizeInstance(input: InstanceInput, errors: string[]): Insta
       'BW_CLIENTSECRET, BW_CLIENTSECRET_FILE or clientSecret',
       'required: the organization API key client secret, or a reference to it',
     );
-  for (const [field, p] of [
+  for (const [_field, p] of [
     ['clientSecret', clientSecret],
     ['directorySecret', pick<string>(input.layers, ['directorySecret'])],
   ] as const) {

@@ -18,6 +18,8 @@ export function parseJsonQuietly(text: string): unknown {
     return JSON.parse(text);
   } catch (err) {
     const pos = /position (\d+)/.exec(errorMessage(err));
+    // No cause: the parser's message quotes the text, which may hold a secret.
+    // eslint-disable-next-line preserve-caught-error
     throw new Error(pos ? `not valid JSON at ${lineColumn(text, Number(pos[1]))}` : 'not valid JSON');
   }
 }
@@ -49,11 +51,12 @@ export function readTemplate(path: string): DataJsonTemplate {
     const code = (err as NodeJS.ErrnoException).code;
     throw new Error(
       code === 'ENOENT' ? `file "${path}" does not exist` : `cannot read "${path}": ${errorMessage(err)}`,
+      { cause: err },
     );
   }
   try {
     return templateFromText(text, path);
   } catch (err) {
-    throw new Error(`"${path}" is ${errorMessage(err)}`);
+    throw new Error(`"${path}" is ${errorMessage(err)}`, { cause: err });
   }
 }

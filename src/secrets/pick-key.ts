@@ -5,7 +5,7 @@ import type { Reference } from './provider.js';
 
 export function pickFromObject(ref: Reference, data: unknown, key: string): string {
   let node: unknown = data;
-  if (data && typeof data === 'object' && key in (data as object)) node = (data as Record<string, unknown>)[key];
+  if (data && typeof data === 'object' && key in data) node = (data as Record<string, unknown>)[key];
   else {
     for (const part of key.split('.')) {
       node = node && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined;
@@ -15,11 +15,11 @@ export function pickFromObject(ref: Reference, data: unknown, key: string): stri
     const keys = data && typeof data === 'object' ? Object.keys(data).join(', ') : 'none';
     throw new SecretError(`${ref.text}: the secret has no key "${key}" (its keys: ${keys})`);
   }
-  if (typeof node === 'object')
-    throw new SecretError(
-      `${ref.text}: key "${key}" holds an object, not a string; name a field inside it with a dot path`,
-    );
-  return String(node);
+  if (typeof node === 'string') return node;
+  if (typeof node === 'number' || typeof node === 'boolean' || typeof node === 'bigint') return String(node);
+  throw new SecretError(
+    `${ref.text}: key "${key}" holds an object, not a string; name a field inside it with a dot path`,
+  );
 }
 
 export function pickKey(ref: Reference, text: string): string {

@@ -82,7 +82,9 @@ if (control.runningDir) {
   process.on('exit', () => {
     try {
       unlinkSync(mine);
-    } catch {}
+    } catch {
+      /* gone already, or never there */
+    }
   });
 }
 function record(extra = {}) {
@@ -142,11 +144,15 @@ async function withLock(fn) {
       let stale = false;
       try {
         stale = Date.now() - statSync(lockPath).mtimeMs > 10_000;
-      } catch {}
+      } catch {
+        /* gone already, or never there */
+      }
       if (stale) {
         try {
           rmdirSync(lockPath);
-        } catch {}
+        } catch {
+          /* gone already, or never there */
+        }
         continue;
       }
       if (attempt >= 3) failWith('ELOCKED: Lock file is already being held');
@@ -158,7 +164,9 @@ async function withLock(fn) {
   } finally {
     try {
       rmdirSync(lockPath);
-    } catch {}
+    } catch {
+      /* gone already, or never there */
+    }
   }
 }
 
@@ -377,6 +385,7 @@ async function applyFault(fault, data) {
         "TypeError: Cannot read properties of null (reading 'message')\n    at ApiService.handleError (/snapshot/dist/bwdc.js:1:123456)\n    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)\n",
       );
       process.exit(1);
+      break; // not reached
     }
     case 'error':
       return failWith(control.errorMessage ?? 'An error has occurred.');
@@ -538,11 +547,13 @@ async function main() {
       if (response) out({ success: true, data: { object: 'string', data: v ?? null } });
       else process.stdout.write((v ?? '') + '\n');
       process.exit(0);
+      break; // not reached
     }
     case 'data-file':
       if (response) out({ success: true, data: { object: 'string', data: dataPath } });
       else process.stdout.write(dataPath + '\n');
       process.exit(0);
+      break; // not reached
     case 'clear-cache':
       delete data.lastSyncHash;
       delete data.userDeltaToken;

@@ -52,11 +52,11 @@ function program() {
     types: [],
   };
   const host = ts.createCompilerHost(options);
-  const original = host.getSourceFile;
+  const original = host.getSourceFile.bind(host);
   host.getSourceFile = (name, lang, ...rest) =>
-    name === file ? ts.createSourceFile(name, source, lang) : original.call(host, name, lang, ...rest);
-  const origExists = host.fileExists;
-  host.fileExists = (name) => name === file || origExists.call(host, name);
+    name === file ? ts.createSourceFile(name, source, lang) : original(name, lang, ...rest);
+  const origExists = host.fileExists.bind(host);
+  host.fileExists = (name) => name === file || origExists(name);
   const prog = ts.createProgram([file], options, host);
   const checker = prog.getTypeChecker();
   const sf = prog.getSourceFile(file)!;

@@ -172,7 +172,7 @@ export class VaultTestServer {
       this.failNext--;
       return this.send(res, 500, { errors: ['internal error'] });
     }
-    let body: Record<string, unknown> = {};
+    let body: Record<string, unknown>;
     try {
       body = raw ? JSON.parse(raw) : {};
     } catch {

@@ -47,10 +47,16 @@ function readSecretFile(path: string, what: string): string {
   }
 }
 
-function fromAuth(
-  body: { auth?: { client_token?: string; lease_duration?: number; renewable?: boolean } },
-  method: string,
-): VaultToken {
+export interface VaultAuthBody {
+  auth?: { client_token?: string; lease_duration?: number; renewable?: boolean };
+}
+
+/** What Vault's login and renew-self answers carry (node-vault types them as any). */
+export interface VaultAuthBody {
+  auth?: { client_token?: string; lease_duration?: number; renewable?: boolean };
+}
+
+function fromAuth(body: VaultAuthBody, method: string): VaultToken {
   const auth = body?.auth;
   if (!auth?.client_token) throw new SecretError(`Vault ${method} login returned no token`);
   const ttlMs = (auth.lease_duration ?? 0) * 1000;
@@ -101,7 +107,7 @@ function appRoleAuth(env: Env): AuthMethod | undefined {
       if (!secretId)
         throw new SecretError('Vault AppRole: set VAULT_APPROLE_SECRET_ID or VAULT_APPROLE_SECRET_ID_FILE');
       return fromAuth(
-        await client.approleLogin({ role_id: roleId, secret_id: secretId, mount_point: mount }),
+        (await client.approleLogin({ role_id: roleId, secret_id: secretId, mount_point: mount })) as VaultAuthBody,
         'AppRole',
       );
     },
@@ -119,7 +125,7 @@ function kubernetesAuth(env: Env): AuthMethod | undefined {
     async login(client) {
       // Read at every login: projected service-account tokens are rotated by the kubelet.
       const jwt = readSecretFile(jwtPath, 'Kubernetes service-account token');
-      return fromAuth(await client.kubernetesLogin({ role, jwt, mount_point: mount }), 'Kubernetes');
+      return fromAuth((await client.kubernetesLogin({ role, jwt, mount_point: mount })) as VaultAuthBody, 'Kubernetes');
     },
   };
 }

@@ -7,7 +7,7 @@ import { SecretError, errorMessage } from '../../../errors.js';
 import type { Env, Reference, ResolveContext, SecretProvider } from '../../provider.js';
 import { withRetries, type SecretRequestPolicy } from '../../retry.js';
 import { pickFromObject } from '../../pick-key.js';
-import { selectAuthMethod, tokenFileChanged, type AuthMethod, type VaultToken } from './auth.js';
+import { selectAuthMethod, tokenFileChanged, type AuthMethod, type VaultAuthBody, type VaultToken } from './auth.js';
 
 interface MountInfo {
   path: string; // "secret/"
@@ -96,7 +96,7 @@ export class VaultKvProvider implements SecretProvider {
       rpDefaults: { strictSSL: !skipVerify, timeout: timeoutMs },
       requestOptions: { timeout: timeoutMs, strictSSL: !skipVerify, ...(ca ? { ca } : {}) },
     };
-    this.client = nodeVault(options as Parameters<NodeVault>[0]);
+    this.client = nodeVault(options);
   }
 
   get authMethod(): string {
@@ -123,7 +123,7 @@ export class VaultKvProvider implements SecretProvider {
     if (old && old.renewable && old.expiresAt > Date.now()) {
       try {
         this.client.token = old.token;
-        const body = await this.client.tokenRenewSelf();
+        const body = (await this.client.tokenRenewSelf()) as VaultAuthBody;
         this.stats.renewals++;
         const ttlMs = (body?.auth?.lease_duration ?? 0) * 1000;
         // Vault caps renewals at the token's max TTL: a short answer means a new login is near.
