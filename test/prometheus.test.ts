@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import {
   assertNoCanary,
-  CLIENT_ID,
   makeFixture,
   root,
   runCli,
@@ -197,30 +196,10 @@ test('promtool test rules: per-directory alerts, through restarts and recoveries
   assert.match(r.stdout, /SUCCESS/);
 });
 
-function configFile(fx: Fixture, names: string[], schedule = '0 0 1 1 *'): string {
-  const p = join(fx.dir, 'config.yaml');
-  const lines = [
-    'defaults:',
-    `  clientId: ${CLIENT_ID}`,
-    `  clientSecret: file://${fx.secretPath}`,
-    `  directorySecret: file://${fx.dirSecretPath}`,
-    'instances:',
-  ];
-  for (const name of names) lines.push(`  - { name: ${name}, dataJson: ${fx.templatePath}, schedule: "${schedule}" }`);
-  writeFileSync(p, lines.join('\n'));
-  return p;
-}
+const configFile = (fx: Fixture, names: string[], schedule = '0 0 1 1 *') =>
+  fx.writeConfig(names.map((name) => ({ name, schedule })));
 
-const envOf = (fx: Fixture, extra: Record<string, string | undefined> = {}) =>
-  fx.env({
-    BWDC_INSTANCE: undefined,
-    BWDC_DATA_JSON: undefined,
-    BWDC_DIRECTORY_SECRET_FILE: undefined,
-    BW_CLIENTSECRET_FILE: undefined,
-    BW_CLIENTID: undefined,
-    LOG_LEVEL: 'info',
-    ...extra,
-  });
+const envOf = (fx: Fixture, extra: Record<string, string | undefined> = {}) => fx.fileEnv(extra);
 
 test('/metrics: promtool check metrics finds nothing of ours; every counter of every instance exists at 0 before any run; a reload drops a removed instance', async () => {
   const fx = makeFixture();

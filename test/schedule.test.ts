@@ -5,7 +5,6 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   assertNoCanary,
-  CLIENT_ID,
   makeFixture,
   pidAlive,
   runCli,
@@ -51,33 +50,11 @@ function parsePrometheus(text: string): Map<string, number> {
   return samples;
 }
 
-function configFile(fx: Fixture, instances: Array<Record<string, unknown>>, extra = ''): string {
-  const p = join(fx.dir, 'config.yaml');
-  const lines = [
-    extra,
-    'defaults:',
-    `  clientId: ${CLIENT_ID}`,
-    `  clientSecret: file://${fx.secretPath}`,
-    `  directorySecret: file://${fx.dirSecretPath}`,
-    'instances:',
-    ...instances.map((i) => `  - ${JSON.stringify({ dataJson: fx.templatePath, ...i })}`),
-  ];
-  writeFileSync(p, lines.join('\n'));
-  return p;
-}
+const configFile = (fx: Fixture, instances: Array<Record<string, unknown>>, extra = '') =>
+  fx.writeConfig(instances, extra);
 
 const baseEnv = (fx: Fixture, extra: Record<string, string | undefined> = {}) =>
-  fx.env({
-    BWDC_HTTP_PORT: '0',
-    BWDC_HTTP_HOST: '127.0.0.1',
-    BWDC_INSTANCE: undefined,
-    BWDC_DATA_JSON: undefined,
-    BWDC_DIRECTORY_SECRET_FILE: undefined,
-    BW_CLIENTSECRET_FILE: undefined,
-    BW_CLIENTID: undefined,
-    LOG_LEVEL: 'info',
-    ...extra,
-  });
+  fx.fileEnv({ BWDC_HTTP_PORT: '0', BWDC_HTTP_HOST: '127.0.0.1', ...extra });
 
 test('jobs fire on 6-field schedules; /metrics is Prometheus text whose counters move; /status matches; SIGTERM exits 0', async () => {
   const fx = makeFixture();

@@ -48,6 +48,10 @@ export interface Fixture {
   control(c: DoubleControl): void;
   /** Environment for a single env-configured instance named `name`. */
   env(extra?: Record<string, string | undefined>): Record<string, string>;
+  /** Environment for a config file (writeConfig): the single instance's variables left out. */
+  fileEnv(extra?: Record<string, string | undefined>): Record<string, string>;
+  /** Writes config.yaml: defaults with the fixture's client id and secrets, then these instances. */
+  writeConfig(instances: Array<Record<string, unknown>>, extra?: string): string;
   records(): Array<{
     pid: number;
     argv: string[];
@@ -108,6 +112,28 @@ export function makeFixture(name = 'one'): Fixture {
         ...extra,
       };
       return Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined)) as Record<string, string>;
+    },
+    fileEnv(extra = {}) {
+      const single = {
+        BWDC_INSTANCE: undefined,
+        BWDC_DATA_JSON: undefined,
+        BWDC_DIRECTORY_SECRET_FILE: undefined,
+        BW_CLIENTSECRET_FILE: undefined,
+        BW_CLIENTID: undefined,
+      };
+      return fx.env({ ...single, LOG_LEVEL: 'info', ...extra });
+    },
+    writeConfig(instances, extra = '') {
+      const p = join(dir, 'config.yaml');
+      const defaults = [
+        'defaults:',
+        `  clientId: ${CLIENT_ID}`,
+        `  clientSecret: file://${secretPath}`,
+        `  directorySecret: file://${dirSecretPath}`,
+      ];
+      const list = instances.map((i) => `  - ${JSON.stringify({ dataJson: templatePath, ...i })}`);
+      writeFileSync(p, [extra, ...defaults, 'instances:', ...list].join('\n'));
+      return p;
     },
     records() {
       if (!existsSync(recordPath)) return [];
