@@ -1,13 +1,26 @@
 // `bwdc-runner run` end to end: the compiled CLI, the bwdc double as a real child process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync, writeFileSync, chmodSync, mkdirSync, utimesSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  utimesSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import {
   assertNoCanary,
+  binPath,
   CANARY_CLIENT_SECRET,
   CANARY_DIRECTORY_SECRET,
   CLIENT_ID,
+  doublePath,
   makeFixture,
   pidAlive,
   runCli,
@@ -657,4 +670,26 @@ test("BWDC_PASS_ENV=* never passes the runner's credentials (Vault token, AWS ke
     if (c.command !== 'login') assert.equal(c.env.BW_CLIENTSECRET, undefined, `${c.command} got the API key`);
     if (c.command === 'sync') assertNoCanary('sync environment', JSON.stringify(c.env));
   }
+});
+
+test('bwdc runs under umask 077: its temporary-file-and-rename writes of data.json (secrets inside) stay 0600 even when the runner is started under 022', async () => {
+  const fx = makeFixture();
+  // Started the way a shell with the usual umask starts it.
+  const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+    const c = spawn('/bin/sh', ['-c', `umask 022; exec "${process.execPath}" "${binPath}" run`], { env: fx.env() });
+    let out = '';
+    c.stdout.on('data', (d) => (out += d));
+    c.on('close', (code) => resolve({ code, out }));
+  });
+  assert.equal(r.code, 0, r.out);
+  const calls = fx.records();
+  assert.ok(calls.length >= 2);
+  for (const c of calls) assert.equal(c.umask, '0077', `bwdc ${c.command} ran with umask ${c.umask}`);
+  // The double writes as bwdc does (a rename): under 022 its file would be 0644.
+  const app = mkdtempSync(join(tmpdir(), 'bwdc-runner-umask-'));
+  const d = spawnSync('/bin/sh', ['-c', `umask 022; exec "${doublePath}" --version`], {
+    env: { PATH: process.env.PATH!, BITWARDENCLI_CONNECTOR_APPDATA_DIR: app },
+  });
+  assert.equal(d.status, 0);
+  assert.equal(statSync(join(app, 'data.json')).mode & 0o777, 0o644, 'the double reproduces bwdc under 022');
 });

@@ -3,6 +3,10 @@
 // Every run does a handful of file operations on libuv's thread pool (4 threads by default); with
 // many runs at once they queue behind each other. Set before the pool is first used.
 process.env.UV_THREADPOOL_SIZE ??= '16';
+// bwdc rewrites data.json through a temporary file and a rename, so each of its writes leaves the file
+// at 0666 & ~umask: 0644 under the usual 022, with the API key's secret inside. Under 077 it stays 0600;
+// the runner's own files are written with explicit modes anyway. Children (bwdc) inherit it.
+process.umask(0o077);
 import { parseCli, usage } from './args.js';
 import { errorMessage } from '../errors.js';
 import { redactor } from '../observability/redact.js';

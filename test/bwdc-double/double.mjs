@@ -25,6 +25,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmdirSync,
   statSync,
   unlinkSync,
@@ -94,6 +95,7 @@ function record(extra = {}) {
     JSON.stringify({
       pid: process.pid,
       ppid: process.ppid,
+      umask: /Umask:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1],
       uid: process.getuid(),
       argv,
       env,
@@ -174,7 +176,7 @@ function readData() {
   if (!existsSync(dataPath)) {
     process.stderr.write(`Warning: ${dataPath} does not exist; creating it.\n`);
     mkdirSync(appDir, { recursive: true, mode: 0o700 });
-    writeFileSync(dataPath, '{}', { mode: 0o600 });
+    writeData({});
     return {};
   }
   const text = readFileSync(dataPath, 'utf8');
@@ -188,8 +190,12 @@ function readData() {
     return {};
   }
 }
+// As bwdc does: a temporary file and a rename, so the file's mode is 0666 & ~umask after every
+// write (0644, secrets included, under the usual umask 022).
 function writeData(data) {
-  writeFileSync(dataPath, JSON.stringify(data, null, 2), { mode: 0o600 });
+  const tmp = `${dataPath}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(data, null, 2));
+  renameSync(tmp, dataPath);
 }
 const load = () => withLock(async () => readData());
 const save = (data) => withLock(async () => writeData(data));
@@ -208,13 +214,13 @@ function startUp() {
   if (!existsSync(dataPath)) {
     process.stderr.write(`Warning: ${dataPath} does not exist; creating it.\nWarning: ${appDir} created.\n`);
     mkdirSync(appDir, { recursive: true, mode: 0o700 });
-    writeFileSync(dataPath, JSON.stringify({ stateVersion: 6, installedVersion: VERSION }, null, 2), { mode: 0o600 });
+    writeData({ stateVersion: 6, installedVersion: VERSION });
     return;
   }
   try {
     const data = JSON.parse(readFileSync(dataPath, 'utf8'));
     if (data && typeof data === 'object' && data.installedVersion !== VERSION)
-      writeFileSync(dataPath, JSON.stringify({ ...data, installedVersion: VERSION }, null, 2), { mode: 0o600 });
+      writeData({ ...data, installedVersion: VERSION });
   } catch {
     /* unparsable or empty: left to the command, which backs it up (readData) */
   }

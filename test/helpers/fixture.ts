@@ -59,6 +59,8 @@ export interface Fixture {
     command: string;
     grandchild?: number;
     concurrent?: number;
+    /** The umask bwdc ran with (octal, from /proc). */
+    umask?: string;
     time: string;
   }>;
   dataJson(instance?: string): Record<string, unknown>;
