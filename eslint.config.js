@@ -7,16 +7,17 @@ import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-/** Each src/ folder and the folders it must not import (DESIGN.md: cli -> config -> runner -> {secrets, state, bwdc}; scheduler -> observability). */
+/** Each src/ folder and the folders it must not import (DESIGN.md: cli -> config -> runner -> {secrets, state, bwdc, bitwarden}; scheduler -> observability). */
 const layers = {
-  shared: ['cli', 'config', 'runner', 'scheduler', 'secrets', 'state', 'bwdc', 'observability'],
-  observability: ['cli', 'config', 'runner', 'scheduler', 'secrets', 'state', 'bwdc'],
-  config: ['cli', 'runner', 'scheduler', 'secrets', 'state', 'bwdc', 'observability'],
-  secrets: ['cli', 'config', 'runner', 'scheduler', 'state', 'bwdc'],
-  state: ['cli', 'config', 'runner', 'scheduler', 'secrets', 'bwdc'],
-  bwdc: ['cli', 'config', 'runner', 'scheduler', 'secrets', 'state'],
+  shared: ['cli', 'config', 'runner', 'scheduler', 'secrets', 'state', 'bwdc', 'bitwarden', 'observability'],
+  observability: ['cli', 'config', 'runner', 'scheduler', 'secrets', 'state', 'bwdc', 'bitwarden'],
+  config: ['cli', 'runner', 'scheduler', 'secrets', 'state', 'bwdc', 'bitwarden', 'observability'],
+  secrets: ['cli', 'config', 'runner', 'scheduler', 'state', 'bwdc', 'bitwarden'],
+  state: ['cli', 'config', 'runner', 'scheduler', 'secrets', 'bwdc', 'bitwarden'],
+  bwdc: ['cli', 'config', 'runner', 'scheduler', 'secrets', 'state', 'bitwarden'],
+  bitwarden: ['cli', 'config', 'runner', 'scheduler', 'secrets', 'state', 'bwdc'],
   runner: ['cli', 'scheduler'],
-  scheduler: ['cli', 'bwdc', 'secrets', 'state'],
+  scheduler: ['cli', 'bwdc', 'bitwarden', 'secrets', 'state'],
 };
 
 const layering = Object.entries(layers).map(([folder, forbidden]) => ({

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bin, benchDir, CLIENT_ID, double, median } from './lib.mjs';
+import { bin, benchDir, CLIENT_ID, double, median, bitwarden } from './lib.mjs';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 5;
 const bwdc = process.env.BWDC_PATH || double;
@@ -39,6 +39,7 @@ async function once() {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     BWDC_PATH: bwdc,
+    BW_SERVER: bitwarden.url,
     BWDC_STATE_DIR: join(dir, 'state'),
     BWDC_DATA_JSON: join(dir, 'data.json'),
     BW_CLIENTID: CLIENT_ID,

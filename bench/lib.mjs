@@ -3,11 +3,20 @@ import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BitwardenTestServer } from '../test/bitwarden-server/server.ts';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
 export const double = join(root, 'test', 'bwdc-double', 'bwdc');
 export const bin = join(root, 'bin', 'bwdc-runner.js');
 export const CLIENT_ID = 'organization.3f0c1a52-7d4e-4b8a-9c61-2e5f8a7b9d10';
+export const BENCH_CLIENT_SECRET = 'bench-client-secret';
+
+/**
+ * The Bitwarden identity endpoint the runner logs in at (the test server, test/bitwarden-server/):
+ * benchmarks run under tsx (`node --import tsx`) to load it. Point BW_SERVER at `bitwarden.url`.
+ */
+export const bitwarden = await new BitwardenTestServer().start();
+bitwarden.addClient(CLIENT_ID, BENCH_CLIENT_SECRET);
 
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -28,7 +37,7 @@ export const template = {
 export function benchDir(control = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'bwdc-bench-'));
   writeFileSync(join(dir, 'data.json'), JSON.stringify(template));
-  writeFileSync(join(dir, 'client_secret'), 'bench-client-secret\n');
+  writeFileSync(join(dir, 'client_secret'), `${BENCH_CLIENT_SECRET}\n`);
   writeFileSync(join(dir, 'control.json'), JSON.stringify({ record: join(dir, 'calls.jsonl'), ...control }));
   return dir;
 }

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { arg, benchDir, bin, CLIENT_ID, double, onLogLines, percentile } from './lib.mjs';
+import { arg, benchDir, bin, CLIENT_ID, double, onLogLines, percentile, bitwarden } from './lib.mjs';
 
 const n = Number(arg('instances', 1000));
 const delay = Number(arg('delay', 50));
@@ -36,6 +36,7 @@ const env = {
   HOME: dir,
   TZ: 'UTC',
   BWDC_PATH: double,
+  BW_SERVER: bitwarden.url,
   BWDC_STATE_DIR: join(dir, 'state'),
   BWDC_RUNNER_CONFIG: join(dir, 'config.yaml'),
   BWDC_DOUBLE_CONTROL: join(dir, 'control.json'),

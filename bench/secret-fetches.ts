@@ -12,7 +12,7 @@ import * as sdk from '@aws-sdk/client-secrets-manager';
 import { VaultTestServer } from '../test/vault-server/server.js';
 import { startMoto } from '../test/helpers/moto.js';
 // @ts-expect-error plain JavaScript helpers
-import { arg, benchDir, bin, CLIENT_ID, double } from './lib.mjs';
+import { arg, benchDir, bin, CLIENT_ID, double, bitwarden } from './lib.mjs';
 
 const n = Number(arg('instances', 100));
 const windowSec = Number(arg('window', 60));
@@ -28,6 +28,7 @@ const admin = new sdk.SecretsManagerClient({
 await admin.send(
   new sdk.CreateSecretCommand({ Name: 'bwdc/ldap', SecretString: JSON.stringify({ password: 'ldap-bench' }) }),
 );
+bitwarden.addClient(CLIENT_ID, 'vault-bench');
 const dir: string = benchDir({ clientSecret: 'vault-bench', directorySecret: 'ldap-bench', record: undefined });
 writeFileSync(join(dir, 'jwt'), 'bench.jwt\n');
 const vault = await new VaultTestServer({
@@ -66,6 +67,7 @@ const env = {
   PATH: process.env.PATH!,
   HOME: dir,
   BWDC_PATH: double,
+  BW_SERVER: bitwarden.url,
   BWDC_STATE_DIR: join(dir, 'state'),
   BWDC_DOUBLE_CONTROL: join(dir, 'control.json'),
   BWDC_PASS_ENV: 'BWDC_DOUBLE_*',

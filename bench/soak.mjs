@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { arg, benchDir, bin, CLIENT_ID, double, median, onLogLines } from './lib.mjs';
+import { arg, benchDir, bin, CLIENT_ID, double, median, onLogLines, bitwarden } from './lib.mjs';
 
 const target = Number(arg('runs', 20000));
 const instances = Number(arg('instances', 20));
@@ -32,6 +32,7 @@ const env = {
   PATH: process.env.PATH,
   HOME: dir,
   BWDC_PATH: double,
+  BW_SERVER: bitwarden.url,
   BWDC_STATE_DIR: join(dir, 'state'),
   BWDC_RUNNER_CONFIG: join(dir, 'config.yaml'),
   BWDC_DOUBLE_CONTROL: join(dir, 'control.json'),

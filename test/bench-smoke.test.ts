@@ -6,7 +6,12 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { root } from './helpers/fixture.js';
 
-function bench(script: string, args: string[], runner: string[] = [process.execPath]): Record<string, any> {
+// Under tsx: the benchmarks load the Bitwarden test server (TypeScript) for the runner's login.
+function bench(
+  script: string,
+  args: string[],
+  runner: string[] = [process.execPath, '--import', 'tsx'],
+): Record<string, any> {
   const r = spawnSync(runner[0]!, [...runner.slice(1), join(root, 'bench', script), ...args], {
     cwd: root,
     encoding: 'utf8',
@@ -18,7 +23,7 @@ function bench(script: string, args: string[], runner: string[] = [process.execP
 
 test('bench/sync-run.mjs: the runner and the docs script both sync; the runner makes fewer bwdc calls', () => {
   const r = bench('sync-run.mjs', ['--runs', '1', '--delay', '0']);
-  assert.equal(r.runner.bwdcInvocations, 2);
+  assert.equal(r.runner.bwdcInvocations, 1, 'one bwdc start per run');
   assert.equal(r.script.bwdcInvocations, 3);
   assert.equal(typeof r.ratio, 'number');
 });
@@ -54,5 +59,5 @@ test('bench/secret-fetches.ts: one fetch per backend for a run of many instances
 test('bench/bwdc-rss.mjs: reports the peak memory of the bwdc processes of a run', () => {
   const r = bench('bwdc-rss.mjs', ['--runs', '1']);
   assert.ok(Number(r.bwdcPeakRssMbMax) > 0);
-  assert.equal(r.bwdcProcessesPerRun, 2);
+  assert.equal(r.bwdcProcessesPerRun, 1);
 });

@@ -27,11 +27,11 @@ before(async () => {
       tokenRequests.push({ url: req.url!, body, headers: req.headers });
       const ok = new URLSearchParams(body).get('client_secret') === CANARY_CLIENT_SECRET;
       res.writeHead(ok ? 200 : 400, { 'content-type': 'application/json' });
+      const exp = Math.floor(Date.now() / 1000) + 3600;
+      const jwt = `eyJhbGciOiJub25lIn0.${Buffer.from(JSON.stringify({ exp })).toString('base64url')}.sig`;
       res.end(
         JSON.stringify(
-          ok
-            ? { access_token: 'eyJhbGciOiJub25lIn0.eyJleHAiOjR9.', expires_in: 3600, token_type: 'Bearer' }
-            : { error: 'invalid_client' },
+          ok ? { access_token: jwt, expires_in: 3600, token_type: 'Bearer' } : { error: 'invalid_client' },
         ),
       );
     });
@@ -46,34 +46,41 @@ after(() => {
   proxy.close();
 });
 
-test('with HTTP_PROXY set, bwdc gets NODE_USE_ENV_PROXY=1 and its identity request goes through the proxy; NO_PROXY exempts a host', async () => {
-  const fx = makeFixture();
-  fx.control({ identityHttp: true });
-  const server = `http://127.0.0.1:${portOf(identity)}`;
-  const proxyUrl = `http://127.0.0.1:${portOf(proxy)}`;
-  const before = { tunnels: tunnels.length, tokens: tokenRequests.length };
-  const r = await runCli(['run'], fx.env({ BW_SERVER: server, HTTP_PROXY: proxyUrl }));
-  assert.equal(r.code, 0, r.stdout);
-  const login = fx.records().find((c) => c.command === 'login')!;
-  assert.equal(login.env.NODE_USE_ENV_PROXY, '1');
-  assert.equal(login.env.HTTP_PROXY, proxyUrl);
-  assert.deepEqual(
-    tunnels.slice(before.tunnels),
-    [`127.0.0.1:${portOf(identity)}`],
-    'one CONNECT tunnel to the identity server',
-  );
-  assert.equal(tokenRequests.length, before.tokens + 1);
-  const req = tokenRequests.at(-1)!;
-  assert.equal(req.url, '/identity/connect/token');
-  assert.equal(new URLSearchParams(req.body).get('grant_type'), 'client_credentials');
+for (const login of ['runner', 'bwdc'] as const) {
+  test(`login: ${login} — with HTTP_PROXY set, the identity request goes through the proxy and bwdc gets NODE_USE_ENV_PROXY=1; NO_PROXY exempts a host`, async () => {
+    const fx = makeFixture();
+    fx.control({ identityHttp: true });
+    const server = `http://127.0.0.1:${portOf(identity)}`;
+    const proxyUrl = `http://127.0.0.1:${portOf(proxy)}`;
+    const before = { tunnels: tunnels.length, tokens: tokenRequests.length };
+    const r = await runCli(['run'], fx.env({ BW_SERVER: server, HTTP_PROXY: proxyUrl, BWDC_LOGIN: login }));
+    assert.equal(r.code, 0, r.stdout);
+    // The runner's own request (login: runner) or bwdc's (login: bwdc): one tunnel either way.
+    for (const c of fx.records()) {
+      assert.equal(c.env.NODE_USE_ENV_PROXY, '1', `bwdc ${c.command}`);
+      assert.equal(c.env.HTTP_PROXY, proxyUrl);
+    }
+    assert.deepEqual(
+      tunnels.slice(before.tunnels),
+      [`127.0.0.1:${portOf(identity)}`],
+      'one CONNECT tunnel to the identity server',
+    );
+    assert.equal(tokenRequests.length, before.tokens + 1);
+    const req = tokenRequests.at(-1)!;
+    assert.equal(req.url, '/identity/connect/token');
+    assert.equal(new URLSearchParams(req.body).get('grant_type'), 'client_credentials');
 
-  const fx2 = makeFixture();
-  fx2.control({ identityHttp: true });
-  const direct = await runCli(['run'], fx2.env({ BW_SERVER: server, HTTP_PROXY: proxyUrl, NO_PROXY: '127.0.0.1' }));
-  assert.equal(direct.code, 0, direct.stdout);
-  assert.equal(tunnels.length, before.tunnels + 1, 'NO_PROXY: no tunnel');
-  assert.equal(tokenRequests.length, before.tokens + 2, 'the request went straight to the server');
-});
+    const fx2 = makeFixture();
+    fx2.control({ identityHttp: true });
+    const direct = await runCli(
+      ['run'],
+      fx2.env({ BW_SERVER: server, HTTP_PROXY: proxyUrl, NO_PROXY: '127.0.0.1', BWDC_LOGIN: login }),
+    );
+    assert.equal(direct.code, 0, direct.stdout);
+    assert.equal(tunnels.length, before.tunnels + 1, 'NO_PROXY: no tunnel');
+    assert.equal(tokenRequests.length, before.tokens + 2, 'the request went straight to the server');
+  });
+}
 
 test('the double, like bwdc 2026.6, ignores the proxy variables without NODE_USE_ENV_PROXY=1', async () => {
   const app = mkdtempSync(join(tmpdir(), 'bwdc-runner-proxy-'));

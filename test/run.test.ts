@@ -19,6 +19,7 @@ import {
   binPath,
   CANARY_CLIENT_SECRET,
   CANARY_DIRECTORY_SECRET,
+  bitwarden,
   CLIENT_ID,
   doublePath,
   makeFixture,
@@ -33,9 +34,50 @@ function lastRun(logs: Array<Record<string, unknown>>) {
   return logs.filter((l) => l.outcome !== undefined && l.instance !== undefined).at(-1)!;
 }
 
-test('a successful run exits 0, logs the counts, and passes secrets only through the environment', async () => {
+test('a run is one bwdc start: the runner logs in and writes the session and the directory secret into data.json, wiped afterwards', async () => {
   const fx = makeFixture();
+  const before = bitwarden.tokenRequests.length;
   const r = await runCli(['run'], fx.env());
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const done = lastRun(r.logs);
+  assert.equal(done.msg, 'Synced 2 group(s) and 3 user(s).');
+  assert.equal(done.bwdcCalls, 1);
+  const calls = fx.records();
+  assert.deepEqual(
+    calls.map((c) => c.command),
+    ['sync'],
+  );
+  // bwdc got neither secret through its environment: they were in data.json for the run (the double
+  // binds with the directory secret it finds there, and would refuse a wrong one), then wiped.
+  assert.equal(calls[0]!.env.BW_CLIENTSECRET, undefined);
+  assert.ok(!JSON.stringify(calls[0]!.env).includes(CANARY_DIRECTORY_SECRET));
+  // One identity request, the one `bwdc login` makes: fields in bwdc's order, bwdc's headers.
+  assert.equal(bitwarden.tokenRequests.length, before + 1);
+  const req = bitwarden.tokenRequests.at(-1)!;
+  assert.deepEqual(
+    req.fields.map(([k]) => k),
+    ['scope', 'client_id', 'deviceType', 'deviceIdentifier', 'deviceName', 'grant_type', 'client_secret'],
+  );
+  assert.equal(req.headers['device-type'], '8');
+  assert.equal(req.headers['bitwarden-client-name'], 'connector');
+  const data = fx.dataJson();
+  for (const key of ['accessToken', 'apiKeyClientId', 'apiKeyClientSecret'])
+    assert.equal(data[key], undefined, `${key} wiped`);
+  assert.equal((data.directoryLdap as Record<string, unknown>).password, undefined, 'the bind password wiped');
+  assert.equal(data.organizationId, CLIENT_ID.replace('organization.', ''), 'kept, as bwdc logout keeps it');
+  assert.equal(
+    data.appId,
+    new URLSearchParams(req.fields).get('deviceIdentifier'),
+    "the device identifier is data.json's appId",
+  );
+  assertNoCanary('data.json after the run', JSON.stringify(data));
+  assertNoCanary('stdout/stderr', r.stdout, r.stderr);
+  for (const c of calls) assertNoCanary(`argv of bwdc ${c.command}`, JSON.stringify(c.argv));
+});
+
+test('the fallback (login: bwdc): login, config and sync, secrets only through the environment', async () => {
+  const fx = makeFixture();
+  const r = await runCli(['run'], fx.env({ BWDC_LOGIN: 'bwdc' }));
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const done = lastRun(r.logs);
   assert.equal(done.outcome, 'success');
@@ -90,18 +132,25 @@ test('canary secrets echoed by bwdc in an error never reach stdout, stderr, the 
   assert.match(String(done.msg), /\[REDACTED\]/, 'the message kept its shape with the value masked');
   assertNoCanary('stdout/stderr', r.stdout, r.stderr);
   assertNoCanary('bwdc.log', readFileSync(join(fx.stateDir, 'one', 'bwdc.log'), 'utf8'));
-  // They did reach the double's environment: the check above is not vacuous.
-  assert.ok(fx.records().some((c) => c.env.BW_CLIENTSECRET === CANARY_CLIENT_SECRET));
+  // Both secrets were in bwdc's message (from data.json, where the runner wrote them): not vacuous.
+  assert.equal((String(done.msg).match(/\[REDACTED\]/g) ?? []).length, 2);
 });
 
-test('a wrong client secret is an auth failure: exit 1, class auth', async () => {
+test('a wrong client secret is an auth failure at once (exit 1, class auth), without starting bwdc', async () => {
   const fx = makeFixture();
-  fx.control({ clientSecret: 'something-else' });
-  const r = await runCli(['run'], fx.env());
+  const r = await runCli(['run'], fx.env({ BW_CLIENTSECRET_FILE: undefined, BW_CLIENTSECRET: 'something-else' }));
   assert.equal(r.code, 1);
   const done = lastRun(r.logs);
   assert.equal(done.failureClass, 'auth');
   assert.match(String(done.msg), /invalid_client/);
+  assert.equal(fx.records().length, 0, 'no bwdc start');
+  assert.equal(done.attempts, 1, 'not retried');
+  // The fallback: bwdc login says it.
+  fx.control({ clientSecret: 'something-else' });
+  const fallback = await runCli(['run'], fx.env({ BWDC_LOGIN: 'bwdc' }));
+  assert.equal(fallback.code, 1);
+  assert.equal(lastRun(fallback.logs).failureClass, 'auth');
+  assert.match(String(lastRun(fallback.logs).msg), /invalid_client/);
 });
 
 test('the 401/403 TypeError crash is classed auth, and the next run logs in again', async () => {
@@ -165,8 +214,15 @@ test('a transient failure is retried with backoff, an auth failure is not', asyn
   assert.ok(r.logs.some((l) => l.msg === 'transient failure, will retry'));
 
   const fx2 = makeFixture();
-  fx2.control({ clientSecret: 'other' });
-  const r2 = await runCli(['run'], fx2.env({ BWDC_RETRY_ATTEMPTS: '2', BWDC_RETRY_BACKOFF: '100ms' }));
+  const r2 = await runCli(
+    ['run'],
+    fx2.env({
+      BWDC_RETRY_ATTEMPTS: '2',
+      BWDC_RETRY_BACKOFF: '100ms',
+      BW_CLIENTSECRET_FILE: undefined,
+      BW_CLIENTSECRET: 'other',
+    }),
+  );
   assert.equal(r2.code, 1);
   assert.equal(lastRun(r2.logs).attempts, 1);
 });
@@ -480,7 +536,7 @@ test('one instance failing or hanging does not stop the others; the exit code sa
       ),
     ].join('\n'),
   );
-  fx.control({ instanceFaults: { hangs: { sync: 'hang' }, fails: { login: 'error' } } });
+  fx.control({ instanceFaults: { hangs: { sync: 'hang' }, fails: { sync: 'error' } } });
   const r = await runCli(
     ['run', '--config', cfg],
     fx.env({
@@ -653,7 +709,7 @@ test("BWDC_PASS_ENV=* never passes the runner's credentials (Vault token, AWS ke
   );
   assert.equal(r.code, 0, r.stdout);
   const calls = fx.records();
-  assert.equal(calls.length, 3);
+  assert.equal(calls.length, 1);
   for (const c of calls) {
     for (const name of [
       'VAULT_TOKEN',
@@ -683,7 +739,7 @@ test('bwdc runs under umask 077: its temporary-file-and-rename writes of data.js
   });
   assert.equal(r.code, 0, r.out);
   const calls = fx.records();
-  assert.ok(calls.length >= 2);
+  assert.ok(calls.length >= 1);
   for (const c of calls) assert.equal(c.umask, '0077', `bwdc ${c.command} ran with umask ${c.umask}`);
   // The double writes as bwdc does (a rename): under 022 its file would be 0644.
   const app = mkdtempSync(join(tmpdir(), 'bwdc-runner-umask-'));

@@ -22,6 +22,7 @@ function instance(name: string, schedule = '0 0 1 1 *', extra: Partial<InstanceC
     directorySecret: undefined,
     server: undefined,
     timeoutMs: 1000,
+    login: 'runner',
     retry: { attempts: 0, backoffMs: 10, maxBackoffMs: 10 },
     logFile: undefined,
     spreadMs: 0,

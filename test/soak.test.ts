@@ -7,10 +7,14 @@ import { join } from 'node:path';
 import { root } from './helpers/fixture.js';
 
 test('soak (short): every due run accounted for, no zombie or stray bwdc, no fd growth', { timeout: 600_000 }, () => {
-  const r = spawnSync(process.execPath, [join(root, 'bench', 'soak.mjs'), '--runs', process.env.SOAK_RUNS ?? '200'], {
-    cwd: root,
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(root, 'bench', 'soak.mjs'), '--runs', process.env.SOAK_RUNS ?? '200'],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    },
+  );
   const report = JSON.parse(r.stdout.slice(r.stdout.indexOf('{')));
   assert.equal(report.accounting.balanced, true, JSON.stringify(report.accounting));
   assert.equal(report.processes.leftoverBwdcProcesses, 0);

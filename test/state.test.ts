@@ -165,5 +165,9 @@ test('processes racing to take over one dead holder\'s lock: exactly one wins ea
     errors.push(...seen.filter((x) => x.startsWith('error:')));
   }
   assert.deepEqual(errors, [], 'a lost race is "locked" (exit 75), never a raw error');
-  assert.deepEqual(doubles, [], `rounds without exactly one winner: ${doubles.join(', ')}`);
+  assert.deepEqual(
+    doubles,
+    [],
+    `rounds without exactly one winner: ${doubles.map((r) => `${r} (${outputs.map((o) => o[r]).join(' ')})`).join(', ')}`,
+  );
 });

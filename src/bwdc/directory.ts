@@ -57,6 +57,47 @@ export function wipeSecrets(data: Json, directoryType: number | undefined): bool
   return changed;
 }
 
+/** What bwdc's plaintext mode stores for a secret it was given, and a desktop export shows instead of it. */
+export const storedSecurelyPlaceholder = '[STORED SECURELY]';
+
+export interface Session {
+  accessToken: string;
+  clientId: string;
+  clientSecret: string;
+  /** The directory secret and where its kind keeps it. */
+  directory?: { kind: DirectoryKind; value: string };
+}
+
+/**
+ * Writes what `bwdc login` writes (the token, the organization, the API key so that bwdc can renew a
+ * token that a long sync outlives) and the directory secret where `bwdc config <secret>` would put
+ * it, without the side effects of that call (it rewrites every directory section and AD defaults
+ * over the sync settings). A different organization resets the delta tokens and sync dates, as a
+ * login does. Wiped again after the run (wipeSecrets).
+ */
+export function writeSession(data: Json, s: Session): boolean {
+  const organizationId = s.clientId.replace(/^organization\./, '');
+  if (data.organizationId !== undefined && data.organizationId !== null && data.organizationId !== organizationId) {
+    for (const key of ['userDeltaToken', 'groupDeltaToken', 'lastUserSync', 'lastGroupSync']) data[key] = null;
+  }
+  Object.assign(data, {
+    accessToken: s.accessToken,
+    organizationId,
+    entityId: organizationId,
+    apiKeyClientId: s.clientId,
+    apiKeyClientSecret: s.clientSecret,
+  });
+  if (s.directory) {
+    const [section, field] = s.directory.kind.path;
+    const current = data[section];
+    data[section] = {
+      ...(current && typeof current === 'object' ? current : {}),
+      [field]: s.directory.value,
+    };
+  }
+  return true;
+}
+
 /** Points data.json at a server the way `bwdc config server URL` would. '' is the US cloud. */
 export function setServer(data: Json, base: string): boolean {
   const urls = (data.environmentUrls && typeof data.environmentUrls === 'object' ? data.environmentUrls : {}) as Json;

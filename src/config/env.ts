@@ -14,6 +14,7 @@ export const instanceEnvNames: Record<string, string> = {
   timezone: 'TZ',
   server: 'BW_SERVER',
   timeout: 'BWDC_TIMEOUT',
+  login: 'BWDC_LOGIN',
   logFile: 'BWDC_LOG_FILE',
   'retry.attempts': 'BWDC_RETRY_ATTEMPTS',
   'retry.backoff': 'BWDC_RETRY_BACKOFF',
@@ -73,6 +74,7 @@ export function readEnvLayer(env: Env): EnvLayer {
   raw.timezone = tz && !tz.startsWith(':') ? tz : undefined;
   raw.server = val(env, 'BW_SERVER');
   raw.timeout = val(env, 'BWDC_TIMEOUT');
+  raw.login = val(env, 'BWDC_LOGIN');
   const logFile = val(env, 'BWDC_LOG_FILE');
   raw.logFile = logFile === 'true' ? true : logFile === 'false' ? false : logFile;
   raw.spread = val(env, 'BWDC_SPREAD');

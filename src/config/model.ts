@@ -30,6 +30,8 @@ export interface InstanceConfig {
   /** Base URL of the Bitwarden server; undefined keeps what data.json says; '' is the US cloud. */
   server: string | undefined;
   timeoutMs: number;
+  /** Who logs in: the runner itself (one bwdc start per run) or `bwdc login` (the fallback). */
+  login: 'runner' | 'bwdc';
   retry: RetryPolicy;
   /** Absolute path of the bwdc.log-style file, or undefined. */
   logFile: string | undefined;

@@ -238,6 +238,7 @@ export function normalizeInstance(input: InstanceInput, errors: string[]): Insta
     directorySecret: directorySecret.value,
     server: serverUrl,
     timeoutMs,
+    login: pick<'runner' | 'bwdc'>(input.layers, ['login']).value ?? 'runner',
     retry: Object.freeze({ attempts, backoffMs, maxBackoffMs }),
     logFile: logFilePath,
     spreadMs,

@@ -75,6 +75,12 @@ const instanceSettings = {
     .optional()
     .describe('Bitwarden server: `us` (default), `eu`, or the base URL of a self-hosted server.'),
   timeout: duration.optional().describe(`Hard limit for one bwdc call. Default ${builtinDefaults.timeout}.`),
+  login: z
+    .enum(['runner', 'bwdc'])
+    .optional()
+    .describe(
+      '`runner` (default): the runner requests the organization token and writes it, and the directory secret, into data.json, then starts bwdc once (`sync`). `bwdc`: the fallback, `bwdc login` and `bwdc config <secret> --secretenv` before the sync, for a future bwdc whose storage differs.',
+    ),
   retry: retry.optional(),
   logFile: z
     .union([z.boolean(), z.string()])

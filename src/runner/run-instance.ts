@@ -2,10 +2,13 @@
 //   lock -> prepare -> attempts (resolve secrets -> drive bwdc; again while transient) -> tidy -> record -> report
 // Each step returns what the next needs; every error becomes one Ending (endingOf), and the result is
 // built once, at the end. Knows nothing of schedules.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { BwdcClient, childBaseEnv, type CallOutcome } from '../bwdc/client.js';
-import { directoryKind, setServer, wipeSecrets } from '../bwdc/directory.js';
+import { directoryKind, setServer, storedSecurelyPlaceholder, wipeSecrets, writeSession } from '../bwdc/directory.js';
+import { bundledVersion, resolveBwdcPath } from '../bwdc/locate.js';
+import { IdentityError, identityUrlOf, type OrgToken } from '../bitwarden/identity.js';
+import { TokenCache } from '../bitwarden/token-cache.js';
 import { parseSyncCounts, parseTestReport, type TestReport } from '../bwdc/response.js';
 import type { InstanceConfig, RunnerConfig } from '../config/model.js';
 import {
@@ -43,7 +46,12 @@ export interface RunDeps {
   onRetry?: (instance: string, attempt: number, failureClass: FailureClass) => void;
   /** Wraps the bwdc calls of each attempt: preparation and tidying up stay outside it. */
   bwdcGate?: Gate;
+  /** Organization tokens shared by the runs of this process (default: one cache per process). */
+  tokens?: TokenCache;
 }
+
+/** The process's organization tokens, in memory only (TokenCache). */
+const processTokens = new TokenCache();
 
 /** A failed step: its class, the exit code it maps to, and whether another attempt may help. */
 class RunFailure extends Error {
@@ -200,7 +208,10 @@ async function attemptUntilDone(
     effort.attempts = attempt;
     try {
       const secrets = await resolveSecrets(instance, deps);
-      const drive = () => driveBwdc(instance, state, deps, secrets, mode, wipeType, log, effort);
+      // Outside the bwdc gate too: an identity request does not hold a bwdc slot.
+      const token =
+        instance.login === 'runner' ? await obtainToken(instance, state, deps, secrets.clientSecret) : undefined;
+      const drive = () => driveBwdc(instance, state, deps, secrets, token, mode, wipeType, log, effort);
       return await (deps.bwdcGate ? deps.bwdcGate(drive) : drive());
     } catch (err) {
       // Stopping before a retry: the run did reach bwdc, so the failure it had stands.
@@ -252,6 +263,42 @@ async function resolveSecrets(instance: InstanceConfig, deps: RunDeps): Promise<
   }
 }
 
+/**
+ * The organization token, as `bwdc login` would get it, from the identity URL bwdc would use; shared
+ * with other runs of the same API key while it has more than 5 minutes left (TokenCache).
+ */
+async function obtainToken(
+  instance: InstanceConfig,
+  state: InstanceState,
+  deps: RunDeps,
+  clientSecret: string,
+): Promise<OrgToken> {
+  const status = await state.readDataJson();
+  const data = status.ok ? status.data : {};
+  let appId = typeof data.appId === 'string' && data.appId ? data.appId : undefined;
+  if (!appId) {
+    // bwdc makes one at its first start and sends it as the device identifier.
+    const made = randomUUID();
+    appId = made;
+    await state.update((d) => ((d.appId = made), true));
+  }
+  const bwdcPath = resolveBwdcPath(deps.config.bwdcPath, deps.env);
+  try {
+    return await (deps.tokens ?? processTokens).get({
+      identityUrl: identityUrlOf(data),
+      clientId: instance.clientId,
+      clientSecret,
+      deviceIdentifier: appId,
+      clientVersion: (bwdcPath && bundledVersion(bwdcPath)) || 'unknown',
+      timeoutMs: Math.min(instance.timeoutMs, 60_000),
+      signal: deps.signal,
+    });
+  } catch (err) {
+    if (err instanceof IdentityError) throw new RunFailure(err.message, err.failure);
+    throw err;
+  }
+}
+
 function fail(step: string, outcome: CallOutcome): never {
   const cls = outcome.failureClass ?? 'internal';
   throw new RunFailure(`${step}: ${outcome.message}`, cls, ExitCode.syncFailed, isTransient(cls), outcome.interrupted);
@@ -262,6 +309,7 @@ async function driveBwdc(
   state: InstanceState,
   deps: RunDeps,
   { clientSecret, directorySecret }: RunSecrets,
+  token: OrgToken | undefined,
   mode: RunMode,
   wipeType: number | undefined,
   log: Logger,
@@ -277,22 +325,39 @@ async function driveBwdc(
     log,
   });
   try {
-    // No logout first: the state was wiped in preparation, so there is no session to end.
-    let login = await bwdc.login(instance.clientId, clientSecret);
-    if (!login.ok && /already logged in/i.test(login.message)) {
-      log.warn('bwdc still had a session; ending it and logging in again');
-      await state.update((d) => wipeSecrets(d, undefined));
-      login = await bwdc.login(instance.clientId, clientSecret);
+    const kind = directorySecret !== undefined ? directoryKind(wipeType) : undefined;
+    if (directorySecret !== undefined && !kind)
+      throw new RunFailure(`data.json directoryType ${wipeType} has no secret setting`, 'config', ExitCode.config);
+    if (directorySecret === storedSecurelyPlaceholder) {
+      throw new RunFailure(
+        // Not quoted: it is the resolved value, which the redactor masks.
+        'directorySecret is the placeholder a desktop export writes in place of the secret (STORED SECURELY, in brackets): point it at the real secret',
+        'config',
+        ExitCode.config,
+      );
     }
-    if (!login.ok) fail('login', login);
-    log.debug('logged in');
-
-    if (directorySecret !== undefined) {
-      const kind = directoryKind(wipeType);
-      if (!kind) throw new RunFailure(`data.json directoryType ${wipeType} has no secret setting`, 'config');
-      const set = await bwdc.setDirectorySecret(kind.setting, directorySecret);
-      if (!set.ok) fail(`config ${kind.setting}`, set);
-      log.debug({ setting: kind.setting }, 'directory secret set');
+    if (token) {
+      // One bwdc start: what `bwdc login` and `bwdc config <secret>` would write goes into data.json here.
+      const directory = kind && directorySecret !== undefined ? { kind, value: directorySecret } : undefined;
+      await state.update((d) =>
+        writeSession(d, { accessToken: token.accessToken, clientId: instance.clientId, clientSecret, directory }),
+      );
+      log.debug({ login: 'runner' }, 'session and directory secret written to data.json');
+    } else {
+      // The fallback (login: bwdc). No logout first: the state was wiped in preparation.
+      let login = await bwdc.login(instance.clientId, clientSecret);
+      if (!login.ok && /already logged in/i.test(login.message)) {
+        log.warn('bwdc still had a session; ending it and logging in again');
+        await state.update((d) => wipeSecrets(d, undefined));
+        login = await bwdc.login(instance.clientId, clientSecret);
+      }
+      if (!login.ok) fail('login', login);
+      log.debug('logged in');
+      if (kind && directorySecret !== undefined) {
+        const set = await bwdc.setDirectorySecret(kind.setting, directorySecret);
+        if (!set.ok) fail(`config ${kind.setting}`, set);
+        log.debug({ setting: kind.setting }, 'directory secret set');
+      }
     }
 
     const run = mode === 'sync' ? await bwdc.sync() : await bwdc.test();

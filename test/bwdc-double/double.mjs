@@ -334,6 +334,56 @@ async function identityToken(data, clientId, clientSecret) {
   return JSON.parse(res.text).access_token;
 }
 
+// ---- the token, as bwdc checks it before an import ----------------------------------------------
+// The JWT is decoded, never verified; with no `exp` or less than 5 minutes left it is renewed: with a
+// refresh token (never issued for organization keys), else with the stored API key, else it fails.
+async function ensureFreshToken(data) {
+  const parts = String(data.accessToken).split('.');
+  if (parts.length !== 3) failWith('JWT must have 3 parts');
+  let exp;
+  try {
+    exp = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')).exp;
+  } catch {
+    exp = undefined;
+  }
+  if (typeof exp === 'number' && exp * 1000 - Date.now() > 5 * 60_000) return;
+  if (!data.apiKeyClientId || !data.apiKeyClientSecret)
+    failWith('Cannot refresh token, no refresh token or api keys are stored');
+  if (control.identityHttp) data.accessToken = await identityToken(data, data.apiKeyClientId, data.apiKeyClientSecret);
+  else {
+    if (control.clientSecret !== undefined && data.apiKeyClientSecret !== control.clientSecret) {
+      failWith('{"response":{"error":"invalid_client"},"captchaRequired":false,"statusCode":400}');
+    }
+    const payload = Buffer.from(
+      JSON.stringify({ sub: data.apiKeyClientId, exp: Math.floor(Date.now() / 1000) + 3600 }),
+    ).toString('base64url');
+    data.accessToken = `eyJhbGciOiJub25lIn0.${payload}.`;
+  }
+  await save(data);
+  record({ renewedToken: true });
+}
+
+// What every `config <secret>` call also does (bwdc-contract.md): rewrites directoryType, all five
+// sections (a missing one becomes {}) and sync, and when the LDAP section says `ad` (or is missing),
+// overwrites the sync settings below with Active Directory's defaults, whatever the user had.
+const adDefaults = {
+  userObjectClass: 'person',
+  groupObjectClass: 'group',
+  groupNameAttribute: 'name',
+  memberAttribute: 'member',
+  userEmailAttribute: 'mail',
+  emailPrefixAttribute: 'sAMAccountName',
+  creationDateAttribute: 'whenCreated',
+  revisionDateAttribute: 'whenChanged',
+};
+function rewriteSettings(data, setting, ldapAbsent) {
+  data.directoryType = data.directoryType ?? typeSetting.indexOf(setting);
+  for (const section of ['directoryLdap', 'directoryEntra', 'directoryGsuite', 'directoryOkta', 'directoryOnelogin'])
+    data[section] = data[section] ?? {};
+  data.sync = data.sync ?? {};
+  if (data.directoryLdap.ad === true || ldapAbsent) Object.assign(data.sync, adDefaults);
+}
+
 // ---- the directory -------------------------------------------------------------------------
 function directory() {
   const nUsers = control.users ?? 3;
@@ -426,7 +476,7 @@ async function applyFault(fault, data) {
     }
     case 'echo-secret':
       return failWith(
-        `request failed: client_secret=${env.BW_CLIENTSECRET ?? ''} rejected; directory secret ${data.directoryLdap?.password ?? ''}`,
+        `request failed: client_secret=${env.BW_CLIENTSECRET ?? data.apiKeyClientSecret ?? ''} rejected; directory secret ${data.directoryLdap?.password ?? ''}`,
       );
     case 'empty-datajson':
       // The upstream report: data.json reset under a cron job, and the command still "succeeds".
@@ -509,7 +559,9 @@ async function main() {
         if (options.secretenv !== undefined) secret = env[options.secretenv]; // unset: silently cleared
         if (options.secretfile !== undefined) secret = readFileSync(options.secretfile, 'utf8').split('\n')[0];
         const [section, field] = secretFields[setting];
+        const ldapAbsent = !data.directoryLdap;
         data[section] = { ...(data[section] ?? {}), [field]: secret ?? null };
+        rewriteSettings(data, setting, ldapAbsent);
       } else {
         failWith('Unknown setting.');
       }
@@ -520,7 +572,6 @@ async function main() {
     case 'sync':
     case 'test': {
       if (!isLoggedIn()) failWith('You are not logged in.');
-      if (command === 'sync' && !data.organizationId) failWith('Organization not set.');
       if (control.directorySecret !== undefined) {
         const [section, field] = secretFields[typeSetting[data.directoryType ?? 0]];
         if (data[section]?.[field] !== control.directorySecret)
@@ -531,9 +582,12 @@ async function main() {
       if (command === 'test') {
         succeed({ object: 'test', groups: dir.groups, enabledUsers: dir.users, disabledUsers: [], deletedUsers: [] });
       }
+      // After the directory read, as bwdc: the organization, then (only when something is sent) the token.
+      if (!data.organizationId) failWith('Organization not set.');
       data = await load();
       const payload = JSON.stringify({ dir, sync: data.sync ?? {}, overwrite: data.sync?.overwriteExisting ?? false });
       const hash = createHash('sha256').update(payload).digest('base64');
+      if (data.lastSyncHash !== hash) await ensureFreshToken(data);
       const now = new Date().toISOString();
       data.lastUserSync = now;
       data.lastGroupSync = now;

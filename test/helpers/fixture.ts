@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync, mkdirSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BitwardenTestServer } from '../bitwarden-server/server.js';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 export const doublePath = join(root, 'test', 'bwdc-double', 'bwdc');
@@ -13,6 +14,13 @@ export const binPath = join(root, 'bin', 'bwdc-runner.js');
 export const CANARY_CLIENT_SECRET = 'canary-CLIENT-5ecret-7f3a9c1e';
 export const CANARY_DIRECTORY_SECRET = 'canary-DIR-5ecret-e41b2d9a';
 export const CLIENT_ID = 'organization.3f0c1a52-7d4e-4b8a-9c61-2e5f8a7b9d10';
+
+/**
+ * The Bitwarden server every fixture points at (BW_SERVER): the runner requests its organization
+ * token there. It knows CLIENT_ID with the canary secret; tests add clients or secrets as needed.
+ */
+export const bitwarden = await new BitwardenTestServer().start();
+bitwarden.addClient(CLIENT_ID, CANARY_CLIENT_SECRET);
 
 export const ldapTemplate = {
   directoryType: 0,
@@ -101,6 +109,7 @@ export function makeFixture(name = 'one'): Fixture {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
         BWDC_PATH: doublePath,
+        BW_SERVER: bitwarden.url,
         BWDC_STATE_DIR: stateDir,
         BWDC_INSTANCE: name,
         BWDC_DATA_JSON: templatePath,

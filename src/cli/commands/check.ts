@@ -99,6 +99,7 @@ export async function checkCommand(options: CliOptions, env: NodeJS.ProcessEnv):
       timezone: effectiveTimezone(inst.timezone),
       nextRuns,
       timeout: formatDuration(inst.timeoutMs),
+      login: inst.login === 'runner' ? 'runner (one bwdc start per run)' : 'bwdc (login and config, then sync)',
       secrets,
     });
   }
@@ -130,6 +131,7 @@ export async function checkCommand(options: CliOptions, env: NodeJS.ProcessEnv):
       `  data.json template: ${r.template}${r.directoryType !== undefined ? ` (directoryType ${r.directoryType})` : ''}`,
     );
     lines.push(`  client id: ${r.clientId}   server: ${r.server}   timeout: ${r.timeout}`);
+    lines.push(`  login: ${r.login}`);
     for (const s of r.secrets) lines.push(`  ${s.field}: ${s.reference}  ${s.ok ? 'ok' : `ERROR ${s.error}`}`);
     lines.push(
       r.schedule

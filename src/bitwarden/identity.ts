@@ -1,0 +1,134 @@
+// The organization token, requested the way `bwdc login` requests it (bwdc-contract.md "How bwdc
+// authenticates"): same endpoint, form fields in the same order, same headers. The runner does this
+// itself so that a run is one bwdc start (`sync` alone), and a wrong key fails in a fraction of a
+// second without starting bwdc. Proxies as bwdc 2026.6 honours them (HTTP(S)_PROXY, NO_PROXY, through
+// undici's EnvHttpProxyAgent); a private CA through NODE_EXTRA_CA_CERTS, as for bwdc. No secret ever
+// in an error: the client secret is only in the request body.
+import { EnvHttpProxyAgent, fetch, type Dispatcher } from 'undici';
+import { errorMessage } from '../errors.js';
+
+export type IdentityFailure = 'auth' | 'server' | 'network';
+
+export class IdentityError extends Error {
+  constructor(
+    message: string,
+    readonly failure: IdentityFailure,
+  ) {
+    super(message);
+    this.name = 'IdentityError';
+  }
+}
+
+export interface OrgToken {
+  accessToken: string;
+  /** ms since the epoch, from the JWT's `exp` (or `expires_in` when the JWT has none). */
+  expiresAt: number;
+}
+
+export interface TokenRequest {
+  identityUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** data.json's appId: bwdc sends it as the device identifier. */
+  deviceIdentifier: string;
+  /** bwdc's version, for the Bitwarden-Client-Version header. */
+  clientVersion: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+const proxyVariables = ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'];
+let proxyAgent: Dispatcher | undefined;
+
+/** undici's own agent that reads HTTP(S)_PROXY and NO_PROXY (either case), when a proxy is set. */
+function dispatcher(env: NodeJS.ProcessEnv = process.env): Dispatcher | undefined {
+  if (!proxyVariables.some((name) => env[name])) return undefined;
+  proxyAgent ??= new EnvHttpProxyAgent();
+  return proxyAgent;
+}
+
+/** Where bwdc sends `login`: environmentUrls.identity, else <base>/identity, else the US cloud. */
+export function identityUrlOf(data: Record<string, unknown>): string {
+  const urls = (data.environmentUrls && typeof data.environmentUrls === 'object' ? data.environmentUrls : {}) as Record<
+    string,
+    unknown
+  >;
+  if (typeof urls.identity === 'string' && urls.identity) return urls.identity.replace(/\/+$/, '');
+  if (typeof urls.base === 'string' && urls.base) return `${urls.base.replace(/\/+$/, '')}/identity`;
+  return 'https://identity.bitwarden.com';
+}
+
+/** The `exp` of a JWT (decoded, never verified: bwdc does the same), in ms. */
+export function jwtExpiry(token: string): number | undefined {
+  const payload = token.split('.')[1];
+  if (!payload) return undefined;
+  try {
+    const exp = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown }).exp;
+    return typeof exp === 'number' ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function requestOrgToken(req: TokenRequest): Promise<OrgToken> {
+  const url = `${req.identityUrl}/connect/token`;
+  // The order bwdc sends them in.
+  const body = new URLSearchParams([
+    ['scope', 'api.organization'],
+    ['client_id', req.clientId],
+    ['deviceType', '8'],
+    ['deviceIdentifier', req.deviceIdentifier],
+    ['deviceName', 'linux'],
+    ['grant_type', 'client_credentials'],
+    ['client_secret', req.clientSecret],
+  ]);
+  const timeout = AbortSignal.timeout(req.timeoutMs);
+  const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+  let res;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      body,
+      signal,
+      dispatcher: dispatcher(),
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8',
+        Accept: 'application/json',
+        'Device-Type': '8',
+        'Bitwarden-Client-Name': 'connector',
+        'Bitwarden-Client-Version': req.clientVersion,
+        // What bwdc sends, its upstream bug included (bwdc-contract.md).
+        'User-Agent': 'Bitwarden_DC/[object Promise] (LINUX)',
+      },
+    });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const why = timeout.aborted ? 'timed out' : (cause?.code ?? cause?.message ?? errorMessage(err));
+    throw new IdentityError(`request to ${url} failed, reason: ${why}`, 'network');
+  }
+  const text = await res.text().catch(() => '');
+  if (res.status === 400 || res.status === 401) {
+    const error = /"error"\s*:\s*"([a-z_]+)"/.exec(text)?.[1] ?? `HTTP ${res.status}`;
+    throw new IdentityError(
+      `login: the organization API key was refused (${error}); check the client id and secret`,
+      'auth',
+    );
+  }
+  if (res.status !== 200) {
+    throw new IdentityError(
+      `login: ${url} answered HTTP ${res.status}`,
+      res.status >= 500 || res.status === 429 ? 'server' : 'auth',
+    );
+  }
+  let json: { access_token?: unknown; expires_in?: unknown };
+  try {
+    json = JSON.parse(text) as typeof json;
+  } catch {
+    throw new IdentityError(`login: ${url} answered 200 without JSON`, 'server');
+  }
+  if (typeof json.access_token !== 'string' || json.access_token.split('.').length !== 3) {
+    throw new IdentityError(`login: ${url} answered without an access token`, 'server');
+  }
+  const expiresIn = typeof json.expires_in === 'number' ? json.expires_in * 1000 : 3_600_000;
+  return { accessToken: json.access_token, expiresAt: jwtExpiry(json.access_token) ?? Date.now() + expiresIn };
+}

@@ -1,0 +1,118 @@
+// A stand-in for the Bitwarden server as bwdc and the runner meet it (bitwarden-api.md): the
+// identity endpoint for organization API keys and the Public API's import. Tokens are real JWTs
+// (HS256, with `exp`), which bwdc decodes and never verifies; the server does verify its own.
+//   POST {base}/identity/connect/token   form: grant_type=client_credentials, scope=api.organization,
+//                                         client_id=organization.<uuid>, client_secret -> 200 {access_token,
+//                                         expires_in, token_type: "Bearer", scope}; 400 {"error":"invalid_client"}
+//   POST {base}/api/public/organization/import   Authorization: Bearer <token> -> 200; 401 without a valid one
+// Knobs: failNext (answer N identity requests 500), delayMs, tokenTtlSec; every request is counted.
+import { createHmac, randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface TokenRequestSeen {
+  headers: IncomingMessage['headers'];
+  /** The form fields in the order they were sent. */
+  fields: Array<[string, string]>;
+}
+
+export class BitwardenTestServer {
+  private server: Server | undefined;
+  private readonly key = randomBytes(32);
+  /** client_id -> the client secrets it accepts (a rotation may leave two valid for a while). */
+  readonly clients = new Map<string, Set<string>>();
+  readonly tokenRequests: TokenRequestSeen[] = [];
+  readonly imports: Array<{ orgId: string; body: unknown }> = [];
+  failNext = 0;
+  delayMs = 0;
+  tokenTtlSec = 3600;
+
+  addClient(clientId: string, secret: string): this {
+    const set = this.clients.get(clientId) ?? new Set<string>();
+    set.add(secret);
+    this.clients.set(clientId, set);
+    return this;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+  }
+
+  /** Started unref'd: a test process whose tests are done exits without stopping it. */
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      req.on('end', () => setTimeout(() => this.handle(req, res, body), this.delayMs));
+    });
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    this.server.unref();
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((r) => this.server?.close(() => r()) ?? r());
+  }
+
+  /** A JWT as the identity server issues it (HS256, `exp` in seconds). */
+  jwt(payload: Record<string, unknown>): string {
+    const part = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const head = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(payload)}`;
+    return `${head}.${createHmac('sha256', this.key).update(head).digest('base64url')}`;
+  }
+
+  private verify(token: string): Record<string, unknown> | undefined {
+    const [h, p, s] = token.split('.');
+    if (!h || !p || !s || createHmac('sha256', this.key).update(`${h}.${p}`).digest('base64url') !== s)
+      return undefined;
+    const payload = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as Record<string, unknown>;
+    return typeof payload.exp === 'number' && payload.exp * 1000 > Date.now() ? payload : undefined;
+  }
+
+  private send(res: ServerResponse, status: number, body: unknown): void {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse, body: string): void {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (req.method === 'POST' && path === '/identity/connect/token') {
+      this.tokenRequests.push({ headers: req.headers, fields: [...new URLSearchParams(body)] });
+      if (this.failNext > 0) {
+        this.failNext--;
+        return this.send(res, 500, { message: 'An error has occurred.' });
+      }
+      const form = new URLSearchParams(body);
+      const clientId = form.get('client_id') ?? '';
+      const ok =
+        form.get('grant_type') === 'client_credentials' &&
+        form.get('scope') === 'api.organization' &&
+        (this.clients.get(clientId)?.has(form.get('client_secret') ?? '') ?? false);
+      if (!ok) return this.send(res, 400, { error: 'invalid_client' });
+      const now = Math.floor(Date.now() / 1000);
+      const orgId = clientId.replace(/^organization\./, '');
+      const token = this.jwt({
+        nbf: now,
+        exp: now + this.tokenTtlSec,
+        client_id: clientId,
+        sub: orgId,
+        scope: ['api.organization'],
+      });
+      return this.send(res, 200, {
+        access_token: token,
+        expires_in: this.tokenTtlSec,
+        token_type: 'Bearer',
+        scope: 'api.organization',
+      });
+    }
+    if (req.method === 'POST' && path === '/api/public/organization/import') {
+      const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+      const claims = auth ? this.verify(auth) : undefined;
+      if (!claims) return this.send(res, 401, { message: 'Unauthorized' });
+      this.imports.push({ orgId: String(claims.sub), body: JSON.parse(body || '{}') });
+      return this.send(res, 200, {});
+    }
+    return this.send(res, 404, { object: 'error', message: 'Not found.' });
+  }
+}
