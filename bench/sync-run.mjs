@@ -12,6 +12,8 @@ import { arg, benchDir, bin, calls, CLIENT_ID, double, median, root, bitwarden }
 
 const runs = Number(arg('runs', 9));
 const delay = Number(arg('delay', 500));
+// --login bwdc: the fallback path (bwdc login + config before the sync), for a before/after.
+const login = arg('login', 'runner');
 
 const dir = benchDir({ delayMs: delay });
 const scriptApp = join(dir, 'script-app');
@@ -30,6 +32,7 @@ const runnerEnv = {
   BWDC_PASS_ENV: 'BWDC_DOUBLE_*',
   BWDC_LOG_FILE: 'true',
   LOG_LEVEL: 'warn',
+  BWDC_LOGIN: login,
 };
 const scriptEnv = {
   PATH: process.env.PATH,
@@ -98,6 +101,7 @@ console.log(
     {
       runs,
       delayPerCallMs: delay,
+      login,
       runner: { medianMs: Math.round(r), cpuMs: cpu(runner), bwdcInvocations: runner[0].invocations },
       script: { medianMs: Math.round(s), cpuMs: cpu(script), bwdcInvocations: script[0].invocations },
       bareSync: { medianMs: Math.round(b), cpuMs: cpu(bare), bwdcInvocations: bare[0].invocations },

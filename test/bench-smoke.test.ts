@@ -61,3 +61,10 @@ test('bench/bwdc-rss.mjs: reports the peak memory of the bwdc processes of a run
   assert.ok(Number(r.bwdcPeakRssMbMax) > 0);
   assert.equal(r.bwdcProcessesPerRun, 1);
 });
+
+test('bench/identity-requests.mjs: many instances of one API key in schedule make one identity request', () => {
+  const r = bench('identity-requests.mjs', ['--instances', '5', '--window', '32', '--ttl', '3600']);
+  assert.ok(r.runsSucceeded >= 5, `runs: ${r.runsSucceeded}`);
+  assert.equal(r.runsFailed, 0);
+  assert.equal(r.identityRequests, 1);
+});

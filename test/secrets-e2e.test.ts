@@ -153,8 +153,12 @@ test('a run that logged in to Vault (AppRole) revokes its token at the end: no l
 test('a sealed Vault that comes back: the run retries as a transient failure and syncs', async () => {
   const fx = makeFixture();
   vault.sealed = true;
-  // Unsealed while the run waits for its retry: the secret backend's own retries are off here.
-  const unseal = setTimeout(() => (vault.sealed = false), 700);
+  // Unsealed once the run has met the sealed Vault (so, while it waits for its retry), however slowly
+  // the machine starts it: the secret backend's own retries are off here.
+  const seen = vault.requests.length;
+  const unseal = setInterval(() => {
+    if (vault.requests.length > seen) vault.sealed = false;
+  }, 20);
   try {
     const r = await runCli(['run'], {
       ...env(fx),
@@ -168,7 +172,7 @@ test('a sealed Vault that comes back: the run retries as a transient failure and
     assert.ok((done.attempts as number) >= 2, `attempts ${String(done.attempts)}`);
     assert.ok(r.logs.some((l) => l.msg === 'transient failure, will retry' && l.failureClass === 'secret'));
   } finally {
-    clearTimeout(unseal);
+    clearInterval(unseal);
     vault.sealed = false;
   }
 });

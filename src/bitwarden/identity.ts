@@ -4,7 +4,7 @@
 // second without starting bwdc. Proxies as bwdc 2026.6 honours them (HTTP(S)_PROXY, NO_PROXY, through
 // undici's EnvHttpProxyAgent); a private CA through NODE_EXTRA_CA_CERTS, as for bwdc. No secret ever
 // in an error: the client secret is only in the request body.
-import { EnvHttpProxyAgent, fetch, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { errorMessage } from '../errors.js';
 
 export type IdentityFailure = 'auth' | 'server' | 'network';
@@ -38,13 +38,18 @@ export interface TokenRequest {
 }
 
 const proxyVariables = ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'];
-let proxyAgent: Dispatcher | undefined;
+type Fetch = (url: string, init: Record<string, unknown>) => Promise<{ status: number; text(): Promise<string> }>;
+let viaProxy: Promise<{ fetch: Fetch; dispatcher: Dispatcher }> | undefined;
 
-/** undici's own agent that reads HTTP(S)_PROXY and NO_PROXY (either case), when a proxy is set. */
-function dispatcher(env: NodeJS.ProcessEnv = process.env): Dispatcher | undefined {
-  if (!proxyVariables.some((name) => env[name])) return undefined;
-  proxyAgent ??= new EnvHttpProxyAgent();
-  return proxyAgent;
+/**
+ * Node's own fetch, or with a proxy configured, undici's fetch through its EnvHttpProxyAgent (reads
+ * HTTP(S)_PROXY and NO_PROXY, either case), which Node 20's fetch does not honour. undici is
+ * imported only then: it costs ~0.1 s of start-up that every one-shot run would otherwise pay.
+ */
+async function transport(env: NodeJS.ProcessEnv = process.env): Promise<{ fetch: Fetch; dispatcher?: Dispatcher }> {
+  if (!proxyVariables.some((name) => env[name])) return { fetch: globalThis.fetch as unknown as Fetch };
+  viaProxy ??= import('undici').then((u) => ({ fetch: u.fetch as unknown as Fetch, dispatcher: new u.EnvHttpProxyAgent() }));
+  return viaProxy;
 }
 
 /** Where bwdc sends `login`: environmentUrls.identity, else <base>/identity, else the US cloud. */
@@ -84,13 +89,14 @@ export async function requestOrgToken(req: TokenRequest): Promise<OrgToken> {
   ]);
   const timeout = AbortSignal.timeout(req.timeoutMs);
   const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+  const { fetch, dispatcher } = await transport();
   let res;
   try {
     res = await fetch(url, {
       method: 'POST',
       body,
       signal,
-      dispatcher: dispatcher(),
+      ...(dispatcher ? { dispatcher } : {}),
       headers: {
         'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8',
         Accept: 'application/json',
