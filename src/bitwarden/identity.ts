@@ -48,7 +48,10 @@ let viaProxy: Promise<{ fetch: Fetch; dispatcher: Dispatcher }> | undefined;
  */
 async function transport(env: NodeJS.ProcessEnv = process.env): Promise<{ fetch: Fetch; dispatcher?: Dispatcher }> {
   if (!proxyVariables.some((name) => env[name])) return { fetch: globalThis.fetch as unknown as Fetch };
-  viaProxy ??= import('undici').then((u) => ({ fetch: u.fetch as unknown as Fetch, dispatcher: new u.EnvHttpProxyAgent() }));
+  viaProxy ??= import('undici').then((u) => ({
+    fetch: u.fetch as unknown as Fetch,
+    dispatcher: new u.EnvHttpProxyAgent(),
+  }));
   return viaProxy;
 }
 
