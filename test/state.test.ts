@@ -1,7 +1,7 @@
 // The state folder: lock (in-process, on disk, takeover of a dead holder's lock), seeding,
 // atomic writes that survive a full disk, backup and restore.
 import { test } from 'node:test';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, utimesSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
@@ -139,24 +139,32 @@ test('processes racing to take over one dead holder\'s lock: exactly one wins ea
       JSON.stringify({ pid: dead, hostname: hostname(), runId: `dead-${r}`, since: 'then' }),
     );
   const go = join(dir, 'go');
+  const stop = join(dir, 'stop');
+  const children: ChildProcess[] = [];
   const outputs = await Promise.all(
     Array.from(
       { length: processes },
       () =>
         new Promise<string[]>((resolve, reject) => {
-          const c = spawn(process.execPath, ['--import', 'tsx', contender, dir, String(rounds), go], {
+          const c = spawn(process.execPath, ['--import', 'tsx', contender, dir, String(rounds), go, stop], {
             stdio: ['ignore', 'pipe', 'inherit'],
           });
+          children.push(c);
           let out = '';
-          c.stdout.on('data', (d) => (out += d));
-          c.on('close', (code) =>
-            code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`contender exited ${code}`)),
-          );
+          // Its results arrive as one line while it is still alive, holding every lock it won: a contender
+          // that had exited would leave dead holders, whose locks a slower one would rightly take over.
+          c.stdout.on('data', (d) => {
+            out += String(d);
+            if (out.endsWith('\n')) resolve(JSON.parse(out));
+          });
+          c.on('close', (code) => reject(new Error(`contender exited ${code} before reporting`)));
           // Every contender is up (tsx loaded) before the start file appears.
           setTimeout(() => writeFileSync(go, ''), 3000);
         }),
     ),
   );
+  writeFileSync(stop, '');
+  await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
   const doubles: number[] = [];
   const errors: string[] = [];
   for (let r = 0; r < rounds; r++) {
