@@ -206,7 +206,11 @@ test('/metrics: promtool check metrics finds nothing of ours; every counter of e
   const cfg = configFile(fx, ['a', 'b']);
   const run = startCli(['schedule', '--config', cfg], envOf(fx, { BWDC_HTTP_PORT: '0', BWDC_HTTP_HOST: '127.0.0.1' }));
   live.push(run);
-  await waitFor(() => run.logs().some((l) => l.port !== undefined), 15_000);
+  await waitFor(() => run.logs().some((l) => l.port !== undefined), 60_000).catch(async () => {
+    run.kill('SIGKILL');
+    const r = await run.done;
+    throw new Error(`schedule never listened (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  });
   const port = run.logs().find((l) => l.port !== undefined)!.port as number;
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const lint = promtool(['check', 'metrics'], text);

@@ -26,7 +26,7 @@ function start(args: string[], env: Record<string, string>): CliRun {
 }
 
 async function portOf(run: CliRun): Promise<number> {
-  await waitFor(() => run.logs().some((l) => l.port !== undefined), 15_000);
+  await waitFor(() => run.logs().some((l) => l.port !== undefined), 60_000);
   return run.logs().find((l) => l.port !== undefined)!.port as number;
 }
 
