@@ -1,4 +1,4 @@
-// The npm package as users install it: `npm pack` (which builds through `prepare`), the tarball
+// The npm package as users install it: `npm pack` (of the dist/ the test runner built; `prepare` builds it for users), the tarball
 // installed globally into a throwaway prefix, and the installed bin run from there.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,11 +15,13 @@ let packed: string[];
 
 before(
   () => {
-    const out = execFileSync('npm', ['pack', '--json', '--pack-destination', work], {
-      cwd: root,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const out = // --ignore-scripts: `prepare` would rebuild dist/ (removing it first) under the other test files running the
+      // CLI at the same time; the test runner has just built it, and `npm ci` runs `prepare` in CI anyway.
+      execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], {
+        cwd: root,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
     const info = JSON.parse(out.slice(out.indexOf('[')))[0];
     tarball = join(work, info.filename);
     packed = info.files.map((f: { path: string }) => f.path);
