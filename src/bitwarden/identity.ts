@@ -4,8 +4,8 @@
 // second without starting bwdc. Proxies as bwdc 2026.6 honours them (HTTP(S)_PROXY, NO_PROXY, through
 // undici's EnvHttpProxyAgent); a private CA through NODE_EXTRA_CA_CERTS, as for bwdc. No secret ever
 // in an error: the client secret is only in the request body.
-import type { Dispatcher } from 'undici';
 import { errorMessage } from '../errors.js';
+import { proxyConfigured } from '../shared/proxy-env.js';
 
 export type IdentityFailure = 'auth' | 'server' | 'network';
 
@@ -37,22 +37,47 @@ export interface TokenRequest {
   signal?: AbortSignal;
 }
 
-const proxyVariables = ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'];
-type Fetch = (url: string, init: Record<string, unknown>) => Promise<{ status: number; text(): Promise<string> }>;
-let viaProxy: Promise<{ fetch: Fetch; dispatcher: Dispatcher }> | undefined;
+interface Reply {
+  status: number;
+  text: string;
+}
+type Post = (url: string, body: string, headers: Record<string, string>, signal: AbortSignal) => Promise<Reply>;
+let viaProxy: Promise<Post> | undefined;
 
 /**
- * Node's own fetch, or with a proxy configured, undici's fetch through its EnvHttpProxyAgent (reads
- * HTTP(S)_PROXY and NO_PROXY, either case), which Node 20's fetch does not honour. undici is
- * imported only then: it costs ~0.1 s of start-up that every one-shot run would otherwise pay.
+ * Node's http(s) client, or with a proxy configured, undici's fetch through its EnvHttpProxyAgent
+ * (reads HTTP(S)_PROXY and NO_PROXY, either case), which Node 20's fetch does not honour. Not Node's
+ * global fetch: its first use loads Node's bundled undici (~50 ms of CPU), a cost every one-shot run
+ * would pay for one small request. undici itself is imported only with a proxy (~0.1 s).
  */
-async function transport(env: NodeJS.ProcessEnv = process.env): Promise<{ fetch: Fetch; dispatcher?: Dispatcher }> {
-  if (!proxyVariables.some((name) => env[name])) return { fetch: globalThis.fetch as unknown as Fetch };
-  viaProxy ??= import('undici').then((u) => ({
-    fetch: u.fetch as unknown as Fetch,
-    dispatcher: new u.EnvHttpProxyAgent(),
-  }));
+function transport(env: NodeJS.ProcessEnv = process.env): Promise<Post> {
+  if (!proxyConfigured(env)) return Promise.resolve(postDirect);
+  viaProxy ??= import('undici').then((u) => {
+    const dispatcher = new u.EnvHttpProxyAgent();
+    return async (url, body, headers, signal) => {
+      const res = await u.fetch(url, { method: 'POST', body, headers, signal, dispatcher });
+      return { status: res.status, text: await res.text().catch(() => '') };
+    };
+  });
   return viaProxy;
+}
+
+async function postDirect(url: string, body: string, headers: Record<string, string>, signal: AbortSignal) {
+  const { request } = url.startsWith('https:') ? await import('node:https') : await import('node:http');
+  return new Promise<Reply>((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST', signal, headers: { ...headers, 'Content-Length': Buffer.byteLength(body) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /** Where bwdc sends `login`: environmentUrls.identity, else <base>/identity, else the US cloud. */
@@ -92,15 +117,13 @@ export async function requestOrgToken(req: TokenRequest): Promise<OrgToken> {
   ]);
   const timeout = AbortSignal.timeout(req.timeoutMs);
   const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
-  const { fetch, dispatcher } = await transport();
-  let res;
+  const post = await transport();
+  let res: Reply;
   try {
-    res = await fetch(url, {
-      method: 'POST',
-      body,
-      signal,
-      ...(dispatcher ? { dispatcher } : {}),
-      headers: {
+    res = await post(
+      url,
+      body.toString(),
+      {
         'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8',
         Accept: 'application/json',
         'Device-Type': '8',
@@ -109,13 +132,14 @@ export async function requestOrgToken(req: TokenRequest): Promise<OrgToken> {
         // What bwdc sends, its upstream bug included (bwdc-contract.md).
         'User-Agent': 'Bitwarden_DC/[object Promise] (LINUX)',
       },
-    });
+      signal,
+    );
   } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    const why = timeout.aborted ? 'timed out' : (cause?.code ?? cause?.message ?? errorMessage(err));
+    const e = err as { code?: string; cause?: { code?: string; message?: string } };
+    const why = timeout.aborted ? 'timed out' : (e.cause?.code ?? e.cause?.message ?? e.code ?? errorMessage(err));
     throw new IdentityError(`request to ${url} failed, reason: ${why}`, 'network');
   }
-  const text = await res.text().catch(() => '');
+  const { text } = res;
   if (res.status === 400 || res.status === 401) {
     const error = /"error"\s*:\s*"([a-z_]+)"/.exec(text)?.[1] ?? `HTTP ${res.status}`;
     throw new IdentityError(

@@ -11,6 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseResponse, type BwdcResponse } from './response.js';
+import { proxyConfigured } from '../shared/proxy-env.js';
 
 /** Variables passed through to bwdc from the runner's environment; nothing else is. */
 const passThrough = [
@@ -32,8 +33,6 @@ const passThrough = [
   'NODE_USE_ENV_PROXY',
   'BITWARDENCLI_CONNECTOR_DEBUG',
 ];
-
-const proxyVariables = ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'];
 
 /**
  * The runner's own credentials: never passed to bwdc, whatever BWDC_PASS_ENV says (`*` included).
@@ -72,7 +71,7 @@ export function childBaseEnv(
     if (v !== undefined && wanted(k) && !neverPassed.has(k) && !redactor.isSecret(v)) out[k] = v;
   // bwdc 2026.6+ sends its requests with Node's fetch, which ignores the proxy variables unless
   // NODE_USE_ENV_PROXY=1 (bwdc-contract.md): with a proxy configured, bwdc is told to use it.
-  if (proxyVariables.some((name) => out[name])) out.NODE_USE_ENV_PROXY ??= '1';
+  if (proxyConfigured(out)) out.NODE_USE_ENV_PROXY ??= '1';
   return {
     ...out,
     // bwdc and Node write caches under HOME; the state folder is the one place we know is writable.

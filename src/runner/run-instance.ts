@@ -207,7 +207,7 @@ async function attemptUntilDone(
   for (let attempt = 1; ; attempt++) {
     effort.attempts = attempt;
     try {
-      const secrets = await resolveSecrets(instance, deps);
+      const secrets = await resolveSecrets(instance, deps, wipeType);
       // Outside the bwdc gate too: an identity request does not hold a bwdc slot.
       const token =
         instance.login === 'runner' ? await obtainToken(instance, state, deps, secrets.clientSecret) : undefined;
@@ -242,19 +242,37 @@ function sleepUnlessAborted(ms: number, signal?: AbortSignal): Promise<void> {
   return sleepFor(ms, undefined, { signal }).catch(() => undefined);
 }
 
+/** The organization token and the device id it was requested with (data.json's appId). */
+type SessionToken = OrgToken & { appId: string };
+
 interface RunSecrets {
   clientSecret: string;
   directorySecret: string | undefined;
 }
 
 // Outside the bwdc gate: a slow Vault or AWS answer does not hold a bwdc slot.
-async function resolveSecrets(instance: InstanceConfig, deps: RunDeps): Promise<RunSecrets> {
+// Checked before anything is sent anywhere: a value bwdc cannot use never reaches the identity server.
+async function resolveSecrets(
+  instance: InstanceConfig,
+  deps: RunDeps,
+  wipeType: number | undefined,
+): Promise<RunSecrets> {
   const where = instance.origin;
   try {
     const clientSecret = await deps.secrets.resolve(instance.clientSecret, `${where} clientSecret`);
     const directorySecret = instance.directorySecret
       ? await deps.secrets.resolve(instance.directorySecret, `${where} directorySecret`)
       : undefined;
+    if (directorySecret !== undefined && !directoryKind(wipeType))
+      throw new RunFailure(`data.json directoryType ${wipeType} has no secret setting`, 'config', ExitCode.config);
+    if (directorySecret === storedSecurelyPlaceholder) {
+      throw new RunFailure(
+        // Not quoted: it is the resolved value, which the redactor masks.
+        `${where} directorySecret: the value is the placeholder a desktop export writes in place of the secret (STORED SECURELY, in brackets): point the reference at the real secret`,
+        'config',
+        ExitCode.config,
+      );
+    }
     return { clientSecret, directorySecret };
   } catch (err) {
     // A backend's passing trouble (Vault sealed, 5xx, throttling) is worth another attempt of the run.
@@ -272,19 +290,14 @@ async function obtainToken(
   state: InstanceState,
   deps: RunDeps,
   clientSecret: string,
-): Promise<OrgToken> {
+): Promise<SessionToken> {
   const status = await state.readDataJson();
   const data = status.ok ? status.data : {};
-  let appId = typeof data.appId === 'string' && data.appId ? data.appId : undefined;
-  if (!appId) {
-    // bwdc makes one at its first start and sends it as the device identifier.
-    const made = randomUUID();
-    appId = made;
-    await state.update((d) => ((d.appId = made), true));
-  }
+  // bwdc makes one at its first start and sends it as the device identifier; written with the session.
+  const appId = typeof data.appId === 'string' && data.appId ? data.appId : randomUUID();
   const bwdcPath = resolveBwdcPath(deps.config.bwdcPath, deps.env);
   try {
-    return await (deps.tokens ?? processTokens).get({
+    const token = await (deps.tokens ?? processTokens).get({
       identityUrl: identityUrlOf(data),
       clientId: instance.clientId,
       clientSecret,
@@ -293,6 +306,7 @@ async function obtainToken(
       timeoutMs: Math.min(instance.timeoutMs, 60_000),
       signal: deps.signal,
     });
+    return { ...token, appId };
   } catch (err) {
     if (err instanceof IdentityError) throw new RunFailure(err.message, err.failure);
     throw err;
@@ -309,7 +323,7 @@ async function driveBwdc(
   state: InstanceState,
   deps: RunDeps,
   { clientSecret, directorySecret }: RunSecrets,
-  token: OrgToken | undefined,
+  token: SessionToken | undefined,
   mode: RunMode,
   wipeType: number | undefined,
   log: Logger,
@@ -326,22 +340,19 @@ async function driveBwdc(
   });
   try {
     const kind = directorySecret !== undefined ? directoryKind(wipeType) : undefined;
-    if (directorySecret !== undefined && !kind)
-      throw new RunFailure(`data.json directoryType ${wipeType} has no secret setting`, 'config', ExitCode.config);
-    if (directorySecret === storedSecurelyPlaceholder) {
-      throw new RunFailure(
-        // Not quoted: it is the resolved value, which the redactor masks.
-        'directorySecret is the placeholder a desktop export writes in place of the secret (STORED SECURELY, in brackets): point it at the real secret',
-        'config',
-        ExitCode.config,
-      );
-    }
     if (token) {
-      // One bwdc start: what `bwdc login` and `bwdc config <secret>` would write goes into data.json here.
+      // One bwdc start: what `bwdc login` and `bwdc config <secret>` would write goes into data.json here,
+      // in one write (with the device id the identity request used, when this run made it).
       const directory = kind && directorySecret !== undefined ? { kind, value: directorySecret } : undefined;
-      await state.update((d) =>
-        writeSession(d, { accessToken: token.accessToken, clientId: instance.clientId, clientSecret, directory }),
-      );
+      await state.update((d) => {
+        if (typeof d.appId !== 'string' || !d.appId) d.appId = token.appId;
+        return writeSession(d, {
+          accessToken: token.accessToken,
+          clientId: instance.clientId,
+          clientSecret,
+          directory,
+        });
+      });
       log.debug({ login: 'runner' }, 'session and directory secret written to data.json');
     } else {
       // The fallback (login: bwdc). No logout first: the state was wiped in preparation.
