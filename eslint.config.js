@@ -9,7 +9,19 @@ import tseslint from 'typescript-eslint';
 
 /** Each src/ folder and the folders it must not import (DESIGN.md: cli -> config -> runner -> {secrets, state, bwdc, bitwarden}; scheduler -> observability). */
 const layers = {
-  shared: ['cli', 'config', 'runner', 'scheduler', 'secrets', 'state', 'bwdc', 'bitwarden', 'observability'],
+  shared: [
+    'cli',
+    'config',
+    'runner',
+    'scheduler',
+    'secrets',
+    'state',
+    'bwdc',
+    'bitwarden',
+    'observability',
+    'directory',
+  ],
+  directory: ['cli', 'config', 'runner', 'scheduler', 'secrets', 'state', 'bwdc', 'bitwarden', 'observability'],
   observability: ['cli', 'config', 'runner', 'scheduler', 'secrets', 'state', 'bwdc', 'bitwarden'],
   config: ['cli', 'runner', 'scheduler', 'secrets', 'state', 'bwdc', 'bitwarden', 'observability'],
   secrets: ['cli', 'config', 'runner', 'scheduler', 'state', 'bwdc', 'bitwarden'],

@@ -60,10 +60,15 @@ const procStat = () => {
 };
 const hwmKb = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]);
 
+// A runner that dies (a bad configuration, a missing build) ends the benchmark, instead of a wait for a
+// wave that never comes.
+let exited;
+child.on('exit', (code, signal) => (exited = { code, signal }));
 const cpuAtStart = procStat();
 const ended = () => events.filter((e) => e.outcome !== undefined && e.runId).length;
 while (ended() < n) {
   await new Promise((r) => setTimeout(r, 200));
+  if (exited) throw new Error(`the runner exited (${exited.code ?? exited.signal}) before the wave finished`);
   if (Date.now() - due.getTime() > 30 * 60_000) throw new Error('wave did not finish');
 }
 const peakKb = hwmKb();

@@ -1,14 +1,44 @@
-// Writes config.schema.json from the zod schema in src/config/schema.ts (the single source).
-// test/json-schema.test.ts fails when the committed file differs from what this produces.
-import { writeFileSync } from 'node:fs';
+// Writes config.schema.json from the zod schema in src/config/schema.ts (the single source), and the
+// `directory` and `sync` blocks of the Helm chart's values.schema.json from the same definitions.
+// test/json-schema.test.ts fails when either committed file differs from what this produces.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
 import { configJsonSchema } from '../src/config/schema.js';
+import { directoryBlock, syncBlock } from '../src/directory/schema.js';
+
+const chartSchemaUrl = new URL('../helm/bwdc-runner/values.schema.json', import.meta.url);
 
 export function renderSchema(): string {
   return `${JSON.stringify(configJsonSchema(), null, 2)}\n`;
 }
 
+/** A block as draft-07 JSON Schema (the chart's dialect), without its own $schema. */
+function block(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { target: 'draft-7', io: 'input' }) as Record<string, unknown>;
+  return rest;
+}
+
+/** The chart's schema with `defaults` and `instances.<name>` taking the runner's directory and sync blocks. */
+export function renderChartSchema(current = readFileSync(chartSchemaUrl, 'utf8')): string {
+  const schema = JSON.parse(current) as {
+    properties: {
+      defaults: { properties: Record<string, unknown> };
+      instances: { additionalProperties: { properties: Record<string, unknown> } };
+    };
+  };
+  for (const props of [
+    schema.properties.defaults.properties,
+    schema.properties.instances.additionalProperties.properties,
+  ]) {
+    props.directory = block(directoryBlock);
+    props.sync = block(syncBlock);
+  }
+  return `${JSON.stringify(schema, null, 2)}\n`;
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   writeFileSync(new URL('../config.schema.json', import.meta.url), renderSchema());
-  console.log('wrote config.schema.json');
+  writeFileSync(chartSchemaUrl, renderChartSchema());
+  console.log('wrote config.schema.json and helm/bwdc-runner/values.schema.json');
 }

@@ -216,7 +216,10 @@ test('an unknown secret reference scheme is rejected without echoing the value',
 test('missing required values are each named', () => {
   const errs = configErrors(() => loadConfig({}));
   const text = errs.join('\n');
-  assert.match(text, /dataJson \(BWDC_DATA_JSON\): required/);
+  assert.match(
+    text,
+    /directory \(environment\): required: a directory block .* or a data\.json template \(dataJson, BWDC_DATA_JSON/,
+  );
   assert.match(text, /clientId \(BW_CLIENTID or clientId\): required/);
   assert.match(text, /clientSecret \(BW_CLIENTSECRET, BW_CLIENTSECRET_FILE or clientSecret\): required/);
 });

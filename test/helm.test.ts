@@ -4,13 +4,15 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { root } from './helpers/fixture.js';
 import { unknownFields, validateModel } from './helpers/k8s-schema.js';
 import { cronProblem } from '../src/config/normalize.js';
 import { fileSchema } from '../src/config/schema.js';
+import { loadConfig } from '../src/config/load.js';
 
 const helm = join(root, '.cache', 'bin', 'helm');
 const chart = join(root, 'helm', 'bwdc-runner');
@@ -109,7 +111,9 @@ test('cronjob mode, 3 instances: one CronJob each with the right command, schedu
     assert.equal(mounts.tmp, '/tmp');
     const env = Object.fromEntries(c.env.map((e: { name: string; value: string }) => [e.name, e.value]));
     assert.equal(env.BWDC_INSTANCE, name);
-    assert.equal(env.BWDC_DATA_JSON, '/etc/bwdc-runner/template/data.json');
+    // instance-1 is a directory block, the others templates.
+    if (name === 'instance-1') assert.equal(env.BWDC_RUNNER_CONFIG, '/etc/bwdc-runner/template/config.yaml');
+    else assert.equal(env.BWDC_DATA_JSON, '/etc/bwdc-runner/template/data.json');
     assert.equal(env.BW_CLIENTSECRET, 'file:///var/run/secrets/bwdc/client-secret');
     assert.equal(cronProblem(cj.spec.schedule), undefined, `${cj.spec.schedule} is a valid cron`);
     const volumes = Object.fromEntries(pod.volumes.map((v: { name: string }) => [v.name, v]));
@@ -134,7 +138,7 @@ test('cronjob mode, 3 instances: one CronJob each with the right command, schedu
   const tpl3 = i3!.spec.jobTemplate.spec.template.spec.volumes.find((v: { name: string }) => v.name === 'template');
   assert.equal(tpl3.configMap.name, 'bwdc-instance-3', 'an existing ConfigMap as the template');
   const data = byKind(objs, 'ConfigMap').find((c) => c.metadata.name === 'rel-bwdc-runner-data')!.data!;
-  assert.equal(JSON.parse(data['instance-1.json']!).directoryType, 0);
+  assert.equal(JSON.parse(data['instance-1.yaml']!).instances[0].directory.type, 'ldap');
   assert.equal(JSON.parse(data['instance-2.json']!).directoryType, 1);
 });
 
@@ -281,6 +285,111 @@ test("the values schema rejects a misspelled key and a wrong type, with helm's o
   assert.notEqual(literal.status, 0, 'a literal secret in values is refused: references only');
   const badMode = spawnSync(helm, ['template', 'rel', chart, '--set', 'mode=daemon'], { encoding: 'utf8' });
   assert.notEqual(badMode.status, 0);
+});
+
+test('directory blocks: the config the chart renders is what the runner loads, in both modes', () => {
+  const d = mkdtempSync(join(tmpdir(), 'bwdc-helm-directory-'));
+  // cronjob mode: each CronJob pod reads a one-instance config file from the data ConfigMap.
+  const objs = render('directory-values.yaml');
+  const data = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-data'))!.data!;
+  for (const name of ['corp-ad', 'entra', 'google', 'okta', 'onelogin']) {
+    const cj = byKind(objs, 'CronJob').find((c) => c.metadata.name.endsWith(name))!;
+    const container = cj.spec.jobTemplate.spec.template.spec.containers[0];
+    const env = Object.fromEntries(
+      (container.env as Array<{ name: string; value?: string }>).filter((e) => e.value).map((e) => [e.name, e.value!]),
+    );
+    assert.equal(env.BWDC_RUNNER_CONFIG, '/etc/bwdc-runner/template/config.yaml');
+    const volume = cj.spec.jobTemplate.spec.template.spec.volumes.find((v: { name: string }) => v.name === 'template');
+    assert.deepEqual(volume.configMap.items, [{ key: `${name}.yaml`, path: 'config.yaml' }]);
+    const file = join(d, `${name}.yaml`);
+    writeFileSync(file, data[`${name}.yaml`]!);
+    const config = loadConfig({ ...env, BWDC_RUNNER_CONFIG: file });
+    assert.deepEqual(
+      config.instances.map((i) => i.name),
+      [name],
+    );
+    const rendered = JSON.parse(config.instances[0]!.dataJson.text);
+    assert.equal(rendered.stateVersion, 6);
+    if (name === 'corp-ad') {
+      // defaults' fields and the instance's, merged
+      assert.deepEqual(
+        [rendered.directoryLdap.hostname, rendered.directoryLdap.port, rendered.directoryLdap.ssl],
+        ['dc1.corp.example', 636, true],
+      );
+      assert.match(rendered.sync.userFilter, /userAccountControl/);
+    }
+    if (name === 'okta') assert.equal(rendered.sync.inviteUsersAfterProvisioning, false);
+  }
+  // The template instance still mounts its data.json.
+  assert.ok(data['legacy.json']);
+  // scheduler mode: the blocks are in config.yaml itself.
+  const sched = render('directory-values.yaml', ['--set', 'mode=scheduler']);
+  const cfg = sched.find((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-config'))!.data!['config.yaml']!;
+  const cfgPath = join(d, 'config.yaml');
+  writeFileSync(cfgPath, cfg.replace('/etc/bwdc-runner/data/legacy.json', join(d, 'legacy.json')));
+  writeFileSync(join(d, 'legacy.json'), data['legacy.json']);
+  const all = loadConfig({ BWDC_RUNNER_CONFIG: cfgPath, BWDC_STATE_DIR: d });
+  assert.deepEqual(
+    all.instances.map((i) => [i.name, i.dataJson.directoryType, Boolean(i.dataJson.rendered)]),
+    [
+      ['corp-ad', 0, true],
+      ['entra', 1, true],
+      ['google', 2, true],
+      ['legacy', 0, false],
+      ['okta', 3, true],
+      ['onelogin', 4, true],
+    ],
+  );
+});
+
+test("a directory block is checked by the chart schema (the runner's), and an instance needs a block or a template", () => {
+  const bad = spawnSync(
+    helm,
+    [
+      'template',
+      'rel',
+      chart,
+      '-f',
+      join(ciDir, 'directory-values.yaml'),
+      '--set',
+      'instances.okta.directory.orgUrl=http://x',
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /\/instances\/okta\/directory/);
+  const both = spawnSync(
+    helm,
+    [
+      'template',
+      'rel',
+      chart,
+      '-f',
+      join(ciDir, 'directory-values.yaml'),
+      '--set-json',
+      'instances.legacy.directory={"type":"okta"}',
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.notEqual(both.status, 0);
+  assert.match(both.stderr, /instances\.legacy: set either directory \(and sync\) or a data\.json template/);
+  const none = spawnSync(
+    helm,
+    [
+      'template',
+      'rel',
+      chart,
+      '--set',
+      'defaults.clientId=organization.3f0c1a52-7d4e-4b8a-9c61-2e5f8a7b9d10',
+      '--set',
+      'defaults.clientSecret=vault://secret/x#y',
+      '--set-json',
+      'instances={"x":{"schedule":"H * * * *"}}',
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.notEqual(none.status, 0);
+  assert.match(none.stderr, /instances\.x: set directory \(type: ldap, entra, google, okta or onelogin/);
 });
 
 test('a missing clientSecret or template is a clear template error', () => {

@@ -39,9 +39,23 @@ test('kubectl kustomize k8s/ builds two CronJobs, instance-1 and instance-2, tha
   }
   for (const c of cronjobs)
     assert.equal(c.spec.jobTemplate.spec.template.spec.containers[0].image, 'registry.example.com/bwdc-runner:0.1.0');
+  // instance-2: a data.json template from the overlay's ConfigMap; instance-1: a directory block in the
+  // base's data ConfigMap, as a one-instance config file the CronJob points BWDC_RUNNER_CONFIG at.
   const templates = objs.filter((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('bwdc-instance-'));
-  assert.equal(templates.length, 2);
-  for (const t of templates) assert.equal(JSON.parse(t.data['data.json']).directoryType, 0);
+  assert.deepEqual(
+    templates.map((t) => [t.metadata.name, JSON.parse(t.data['data.json']).directoryType]),
+    [['bwdc-instance-2', 0]],
+  );
+  const blocks = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'bwdc-data');
+  const instance1 = JSON.parse(blocks.data['instance-1.yaml']).instances[0];
+  assert.equal(instance1.directory.type, 'ldap');
+  const env1 = cronjobs.find((c) => c.metadata.name === 'bwdc-instance-1').spec.jobTemplate.spec.template.spec
+    .containers[0].env as Array<{ name: string; value: string }>;
+  assert.equal(env1.find((e) => e.name === 'BWDC_RUNNER_CONFIG')?.value, '/etc/bwdc-runner/template/config.yaml');
+  assert.equal(
+    env1.find((e) => e.name === 'BWDC_DATA_JSON'),
+    undefined,
+  );
 });
 
 test('k8s/ reads the same under a YAML 1.1 reader as under YAML 1.2 (BWDC_HTTP_PORT stays the string "off")', () => {

@@ -32,7 +32,10 @@ const rules: ReadonlyArray<[FailureClass, RegExp]> = [
     /getaddrinfo EAI_AGAIN|\bETIMEDOUT\b|\bECONNRESET\b|\bEPIPE\b|socket hang up|\bENETUNREACH\b|\bEHOSTUNREACH\b|\bEAI_AGAIN\b/,
   ],
   ['network', /request to \S+ failed, reason:/],
-  ['config', /Unknown setting\.|Invalid directory type value\.|ELOCKED|Cannot autolaunch D-Bus|is not a valid URL/],
+  [
+    'config',
+    /Unknown setting\.|Invalid directory type value\.|dirConfigIncomplete|ELOCKED|Cannot autolaunch D-Bus|is not a valid URL/,
+  ],
   [
     'directory',
     /Code: 0x[0-9a-f]+|\bconnect ECONNREFUSED\b|getaddrinfo ENOTFOUND|\bLDAP|invalid_tenant|AADSTS\d+|Okta|OneLogin|Google/i,

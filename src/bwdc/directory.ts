@@ -1,26 +1,8 @@
-// What bwdc-contract.md says about data.json and directory types, in one table: which `config`
-// setting takes a directory's secret, and where bwdc then keeps it (to wipe it after the run).
+// What bwdc does with data.json around a run: the session `bwdc login` would write, the directory
+// secret where `bwdc config <secret>` would put it, and wiping both afterwards (bwdc-contract.md).
 
-export interface DirectoryKind {
-  type: number;
-  label: string;
-  /** The `bwdc config <setting>` that takes the secret. */
-  setting: string;
-  /** Where plaintext mode stores it in the v2026.6 flat data.json. */
-  path: readonly [string, string];
-}
-
-export const directoryKinds: readonly DirectoryKind[] = [
-  { type: 0, label: 'LDAP', setting: 'ldap.password', path: ['directoryLdap', 'password'] },
-  { type: 1, label: 'Entra ID', setting: 'entra.key', path: ['directoryEntra', 'key'] },
-  { type: 2, label: 'Google Workspace', setting: 'gsuite.key', path: ['directoryGsuite', 'privateKey'] },
-  { type: 3, label: 'Okta', setting: 'okta.token', path: ['directoryOkta', 'token'] },
-  { type: 4, label: 'OneLogin', setting: 'onelogin.secret', path: ['directoryOnelogin', 'clientSecret'] },
-];
-
-export function directoryKind(type: number | undefined): DirectoryKind | undefined {
-  return directoryKinds.find((k) => k.type === type);
-}
+import { directoryKind, type DirectoryKind } from '../directory/types.js';
+export { directoryKind, directoryKinds, storedSecurelyPlaceholder, type DirectoryKind } from '../directory/types.js';
 
 /** Session material plaintext mode writes into data.json at login; `logout` removes exactly these. */
 export const sessionKeys = ['accessToken', 'refreshToken', 'apiKeyClientId', 'apiKeyClientSecret'] as const;
@@ -56,9 +38,6 @@ export function wipeSecrets(data: Json, directoryType: number | undefined): bool
   visit(data);
   return changed;
 }
-
-/** What bwdc's plaintext mode stores for a secret it was given, and a desktop export shows instead of it. */
-export const storedSecurelyPlaceholder = '[STORED SECURELY]';
 
 export interface Session {
   accessToken: string;

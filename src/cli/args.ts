@@ -2,11 +2,15 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
 
-export const commands = ['run', 'test', 'check', 'schedule'] as const;
+export const commands = ['run', 'test', 'check', 'schedule', 'config'] as const;
+export const configActions = ['import', 'render'] as const;
 export type Command = (typeof commands)[number];
 
 export interface CliOptions {
   command: Command | undefined;
+  /** `config import PATH` / `config render`: the action and its operands. */
+  action: (typeof configActions)[number] | undefined;
+  operands: string[];
   config: string | undefined;
   instances: string[];
   verbose: boolean;
@@ -26,6 +30,10 @@ Commands:
                               endpoints /healthz /readyz /metrics /status (the image's default)
   check                       validate the configuration, resolve every secret (values never
                               shown), check bwdc, print each instance and its next runs
+  config import PATH          a bwdc data.json (e.g. a desktop export) as directory and sync
+                              blocks (YAML), secrets left out, with the references to set
+  config render [--instance NAME]
+                              the data.json the runner gives bwdc, secrets masked
 
 Options:
   -c, --config PATH     configuration file (YAML or JSON); default BWDC_RUNNER_CONFIG
@@ -68,10 +76,24 @@ export function parseCli(argv: readonly string[]): CliOptions {
       `unknown command "${command}"; expected one of: ${commands.join(', ')}\nRun "bwdc-runner --help" for usage.`,
     );
   }
-  if (extra.length) throw new ConfigError(`unexpected argument "${extra[0]}"; use --instance NAME to pick instances`);
+  let action: CliOptions['action'];
+  if (command === 'config') {
+    const [act, ...operands] = extra;
+    if (!(configActions as readonly string[]).includes(act ?? ''))
+      throw new ConfigError(`config: expected "config import PATH" or "config render [--instance NAME]"`);
+    action = act as CliOptions['action'];
+    if (action === 'import' && operands.length !== 1)
+      throw new ConfigError('config import: expected one path, the data.json to convert');
+    if (action === 'render' && operands.length)
+      throw new ConfigError(`unexpected argument "${operands[0]}"; use --instance NAME to pick instances`);
+    extra.splice(0, extra.length, ...operands);
+  } else if (extra.length)
+    throw new ConfigError(`unexpected argument "${extra[0]}"; use --instance NAME to pick instances`);
   const v = parsed.values;
   return {
     command: command as Command | undefined,
+    action,
+    operands: extra,
     config: v.config,
     instances: v.instance ?? [],
     verbose: v.verbose ?? false,

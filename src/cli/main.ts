@@ -31,6 +31,10 @@ async function main(argv: readonly string[]): Promise<number> {
       const { scheduleCommand } = await import('./commands/schedule.js');
       return scheduleCommand(options, process.env);
     }
+    case 'config': {
+      const { configCommand } = await import('./commands/config.js');
+      return configCommand(options, process.env);
+    }
     case 'check': {
       const { checkCommand } = await import('./commands/check.js');
       return checkCommand(options, process.env);

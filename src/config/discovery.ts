@@ -1,6 +1,6 @@
 // Folder discovery, the layout of Bitwarden's own docs: every subfolder of BWDC_INSTANCES_DIR that
-// holds a data.json is an instance named after the folder. An optional runner.yaml beside the
-// data.json overrides settings for that instance.
+// holds a data.json (or a runner.yaml with a directory block) is an instance named after the folder.
+// A runner.yaml beside the data.json overrides settings for that instance.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
@@ -10,7 +10,8 @@ import { parseYamlWithLines } from './file.js';
 
 export interface DiscoveredInstance {
   name: string;
-  dataJsonPath: string;
+  /** Undefined: the folder's runner.yaml has a directory block instead. */
+  dataJsonPath: string | undefined;
   overrides: RawInstanceSettings;
   locate: Locate;
   origin: string;
@@ -30,10 +31,11 @@ export function discoverInstances(root: string, where: string, errors: string[])
     const dir = join(root, name);
     if (name.startsWith('.') || !statSync(dir).isDirectory()) continue;
     const dataJsonPath = join(dir, 'data.json');
-    if (!existsSync(dataJsonPath)) continue;
+    const overridePath = join(dir, 'runner.yaml');
+    const hasTemplate = existsSync(dataJsonPath);
+    if (!hasTemplate && !existsSync(overridePath)) continue;
     let overrides: RawInstanceSettings = {};
     let locate: Locate = () => dir;
-    const overridePath = join(dir, 'runner.yaml');
     if (existsSync(overridePath)) {
       const yaml = parseYamlWithLines(readFileSync(overridePath, 'utf8'), overridePath);
       if (!yaml.ok) {
@@ -43,13 +45,14 @@ export function discoverInstances(root: string, where: string, errors: string[])
       locate = yaml.locate;
       const parsed = folderInstanceSchema.safeParse(yaml.data);
       if (!parsed.success) {
-        errors.push(...formatZodIssues(parsed.error, folderInstanceSchema, locate));
+        errors.push(...formatZodIssues(parsed.error, folderInstanceSchema, locate, [], yaml.data));
         continue;
       }
       overrides = parsed.data;
     }
-    found.push({ name, dataJsonPath, overrides, locate, origin: dir });
+    found.push({ name, dataJsonPath: hasTemplate ? dataJsonPath : undefined, overrides, locate, origin: dir });
   }
-  if (found.length === 0) errors.push(`instancesDir (${where}): no subfolder of "${root}" holds a data.json`);
+  if (found.length === 0)
+    errors.push(`instancesDir (${where}): no subfolder of "${root}" holds a data.json or a runner.yaml`);
   return found;
 }

@@ -5,6 +5,40 @@ import { formatZodIssues, type Locate, type PathKey } from './issues.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
+type Kind = 'string' | 'boolean' | 'number';
+/** The directory block from the environment: the single-instance `docker run` case (others via the file). */
+const directoryEnv: Record<string, { name: string; kind: Kind }> = {
+  type: { name: 'BWDC_DIRECTORY_TYPE', kind: 'string' },
+  hostname: { name: 'BWDC_LDAP_HOSTNAME', kind: 'string' },
+  port: { name: 'BWDC_LDAP_PORT', kind: 'number' },
+  ssl: { name: 'BWDC_LDAP_SSL', kind: 'boolean' },
+  rootPath: { name: 'BWDC_LDAP_ROOT_PATH', kind: 'string' },
+  username: { name: 'BWDC_LDAP_USERNAME', kind: 'string' },
+  ad: { name: 'BWDC_LDAP_AD', kind: 'boolean' },
+};
+const syncEnv: Record<string, { name: string; kind: Kind }> = {
+  users: { name: 'BWDC_SYNC_USERS', kind: 'boolean' },
+  groups: { name: 'BWDC_SYNC_GROUPS', kind: 'boolean' },
+  userFilter: { name: 'BWDC_SYNC_USER_FILTER', kind: 'string' },
+  groupFilter: { name: 'BWDC_SYNC_GROUP_FILTER', kind: 'string' },
+};
+
+/** Typed where the text is unambiguous; anything else is left as text for the schema to name. */
+function typed(v: string, kind: Kind): unknown {
+  if (kind === 'boolean') return v === 'true' ? true : v === 'false' ? false : v;
+  if (kind === 'number') return /^\d+$/.test(v) ? Number(v) : v;
+  return v;
+}
+
+function block(env: Env, names: Record<string, { name: string; kind: Kind }>): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  for (const [field, { name, kind }] of Object.entries(names)) {
+    const v = val(env, name);
+    if (v !== undefined) out[field] = typed(v, kind);
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
 /** Instance field -> the variable(s) that set it, for messages. */
 export const instanceEnvNames: Record<string, string> = {
   clientId: 'BW_CLIENTID',
@@ -22,6 +56,8 @@ export const instanceEnvNames: Record<string, string> = {
   spread: 'BWDC_SPREAD',
   jitter: 'BWDC_JITTER',
   staleAfter: 'BWDC_STALE_AFTER',
+  ...Object.fromEntries(Object.entries(directoryEnv).map(([k, v]) => [`directory.${k}`, v.name])),
+  ...Object.fromEntries(Object.entries(syncEnv).map(([k, v]) => [`sync.${k}`, v.name])),
 };
 
 function val(env: Env, name: string): string | undefined {
@@ -87,6 +123,18 @@ export function readEnvLayer(env: Env): EnvLayer {
   if (val(env, 'BWDC_RETRY_BACKOFF')) retry.backoff = val(env, 'BWDC_RETRY_BACKOFF');
   if (val(env, 'BWDC_RETRY_MAX_BACKOFF')) retry.maxBackoff = val(env, 'BWDC_RETRY_MAX_BACKOFF');
   if (Object.keys(retry).length) raw.retry = retry;
+  const directory = block(env, directoryEnv);
+  raw.directory = directory;
+  if (directory && directory.type === undefined) {
+    errors.push(
+      `directory (${Object.values(directoryEnv)
+        .filter((d) => val(env, d.name) !== undefined)
+        .map((d) => d.name)
+        .join(', ')}): set BWDC_DIRECTORY_TYPE too (ldap, entra, google, okta or onelogin)`,
+    );
+    delete raw.directory;
+  }
+  raw.sync = block(env, syncEnv);
   for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k];
 
   const locate: Locate = (path: readonly PathKey[]) => {
@@ -95,7 +143,7 @@ export function readEnvLayer(env: Env): EnvLayer {
   };
   const parsed = defaultsSchema.safeParse(raw);
   if (!parsed.success) {
-    errors.push(...formatZodIssues(parsed.error, defaultsSchema, locate));
+    errors.push(...formatZodIssues(parsed.error, defaultsSchema, locate, [], raw));
     return { values: {}, locate, errors };
   }
   return { values: parsed.data, locate, errors };

@@ -68,7 +68,7 @@ export function readConfigFile(path: string): ParsedConfigFile {
   const { data, locate } = yaml;
   const parsed = fileSchema.safeParse(data);
   if (!parsed.success) {
-    const issues = formatZodIssues(parsed.error, fileSchema, locate);
+    const issues = formatZodIssues(parsed.error, fileSchema, locate, [], data);
     throw new ConfigError(issues.join('\n'), issues);
   }
   return { path, raw: parsed.data, locate };

@@ -33,32 +33,47 @@ export function closest(word: string, candidates: readonly string[]): string | u
   return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
-function shapeKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
-  // Walk the schema along the path to list the keys allowed where an unknown key was found.
-  let node: unknown = schema;
-  for (const k of path) {
-    const def = (
-      node as {
-        def?: {
-          type?: string;
-          shape?: Record<string, unknown>;
-          element?: unknown;
-          innerType?: unknown;
-          options?: unknown[];
-        };
-      }
-    ).def;
-    if (!def) return [];
-    if (def.type === 'optional' || def.type === 'default') node = def.innerType;
-    if ((node as { def?: { type?: string } }).def?.type === 'array' && typeof k === 'number')
-      node = (node as { def: { element: unknown } }).def.element;
-    else if ((node as { def?: { shape?: Record<string, unknown> } }).def?.shape)
-      node = (node as { def: { shape: Record<string, unknown> } }).def.shape[String(k)];
-    else return [];
-    while ((node as { def?: { type?: string } })?.def?.type === 'optional')
-      node = (node as { def: { innerType: unknown } }).def.innerType;
+type SchemaDef = {
+  type?: string;
+  shape?: Record<string, unknown>;
+  element?: unknown;
+  innerType?: unknown;
+  options?: unknown[];
+  discriminator?: string;
+};
+const defOf = (node: unknown): SchemaDef | undefined => (node as { def?: SchemaDef } | undefined)?.def;
+
+/** Through optional/default wrappers, and into the option of a discriminated union the input picks. */
+function unwrap(node: unknown, input: unknown): unknown {
+  for (;;) {
+    const def = defOf(node);
+    if (def?.type === 'optional' || def?.type === 'default') node = def.innerType;
+    else if (def?.type === 'union' && def.discriminator && def.options) {
+      const want = (input as Record<string, unknown> | undefined)?.[def.discriminator];
+      const option = def.options.find((o) => {
+        const lit = defOf(defOf(o)?.shape?.[def.discriminator!]) as { values?: unknown[] } | undefined;
+        return lit?.values?.includes(want);
+      });
+      if (!option) return node;
+      node = option;
+    } else return node;
   }
-  return Object.keys((node as { def?: { shape?: Record<string, unknown> } })?.def?.shape ?? {});
+}
+
+/** The keys allowed where an unknown key was found: the schema walked along the path (and the input). */
+function shapeKeys(schema: z.ZodType, path: readonly PropertyKey[], input: unknown): string[] {
+  let node: unknown = unwrap(schema, input);
+  let value = input;
+  for (const k of path) {
+    const def = defOf(node);
+    if (!def) return [];
+    if (def.type === 'array' && typeof k === 'number') node = def.element;
+    else if (def.shape) node = def.shape[String(k)];
+    else return [];
+    value = (value as Record<PropertyKey, unknown> | undefined)?.[k];
+    node = unwrap(node, value);
+  }
+  return Object.keys(defOf(node)?.shape ?? {});
 }
 
 export function formatZodIssues(
@@ -66,12 +81,14 @@ export function formatZodIssues(
   schema: z.ZodType,
   locate: Locate,
   prefix: readonly PathKey[] = [],
+  /** The value that was parsed: picks the option of a discriminated union (`directory.type`). */
+  input?: unknown,
 ): string[] {
   const out: string[] = [];
   for (const issue of error.issues) {
     const path = [...prefix, ...(issue.path as PathKey[])];
     if (issue.code === 'unrecognized_keys') {
-      const allowed = shapeKeys(schema, issue.path);
+      const allowed = shapeKeys(schema, issue.path, input);
       for (const key of issue.keys) {
         const keyPath = [...path, key];
         const hint = closest(key, allowed);

@@ -52,6 +52,7 @@ const positiveInt = (min: number, max: number) => (v: string | number | boolean)
 export function loadConfig(env: Env, options: LoadOptions = {}): RunnerConfig {
   const cwd = options.cwd ?? process.cwd();
   const errors: string[] = [];
+  const warnings: string[] = [];
   const configPath = options.configPath ?? (env.BWDC_RUNNER_CONFIG || undefined);
   const file = configPath ? readConfigFile(resolve(cwd, configPath)) : undefined;
   const fileDir = file ? dirname(file.path) : cwd;
@@ -206,10 +207,10 @@ export function loadConfig(env: Env, options: LoadOptions = {}): RunnerConfig {
       const { name, dataJson, ...settings } = raw;
       let template;
       try {
-        template =
-          typeof dataJson === 'string'
-            ? readTemplate(isAbsolute(dataJson) ? dataJson : resolve(fileDir, dataJson))
-            : templateFromText(JSON.stringify(dataJson, null, 2), `inline in ${locate(['dataJson'])}`);
+        if (typeof dataJson === 'string')
+          template = readTemplate(isAbsolute(dataJson) ? dataJson : resolve(fileDir, dataJson));
+        else if (dataJson !== undefined)
+          template = templateFromText(JSON.stringify(dataJson, null, 2), `inline in ${locate(['dataJson'])}`);
       } catch (err) {
         template = { problem: (err as Error).message, where: locate(['dataJson']) };
       }
@@ -224,6 +225,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): RunnerConfig {
           label,
         },
         errors,
+        warnings,
       );
       add(inst, `instances[${i}] (${locate([])})`);
     });
@@ -236,9 +238,9 @@ export function loadConfig(env: Env, options: LoadOptions = {}): RunnerConfig {
     for (const found of discoverInstances(instancesDir, where, errors)) {
       let template;
       try {
-        template = readTemplate(found.dataJsonPath);
+        if (found.dataJsonPath) template = readTemplate(found.dataJsonPath);
       } catch (err) {
-        template = { problem: (err as Error).message, where: found.dataJsonPath };
+        template = { problem: (err as Error).message, where: found.dataJsonPath! };
       }
       const inst = normalizeInstance(
         {
@@ -254,6 +256,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): RunnerConfig {
           label: [`instance ${found.name}`],
         },
         errors,
+        warnings,
       );
       add(inst, found.origin);
     }
@@ -265,7 +268,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): RunnerConfig {
     const spec = env.BWDC_DATA_JSON;
     let template;
     if (!spec)
-      template = { problem: 'required: the data.json template, as a path or inline JSON', where: 'BWDC_DATA_JSON' };
+      template = undefined; // a directory block (BWDC_DIRECTORY_TYPE, ...) then
     else {
       try {
         template = spec.trimStart().startsWith('{')
@@ -279,6 +282,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): RunnerConfig {
       normalizeInstance(
         { name, nameWhere: 'BWDC_INSTANCE', layers: base, template, stateDir, origin: 'environment', label: [] },
         errors,
+        warnings,
       ),
       'environment',
     );
@@ -305,6 +309,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): RunnerConfig {
     logFormat,
     passEnv: Object.freeze(passEnv),
     source,
+    warnings: Object.freeze([...new Set(warnings)]),
   });
 }
 

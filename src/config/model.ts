@@ -16,6 +16,8 @@ export interface DataJsonTemplate {
   origin: string;
   /** data.json's directoryType (0 LDAP, 1 Entra ID, 2 Google Workspace, 3 Okta, 4 OneLogin). */
   directoryType: number | undefined;
+  /** Rendered from a directory block (true) or a user's template. */
+  rendered?: boolean;
 }
 
 export interface InstanceConfig {
@@ -62,4 +64,6 @@ export interface RunnerConfig {
   passEnv: readonly string[];
   /** What the configuration was read from, for messages: "environment", a file, a folder. */
   source: string;
+  /** Problems that do not stop a run (a template without stateVersion), for the log and `check`. */
+  warnings: readonly string[];
 }

@@ -8,6 +8,10 @@ import { formatDuration, parseDuration } from '../shared/duration.js';
 import { dotPath, type Locate, type PathKey } from './issues.js';
 import type { DataJsonTemplate, InstanceConfig } from './model.js';
 import { builtinDefaults, instanceNamePattern, type RawInstanceSettings } from './schema.js';
+import { templateFromText, parseJsonQuietly } from './template.js';
+import type { DirectoryBlock, SyncBlock } from '../directory/schema.js';
+import { checkBlocks, checkTemplate } from '../directory/check.js';
+import { renderDataJsonText } from '../directory/render.js';
 
 export interface Layer {
   values: RawInstanceSettings;
@@ -90,20 +94,62 @@ function pick<T>(layers: readonly Layer[], path: PathKey[]): Picked<T> {
   return { value: undefined, where: 'default', layer: undefined, path };
 }
 
+/**
+ * A block merged over the layers, field by field (defaults give some fields, the instance the rest).
+ * A `directory` of another type than the layers below it replaces theirs whole.
+ */
+function mergeBlock<T extends object>(layers: readonly Layer[], key: 'directory' | 'sync'): T | undefined {
+  let merged: Record<string, unknown> | undefined;
+  for (const layer of layers) {
+    const v = layer.values[key] as Record<string, unknown> | undefined;
+    if (v === undefined) continue;
+    merged = key === 'directory' && merged && merged.type !== v.type ? { ...v } : { ...merged, ...v };
+  }
+  return merged as T | undefined;
+}
+
 export interface InstanceInput {
   name: string;
   nameWhere: string;
-  /** Lowest precedence first. */
+  /** Lowest precedence first; the last is the instance's own (where its template was given, if any). */
   layers: readonly Layer[];
-  /** The template, or the problem reading it (with where it was set). */
-  template: DataJsonTemplate | { problem: string; where: string };
+  /** The template, the problem reading it (with where it was set), or none (a directory block then). */
+  template: DataJsonTemplate | { problem: string; where: string } | undefined;
   stateDir: string;
   origin: string;
   /** Prefix for messages: "instances[2]" or "instance default". */
   label: PathKey[];
 }
 
-export function normalizeInstance(input: InstanceInput, errors: string[]): InstanceConfig | undefined {
+/** The instance's directory block, checked and rendered into the data.json bwdc gets. */
+function renderDirectory(input: InstanceInput, hasSecret: boolean, errors: string[]): DataJsonTemplate | undefined {
+  const block = mergeBlock<DirectoryBlock>(input.layers, 'directory');
+  const sync = mergeBlock<SyncBlock>(input.layers, 'sync') ?? {};
+  const where = pick(input.layers, ['directory']);
+  if (!block) {
+    errors.push(
+      `${dotPath([...input.label, 'directory'])} (${input.origin}): required: a directory block (type: ldap, entra, google, okta or onelogin, and its settings) or a data.json template (dataJson, BWDC_DATA_JSON, or a data.json in the instance's folder)`,
+    );
+    return undefined;
+  }
+  const problems = checkBlocks(block, sync, hasSecret, where.layer?.baseDir ?? process.cwd());
+  for (const p of problems) {
+    const set = pick(input.layers, p.path);
+    const field = set.layer ? set.path : [...input.label, ...p.path];
+    const parent = pick(input.layers, [p.path[0]!]);
+    const loc = set.layer ? set.where : parent.layer ? parent.where : input.origin;
+    errors.push(`${dotPath(field)} (${loc}): ${p.message}`);
+  }
+  if (problems.length) return undefined;
+  const rendered = templateFromText(renderDataJsonText(block, sync), `the directory block (${where.where})`);
+  return { ...rendered, rendered: true };
+}
+
+export function normalizeInstance(
+  input: InstanceInput,
+  errors: string[],
+  warnings: string[] = [],
+): InstanceConfig | undefined {
   const before = errors.length;
   const at = (field: PathKey[], where: string, msg: string) =>
     errors.push(`${dotPath([...input.label, ...field])} (${where}): ${msg}`);
@@ -118,8 +164,29 @@ export function normalizeInstance(input: InstanceInput, errors: string[]): Insta
       `"${input.name}" is not a valid instance name; expected letters, digits, ".", "_" or "-", starting with a letter or digit, at most 63 characters`,
     );
   }
-  if ('problem' in input.template) at(['dataJson'], input.template.where, input.template.problem);
-  const template = 'problem' in input.template ? undefined : input.template;
+  const own = input.layers[input.layers.length - 1];
+  const directorySecretSet = pick<string>(input.layers, ['directorySecret']).value !== undefined;
+  let template: DataJsonTemplate | undefined;
+  if (input.template && 'problem' in input.template) at(['dataJson'], input.template.where, input.template.problem);
+  else if (input.template) {
+    template = input.template;
+    for (const key of ['directory', 'sync'] as const) {
+      if (own?.values[key] !== undefined)
+        at(
+          [key],
+          own.locate([key]),
+          `set either a directory block or a data.json template (${template.origin}), not both`,
+        );
+    }
+    const findings = checkTemplate(
+      parseJsonQuietly(template.text) as Record<string, unknown>,
+      directorySecretSet,
+      own?.baseDir,
+    );
+    for (const e of findings.errors) at(['dataJson'], template.origin, `${template.origin} ${e}`);
+    for (const w of findings.warnings)
+      warnings.push(`${dotPath([...input.label, 'dataJson'])} (${template.origin}): ${w}`);
+  } else template = renderDirectory(input, directorySecretSet, errors);
 
   const clientId = pick<string>(input.layers, ['clientId']);
   if (clientId.value === undefined)

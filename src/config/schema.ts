@@ -3,6 +3,7 @@
 // and a test fails when the committed file drifts.
 import { z } from 'zod';
 import { durationPattern } from '../shared/duration.js';
+import { directoryBlock, syncBlock } from '../directory/schema.js';
 
 export const builtinDefaults = {
   timeout: '15m',
@@ -81,6 +82,12 @@ const instanceSettings = {
     .describe(
       '`runner` (default): the runner requests the organization token and writes it, and the directory secret, into data.json, then starts bwdc once (`sync`). `bwdc`: the fallback, `bwdc login` and `bwdc config <secret> --secretenv` before the sync, for a future bwdc whose storage differs.',
     ),
+  directory: directoryBlock.optional(),
+  sync: syncBlock
+    .optional()
+    .describe(
+      "What to sync and how (bwdc's data.json `sync` section), with a directory block. With a dataJson template, its own sync section applies.",
+    ),
   retry: retry.optional(),
   logFile: z
     .union([z.boolean(), z.string()])
@@ -117,10 +124,13 @@ export const instanceSchema = z
       .describe('Instance name: used for the state folder, logs and metrics.'),
     dataJson: z
       .union([z.string().min(1), z.record(z.string(), z.unknown())])
-      .describe('The data.json template: a path (relative to this file) or the JSON object inline.'),
+      .optional()
+      .describe(
+        'A data.json template instead of a directory block: a path (relative to this file) or the JSON object inline.',
+      ),
     ...instanceSettings,
   })
-  .describe('One directory instance: one data.json, one organization.');
+  .describe('One directory instance: one directory (a directory block or a data.json template), one organization.');
 
 /** Per-folder overrides for folder discovery (`<dir>/<instance>/runner.yaml`). */
 export const folderInstanceSchema = z.strictObject(instanceSettings);

@@ -414,6 +414,15 @@ const secretFields = {
   'onelogin.secret': ['directoryOnelogin', 'clientSecret'],
 };
 const typeSetting = ['ldap.password', 'entra.key', 'gsuite.key', 'okta.token', 'onelogin.secret'];
+const sectionOf = ['directoryLdap', 'directoryEntra', 'directoryGsuite', 'directoryOkta', 'directoryOnelogin'];
+// What each directory service needs before it reads anything (the secret is checked separately).
+const requiredFields = [
+  ['hostname', 'port'],
+  ['tenant', 'applicationId'],
+  ['clientEmail', 'adminUser', 'domain'],
+  ['orgUrl'],
+  ['clientId'],
+];
 
 // ---- commands ------------------------------------------------------------------------------
 async function applyFault(fault, data) {
@@ -576,6 +585,14 @@ async function main() {
         const [section, field] = secretFields[typeSetting[data.directoryType ?? 0]];
         if (data[section]?.[field] !== control.directorySecret)
           failWith(data.directoryType > 0 ? 'Invalid credentials for the directory.' : ' Code: 0x31');
+      }
+      // A hand-written section is read as is (bwdc-contract.md): no defaults, so a missing field fails.
+      const needed = requiredFields[data.directoryType ?? 0] ?? [];
+      const section = data[sectionOf[data.directoryType ?? 0]] ?? {};
+      const missing = needed.filter((f) => section[f] === undefined || section[f] === null || section[f] === '');
+      if (missing.length) {
+        record({ incomplete: missing });
+        failWith('dirConfigIncomplete');
       }
       await applyFault(fault, data);
       const dir = directory();

@@ -104,7 +104,17 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- else }}{{ fail (printf "instances.%s: clientSecret is required: a vault://, awssm:// or file:// reference (or configure secrets.existingSecret)" .name) }}{{ end }}
 {{- end }}
 {{- if not $i.clientId }}{{ fail (printf "instances.%s: clientId is required (organization.<uuid>), here or in defaults" .name) }}{{ end }}
-{{- if and (not $i.dataJson) (not $i.dataJsonConfigMap) }}{{ fail (printf "instances.%s: set dataJson (inline) or dataJsonConfigMap" .name) }}{{ end }}
+{{- $raw := default dict .instance }}
+{{- /* As the runner merges them: a directory block of another type than defaults' replaces it whole. */}}
+{{- if and $raw.directory .root.Values.defaults.directory }}
+{{- if ne (toString $raw.directory.type) (toString .root.Values.defaults.directory.type) }}{{ $_ := set $i "directory" (deepCopy $raw.directory) }}{{ end }}
+{{- end }}
+{{- if or $raw.dataJson $raw.dataJsonConfigMap }}
+{{- if or $raw.directory $raw.sync }}{{ fail (printf "instances.%s: set either directory (and sync) or a data.json template (dataJson, dataJsonConfigMap), not both" .name) }}{{ end }}
+{{- /* The instance's own template wins over a directory block in defaults. */}}
+{{- $_ := unset $i "directory" }}{{ $_ := unset $i "sync" }}
+{{- else if not $i.directory }}{{ fail (printf "instances.%s: set directory (type: ldap, entra, google, okta or onelogin, and its settings), or a data.json template (dataJson inline, or dataJsonConfigMap)" .name) }}
+{{- end }}
 {{- toYaml $i }}
 {{- end }}
 

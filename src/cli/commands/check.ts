@@ -93,6 +93,7 @@ export async function checkCommand(options: CliOptions, env: NodeJS.ProcessEnv):
       origin: inst.origin,
       template: inst.dataJson.origin,
       directoryType: inst.dataJson.directoryType,
+      directory: inst.dataJson.rendered ? 'block' : 'template',
       clientId: inst.clientId,
       server: inst.server === undefined ? 'as in data.json' : inst.server || 'US cloud',
       schedule: inst.schedule ?? null,
@@ -113,6 +114,7 @@ export async function checkCommand(options: CliOptions, env: NodeJS.ProcessEnv):
     stateDir: config.stateDir,
     stateDirError,
     bwdc,
+    warnings: config.warnings,
     instances: report,
   };
   if (options.json) {
@@ -128,7 +130,7 @@ export async function checkCommand(options: CliOptions, env: NodeJS.ProcessEnv):
   for (const r of report) {
     lines.push(`instance ${r.name}  (${r.origin})`);
     lines.push(
-      `  data.json template: ${r.template}${r.directoryType !== undefined ? ` (directoryType ${r.directoryType})` : ''}`,
+      `  ${r.directory === 'block' ? 'data.json rendered from' : 'data.json template:'} ${r.template}${r.directoryType !== undefined ? ` (directoryType ${r.directoryType})` : ''}`,
     );
     lines.push(`  client id: ${r.clientId}   server: ${r.server}   timeout: ${r.timeout}`);
     lines.push(`  login: ${r.login}`);
@@ -139,6 +141,7 @@ export async function checkCommand(options: CliOptions, env: NodeJS.ProcessEnv):
         : '  schedule: none (run only)',
     );
   }
+  if (config.warnings.length) lines.push('', 'warnings:', ...config.warnings.map((w) => `  ${w}`));
   lines.push('', code === ExitCode.ok ? 'ok' : `problems found (exit ${code})`);
   process.stdout.write(`${redactor.scrub(lines.join('\n'))}\n`);
   return code;

@@ -23,6 +23,7 @@ export async function runCommand(options: CliOptions, env: NodeJS.ProcessEnv): P
     fetches.set(key, f);
   };
   log.info({ command: options.command, instances: instances.map((i) => i.name), source: config.source }, 'starting');
+  for (const warning of config.warnings) log.warn({ warning }, 'configuration warning');
 
   const deps = { config, env, secrets: secrets.session(shutdown.hard), log, signal: shutdown.hard };
   const results = await runInstances(instances, deps, mode, config.concurrency, shutdown.draining);

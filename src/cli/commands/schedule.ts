@@ -92,6 +92,7 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
     },
     'scheduler started',
   );
+  for (const warning of config.warnings) log.warn({ warning }, 'configuration warning');
 
   let reloading = Promise.resolve();
   const reload = () => {
@@ -111,6 +112,7 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
       const diff = scheduler.apply(next.instances);
       metrics.setInstances(next.instances.map((i) => i.name));
       log.info(diff, 'SIGHUP: configuration reloaded');
+      for (const warning of next.warnings) log.warn({ warning }, 'configuration warning');
     });
   };
 

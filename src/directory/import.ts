@@ -1,0 +1,85 @@
+// A bwdc data.json (a desktop export, a hand-written template) -> the equivalent `directory` and `sync`
+// blocks, with every secret left out and a note saying which reference to set instead: the way from
+// a working desktop setup to declarative settings. The inverse of render.ts for every field bwdc reads.
+import { directoryBlock, ldapOnlySyncFields, syncBlock } from './schema.js';
+import { checkBlocks } from './check.js';
+import { directoryKind } from './types.js';
+
+export interface Imported {
+  /** The instance settings to print: directory, sync, and where known clientId and server. */
+  settings: Record<string, unknown>;
+  /** Comments for the reader: the secrets to set as references, what was dropped and why. */
+  notes: string[];
+  /** Problems the blocks still have (the configuration would refuse them): fix by hand. */
+  problems: string[];
+}
+
+type Json = Record<string, unknown>;
+
+const keysOf = (schema: { shape: Record<string, unknown> }) => Object.keys(schema.shape);
+
+export function importDataJson(data: Json): Imported {
+  if ('authenticatedAccounts' in data || 'activeUserId' in data)
+    throw new Error(
+      'is in the nested layout of bwdc before 2026.6 (authenticatedAccounts, activeUserId): start bwdc 2026.6 or later once with this file (it migrates it in place, so copy it first), then import the migrated file',
+    );
+  const kind = directoryKind(typeof data.directoryType === 'number' ? data.directoryType : Number(data.directoryType));
+  if (!kind)
+    throw new Error('has no directoryType from 0 to 4 (0 LDAP, 1 Entra ID, 2 Google Workspace, 3 Okta, 4 OneLogin)');
+  const notes: string[] = [];
+  const section = (data[kind.section] ?? {}) as Json;
+  const option = directoryBlock.def.options.find((o) => o.shape.type.value === kind.name)!;
+  const directory: Json = { type: kind.name };
+  const dropped: string[] = [];
+  for (const [key, value] of Object.entries(section)) {
+    if (value === null || value === undefined || value === '') continue;
+    if (key === kind.path[1]) continue; // the secret
+    if (keysOf(option).includes(key)) directory[key] = value;
+    else dropped.push(`${kind.section}.${key}`);
+  }
+
+  const sync: Json = {};
+  const rawSync = (data.sync ?? {}) as Json;
+  for (const [key, value] of Object.entries(rawSync)) {
+    if (value === null || value === undefined || value === '') continue;
+    if (!keysOf(syncBlock).includes(key)) dropped.push(`sync.${key}`);
+    else if (kind.name !== 'ldap' && (ldapOnlySyncFields as readonly string[]).includes(key)) continue;
+    else if (key === 'interval' && typeof value === 'number' && value < 5)
+      sync[key] = 5; // as bwdc reads it
+    else sync[key] = value;
+  }
+  if (sync.inviteUsersAfterProvisioning === undefined) {
+    sync.inviteUsersAfterProvisioning = true;
+    notes.push(
+      'sync.inviteUsersAfterProvisioning: true was added (invitations, as bwdc always sent them); false creates new members staged, without an invitation',
+    );
+  }
+
+  const settings: Json = {};
+  if (typeof data.apiKeyClientId === 'string' && data.apiKeyClientId.startsWith('organization.'))
+    settings.clientId = data.apiKeyClientId;
+  const urls = (data.environmentUrls ?? {}) as Json;
+  if (typeof urls.base === 'string' && urls.base) settings.server = urls.base;
+  else if (typeof urls.api === 'string' && urls.api.includes('bitwarden.eu')) settings.server = 'eu';
+  settings.directory = directory;
+  settings.sync = sync;
+
+  if (dropped.length) notes.push(`left out (not settings bwdc reads): ${dropped.join(', ')}`);
+  const secretWas = section[kind.path[1]];
+  notes.push(
+    `directorySecret: set a reference to ${kind.secretLabel}${typeof secretWas === 'string' && secretWas ? ` (it was in ${kind.path.join('.')}, left out here)` : ''}, e.g. vault://secret/bwdc/NAME#${kind.path[1]}, awssm://bwdc/NAME#${kind.path[1]} or file:///var/run/secrets/bwdc/${kind.path[1]}`,
+  );
+  notes.push(
+    `clientSecret: set a reference to the organization API key's client secret${typeof data.apiKeyClientSecret === 'string' ? ' (it was in apiKeyClientSecret, left out here)' : ''}`,
+  );
+
+  const problems: string[] = [];
+  const parsedDir = directoryBlock.safeParse(directory);
+  const parsedSync = syncBlock.safeParse(sync);
+  for (const issue of [...(parsedDir.error?.issues ?? []), ...(parsedSync.error?.issues ?? [])])
+    problems.push(`${issue.path.join('.') || '(block)'}: ${issue.message}`);
+  if (parsedDir.success && parsedSync.success)
+    for (const p of checkBlocks(parsedDir.data, parsedSync.data, true, process.cwd()))
+      problems.push(`${p.path.join('.')}: ${p.message}`);
+  return { settings, notes, problems };
+}
