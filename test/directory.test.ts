@@ -485,7 +485,7 @@ function readBy(data: Record<string, unknown>): Record<string, unknown> {
   const secretFields = ['password', 'key', 'privateKey', 'token', 'clientSecret'];
   const type = data.directoryType as number;
   const clean = (o: unknown, drop: string[]) =>
-    Object.fromEntries(Object.entries((o ?? {})).filter(([k, v]) => v !== null && !drop.includes(k)));
+    Object.fromEntries(Object.entries(o ?? {}).filter(([k, v]) => v !== null && !drop.includes(k)));
   return {
     directoryType: type,
     section: clean(data[sections[type]!], secretFields),
@@ -647,4 +647,41 @@ test('a rendered LDAP block syncs against the double; bwdc state is kept, a chan
     'a changed block re-renders',
   );
   assert.equal((fx.dataJson('block').directoryLdap as Record<string, unknown>).hostname, 'ldap2.test');
+});
+
+test('a Google private key with escaped newlines (as in the JSON key file) reaches bwdc with real ones', async () => {
+  const fx = makeFixture('google');
+  const pem = '-----BEGIN PRIVATE KEY-----\nMIIEcanaryKEYbody\n-----END PRIVATE KEY-----\n';
+  writeFileSync(fx.dirSecretPath, pem.replace(/\n/g, '\\n'));
+  // The double refuses a directory secret that is not exactly this (as a key that does not parse fails).
+  fx.control({ directorySecret: pem });
+  const config = fx.writeConfig([
+    {
+      name: 'google',
+      dataJson: undefined,
+      directory: {
+        type: 'google',
+        clientEmail: 'sa@p.iam.gserviceaccount.com',
+        adminUser: 'a@corp.example',
+        domain: 'corp.example',
+      },
+      sync: { users: true },
+    },
+  ]);
+  const r = await runCli(['run', '-c', config], fx.fileEnv());
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.doesNotMatch(r.stdout + r.stderr, /MIIEcanaryKEYbody/);
+});
+
+test('every example in examples/directories loads, one per directory type', () => {
+  const d = join(root, 'examples', 'directories');
+  const types = new Set<number | undefined>();
+  for (const f of ['ldap-active-directory', 'ldap-openldap', 'entra', 'google', 'okta', 'onelogin']) {
+    const c = loadConfig({}, { configPath: join(d, `${f}.yaml`) });
+    for (const i of c.instances) {
+      assert.ok(i.dataJson.rendered, f);
+      types.add(i.dataJson.directoryType);
+    }
+  }
+  assert.deepEqual([...types].sort(), [0, 1, 2, 3, 4]);
 });

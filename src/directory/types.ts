@@ -79,3 +79,13 @@ export function directoryKindNamed(name: string): DirectoryKind | undefined {
 
 /** What a desktop export holds in place of each secret (bwdc uses it literally, and fails). */
 export const storedSecurelyPlaceholder = '[STORED SECURELY]';
+
+/**
+ * The directory secret as bwdc must store it. A Google private key copied out of the service account's
+ * JSON key file has its newlines escaped (`\\n`); bwdc's plaintext mode would keep them so, and the key
+ * would not parse: they become real newlines here. Other secrets are kept exactly.
+ */
+export function secretAsStored(kind: DirectoryKind, value: string): string {
+  if (kind.name === 'google' && !value.includes('\n') && value.includes('\\n')) return value.replace(/\\n/g, '\n');
+  return value;
+}

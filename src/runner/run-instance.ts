@@ -6,6 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { BwdcClient, childBaseEnv, type CallOutcome } from '../bwdc/client.js';
 import { directoryKind, setServer, storedSecurelyPlaceholder, wipeSecrets, writeSession } from '../bwdc/directory.js';
+import { secretAsStored } from '../directory/types.js';
 import { bundledVersion, resolveBwdcPath } from '../bwdc/locate.js';
 import { IdentityError, identityUrlOf, type OrgToken } from '../bitwarden/identity.js';
 import { TokenCache } from '../bitwarden/token-cache.js';
@@ -260,11 +261,14 @@ async function resolveSecrets(
   const where = instance.origin;
   try {
     const clientSecret = await deps.secrets.resolve(instance.clientSecret, `${where} clientSecret`);
-    const directorySecret = instance.directorySecret
+    const resolved = instance.directorySecret
       ? await deps.secrets.resolve(instance.directorySecret, `${where} directorySecret`)
       : undefined;
-    if (directorySecret !== undefined && !directoryKind(wipeType))
+    const kind = directoryKind(wipeType);
+    if (resolved !== undefined && !kind)
       throw new RunFailure(`data.json directoryType ${wipeType} has no secret setting`, 'config', ExitCode.config);
+    const directorySecret = resolved !== undefined && kind ? secretAsStored(kind, resolved) : resolved;
+    if (directorySecret !== resolved) redactor.add(directorySecret!); // the form bwdc holds is masked too
     if (directorySecret === storedSecurelyPlaceholder) {
       throw new RunFailure(
         // Not quoted: it is the resolved value, which the redactor masks.
