@@ -268,7 +268,7 @@ async function resolveSecrets(
     if (resolved !== undefined && !kind)
       throw new RunFailure(`data.json directoryType ${wipeType} has no secret setting`, 'config', ExitCode.config);
     const directorySecret = resolved !== undefined && kind ? secretAsStored(kind, resolved) : resolved;
-    if (directorySecret !== resolved) redactor.add(directorySecret!); // the form bwdc holds is masked too
+    if (directorySecret !== resolved) redactor.add(directorySecret); // the form bwdc holds is masked too
     if (directorySecret === storedSecurelyPlaceholder) {
       throw new RunFailure(
         // Not quoted: it is the resolved value, which the redactor masks.
