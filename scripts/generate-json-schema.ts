@@ -1,11 +1,12 @@
 // Writes config.schema.json from the zod schema in src/config/schema.ts (the single source), and the
-// `directory` and `sync` blocks of the Helm chart's values.schema.json from the same definitions.
+// `directory`, `sync` and `guard` blocks of the Helm chart's values.schema.json from the same definitions.
 // test/json-schema.test.ts fails when either committed file differs from what this produces.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { configJsonSchema } from '../src/config/schema.js';
 import { directoryBlock, syncBlock } from '../src/directory/schema.js';
+import { defaultsSchema } from '../src/config/schema.js';
 
 const chartSchemaUrl = new URL('../helm/bwdc-runner/values.schema.json', import.meta.url);
 
@@ -33,6 +34,7 @@ export function renderChartSchema(current = readFileSync(chartSchemaUrl, 'utf8')
   ]) {
     props.directory = block(directoryBlock);
     props.sync = block(syncBlock);
+    props.guard = block(defaultsSchema.shape.guard.unwrap());
   }
   return `${JSON.stringify(schema, null, 2)}\n`;
 }

@@ -23,6 +23,7 @@ export const failureClasses = [
   'config',
   'internal',
   'secret',
+  'guard',
 ] as const;
 export type FailureClass = (typeof failureClasses)[number];
 

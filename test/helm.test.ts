@@ -319,6 +319,13 @@ test('directory blocks: the config the chart renders is what the runner loads, i
       assert.match(rendered.sync.userFilter, /userAccountControl/);
     }
     if (name === 'okta') assert.equal(rendered.sync.inviteUsersAfterProvisioning, false);
+    // The guard rails reach the pod as BWDC_GUARD_* (defaults merged with the instance's).
+    assert.deepEqual(
+      config.instances[0]!.guard,
+      name === 'corp-ad'
+        ? { maxRemovals: '5%', refuseEmptyDirectory: true, requireSeats: false, always: true }
+        : { maxRemovals: '5%', refuseEmptyDirectory: true, requireSeats: true, always: false },
+    );
   }
   // The template instance still mounts its data.json.
   assert.ok(data['legacy.json']);
@@ -329,6 +336,7 @@ test('directory blocks: the config the chart renders is what the runner loads, i
   writeFileSync(cfgPath, cfg.replace('/etc/bwdc-runner/data/legacy.json', join(d, 'legacy.json')));
   writeFileSync(join(d, 'legacy.json'), data['legacy.json']);
   const all = loadConfig({ BWDC_RUNNER_CONFIG: cfgPath, BWDC_STATE_DIR: d });
+  assert.equal(all.instances[0]!.guard.always, true, 'scheduler mode: guard in config.yaml');
   assert.deepEqual(
     all.instances.map((i) => [i.name, i.dataJson.directoryType, Boolean(i.dataJson.rendered)]),
     [

@@ -24,6 +24,7 @@ function instance(name: string, schedule = '0 0 1 1 *', extra: Partial<InstanceC
     timeoutMs: 1000,
     login: 'runner',
     retry: { attempts: 0, backoffMs: 10, maxBackoffMs: 10 },
+    guard: { maxRemovals: undefined, refuseEmptyDirectory: true, requireSeats: true, always: false },
     logFile: undefined,
     spreadMs: 0,
     jitterMs: 0,

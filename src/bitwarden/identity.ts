@@ -1,11 +1,9 @@
 // The organization token, requested the way `bwdc login` requests it (bwdc-contract.md "How bwdc
 // authenticates"): same endpoint, form fields in the same order, same headers. The runner does this
 // itself so that a run is one bwdc start (`sync` alone), and a wrong key fails in a fraction of a
-// second without starting bwdc. Proxies as bwdc 2026.6 honours them (HTTP(S)_PROXY, NO_PROXY, through
-// undici's EnvHttpProxyAgent); a private CA through NODE_EXTRA_CA_CERTS, as for bwdc. No secret ever
-// in an error: the client secret is only in the request body.
-import { errorMessage } from '../errors.js';
-import { proxyConfigured } from '../shared/proxy-env.js';
+// second without starting bwdc. Proxies and CA as bwdc honours them (http.ts). No secret ever in an
+// error: the client secret is only in the request body.
+import { failureReason, httpRequest, type HttpReply } from './http.js';
 
 export type IdentityFailure = 'auth' | 'server' | 'network';
 
@@ -35,49 +33,6 @@ export interface TokenRequest {
   clientVersion: string;
   timeoutMs: number;
   signal?: AbortSignal;
-}
-
-interface Reply {
-  status: number;
-  text: string;
-}
-type Post = (url: string, body: string, headers: Record<string, string>, signal: AbortSignal) => Promise<Reply>;
-let viaProxy: Promise<Post> | undefined;
-
-/**
- * Node's http(s) client, or with a proxy configured, undici's fetch through its EnvHttpProxyAgent
- * (reads HTTP(S)_PROXY and NO_PROXY, either case), which Node 20's fetch does not honour. Not Node's
- * global fetch: its first use loads Node's bundled undici (~50 ms of CPU), a cost every one-shot run
- * would pay for one small request. undici itself is imported only with a proxy (~0.1 s).
- */
-function transport(env: NodeJS.ProcessEnv = process.env): Promise<Post> {
-  if (!proxyConfigured(env)) return Promise.resolve(postDirect);
-  viaProxy ??= import('undici').then((u) => {
-    const dispatcher = new u.EnvHttpProxyAgent();
-    return async (url, body, headers, signal) => {
-      const res = await u.fetch(url, { method: 'POST', body, headers, signal, dispatcher });
-      return { status: res.status, text: await res.text().catch(() => '') };
-    };
-  });
-  return viaProxy;
-}
-
-async function postDirect(url: string, body: string, headers: Record<string, string>, signal: AbortSignal) {
-  const { request } = url.startsWith('https:') ? await import('node:https') : await import('node:http');
-  return new Promise<Reply>((resolve, reject) => {
-    const req = request(
-      url,
-      { method: 'POST', signal, headers: { ...headers, 'Content-Length': Buffer.byteLength(body) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 /** Where bwdc sends `login`: environmentUrls.identity, else <base>/identity, else the US cloud. */
@@ -117,13 +72,14 @@ export async function requestOrgToken(req: TokenRequest): Promise<OrgToken> {
   ]);
   const timeout = AbortSignal.timeout(req.timeoutMs);
   const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
-  const post = await transport();
-  let res: Reply;
+  let res: HttpReply;
   try {
-    res = await post(
+    res = await httpRequest({
+      method: 'POST',
       url,
-      body.toString(),
-      {
+      body: body.toString(),
+      signal,
+      headers: {
         'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8',
         Accept: 'application/json',
         'Device-Type': '8',
@@ -132,12 +88,9 @@ export async function requestOrgToken(req: TokenRequest): Promise<OrgToken> {
         // What bwdc sends, its upstream bug included (bwdc-contract.md).
         'User-Agent': 'Bitwarden_DC/[object Promise] (LINUX)',
       },
-      signal,
-    );
+    });
   } catch (err) {
-    const e = err as { code?: string; cause?: { code?: string; message?: string } };
-    const why = timeout.aborted ? 'timed out' : (e.cause?.code ?? e.cause?.message ?? e.code ?? errorMessage(err));
-    throw new IdentityError(`request to ${url} failed, reason: ${why}`, 'network');
+    throw new IdentityError(`request to ${url} failed, reason: ${failureReason(err, timeout.aborted)}`, 'network');
   }
   const { text } = res;
   if (res.status === 400 || res.status === 401) {

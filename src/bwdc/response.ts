@@ -44,20 +44,39 @@ export function parseSyncCounts(message: string | undefined): { groups: number; 
   return m ? { groups: Number(m[1]), users: Number(m[2]) } : undefined;
 }
 
-export interface TestReport {
-  groups: unknown[];
-  enabledUsers: unknown[];
-  disabledUsers: unknown[];
-  deletedUsers: unknown[];
+/** A directory user as `bwdc test` lists it: displayName is the email, or a reference id when it has none. */
+export interface TestUser {
+  externalId: string;
+  displayName: string;
 }
+export interface TestGroup {
+  externalId: string;
+  displayName: string;
+  /** The externalIds of its users. */
+  userIds: string[];
+}
+export interface TestReport {
+  groups: TestGroup[];
+  enabledUsers: TestUser[];
+  disabledUsers: TestUser[];
+  deletedUsers: TestUser[];
+}
+
+const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
 
 export function parseTestReport(data: Record<string, unknown> | undefined): TestReport | undefined {
   if (!data || data.object !== 'test') return undefined;
-  const list = (k: string) => (Array.isArray(data[k]) ? (data[k] as unknown[]) : []);
+  const list = (k: string) => (Array.isArray(data[k]) ? (data[k] as Array<Record<string, unknown>>) : []);
+  const users = (k: string): TestUser[] =>
+    list(k).map((u) => ({ externalId: text(u?.externalId), displayName: text(u?.displayName) }));
   return {
-    groups: list('groups'),
-    enabledUsers: list('enabledUsers'),
-    disabledUsers: list('disabledUsers'),
-    deletedUsers: list('deletedUsers'),
+    groups: list('groups').map((g) => ({
+      externalId: text(g?.externalId),
+      displayName: text(g?.displayName),
+      userIds: Array.isArray(g?.userIds) ? (g.userIds as unknown[]).map(text) : [],
+    })),
+    enabledUsers: users('enabledUsers'),
+    disabledUsers: users('disabledUsers'),
+    deletedUsers: users('deletedUsers'),
   };
 }

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
 
-export const commands = ['run', 'test', 'check', 'schedule', 'config'] as const;
+export const commands = ['run', 'test', 'plan', 'check', 'schedule', 'config'] as const;
 export const configActions = ['import', 'render'] as const;
 export type Command = (typeof commands)[number];
 
@@ -13,6 +13,8 @@ export interface CliOptions {
   operands: string[];
   config: string | undefined;
   instances: string[];
+  /** run --allow-removals N: this once, up to N removals pass the guard rails. */
+  allowRemovals: number | undefined;
   verbose: boolean;
   json: boolean;
   help: boolean;
@@ -26,6 +28,10 @@ Runs the Bitwarden Directory Connector CLI (bwdc) unattended, for one or many di
 Commands:
   run [--instance NAME]...    one sync of the selected (default: all) instances, then exit
   test [--instance NAME]...   dry run (bwdc test): what would be synced; changes nothing
+  plan [--instance NAME]... [--json]
+                              what a sync would change in the organization (bwdc test + the
+                              Public API): invitations, removals and why, links, skipped
+                              emails, groups, seats; changes nothing
   schedule                    long-running: every instance on its own schedule, with HTTP
                               endpoints /healthz /readyz /metrics /status (the image's default)
   check                       validate the configuration, resolve every secret (values never
@@ -39,7 +45,10 @@ Options:
   -c, --config PATH     configuration file (YAML or JSON); default BWDC_RUNNER_CONFIG
   -i, --instance NAME   only this instance (repeatable)
   -v, --verbose         test: list the users and groups; check: more detail
-      --json            check: print the report as JSON
+      --json            check, plan: print the report as JSON
+      --allow-removals N
+                        run: this once, let a sync remove up to N members past the guard
+                        rails (BWDC_ALLOW_REMOVALS)
   -h, --help            this help
   -V, --version         the runner's and bwdc's versions
 
@@ -47,7 +56,7 @@ Without a configuration file the single instance comes from the environment (BW_
 BW_CLIENTSECRET or BW_CLIENTSECRET_FILE, BWDC_DATA_JSON, ...) or from the subfolders of
 BWDC_INSTANCES_DIR. See README.md for every variable.
 
-Exit codes: 0 ok, 1 a sync failed, 2 configuration or usage error, 3 a secret could not be
+Exit codes: 0 ok, 1 a sync failed (or the guard rails stopped it), 2 configuration or usage error, 3 a secret could not be
 resolved, 4 bwdc missing or unusable, 75 skipped (instance locked by another run),
 130/143 interrupted by SIGINT/SIGTERM.`;
 
@@ -63,6 +72,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
         instance: { type: 'string', short: 'i', multiple: true },
         verbose: { type: 'boolean', short: 'v', default: false },
         json: { type: 'boolean', default: false },
+        'allow-removals': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'V', default: false },
       },
@@ -90,7 +100,12 @@ export function parseCli(argv: readonly string[]): CliOptions {
   } else if (extra.length)
     throw new ConfigError(`unexpected argument "${extra[0]}"; use --instance NAME to pick instances`);
   const v = parsed.values;
+  const allow = v['allow-removals'];
+  if (allow !== undefined && !/^\d+$/.test(allow))
+    throw new ConfigError(`--allow-removals: "${allow}" is not a count; expected a whole number such as 250`);
+  if (allow !== undefined && command !== 'run') throw new ConfigError('--allow-removals: only for run');
   return {
+    allowRemovals: allow === undefined ? undefined : Number(allow),
     command: command as Command | undefined,
     action,
     operands: extra,

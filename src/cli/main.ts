@@ -22,6 +22,10 @@ async function main(argv: readonly string[]): Promise<number> {
     return options.help ? 0 : 2;
   }
   switch (options.command) {
+    case 'plan': {
+      const { planCommand } = await import('./commands/plan.js');
+      return planCommand(options, process.env);
+    }
     case 'run':
     case 'test': {
       const { runCommand } = await import('./commands/run.js');

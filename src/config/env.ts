@@ -23,6 +23,13 @@ const syncEnv: Record<string, { name: string; kind: Kind }> = {
   groupFilter: { name: 'BWDC_SYNC_GROUP_FILTER', kind: 'string' },
 };
 
+const guardEnv: Record<string, { name: string; kind: Kind }> = {
+  maxRemovals: { name: 'BWDC_GUARD_MAX_REMOVALS', kind: 'number' },
+  refuseEmptyDirectory: { name: 'BWDC_GUARD_REFUSE_EMPTY', kind: 'boolean' },
+  requireSeats: { name: 'BWDC_GUARD_REQUIRE_SEATS', kind: 'boolean' },
+  always: { name: 'BWDC_GUARD_ALWAYS', kind: 'boolean' },
+};
+
 /** Typed where the text is unambiguous; anything else is left as text for the schema to name. */
 function typed(v: string, kind: Kind): unknown {
   if (kind === 'boolean') return v === 'true' ? true : v === 'false' ? false : v;
@@ -53,6 +60,10 @@ export const instanceEnvNames: Record<string, string> = {
   'retry.attempts': 'BWDC_RETRY_ATTEMPTS',
   'retry.backoff': 'BWDC_RETRY_BACKOFF',
   'retry.maxBackoff': 'BWDC_RETRY_MAX_BACKOFF',
+  'guard.maxRemovals': 'BWDC_GUARD_MAX_REMOVALS',
+  'guard.refuseEmptyDirectory': 'BWDC_GUARD_REFUSE_EMPTY',
+  'guard.requireSeats': 'BWDC_GUARD_REQUIRE_SEATS',
+  'guard.always': 'BWDC_GUARD_ALWAYS',
   spread: 'BWDC_SPREAD',
   jitter: 'BWDC_JITTER',
   staleAfter: 'BWDC_STALE_AFTER',
@@ -135,6 +146,7 @@ export function readEnvLayer(env: Env): EnvLayer {
     delete raw.directory;
   }
   raw.sync = block(env, syncEnv);
+  raw.guard = block(env, guardEnv);
   for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k];
 
   const locate: Locate = (path: readonly PathKey[]) => {

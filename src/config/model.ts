@@ -1,5 +1,6 @@
 // The validated, normalized configuration every other module receives. Frozen: nobody edits it.
 import type { LogFormat } from '../shared/log-settings.js';
+import type { GuardSettings } from '../plan/guard.js';
 
 export interface RetryPolicy {
   attempts: number;
@@ -35,6 +36,8 @@ export interface InstanceConfig {
   /** Who logs in: the runner itself (one bwdc start per run) or `bwdc login` (the fallback). */
   login: 'runner' | 'bwdc';
   retry: RetryPolicy;
+  /** The guard rails checked before a sync (DESIGN.md "Safe syncs"). */
+  guard: GuardSettings;
   /** Absolute path of the bwdc.log-style file, or undefined. */
   logFile: string | undefined;
   /** `schedule`: window of the hash-based start offset (0: none). */

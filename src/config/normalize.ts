@@ -12,6 +12,7 @@ import { templateFromText, parseJsonQuietly } from './template.js';
 import type { DirectoryBlock, SyncBlock } from '../directory/schema.js';
 import { checkBlocks, checkTemplate } from '../directory/check.js';
 import { renderDataJsonText } from '../directory/render.js';
+import { defaultGuard } from '../plan/guard.js';
 
 export interface Layer {
   values: RawInstanceSettings;
@@ -307,6 +308,13 @@ export function normalizeInstance(
     timeoutMs,
     login: pick<'runner' | 'bwdc'>(input.layers, ['login']).value ?? 'runner',
     retry: Object.freeze({ attempts, backoffMs, maxBackoffMs }),
+    guard: Object.freeze({
+      maxRemovals: pick<number | string>(input.layers, ['guard', 'maxRemovals']).value,
+      refuseEmptyDirectory:
+        pick<boolean>(input.layers, ['guard', 'refuseEmptyDirectory']).value ?? defaultGuard.refuseEmptyDirectory,
+      requireSeats: pick<boolean>(input.layers, ['guard', 'requireSeats']).value ?? defaultGuard.requireSeats,
+      always: pick<boolean>(input.layers, ['guard', 'always']).value ?? defaultGuard.always,
+    }),
     logFile: logFilePath,
     spreadMs,
     jitterMs,

@@ -89,6 +89,38 @@ const instanceSettings = {
       "What to sync and how (bwdc's data.json `sync` section), with a directory block. With a dataJson template, its own sync section applies.",
     ),
   retry: retry.optional(),
+  guard: z
+    .strictObject({
+      maxRemovals: z
+        .union([
+          z.number().int().min(0),
+          z.string().regex(/^(\d+)%$/, 'expected a count such as 10 or a percentage of the members such as "5%"'),
+        ])
+        .optional()
+        .describe(
+          'Most members one sync may remove: a count, or a percentage of the current members ("5%"). Default: the larger of 10 and 5%.',
+        ),
+      refuseEmptyDirectory: z
+        .boolean()
+        .optional()
+        .describe(
+          'Never send an import with no users to an organization that has directory-managed members. Default true.',
+        ),
+      requireSeats: z
+        .boolean()
+        .optional()
+        .describe('Refuse a sync whose new members the seats (and autoscaling) cannot cover. Default true.'),
+      always: z
+        .boolean()
+        .optional()
+        .describe(
+          'Plan before every sync; by default only before those whose settings can remove members (overwriteExisting, removeDisabled). Default false.',
+        ),
+    })
+    .optional()
+    .describe(
+      'Guard rails: before a sync that can remove members, the runner plans it (bwdc test + the Public API) and stops it, class guard, if it breaks one. One-time override: run --allow-removals N.',
+    ),
   logFile: z
     .union([z.boolean(), z.string()])
     .optional()

@@ -9,19 +9,20 @@ export { logLevels, type LogFormat } from '../shared/log-settings.js';
 export interface LoggerOptions {
   level?: string;
   format?: LogFormat;
-  /** For tests: where lines go instead of stdout. */
-  destination?: DestinationStream;
+  /** A stream, or a file descriptor (1: stdout, the default; 2: stderr, for commands that print a report). */
+  destination?: DestinationStream | 1 | 2;
 }
 
 export async function createLogger(options: LoggerOptions = {}): Promise<Logger> {
   const level = options.level ?? 'info';
-  let destination = options.destination;
+  let destination = typeof options.destination === 'number' ? undefined : options.destination;
+  const fd = typeof options.destination === 'number' ? options.destination : 1;
   if (!destination && options.format === 'pretty') {
     // Loaded only when asked for: pino-pretty costs start-up time that JSON output does not need.
     const { default: pretty } = await import('pino-pretty');
-    destination = pretty({ sync: true, destination: 1, translateTime: 'SYS:standard', ignore: 'pid,hostname' });
+    destination = pretty({ sync: true, destination: fd, translateTime: 'SYS:standard', ignore: 'pid,hostname' });
   }
-  destination ??= pino.destination({ dest: 1, sync: true });
+  destination ??= pino.destination({ dest: fd, sync: true });
   return pino(
     {
       level,

@@ -5,6 +5,7 @@
 // every per-instance alert (DESIGN.md "Observability").
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { failureClasses, transientClasses } from '../errors.js';
+import { planCounts, type Plan } from '../plan/compute.js';
 
 export const outcomes = ['success', 'failure', 'skipped', 'interrupted'] as const;
 export type Outcome = (typeof outcomes)[number];
@@ -20,9 +21,29 @@ export interface RunRecord {
   bwdcCalls: number;
   /** When the last success ended, this run's or an earlier one's (from the state folder). */
   lastSuccessAt: Date | undefined;
+  /** The run's plan, when it made one (`plan`, a guarded sync), and the guard rules that stopped it. */
+  plan?: Plan;
+  guardRules?: readonly string[];
 }
 
 type D = 'directory';
+
+/** The changes a plan counts (plan/compute.ts planCounts), the label values of bwdc_runner_plan_changes. */
+export const planChangeKinds = [
+  'invite',
+  'remove',
+  'link',
+  'skip',
+  'group_create',
+  'group_rename',
+  'group_membership',
+] as const;
+const guardRules = ['maxRemovals', 'refuseEmptyDirectory', 'requireSeats'] as const;
+export interface PlanSeats {
+  occupied: number;
+  free: number;
+  needed: number;
+}
 
 export class RunnerMetrics {
   readonly registry = new Registry();
@@ -43,6 +64,9 @@ export class RunnerMetrics {
   readonly queued: Gauge;
   private readonly due: Counter<D>;
   private readonly dropped: Counter<D>;
+  private readonly planChanges: Gauge<D | 'change'>;
+  private readonly seats: Gauge<D | 'kind'>;
+  private readonly guardBlocked: Counter<D | 'rule'>;
   private readonly known = new Set<string>();
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
@@ -152,6 +176,24 @@ export class RunnerMetrics {
       labelNames,
       registers,
     });
+    this.planChanges = new Gauge({
+      name: 'bwdc_runner_plan_changes',
+      help: `What the last plan said a sync would change, by change (${planChangeKinds.join(', ')}).`,
+      labelNames: ['directory', 'change'],
+      registers,
+    });
+    this.seats = new Gauge({
+      name: 'bwdc_runner_seats',
+      help: 'Password Manager seats as of the last plan: occupied, free, needed by the sync (where the server says).',
+      labelNames: ['directory', 'kind'],
+      registers,
+    });
+    this.guardBlocked = new Counter({
+      name: 'bwdc_runner_guard_blocked_total',
+      help: 'Syncs the guard rails stopped before bwdc synced, by rule (maxRemovals, refuseEmptyDirectory, requireSeats).',
+      labelNames: ['directory', 'rule'],
+      registers,
+    });
   }
 
   /**
@@ -203,6 +245,20 @@ export class RunnerMetrics {
     }
     if (r.lastSuccessAt) this.lastSuccess.set({ directory }, r.lastSuccessAt.getTime() / 1000);
     if (r.bwdcCalls) this.bwdcCalls.inc({ directory }, r.bwdcCalls);
+    if (r.plan) this.planned(directory, planCounts(r.plan), r.plan.seats);
+    if (r.guardRules?.length) this.guardStopped(directory, r.guardRules);
+  }
+
+  /** A plan's counts per change, and the seats where known (PlanView: the shape of plan/compute.ts's Plan). */
+  planned(directory: string, counts: Readonly<Record<string, number>>, seats: PlanSeats | null): void {
+    for (const change of planChangeKinds) this.planChanges.set({ directory, change }, counts[change] ?? 0);
+    for (const kind of ['occupied', 'free', 'needed'] as const)
+      if (seats) this.seats.set({ directory, kind }, seats[kind]);
+      else this.seats.remove({ directory, kind });
+  }
+
+  guardStopped(directory: string, rules: readonly string[]): void {
+    for (const rule of rules) this.guardBlocked.inc({ directory, rule });
   }
 
   overlapSkipped(directory: string): void {
@@ -245,6 +301,9 @@ export class RunnerMetrics {
     ])
       m.remove({ directory });
     for (const outcome of outcomes) this.runs.remove({ directory, outcome });
+    for (const change of planChangeKinds) this.planChanges.remove({ directory, change });
+    for (const kind of ['occupied', 'free', 'needed']) this.seats.remove({ directory, kind });
+    for (const rule of guardRules) this.guardBlocked.remove({ directory, rule });
     for (const cls of failureClasses) {
       this.failures.remove({ directory, class: cls });
       this.retries.remove({ directory, class: cls });

@@ -1,9 +1,11 @@
 import { mostSevereExitCode, type ExitCodeValue, type FailureClass } from '../errors.js';
 import type { TestReport } from '../bwdc/response.js';
+import type { Plan } from '../plan/compute.js';
 
 /** `interrupted`: stopped by shutdown (SIGTERM/SIGINT) while in bwdc; not a failure of the sync. */
 export type Outcome = 'success' | 'failure' | 'skipped' | 'interrupted';
-export type RunMode = 'sync' | 'test';
+/** `plan`: `bwdc test` plus the organization read through the Public API; changes nothing. */
+export type RunMode = 'sync' | 'test' | 'plan';
 
 /** What one run of one instance did: the log, the metrics, the exit code and /status read this. */
 export interface RunResult {
@@ -20,6 +22,10 @@ export interface RunResult {
   users: number | undefined;
   groups: number | undefined;
   test: TestReport | undefined;
+  /** `plan`, and a sync the guard rails checked first: what the sync would (or will) do. */
+  plan?: Plan;
+  /** The guard rules that stopped this sync (class `guard`). */
+  guardRules?: string[];
   startedAt: Date;
   endedAt: Date;
   durationMs: number;

@@ -10,6 +10,9 @@ import { secretAsStored } from '../directory/types.js';
 import { bundledVersion, resolveBwdcPath } from '../bwdc/locate.js';
 import { IdentityError, identityUrlOf, type OrgToken } from '../bitwarden/identity.js';
 import { TokenCache } from '../bitwarden/token-cache.js';
+import { PublicApi, PublicApiError, apiUrlOf } from '../bitwarden/public-api.js';
+import { computePlan, planCounts, type Plan, type SyncSettings } from '../plan/compute.js';
+import { canRemove, judge } from '../plan/guard.js';
 import { parseSyncCounts, parseTestReport, type TestReport } from '../bwdc/response.js';
 import type { InstanceConfig, RunnerConfig } from '../config/model.js';
 import {
@@ -49,6 +52,8 @@ export interface RunDeps {
   bwdcGate?: Gate;
   /** Organization tokens shared by the runs of this process (default: one cache per process). */
   tokens?: TokenCache;
+  /** run --allow-removals N: this once, up to N removals pass the guard rails. */
+  allowRemovals?: number;
 }
 
 /** The process's organization tokens, in memory only (TokenCache). */
@@ -89,6 +94,9 @@ interface Effort {
   bwdcCalls: number;
   /** A bwdc this run started was killed, so its data.json lock may be left behind. */
   bwdcKilled: boolean;
+  /** The plan of this run (`plan`, or a guarded sync), kept when the guard stops the run. */
+  plan?: Plan;
+  guardRules?: string[];
 }
 
 export function newRunId(): string {
@@ -375,6 +383,32 @@ async function driveBwdc(
       }
     }
 
+    if (mode === 'plan' || (mode === 'sync' && (await guarded(instance, state)))) {
+      const plan = await planSync(instance, state, deps, bwdc, token, log);
+      effort.plan = plan;
+      if (mode === 'plan') {
+        const c = planCounts(plan);
+        return {
+          message: `plan: ${c.invite} to invite, ${c.remove} to remove, ${c.link} to link, ${c.skip} skipped; ${c.group_create} group(s) to create`,
+          users: plan.import.members,
+          groups: plan.import.groups,
+          test: undefined,
+        };
+      }
+      const breaches = judge(plan, instance.guard, deps.allowRemovals);
+      if (breaches.length) {
+        for (const b of breaches) log.error({ rule: b.rule, ...b.numbers }, `guard: ${b.message}`);
+        effort.guardRules = breaches.map((b) => b.rule);
+        throw new RunFailure(
+          `stopped before the sync: ${breaches.map((b) => b.message).join('; ')}`,
+          'guard',
+          ExitCode.syncFailed,
+          false,
+        );
+      }
+      log.info({ plan: planCounts(plan) }, 'guard: the plan is within the limits; syncing');
+    }
+
     const run = mode === 'sync' ? await bwdc.sync() : await bwdc.test();
     if (!run.ok) fail(mode, run);
     if (mode === 'sync') {
@@ -394,6 +428,66 @@ async function driveBwdc(
     effort.bwdcCalls += bwdc.calls;
     effort.bwdcKilled ||= bwdc.killed;
   }
+}
+
+/** The sync settings of data.json that decide what an import does (absent booleans read as false). */
+function syncSettingsOf(data: Record<string, unknown>): SyncSettings {
+  const sync = (data.sync && typeof data.sync === 'object' ? data.sync : {}) as Record<string, unknown>;
+  return {
+    users: sync.users === true,
+    groups: sync.groups === true,
+    overwriteExisting: sync.overwriteExisting === true,
+    removeDisabled: sync.removeDisabled === true,
+    largeImport: sync.largeImport === true,
+    // v2026.6.1 never sends it, so the server's default (true) applies; a later bwdc sends what is set.
+    inviteUsersAfterProvisioning: sync.inviteUsersAfterProvisioning !== false,
+  };
+}
+
+/** Whether this sync is planned first: its settings can remove members, or guard.always. */
+async function guarded(instance: InstanceConfig, state: InstanceState): Promise<boolean> {
+  if (instance.guard.always) return true;
+  const status = await state.readDataJson();
+  return status.ok && canRemove(syncSettingsOf(status.data));
+}
+
+/**
+ * What a sync would do: `bwdc test` for the directory, the Public API for the organization (with the
+ * organization token of this run), and the server's import rules over both (plan/compute.ts).
+ */
+async function planSync(
+  instance: InstanceConfig,
+  state: InstanceState,
+  deps: RunDeps,
+  bwdc: BwdcClient,
+  token: SessionToken | undefined,
+  log: Logger,
+): Promise<Plan> {
+  const test = await bwdc.test();
+  if (!test.ok) fail('test (planning the sync)', test);
+  const report = parseTestReport(test.response?.data);
+  if (!report) throw new RunFailure('test (planning the sync): bwdc printed no test report', 'internal');
+  const status = await state.readDataJson();
+  const data = status.ok ? status.data : {};
+  const accessToken = token?.accessToken ?? (typeof data.accessToken === 'string' ? data.accessToken : undefined);
+  if (!accessToken)
+    throw new RunFailure('planning the sync: no organization token to read the organization with', 'auth');
+  const api = new PublicApi({
+    apiUrl: apiUrlOf(data),
+    accessToken,
+    timeoutMs: Math.min(instance.timeoutMs, 60_000),
+    signal: deps.signal,
+  });
+  let org;
+  try {
+    org = await api.organization();
+  } catch (err) {
+    if (err instanceof PublicApiError) throw new RunFailure(`planning the sync: ${err.message}`, err.failure);
+    throw err;
+  }
+  const plan = computePlan(report, syncSettingsOf(data), org);
+  log.debug({ plan: planCounts(plan), apiRequests: api.requests }, 'sync planned');
+  return plan;
 }
 
 /** Every way a run can stop early, as one Ending: the only place errors become outcomes. */
@@ -561,6 +655,8 @@ function buildResult(
     users: report?.users,
     groups: report?.groups,
     test: report?.test,
+    plan: run.effort.plan,
+    guardRules: run.effort.guardRules,
     startedAt: run.startedAt,
     endedAt: run.endedAt,
     durationMs: run.endedAt.getTime() - run.startedAt.getTime(),

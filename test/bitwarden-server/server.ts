@@ -4,11 +4,16 @@
 //   POST {base}/identity/connect/token   form: grant_type=client_credentials, scope=api.organization,
 //                                         client_id=organization.<uuid>, client_secret -> 200 {access_token,
 //                                         expires_in, token_type: "Bearer", scope}; 400 {"error":"invalid_client"}
-//   POST {base}/api/public/organization/import   Authorization: Bearer <token> -> 200; 401 without a valid one
-// Knobs: failNext (answer N identity requests 500), delayMs, tokenTtlSec; every request is counted.
+//   POST {base}/api/public/organization/import   Authorization: Bearer <token> -> 200, or 400 with the
+//                                         server's message; applied to the organization (organization.ts)
+//   GET  {base}/api/public/members, /members/{id}/group-ids, /groups, /groups/{id}/member-ids,
+//        /organization/subscription (400 "Only allowed when not self hosted." when self-hosted)
+// Knobs: failNext (answer N identity requests 500), failApiNext (N Public API requests 503), delayMs,
+// tokenTtlSec; every request is counted.
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ImportError, Organization, type ImportBody } from './organization.js';
 
 export interface TokenRequestSeen {
   headers: IncomingMessage['headers'];
@@ -23,7 +28,11 @@ export class BitwardenTestServer {
   readonly clients = new Map<string, Set<string>>();
   readonly tokenRequests: TokenRequestSeen[] = [];
   readonly imports: Array<{ orgId: string; body: unknown }> = [];
+  /** Public API requests (method and path), for tests that count them. */
+  readonly apiRequests: string[] = [];
+  readonly organizations = new Map<string, Organization>();
   failNext = 0;
+  failApiNext = 0;
   delayMs = 0;
   tokenTtlSec = 3600;
 
@@ -32,6 +41,14 @@ export class BitwardenTestServer {
     set.add(secret);
     this.clients.set(clientId, set);
     return this;
+  }
+
+  /** The organization of a client id (`organization.<uuid>`), made on first use. */
+  organization(clientIdOrOrgId: string): Organization {
+    const id = clientIdOrOrgId.replace(/^organization\./, '');
+    let org = this.organizations.get(id);
+    if (!org) this.organizations.set(id, (org = new Organization(id)));
+    return org;
   }
 
   get url(): string {
@@ -106,13 +123,83 @@ export class BitwardenTestServer {
         scope: 'api.organization',
       });
     }
-    if (req.method === 'POST' && path === '/api/public/organization/import') {
+    if (path.startsWith('/api/public/')) {
+      this.apiRequests.push(`${req.method} ${path}`);
       const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
       const claims = auth ? this.verify(auth) : undefined;
       if (!claims) return this.send(res, 401, { message: 'Unauthorized' });
-      this.imports.push({ orgId: String(claims.sub), body: JSON.parse(body || '{}') });
-      return this.send(res, 200, {});
+      if (this.failApiNext > 0) {
+        this.failApiNext--;
+        return this.send(res, 503, { message: 'Service Unavailable' });
+      }
+      return this.publicApi(
+        req.method ?? 'GET',
+        path.slice('/api/public'.length),
+        this.organization(String(claims.sub)),
+        body,
+        res,
+      );
     }
     return this.send(res, 404, { object: 'error', message: 'Not found.' });
+  }
+
+  private publicApi(method: string, path: string, org: Organization, body: string, res: ServerResponse): void {
+    const error = (status: number, message: string) =>
+      this.send(res, status, { object: 'error', message, errors: null });
+    const list = (data: unknown[]) => this.send(res, 200, { object: 'list', data, continuationToken: null });
+    let m: RegExpExecArray | null;
+    if (method === 'POST' && path === '/organization/import') {
+      const parsed = JSON.parse(body || '{}') as ImportBody;
+      this.imports.push({ orgId: org.id, body: parsed });
+      if (typeof parsed.overwriteExisting !== 'boolean') return error(400, 'The OverwriteExisting field is required.');
+      try {
+        org.import(parsed);
+      } catch (err) {
+        if (err instanceof ImportError) return error(400, err.message);
+        throw err;
+      }
+      return this.send(res, 200, {});
+    }
+    if (method !== 'GET') return error(404, 'Not found.');
+    if (path === '/members')
+      return list(
+        org.members.map((x) => ({
+          object: 'member',
+          id: x.id,
+          userId: x.userId,
+          name: x.name,
+          email: x.email,
+          twoFactorEnabled: false,
+          status: x.status,
+          type: x.type,
+          externalId: x.externalId,
+          ssoExternalId: null,
+          resetPasswordEnrolled: false,
+          collections: [],
+        })),
+      );
+    if ((m = /^\/members\/([^/]+)\/group-ids$/.exec(path)))
+      return this.send(
+        res,
+        200,
+        org.groups.filter((g) => g.memberIds.includes(m![1]!)).map((g) => g.id),
+      );
+    if (path === '/groups')
+      return list(
+        org.groups.map((g) => ({ object: 'group', id: g.id, name: g.name, externalId: g.externalId, collections: [] })),
+      );
+    if ((m = /^\/groups\/([^/]+)\/member-ids$/.exec(path))) {
+      const group = org.groups.find((g) => g.id === m![1]);
+      return group ? this.send(res, 200, group.memberIds) : error(404, 'Group not found.');
+    }
+    if (path === '/organization/subscription') {
+      if (org.selfHosted) return error(400, 'Only allowed when not self hosted.');
+      return this.send(res, 200, {
+        object: 'organizationSubscription',
+        passwordManager: { seats: org.seats, maxAutoScaleSeats: org.maxAutoScaleSeats, storage: null },
+        secretsManager: null,
+      });
+    }
+    return error(404, 'Not found.');
   }
 }

@@ -16,6 +16,10 @@
 //   slowMs, floodBytes, errorMessage, version, runningDir (see below), faultRate/faultPool/faultCommand
 //   identityHttp    `login` sends the real identity request ({identity}/connect/token) over HTTP, through
 //                   a proxy only as bwdc 2026.6 does: with NODE_USE_ENV_PROXY=1 (see proxyFor)
+//   apiHttp         `sync` sends its import to {api}/public/organization/import over HTTP as bwdc does
+//                   (bearer token, bitwarden-api.md's body); otherwise it only computes the payload hash
+//   directory       the directory itself: {users: [{externalId, email, disabled, deleted}],
+//                   groups: [{externalId, name, members: [user externalIds]}]} (instead of users/groups)
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -259,7 +263,7 @@ function proxyFor(target) {
   return p ? new URL(p) : undefined;
 }
 
-async function postForm(target, body, headers) {
+async function postForm(target, body, headers, method = 'POST') {
   const u = new URL(target);
   const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
   const proxy = proxyFor(target);
@@ -285,7 +289,7 @@ async function postForm(target, body, headers) {
   return new Promise((resolve, reject) => {
     const req = (u.protocol === 'https:' ? https : http).request(
       target,
-      { method: 'POST', headers, createConnection },
+      { method, headers, createConnection },
       (res) => {
         let text = '';
         res.on('data', (c) => (text += c));
@@ -386,6 +390,22 @@ function rewriteSettings(data, setting, ldapAbsent) {
 
 // ---- the directory -------------------------------------------------------------------------
 function directory() {
+  if (control.directory) {
+    const users = (control.directory.users ?? []).map((u) => ({
+      referenceId: u.externalId,
+      externalId: u.externalId,
+      email: u.email ?? null,
+      disabled: u.disabled ?? false,
+      deleted: u.deleted ?? false,
+    }));
+    const groups = (control.directory.groups ?? []).map((g) => ({
+      referenceId: g.externalId,
+      externalId: g.externalId,
+      name: g.name,
+      userMemberExternalIds: g.members ?? [],
+    }));
+    return { users, groups };
+  }
   const nUsers = control.users ?? 3;
   const nGroups = control.groups ?? 2;
   const names = ['alice', 'bob', 'carol'];
@@ -403,6 +423,45 @@ function directory() {
     userMemberExternalIds: users.filter((_, j) => (i === 0 ? j === 0 : true)).map((u) => u.externalId),
   }));
   return { users, groups };
+}
+
+/** `bwdc test --response`'s data (bitwarden-api.md): displayName is the email, else the reference id. */
+function testReport(dir) {
+  const user = (u) => ({ externalId: u.externalId, displayName: u.email ?? u.referenceId });
+  return {
+    object: 'test',
+    groups: dir.groups.map((g) => ({
+      externalId: g.externalId,
+      displayName: g.name,
+      userIds: g.userMemberExternalIds,
+    })),
+    enabledUsers: dir.users.filter((u) => !u.disabled && !u.deleted).map(user),
+    disabledUsers: dir.users.filter((u) => u.disabled && !u.deleted).map(user),
+    deletedUsers: dir.users.filter((u) => u.deleted).map(user),
+  };
+}
+
+/** The import bwdc builds from a directory read (bitwarden-api.md "What bwdc sends"). */
+function importBody(dir, sync) {
+  const members = (sync.users === false ? [] : dir.users)
+    .filter((u) => u.email && u.email.length <= 256)
+    .map((u) => ({
+      email: u.email,
+      externalId: u.externalId,
+      deleted: u.deleted || (!!sync.removeDisabled && u.disabled),
+    }));
+  const groups = (sync.groups === false ? [] : dir.groups).map((g) => ({
+    name: g.name,
+    externalId: g.externalId,
+    memberExternalIds: g.userMemberExternalIds,
+  }));
+  return {
+    groups,
+    members,
+    overwriteExisting: !!sync.overwriteExisting,
+    largeImport: !!sync.largeImport,
+    inviteUsersAfterProvisioning: sync.inviteUsersAfterProvisioning ?? false,
+  };
 }
 
 const secretFields = {
@@ -596,15 +655,47 @@ async function main() {
       }
       await applyFault(fault, data);
       const dir = directory();
-      if (command === 'test') {
-        succeed({ object: 'test', groups: dir.groups, enabledUsers: dir.users, disabledUsers: [], deletedUsers: [] });
-      }
+      if (command === 'test') succeed(testReport(dir));
       // After the directory read, as bwdc: the organization, then (only when something is sent) the token.
       if (!data.organizationId) failWith('Organization not set.');
       data = await load();
+      const body = importBody(dir, data.sync ?? {});
+      // Nothing to send: zero users and zero groups, unless overwriting (then an EMPTY import goes out).
+      if (body.members.length === 0 && body.groups.length === 0 && !body.overwriteExisting) {
+        succeed(message('Syncing complete.', 'Synced 0 group(s) and 0 user(s).'));
+      }
       const payload = JSON.stringify({ dir, sync: data.sync ?? {}, overwrite: data.sync?.overwriteExisting ?? false });
       const hash = createHash('sha256').update(payload).digest('base64');
       if (data.lastSyncHash !== hash) await ensureFreshToken(data);
+      if (data.lastSyncHash !== hash && control.apiHttp) {
+        const target = `${url(data, 'api')}/public/organization/import`;
+        let res;
+        try {
+          res = await postForm(target, JSON.stringify(body), {
+            'Content-Type': 'application/json; charset=utf-8',
+            Authorization: `Bearer ${data.accessToken}`,
+            'Device-Type': '8',
+            'Bitwarden-Client-Name': 'connector',
+            'Bitwarden-Client-Version': VERSION,
+          });
+        } catch (err) {
+          failWith(`request to ${target} failed, reason: ${err.code ?? err.message}`);
+        }
+        record({ import: { status: res.status } });
+        if (res.status !== 200) {
+          // bwdc resets the delta tokens on a failed sync and keeps the old hash (bwdc-contract.md).
+          data.userDeltaToken = null;
+          data.groupDeltaToken = null;
+          await save(data);
+          let messageText;
+          try {
+            messageText = JSON.parse(res.text).message;
+          } catch {
+            messageText = undefined;
+          }
+          failWith(messageText ?? JSON.stringify({ response: res.text, statusCode: res.status }));
+        }
+      }
       const now = new Date().toISOString();
       data.lastUserSync = now;
       data.lastGroupSync = now;

@@ -43,6 +43,12 @@ export interface DoubleControl {
   runningDir?: string;
   instanceFaults?: Record<string, Record<string, string>>;
   identityHttp?: boolean;
+  /** `sync` sends its import to the test server's Public API (bitwarden-api.md). */
+  apiHttp?: boolean;
+  directory?: {
+    users?: Array<{ externalId: string; email?: string; disabled?: boolean; deleted?: boolean }>;
+    groups?: Array<{ externalId: string; name: string; members?: string[] }>;
+  };
 }
 
 export interface Fixture {

@@ -4,7 +4,7 @@ import { createLogger } from '../../observability/logger.js';
 import { createSecretResolver } from '../../secrets/index.js';
 import { combinedExitCode } from '../../runner/result.js';
 import { runInstances } from '../../runner/run-many.js';
-import { ExitCode } from '../../errors.js';
+import { ConfigError, ExitCode } from '../../errors.js';
 import type { CliOptions } from '../args.js';
 import { installShutdown } from '../shutdown.js';
 
@@ -25,7 +25,9 @@ export async function runCommand(options: CliOptions, env: NodeJS.ProcessEnv): P
   log.info({ command: options.command, instances: instances.map((i) => i.name), source: config.source }, 'starting');
   for (const warning of config.warnings) log.warn({ warning }, 'configuration warning');
 
-  const deps = { config, env, secrets: secrets.session(shutdown.hard), log, signal: shutdown.hard };
+  const allowRemovals = allowedRemovals(options, env);
+  if (allowRemovals !== undefined) log.warn({ allowRemovals }, 'guard: up to this many removals are allowed this once');
+  const deps = { config, env, secrets: secrets.session(shutdown.hard), log, signal: shutdown.hard, allowRemovals };
   const results = await runInstances(instances, deps, mode, config.concurrency, shutdown.draining);
   if (mode === 'test' && options.verbose) {
     for (const r of results)
@@ -54,4 +56,13 @@ export async function runCommand(options: CliOptions, env: NodeJS.ProcessEnv): P
     'finished',
   );
   return code;
+}
+
+/** run --allow-removals N, else BWDC_ALLOW_REMOVALS (a CronJob's one-off Job sets the variable). */
+function allowedRemovals(options: CliOptions, env: NodeJS.ProcessEnv): number | undefined {
+  if (options.allowRemovals !== undefined) return options.allowRemovals;
+  const v = env.BWDC_ALLOW_REMOVALS;
+  if (v === undefined || v === '') return undefined;
+  if (!/^\d+$/.test(v)) throw new ConfigError(`BWDC_ALLOW_REMOVALS: "${v}" is not a count; expected a whole number`);
+  return Number(v);
 }

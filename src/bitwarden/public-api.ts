@@ -1,0 +1,151 @@
+// The Bitwarden Public API, read with the organization token the runner already holds (the API key acts
+// as an owner): members, groups with their members, the subscription (bitwarden-api.md). For `plan` and
+// the guard rails. Every request has a timeout and is retried on network errors, 5xx and 429 with
+// backoff; 401/403/404 are not. Errors name the URL and the status, never the token.
+import { backoffMs } from '../shared/backoff.js';
+import { failureReason, httpRequest, type HttpReply } from './http.js';
+
+export interface OrgMember {
+  id: string;
+  email: string;
+  /** Invited 0, Accepted 1, Confirmed 2, Staged 3, Revoked -1. */
+  status: number;
+  /** Owner 0, Admin 1, User 2, Custom 4. */
+  type: number;
+  externalId: string | null;
+}
+
+export interface OrgGroup {
+  id: string;
+  name: string;
+  externalId: string | null;
+  memberIds: string[];
+}
+
+export interface OrgSubscription {
+  seats: number | null;
+  maxAutoScaleSeats: number | null;
+}
+
+export interface OrganizationState {
+  members: OrgMember[];
+  groups: OrgGroup[];
+  /** undefined: the server offers no subscription (self-hosted). */
+  subscription: OrgSubscription | undefined;
+  selfHosted: boolean;
+}
+
+export class PublicApiError extends Error {
+  constructor(
+    message: string,
+    readonly failure: 'auth' | 'server' | 'network',
+  ) {
+    super(message);
+    this.name = 'PublicApiError';
+  }
+}
+
+export interface PublicApiOptions {
+  /** The API base: environmentUrls.api, else <base>/api, else https://api.bitwarden.com. */
+  apiUrl: string;
+  accessToken: string;
+  timeoutMs?: number;
+  retries?: number;
+  backoffMs?: number;
+  signal?: AbortSignal;
+}
+
+/** Where bwdc sends API requests for a data.json. */
+export function apiUrlOf(data: Record<string, unknown>): string {
+  const urls = (data.environmentUrls && typeof data.environmentUrls === 'object' ? data.environmentUrls : {}) as Record<
+    string,
+    unknown
+  >;
+  if (typeof urls.api === 'string' && urls.api) return urls.api.replace(/\/+$/, '');
+  if (typeof urls.base === 'string' && urls.base) return `${urls.base.replace(/\/+$/, '')}/api`;
+  return 'https://api.bitwarden.com';
+}
+
+export class PublicApi {
+  /** Requests made, for `check` and the tests. */
+  requests = 0;
+
+  constructor(private readonly o: PublicApiOptions) {}
+
+  private async get(path: string): Promise<HttpReply> {
+    const url = `${this.o.apiUrl}/public${path}`;
+    const retries = this.o.retries ?? 2;
+    for (let attempt = 1; ; attempt++) {
+      const timeout = AbortSignal.timeout(this.o.timeoutMs ?? 30_000);
+      const signal = this.o.signal ? AbortSignal.any([this.o.signal, timeout]) : timeout;
+      let failure: PublicApiError;
+      try {
+        this.requests++;
+        const res = await httpRequest({
+          method: 'GET',
+          url,
+          signal,
+          headers: { Authorization: `Bearer ${this.o.accessToken}`, Accept: 'application/json' },
+        });
+        if (res.status < 300 || res.status === 400) return res;
+        failure = new PublicApiError(
+          `${url} answered HTTP ${res.status}`,
+          res.status >= 500 || res.status === 429 ? 'server' : 'auth',
+        );
+      } catch (err) {
+        if (this.o.signal?.aborted) throw err;
+        failure = new PublicApiError(
+          `request to ${url} failed, reason: ${failureReason(err, timeout.aborted)}`,
+          'network',
+        );
+      }
+      if (failure.failure === 'auth' || attempt > retries) throw failure;
+      await new Promise((r) => setTimeout(r, backoffMs(attempt, this.o.backoffMs ?? 500, 10_000)));
+    }
+  }
+
+  private async json<T>(path: string): Promise<T> {
+    const res = await this.get(path);
+    if (res.status === 400)
+      throw new PublicApiError(`${this.o.apiUrl}/public${path} answered HTTP 400: ${messageOf(res.text)}`, 'server');
+    try {
+      return JSON.parse(res.text) as T;
+    } catch {
+      throw new PublicApiError(`${this.o.apiUrl}/public${path} answered without JSON`, 'server');
+    }
+  }
+
+  /** The organization as an import will meet it: members, groups with member ids, seats. */
+  async organization(): Promise<OrganizationState> {
+    const members = (await this.json<{ data: OrgMember[] }>('/members')).data.map((m) => ({
+      id: m.id,
+      email: m.email,
+      status: m.status,
+      type: m.type,
+      externalId: m.externalId || null,
+    }));
+    const groups: OrgGroup[] = [];
+    for (const g of (await this.json<{ data: Array<Omit<OrgGroup, 'memberIds'>> }>('/groups')).data) {
+      const memberIds = await this.json<string[]>(`/groups/${encodeURIComponent(g.id)}/member-ids`);
+      groups.push({ id: g.id, name: g.name, externalId: g.externalId || null, memberIds });
+    }
+    const sub = await this.get('/organization/subscription');
+    let subscription: OrgSubscription | undefined;
+    let selfHosted = false;
+    if (sub.status === 400) selfHosted = /self hosted/i.test(messageOf(sub.text));
+    else {
+      const pm = (JSON.parse(sub.text) as { passwordManager?: OrgSubscription }).passwordManager;
+      subscription = { seats: pm?.seats ?? null, maxAutoScaleSeats: pm?.maxAutoScaleSeats ?? null };
+    }
+    return { members, groups, subscription, selfHosted };
+  }
+}
+
+function messageOf(text: string): string {
+  try {
+    const message = (JSON.parse(text) as { message?: unknown }).message;
+    return typeof message === 'string' ? message.slice(0, 200) : 'no message';
+  } catch {
+    return 'no message';
+  }
+}

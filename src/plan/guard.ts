@@ -1,0 +1,80 @@
+// The guard rails (DESIGN.md "Safe syncs"): a plan that breaches one stops the run before bwdc syncs.
+// Judged on the plan alone, so `plan` can say what a run would refuse.
+
+export interface GuardSettings {
+  /** A count, or a percentage of the current members ("5%"); undefined: the larger of 10 and 5%. */
+  maxRemovals: number | string | undefined;
+  refuseEmptyDirectory: boolean;
+  requireSeats: boolean;
+  /** Plan before every sync, not only before those whose settings can remove members. */
+  always: boolean;
+}
+
+export const defaultGuard: GuardSettings = {
+  maxRemovals: undefined,
+  refuseEmptyDirectory: true,
+  requireSeats: true,
+  always: false,
+};
+
+export const maxRemovalsPattern = /^(\d+)%$/;
+
+/** The removal limit for an organization of `members`. */
+export function removalLimit(setting: number | string | undefined, members: number): number {
+  if (typeof setting === 'number') return setting;
+  const pct = setting === undefined ? undefined : maxRemovalsPattern.exec(setting);
+  if (pct) return Math.floor((members * Number(pct[1])) / 100);
+  return Math.max(10, Math.floor(members * 0.05));
+}
+
+/** Whether a sync with these settings can remove members: then it is planned first. */
+export function canRemove(sync: { overwriteExisting: boolean; removeDisabled: boolean }): boolean {
+  return sync.overwriteExisting || sync.removeDisabled;
+}
+
+export interface Breach {
+  rule: 'maxRemovals' | 'refuseEmptyDirectory' | 'requireSeats';
+  message: string;
+  numbers: Record<string, number>;
+}
+
+interface PlanView {
+  import: { sent: boolean; members: number };
+  remove: unknown[];
+  seats: { needed: number; autoscale: string } | null;
+  directoryManaged: number;
+  members: number;
+}
+
+/** The rules the plan breaks, given a one-time allowance of removals (run --allow-removals N). */
+export function judge(plan: PlanView, guard: GuardSettings, allowRemovals?: number): Breach[] {
+  const breaches: Breach[] = [];
+  const removals = plan.remove.length;
+  const allowed = allowRemovals !== undefined && removals <= allowRemovals;
+  const limit = removalLimit(guard.maxRemovals, plan.members);
+  if (removals > limit && !allowed)
+    breaches.push({
+      rule: 'maxRemovals',
+      message: `the sync would remove ${removals} of ${plan.members} members, above guard.maxRemovals (${limit}); if intended, run once with --allow-removals ${removals} (BWDC_ALLOW_REMOVALS)`,
+      numbers: { removals, members: plan.members, limit },
+    });
+  if (
+    guard.refuseEmptyDirectory &&
+    plan.import.sent &&
+    plan.import.members === 0 &&
+    plan.directoryManaged > 0 &&
+    !allowed
+  )
+    breaches.push({
+      rule: 'refuseEmptyDirectory',
+      message: `the directory returned no users, and the import would go to an organization with ${plan.directoryManaged} directory-managed members (a filter or base DN mistake looks like this); if intended, run once with --allow-removals ${removals}`,
+      numbers: { users: 0, directoryManaged: plan.directoryManaged, removals },
+    });
+  if (guard.requireSeats && plan.seats?.autoscale === 'refused')
+    breaches.push({
+      rule: 'requireSeats',
+      message: `the sync needs ${plan.seats.needed} more seat(s) than the subscription allows (autoscaling is capped): the server would refuse the new members after the removals; add seats or raise the autoscale limit`,
+      numbers: { needed: plan.seats.needed },
+    });
+  return breaches;
+}
