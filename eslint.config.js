@@ -23,6 +23,7 @@ const layers = {
   ],
   directory: ['cli', 'config', 'runner', 'scheduler', 'secrets', 'state', 'bwdc', 'bitwarden', 'observability'],
   plan: ['cli', 'config', 'runner', 'scheduler', 'secrets', 'state', 'observability'],
+  notify: ['cli', 'config', 'runner', 'scheduler', 'secrets', 'state', 'bwdc', 'bitwarden', 'observability'],
   observability: ['cli', 'config', 'runner', 'scheduler', 'secrets', 'state', 'bwdc', 'bitwarden'],
   config: ['cli', 'runner', 'scheduler', 'secrets', 'state', 'bwdc', 'bitwarden', 'observability'],
   secrets: ['cli', 'config', 'runner', 'scheduler', 'state', 'bwdc', 'bitwarden'],

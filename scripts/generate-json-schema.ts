@@ -1,5 +1,5 @@
 // Writes config.schema.json from the zod schema in src/config/schema.ts (the single source), and the
-// `directory`, `sync` and `guard` blocks of the Helm chart's values.schema.json from the same definitions.
+// `directory`, `sync`, `guard`, `notify` and `heartbeat` blocks of the Helm chart's values.schema.json from the same definitions.
 // test/json-schema.test.ts fails when either committed file differs from what this produces.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,23 @@ export function renderChartSchema(current = readFileSync(chartSchemaUrl, 'utf8')
     props.directory = block(directoryBlock);
     props.sync = block(syncBlock);
     props.guard = block(defaultsSchema.shape.guard.unwrap());
+    // In the chart, webhook and heartbeat URLs are references only (they carry tokens): never in values.
+    const reference = { type: 'string', pattern: '^(vault|awssm|file|env)://.+$' };
+    const notify = block(defaultsSchema.shape.notify.unwrap()) as {
+      items: { properties: Record<string, object> & { url: object; on: object } };
+    };
+    notify.items.properties.url = { ...notify.items.properties.url, ...reference };
+    // Helm reads values as YAML 1.1, where a bare `on:` key is the boolean true: accepted, and read as `on`.
+    notify.items.properties.true = {
+      ...notify.items.properties.on,
+      description: 'An unquoted `on:` as Helm reads it.',
+    };
+    props.notify = notify;
+    props.heartbeat = {
+      ...block(defaultsSchema.shape.heartbeat.unwrap()),
+      ...reference,
+      description: 'A secret reference to the cron-monitoring check URL (healthchecks.io convention).',
+    };
   }
   return `${JSON.stringify(schema, null, 2)}\n`;
 }

@@ -319,6 +319,15 @@ test('directory blocks: the config the chart renders is what the runner loads, i
       assert.match(rendered.sync.userFilter, /userAccountControl/);
     }
     if (name === 'okta') assert.equal(rendered.sync.inviteUsersAfterProvisioning, false);
+    // Notifications and the heartbeat reach the pod as BWDC_NOTIFY (JSON) and BWDC_HEARTBEAT_URL.
+    assert.deepEqual(
+      config.instances[0]!.notify.map((t) => [t.url, t.format, t.after, [...t.on]]),
+      [['vault://secret/bwdc/notify#slack_webhook', 'slack', 2, ['failure', 'recovery']]],
+    );
+    assert.equal(
+      config.instances[0]!.heartbeat,
+      name === 'corp-ad' ? 'vault://secret/bwdc/corp-ad#healthchecks_url' : undefined,
+    );
     // The guard rails reach the pod as BWDC_GUARD_* (defaults merged with the instance's).
     assert.deepEqual(
       config.instances[0]!.guard,
@@ -337,6 +346,8 @@ test('directory blocks: the config the chart renders is what the runner loads, i
   writeFileSync(join(d, 'legacy.json'), data['legacy.json']);
   const all = loadConfig({ BWDC_RUNNER_CONFIG: cfgPath, BWDC_STATE_DIR: d });
   assert.equal(all.instances[0]!.guard.always, true, 'scheduler mode: guard in config.yaml');
+  assert.equal(all.instances[0]!.heartbeat, 'vault://secret/bwdc/corp-ad#healthchecks_url');
+  assert.equal(all.instances[1]!.notify[0]!.format, 'slack');
   assert.deepEqual(
     all.instances.map((i) => [i.name, i.dataJson.directoryType, Boolean(i.dataJson.rendered)]),
     [
@@ -348,6 +359,39 @@ test('directory blocks: the config the chart renders is what the runner loads, i
       ['onelogin', 4, true],
     ],
   );
+});
+
+test('notification and heartbeat URLs in values must be secret references (they carry tokens)', () => {
+  const literal = spawnSync(
+    helm,
+    [
+      'template',
+      'rel',
+      chart,
+      '-f',
+      join(ciDir, 'directory-values.yaml'),
+      '--set',
+      'instances.okta.heartbeat=https://hc-ping.com/uuid',
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.notEqual(literal.status, 0);
+  assert.match(literal.stderr, /\/instances\/okta\/heartbeat/);
+  const format = spawnSync(
+    helm,
+    [
+      'template',
+      'rel',
+      chart,
+      '-f',
+      join(ciDir, 'directory-values.yaml'),
+      '--set-json',
+      'defaults.notify=[{"url":"env://X","format":"discord"}]',
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.notEqual(format.status, 0);
+  assert.match(format.stderr, /\/defaults\/notify\/0\/format/);
 });
 
 test("a directory block is checked by the chart schema (the runner's), and an instance needs a block or a template", () => {

@@ -204,7 +204,10 @@ const envOf = (fx: Fixture, extra: Record<string, string | undefined> = {}) => f
 test('/metrics: promtool check metrics finds nothing of ours; every counter of every instance exists at 0 before any run; a reload drops a removed instance', async () => {
   const fx = makeFixture();
   const cfg = configFile(fx, ['a', 'b']);
-  const run = startCli(['schedule', '--config', cfg], envOf(fx, { BWDC_HTTP_PORT: '0', BWDC_HTTP_HOST: '127.0.0.1' }));
+  const run = startCli(
+    ['schedule', '--config', cfg],
+    envOf(fx, { BWDC_HTTP_PORT: '0', BWDC_HTTP_HOST: '127.0.0.1', BWDC_WATCH_CONFIG: 'false' }),
+  );
   live.push(run);
   await waitFor(() => run.logs().some((l) => l.port !== undefined), 60_000).catch(async () => {
     run.kill('SIGKILL');

@@ -168,7 +168,8 @@ test('SIGHUP: an added instance starts, a removed one stops, a broken configurat
     { name: 'keep', schedule: '* * * * * *' },
     { name: 'drop', schedule: '* * * * * *' },
   ]);
-  const run = start(['schedule', '--config', cfg], baseEnv(fx));
+  // SIGHUP alone (the file watch has a test of its own).
+  const run = start(['schedule', '--config', cfg], { ...baseEnv(fx), BWDC_WATCH_CONFIG: 'false' });
   const port = await portOf(run);
   await waitFor(() => run.logs().some((l) => l.instance === 'drop' && l.outcome === 'success'), 15_000);
 

@@ -25,6 +25,8 @@ function instance(name: string, schedule = '0 0 1 1 *', extra: Partial<InstanceC
     login: 'runner',
     retry: { attempts: 0, backoffMs: 10, maxBackoffMs: 10 },
     guard: { maxRemovals: undefined, refuseEmptyDirectory: true, requireSeats: true, always: false },
+    notify: [],
+    heartbeat: undefined,
     logFile: undefined,
     spreadMs: 0,
     jitterMs: 0,

@@ -3,7 +3,7 @@
 // itself so that a run is one bwdc start (`sync` alone), and a wrong key fails in a fraction of a
 // second without starting bwdc. Proxies and CA as bwdc honours them (http.ts). No secret ever in an
 // error: the client secret is only in the request body.
-import { failureReason, httpRequest, type HttpReply } from './http.js';
+import { failureReason, httpRequest, type HttpReply } from '../shared/http.js';
 
 export type IdentityFailure = 'auth' | 'server' | 'network';
 

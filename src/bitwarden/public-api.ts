@@ -3,7 +3,7 @@
 // the guard rails. Every request has a timeout and is retried on network errors, 5xx and 429 with
 // backoff; 401/403/404 are not. Errors name the URL and the status, never the token.
 import { backoffMs } from '../shared/backoff.js';
-import { failureReason, httpRequest, type HttpReply } from './http.js';
+import { failureReason, httpRequest, type HttpReply } from '../shared/http.js';
 
 export interface OrgMember {
   id: string;

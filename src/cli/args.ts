@@ -15,6 +15,8 @@ export interface CliOptions {
   instances: string[];
   /** run --allow-removals N: this once, up to N removals pass the guard rails. */
   allowRemovals: number | undefined;
+  /** check --notify-test: send one test message to every notification target. */
+  notifyTest: boolean;
   verbose: boolean;
   json: boolean;
   help: boolean;
@@ -46,6 +48,7 @@ Options:
   -i, --instance NAME   only this instance (repeatable)
   -v, --verbose         test: list the users and groups; check: more detail
       --json            check, plan: print the report as JSON
+      --notify-test     check: send one test message to every notification target
       --allow-removals N
                         run: this once, let a sync remove up to N members past the guard
                         rails (BWDC_ALLOW_REMOVALS)
@@ -73,6 +76,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
         verbose: { type: 'boolean', short: 'v', default: false },
         json: { type: 'boolean', default: false },
         'allow-removals': { type: 'string' },
+        'notify-test': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'V', default: false },
       },
@@ -104,8 +108,10 @@ export function parseCli(argv: readonly string[]): CliOptions {
   if (allow !== undefined && !/^\d+$/.test(allow))
     throw new ConfigError(`--allow-removals: "${allow}" is not a count; expected a whole number such as 250`);
   if (allow !== undefined && command !== 'run') throw new ConfigError('--allow-removals: only for run');
+  if (v['notify-test'] && command !== 'check') throw new ConfigError('--notify-test: only for check');
   return {
     allowRemovals: allow === undefined ? undefined : Number(allow),
+    notifyTest: v['notify-test'] ?? false,
     command: command as Command | undefined,
     action,
     operands: extra,

@@ -30,6 +30,42 @@ const guardEnv: Record<string, { name: string; kind: Kind }> = {
   always: { name: 'BWDC_GUARD_ALWAYS', kind: 'boolean' },
 };
 
+/**
+ * Notification targets from the environment: BWDC_NOTIFY, a JSON list as in the file (the chart's
+ * CronJobs use it), or one target from BWDC_NOTIFY_URL, _FORMAT, _ON (comma-separated), _AFTER.
+ */
+function notifyFromEnv(env: Env, errors: string[]): unknown {
+  const list = val(env, 'BWDC_NOTIFY');
+  const url = val(env, 'BWDC_NOTIFY_URL');
+  if (list !== undefined && url !== undefined) {
+    errors.push('notify (BWDC_NOTIFY, BWDC_NOTIFY_URL): both are set; set only one');
+    return undefined;
+  }
+  if (list !== undefined) {
+    try {
+      return JSON.parse(list) as unknown;
+    } catch {
+      errors.push(
+        'notify (BWDC_NOTIFY): not valid JSON; expected a list such as [{"url": "env://SLACK_URL", "format": "slack"}]',
+      );
+      return undefined;
+    }
+  }
+  if (url === undefined) return undefined;
+  const target: Record<string, unknown> = { url };
+  const format = val(env, 'BWDC_NOTIFY_FORMAT');
+  if (format !== undefined) target.format = format;
+  const on = val(env, 'BWDC_NOTIFY_ON');
+  if (on !== undefined)
+    target.on = on
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
+  const after = val(env, 'BWDC_NOTIFY_AFTER');
+  if (after !== undefined) target.after = typed(after, 'number');
+  return [target];
+}
+
 /** Typed where the text is unambiguous; anything else is left as text for the schema to name. */
 function typed(v: string, kind: Kind): unknown {
   if (kind === 'boolean') return v === 'true' ? true : v === 'false' ? false : v;
@@ -64,6 +100,8 @@ export const instanceEnvNames: Record<string, string> = {
   'guard.refuseEmptyDirectory': 'BWDC_GUARD_REFUSE_EMPTY',
   'guard.requireSeats': 'BWDC_GUARD_REQUIRE_SEATS',
   'guard.always': 'BWDC_GUARD_ALWAYS',
+  notify: 'BWDC_NOTIFY or BWDC_NOTIFY_URL',
+  heartbeat: 'BWDC_HEARTBEAT_URL',
   spread: 'BWDC_SPREAD',
   jitter: 'BWDC_JITTER',
   staleAfter: 'BWDC_STALE_AFTER',
@@ -147,6 +185,8 @@ export function readEnvLayer(env: Env): EnvLayer {
   }
   raw.sync = block(env, syncEnv);
   raw.guard = block(env, guardEnv);
+  raw.heartbeat = val(env, 'BWDC_HEARTBEAT_URL');
+  raw.notify = notifyFromEnv(env, errors);
   for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k];
 
   const locate: Locate = (path: readonly PathKey[]) => {

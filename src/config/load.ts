@@ -162,6 +162,14 @@ export function loadConfig(env: Env, options: LoadOptions = {}): RunnerConfig {
     file,
     errors,
   );
+  // Environment only: a setting of the process, like the secret backends' timeouts.
+  let notifyTimeoutMs = 5000;
+  if (env.BWDC_NOTIFY_TIMEOUT) {
+    const ms = parseDuration(env.BWDC_NOTIFY_TIMEOUT);
+    if (ms === undefined || ms <= 0)
+      errors.push(`BWDC_NOTIFY_TIMEOUT: "${env.BWDC_NOTIFY_TIMEOUT}" is not valid; expected a duration such as 5s`);
+    else notifyTimeoutMs = ms;
+  }
   const passEnv = (env.BWDC_PASS_ENV ?? '')
     .split(',')
     .map((s) => s.trim())
@@ -309,6 +317,16 @@ export function loadConfig(env: Env, options: LoadOptions = {}): RunnerConfig {
     logFormat,
     passEnv: Object.freeze(passEnv),
     source,
+    notifyTimeoutMs,
+    watchConfig: env.BWDC_WATCH_CONFIG !== 'false',
+    readFrom: Object.freeze([
+      ...(file ? [{ path: file.path, kind: 'file' as const }] : []),
+      ...(instancesDir ? [{ path: instancesDir, kind: 'folder' as const }] : []),
+      ...instances
+        .map((i) => i.dataJson.path)
+        .filter((p): p is string => p !== undefined)
+        .map((path) => ({ path, kind: 'file' as const })),
+    ]),
     warnings: Object.freeze([...new Set(warnings)]),
   });
 }

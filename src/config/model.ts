@@ -1,6 +1,7 @@
 // The validated, normalized configuration every other module receives. Frozen: nobody edits it.
 import type { LogFormat } from '../shared/log-settings.js';
 import type { GuardSettings } from '../plan/guard.js';
+import type { NotifyTarget } from '../notify/decide.js';
 
 export interface RetryPolicy {
   attempts: number;
@@ -19,6 +20,8 @@ export interface DataJsonTemplate {
   directoryType: number | undefined;
   /** Rendered from a directory block (true) or a user's template. */
   rendered?: boolean;
+  /** The template's file, when it was read from one. */
+  path?: string;
 }
 
 export interface InstanceConfig {
@@ -38,6 +41,10 @@ export interface InstanceConfig {
   retry: RetryPolicy;
   /** The guard rails checked before a sync (DESIGN.md "Safe syncs"). */
   guard: GuardSettings;
+  /** Notification targets (URLs as secret references or literal URLs). */
+  notify: readonly NotifyTarget[];
+  /** The cron-monitoring check URL (a secret reference or a literal URL). */
+  heartbeat: string | undefined;
   /** Absolute path of the bwdc.log-style file, or undefined. */
   logFile: string | undefined;
   /** `schedule`: window of the hash-based start offset (0: none). */
@@ -67,6 +74,12 @@ export interface RunnerConfig {
   passEnv: readonly string[];
   /** What the configuration was read from, for messages: "environment", a file, a folder. */
   source: string;
+  /** Delivery of notifications and heartbeats: per attempt (BWDC_NOTIFY_TIMEOUT). */
+  notifyTimeoutMs: number;
+  /** `schedule`: reload when the configuration's files change (BWDC_WATCH_CONFIG). */
+  watchConfig: boolean;
+  /** The files and folders the configuration was read from (config file, instances folder, templates). */
+  readFrom: ReadonlyArray<{ path: string; kind: 'file' | 'folder' }>;
   /** Problems that do not stop a run (a template without stateVersion), for the log and `check`. */
   warnings: readonly string[];
 }

@@ -13,6 +13,7 @@ import type { DirectoryBlock, SyncBlock } from '../directory/schema.js';
 import { checkBlocks, checkTemplate } from '../directory/check.js';
 import { renderDataJsonText } from '../directory/render.js';
 import { defaultGuard } from '../plan/guard.js';
+import type { NotifyTarget } from '../notify/decide.js';
 
 export interface Layer {
   values: RawInstanceSettings;
@@ -289,6 +290,48 @@ export function normalizeInstance(
   const jitterMs = durationField(['jitter'], '0');
   const staleAfter = pick<number>(input.layers, ['staleAfter']).value ?? builtinDefaults.staleAfter;
 
+  // Notification targets and the heartbeat: URLs are secrets (they carry tokens), so a reference or a
+  // literal http(s) URL; never echoed in a message.
+  const urlProblem = (text: string): string | undefined => {
+    if (/^https?:\/\//i.test(text)) {
+      try {
+        new URL(text);
+        return undefined;
+      } catch {
+        return 'is not a valid URL';
+      }
+    }
+    const expected = 'expected an http(s) URL or a secret reference (vault://, awssm://, file://, env://)';
+    try {
+      return parseSecretRef(text).kind === 'literal' ? expected : undefined;
+    } catch {
+      return expected;
+    }
+  };
+  const notifyPicked = pick<Array<{ url: string; format?: string; on?: string[]; after?: number }>>(input.layers, [
+    'notify',
+  ]);
+  const notify = (notifyPicked.value ?? []).map((t, i) => {
+    const problem = urlProblem(t.url);
+    if (problem)
+      errors.push(
+        `${dotPath([...(notifyPicked.layer ? notifyPicked.path : input.label), ...(notifyPicked.layer ? [] : ['notify']), i, 'url'])} (${notifyPicked.where}): ${problem}`,
+      );
+    const format = (t.format ?? 'json') as NotifyTarget['format'];
+    return Object.freeze({
+      url: t.url,
+      format,
+      on: Object.freeze((t.on ?? ['failure', 'recovery']) as NotifyTarget['on'][number][]),
+      after: t.after ?? 1,
+      label: `${format}-${i}`,
+    });
+  });
+  const heartbeat = pick<string>(input.layers, ['heartbeat']);
+  if (heartbeat.value !== undefined) {
+    const problem = urlProblem(heartbeat.value);
+    if (problem) atValue(heartbeat, problem);
+  }
+
   const logFile = pick<boolean | string>(input.layers, ['logFile']);
   let logFilePath: string | undefined;
   if (logFile.value === true) logFilePath = join(input.stateDir, input.name, 'bwdc.log');
@@ -315,6 +358,8 @@ export function normalizeInstance(
       requireSeats: pick<boolean>(input.layers, ['guard', 'requireSeats']).value ?? defaultGuard.requireSeats,
       always: pick<boolean>(input.layers, ['guard', 'always']).value ?? defaultGuard.always,
     }),
+    notify: Object.freeze(notify),
+    heartbeat: heartbeat.value,
     logFile: logFilePath,
     spreadMs,
     jitterMs,

@@ -32,6 +32,35 @@ const secretRef = z
     'A secret reference: vault://MOUNT/PATH#KEY, awssm://SECRET-ID#KEY, file:///PATH, env://NAME, or a literal value.',
   );
 
+export const notifyEvents = ['failure', 'recovery', 'always'] as const;
+export const notifyFormats = ['json', 'slack', 'teams'] as const;
+
+const notifyTarget = z
+  .strictObject({
+    url: secretRef.describe(
+      'The webhook URL, or a secret reference to it (vault://, awssm://, file://, env://): webhook URLs carry tokens.',
+    ),
+    format: z
+      .enum(notifyFormats, 'expected json, slack or teams')
+      .optional()
+      .describe('json (the documented payload), slack (incoming webhook), teams (Workflows webhook). Default json.'),
+    on: z
+      .array(z.enum(notifyEvents, 'expected failure, recovery or always'))
+      .min(1)
+      .optional()
+      .describe(
+        'When: failure (after `after` consecutive failures, once until a recovery), recovery (the first success after a failure notice), always (every run). Default [failure, recovery].',
+      ),
+    after: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .optional()
+      .describe('Consecutive failed runs before the first failure notice. Default 1.'),
+  })
+  .describe('One notification target.');
+
 export const instanceNamePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
 const retry = z
@@ -120,6 +149,17 @@ const instanceSettings = {
     .optional()
     .describe(
       'Guard rails: before a sync that can remove members, the runner plans it (bwdc test + the Public API) and stops it, class guard, if it breaks one. One-time override: run --allow-removals N.',
+    ),
+  notify: z
+    .array(notifyTarget)
+    .optional()
+    .describe(
+      "Where to tell someone about failures and recoveries: webhook targets. Delivery never changes a run's outcome or exit code.",
+    ),
+  heartbeat: secretRef
+    .optional()
+    .describe(
+      'A cron-monitoring check URL (healthchecks.io convention: <url>/start when a run starts, <url> on success, <url>/<exit code> on failure), or a secret reference to it.',
     ),
   logFile: z
     .union([z.boolean(), z.string()])

@@ -55,7 +55,7 @@ export function readTemplate(path: string): DataJsonTemplate {
     );
   }
   try {
-    return templateFromText(text, path);
+    return { ...templateFromText(text, path), path };
   } catch (err) {
     throw new Error(`"${path}" is ${errorMessage(err)}`, { cause: err });
   }

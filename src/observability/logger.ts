@@ -2,6 +2,7 @@ import { pino, type Logger, type DestinationStream, stdTimeFunctions } from 'pin
 import { redactor } from './redact.js';
 
 import type { LogFormat } from '../shared/log-settings.js';
+import { recordLine } from './run-tail.js';
 
 export type { Logger } from 'pino';
 export { logLevels, type LogFormat } from '../shared/log-settings.js';
@@ -30,7 +31,13 @@ export async function createLogger(options: LoggerOptions = {}): Promise<Logger>
       timestamp: stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       // The last line of defence: whatever a caller put in a line, known secret values are masked.
-      hooks: { streamWrite: (line) => redactor.scrub(line) },
+      hooks: {
+        streamWrite: (line) => {
+          const clean = redactor.scrub(line);
+          recordLine(clean);
+          return clean;
+        },
+      },
     },
     destination,
   );

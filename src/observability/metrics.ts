@@ -67,6 +67,7 @@ export class RunnerMetrics {
   private readonly planChanges: Gauge<D | 'change'>;
   private readonly seats: Gauge<D | 'kind'>;
   private readonly guardBlocked: Counter<D | 'rule'>;
+  private readonly notifications: Counter<'target' | 'result'>;
   private readonly known = new Set<string>();
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
@@ -188,6 +189,12 @@ export class RunnerMetrics {
       labelNames: ['directory', 'kind'],
       registers,
     });
+    this.notifications = new Counter({
+      name: 'bwdc_runner_notifications_total',
+      help: 'Notification and heartbeat deliveries, by target (its format and position, or heartbeat) and result (ok, error).',
+      labelNames: ['target', 'result'],
+      registers,
+    });
     this.guardBlocked = new Counter({
       name: 'bwdc_runner_guard_blocked_total',
       help: 'Syncs the guard rails stopped before bwdc synced, by rule (maxRemovals, refuseEmptyDirectory, requireSeats).',
@@ -255,6 +262,10 @@ export class RunnerMetrics {
     for (const kind of ['occupied', 'free', 'needed'] as const)
       if (seats) this.seats.set({ directory, kind }, seats[kind]);
       else this.seats.remove({ directory, kind });
+  }
+
+  notified(target: string, ok: boolean, count = 1): void {
+    this.notifications.inc({ target, result: ok ? 'ok' : 'error' }, count);
   }
 
   guardStopped(directory: string, rules: readonly string[]): void {

@@ -19,6 +19,7 @@ export async function pushRunMetrics(
   results: readonly RunRecord[],
   secretFetches: SecretFetchCounts,
   log: Logger,
+  notifications: ReadonlyArray<{ target: string; ok: boolean; count: number }> = [],
 ): Promise<number> {
   let pushed = 0;
   for (const result of results) {
@@ -26,6 +27,7 @@ export async function pushRunMetrics(
     metrics.setInstances([result.instance]);
     metrics.runFinished(result);
     for (const f of secretFetches) metrics.secretFetched(f.backend, f.ok, f.count);
+    for (const n of notifications) metrics.notified(n.target, n.ok, n.count);
     const groupings = { directory: result.instance };
     try {
       await new Pushgateway(url, { timeout: 10_000 }, metrics.registry).push({ jobName, groupings });

@@ -28,10 +28,11 @@ import {
 import type { Logger } from '../observability/logger.js';
 import { redactor } from '../observability/redact.js';
 import type { SecretSession } from '../secrets/resolver.js';
-import { InstanceState } from '../state/instance-state.js';
+import { InstanceState, type LastRun } from '../state/instance-state.js';
 import type { LockHandle } from '../state/lock.js';
 import type { Outcome, RunMode, RunResult } from './result.js';
 import { appendRunLog } from './run-log.js';
+import { Teller } from './tell.js';
 import { isTransient, retryWaitMs } from './retry-policy.js';
 import type { Gate } from '../shared/slots.js';
 
@@ -54,6 +55,10 @@ export interface RunDeps {
   tokens?: TokenCache;
   /** run --allow-removals N: this once, up to N removals pass the guard rails. */
   allowRemovals?: number;
+  /** Per attempt of a notification or heartbeat delivery (BWDC_NOTIFY_TIMEOUT). */
+  notifyTimeoutMs?: number;
+  /** Called with every notification and heartbeat delivery (metrics): the target's label, delivered or not. */
+  onNotified?: (target: string, ok: boolean) => void;
 }
 
 /** The process's organization tokens, in memory only (TokenCache). */
@@ -111,6 +116,8 @@ export async function runInstance(instance: InstanceConfig, deps: RunDeps, mode:
   // Only a secret we set is wiped from data.json afterwards; one the template carries is the user's.
   const wipeType = instance.directorySecret ? instance.dataJson.directoryType : undefined;
   const effort: Effort = { attempts: 0, bwdcCalls: 0, bwdcKilled: false };
+  const tell = new Teller(instance, deps, runId, log);
+  if (mode === 'sync') tell.started();
 
   let held: { state: InstanceState; lock: LockHandle } | undefined;
   let seeded: string | undefined;
@@ -128,16 +135,16 @@ export async function runInstance(instance: InstanceConfig, deps: RunDeps, mode:
 
   const endedAt = new Date();
   let restoredDataJson = false;
-  let lastSuccessAt: Date | undefined;
+  let history: History | undefined;
   if (held) {
     const tidy = await tidyState(held.state, wipeType, effort.bwdcKilled, log);
     restoredDataJson = tidy.restored;
     ending = afterTidy(ending, tidy);
     if (ending.outcome !== 'not-started')
-      lastSuccessAt = await recordLastRun(held.state, runId, mode, ending.outcome, ending, endedAt, log);
-    await held.lock.release();
+      history = await recordLastRun(held.state, runId, mode, ending.outcome, ending, endedAt, log);
   }
   if (ending.outcome === 'not-started') {
+    await held?.lock.release();
     log.info(ending.error.message);
     throw ending.error;
   }
@@ -148,10 +155,13 @@ export async function runInstance(instance: InstanceConfig, deps: RunDeps, mode:
     effort,
     seeded,
     restoredDataJson,
-    lastSuccessAt,
+    lastSuccessAt: history?.lastSuccessAt,
     interrupted: deps.signal?.aborted ?? false,
   });
   await report(result, instance, log);
+  // Telling someone never changes the outcome; bounded by the delivery timeout (notify/deliver.ts).
+  if (mode === 'sync' && history && held) await tell.finished(result, history, held.state);
+  await held?.lock.release();
   return result;
 }
 
@@ -591,6 +601,15 @@ function afterTidy(ending: Ending, tidy: Tidy): Ending {
  * last-run.json, so a new process (a CronJob's next pod, a restarted scheduler) knows the last
  * success. Only syncs count: a dry run (`test`) records nothing and never counts as a success.
  */
+/** What the state folder remembers of the runs before this one, updated with this one. */
+export interface History {
+  lastSuccessAt: Date | undefined;
+  consecutiveFailures: number;
+  /** Targets that sent a failure notice since the last success. */
+  notified: string[];
+  record: LastRun | undefined;
+}
+
 async function recordLastRun(
   state: InstanceState,
   runId: string,
@@ -599,22 +618,34 @@ async function recordLastRun(
   ending: Ending,
   endedAt: Date,
   log: Logger,
-): Promise<Date | undefined> {
+): Promise<History> {
   const previous = await state.readLastRun();
   const earlier = previous?.lastSuccessAt ? new Date(previous.lastSuccessAt) : undefined;
-  if (mode !== 'sync') return earlier;
+  const before = previous?.consecutiveFailures ?? 0;
+  if (mode !== 'sync')
+    return {
+      lastSuccessAt: earlier,
+      consecutiveFailures: before,
+      notified: previous?.notified ?? [],
+      record: undefined,
+    };
   const lastSuccessAt = outcome === 'success' ? endedAt : earlier;
   const failureClass = ending.outcome === 'failure' ? ending.failureClass : undefined;
+  // Skipped and interrupted runs neither count as failures nor end a series of them.
+  const consecutiveFailures = outcome === 'failure' ? before + 1 : outcome === 'success' ? 0 : before;
+  const record: LastRun = {
+    runId,
+    outcome,
+    failureClass,
+    endedAt: endedAt.toISOString(),
+    lastSuccessAt: lastSuccessAt?.toISOString(),
+    consecutiveFailures,
+    notified: previous?.notified ?? [],
+  };
   await state
-    .writeLastRun({
-      runId,
-      outcome,
-      failureClass,
-      endedAt: endedAt.toISOString(),
-      lastSuccessAt: lastSuccessAt?.toISOString(),
-    })
+    .writeLastRun(record)
     .catch((err) => log.warn({ err: errorMessage(err) }, 'could not record the run in the state folder'));
-  return lastSuccessAt;
+  return { lastSuccessAt, consecutiveFailures, notified: record.notified!, record };
 }
 
 // ---- report -------------------------------------------------------------------------------------

@@ -19,6 +19,10 @@ export interface LastRun {
   failureClass?: string;
   endedAt: string;
   lastSuccessAt?: string;
+  /** Failed syncs in a row, this one included (0 after a success): for notifications' `after`. */
+  consecutiveFailures?: number;
+  /** Notification targets (labels) that sent a failure notice since the last success. */
+  notified?: string[];
 }
 
 export interface SeedResult {

@@ -105,6 +105,16 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- if not $i.clientId }}{{ fail (printf "instances.%s: clientId is required (organization.<uuid>), here or in defaults" .name) }}{{ end }}
 {{- $raw := default dict .instance }}
+{{- /* Helm reads a bare `on:` as the key "true" (YAML 1.1): give it its name back. */}}
+{{- if $i.notify }}
+{{- $targets := list }}
+{{- range $t := $i.notify }}
+{{- $t = deepCopy $t }}
+{{- if hasKey $t "true" }}{{ $_ := set $t "on" (get $t "true") }}{{ $_ := unset $t "true" }}{{ end }}
+{{- $targets = append $targets $t }}
+{{- end }}
+{{- $_ := set $i "notify" $targets }}
+{{- end }}
 {{- /* As the runner merges them: a directory block of another type than defaults' replaces it whole. */}}
 {{- if and $raw.directory .root.Values.defaults.directory }}
 {{- if ne (toString $raw.directory.type) (toString .root.Values.defaults.directory.type) }}{{ $_ := set $i "directory" (deepCopy $raw.directory) }}{{ end }}

@@ -16,6 +16,24 @@ import { createSecretResolver } from '../../secrets/index.js';
 import { parseSecretRef } from '../../shared/secret-ref.js';
 import { runnerVersion } from '../../version.js';
 import type { CliOptions } from '../args.js';
+import { defaultDelivery, deliver } from '../../notify/deliver.js';
+import { body, type RunSummary } from '../../notify/payload.js';
+
+function testSummary(instance: string): RunSummary {
+  return {
+    instance,
+    runId: 'test',
+    outcome: 'success',
+    failureClass: undefined,
+    exitCode: 0,
+    message: 'a test message: notifications reach this target',
+    users: undefined,
+    groups: undefined,
+    durationMs: 0,
+    consecutiveFailures: 0,
+    endedAt: new Date(),
+  };
+}
 
 interface SecretCheck {
   field: string;
@@ -77,6 +95,33 @@ export async function checkCommand(options: CliOptions, env: NodeJS.ProcessEnv):
       try {
         await session.resolve(text, `${inst.origin} ${field}`);
         secrets.push({ field, reference, ok: true });
+      } catch (err) {
+        secrets.push({ field, reference, ok: false, error: redactor.scrub(errorMessage(err)) });
+        codes.push(ExitCode.secret);
+      }
+    }
+    // Notification targets and the heartbeat: the URL (a secret) resolved, never shown; sent to only on request.
+    for (const [field, text, target] of [
+      ...inst.notify.map((t) => [`notify ${t.label}`, t.url, t] as const),
+      ...(inst.heartbeat ? [['heartbeat', inst.heartbeat, undefined] as const] : []),
+    ]) {
+      const literal = /^https?:\/\//i.test(text);
+      const reference = literal ? 'literal URL' : parseSecretRef(text).kind === 'ref' ? text : 'literal value';
+      try {
+        const url = literal ? text : await session.resolve(text, `${inst.origin} ${field}`);
+        if (literal) redactor.add(text);
+        new URL(url);
+        let sent = '';
+        if (target && options.notifyTest) {
+          const d = await deliver(
+            url,
+            { method: 'POST', json: body(target.format, 'test', testSummary(inst.name), runnerVersion()) },
+            { ...defaultDelivery, timeoutMs: config.notifyTimeoutMs },
+          );
+          if (!d.ok) throw new Error(`the test message was not delivered: ${d.detail}`);
+          sent = ', test message delivered';
+        }
+        secrets.push({ field: `${field}${sent}`, reference, ok: true });
       } catch (err) {
         secrets.push({ field, reference, ok: false, error: redactor.scrub(errorMessage(err)) });
         codes.push(ExitCode.secret);

@@ -27,7 +27,21 @@ export async function runCommand(options: CliOptions, env: NodeJS.ProcessEnv): P
 
   const allowRemovals = allowedRemovals(options, env);
   if (allowRemovals !== undefined) log.warn({ allowRemovals }, 'guard: up to this many removals are allowed this once');
-  const deps = { config, env, secrets: secrets.session(shutdown.hard), log, signal: shutdown.hard, allowRemovals };
+  const notices = new Map<string, { target: string; ok: boolean; count: number }>();
+  const deps = {
+    config,
+    env,
+    secrets: secrets.session(shutdown.hard),
+    log,
+    signal: shutdown.hard,
+    allowRemovals,
+    notifyTimeoutMs: config.notifyTimeoutMs,
+    onNotified: (target: string, ok: boolean) => {
+      const n = notices.get(`${target}/${ok}`) ?? { target, ok, count: 0 };
+      n.count++;
+      notices.set(`${target}/${ok}`, n);
+    },
+  };
   const results = await runInstances(instances, deps, mode, config.concurrency, shutdown.draining);
   if (mode === 'test' && options.verbose) {
     for (const r of results)
@@ -44,6 +58,7 @@ export async function runCommand(options: CliOptions, env: NodeJS.ProcessEnv): P
       results,
       [...fetches.values()],
       log,
+      [...notices.values()],
     );
   }
 

@@ -4,6 +4,8 @@
 import { hostname } from 'node:os';
 import { ConfigError, ExitCode, errorMessage } from '../../errors.js';
 import { loadConfig } from '../../config/load.js';
+import { watchPaths } from '../../shared/watch.js';
+import { redactor } from '../../observability/redact.js';
 import type { RunnerConfig } from '../../config/model.js';
 import { createLogger, type Logger } from '../../observability/logger.js';
 import { RunnerMetrics } from '../../observability/metrics.js';
@@ -41,7 +43,16 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
       runInstance(
         // Retries are the scheduler's (they wait without holding a concurrency slot).
         { ...instance, retry: { ...instance.retry, attempts: 0 } },
-        { config, env, secrets: secrets.sharedSession(secretCacheMs), log, signal, bwdcGate: gate },
+        {
+          config,
+          env,
+          secrets: secrets.sharedSession(secretCacheMs),
+          log,
+          signal,
+          bwdcGate: gate,
+          notifyTimeoutMs: config.notifyTimeoutMs,
+          onNotified: (target, ok) => metrics.notified(target, ok),
+        },
       ),
     hooks: {
       onStart: (name) => metrics.runStarted(name),
@@ -70,6 +81,7 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
       status: () => ({
         host: hostname(),
         source: config.source,
+        config: { ...configState, watching: config.watchConfig ? config.readFrom.map((r) => r.path) : [] },
         concurrency: config.concurrency,
         running: scheduler.running,
         queued: scheduler.queued,
@@ -94,27 +106,50 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
   );
   for (const warning of config.warnings) log.warn({ warning }, 'configuration warning');
 
+  // The configuration in force, and the last reload's trouble (for /status): a bad edit keeps the old one.
+  const configState: { loadedAt: string; reloadError: string | null; reloadErrorAt: string | null } = {
+    loadedAt: new Date().toISOString(),
+    reloadError: null,
+    reloadErrorAt: null,
+  };
+  let unwatch: (() => void) | undefined;
+  const watchConfig = () => {
+    unwatch?.();
+    unwatch = config.watchConfig ? watchPaths(config.readFrom, () => reload('file change')) : undefined;
+  };
+
   let reloading = Promise.resolve();
-  const reload = () => {
+  const reload = (why: 'SIGHUP' | 'file change') => {
     reloading = reloading.then(() => {
       let next: RunnerConfig;
       try {
         next = loadConfig(env, { configPath: options.config });
         requireSchedules(next);
       } catch (err) {
-        log.error({ err: errorMessage(err) }, 'SIGHUP: the new configuration is invalid; keeping the running one');
+        const message = redactor.scrub(errorMessage(err));
+        configState.reloadError = message;
+        configState.reloadErrorAt = new Date().toISOString();
+        log.error({ err: message, trigger: why }, `${why}: the new configuration is invalid; keeping the running one`);
         return;
       }
       if (next.httpPort !== config.httpPort)
-        log.warn('SIGHUP: httpPort changes need a restart; keeping the current port');
+        log.warn(`${why}: httpPort changes need a restart; keeping the current port`);
+      const before = JSON.stringify(config.instances);
       config = next;
+      configState.reloadError = null;
+      configState.reloadErrorAt = null;
       scheduler.setConcurrency(next.concurrency);
       const diff = scheduler.apply(next.instances);
       metrics.setInstances(next.instances.map((i) => i.name));
-      log.info(diff, 'SIGHUP: configuration reloaded');
-      for (const warning of next.warnings) log.warn({ warning }, 'configuration warning');
+      watchConfig(); // the files may be others now (a new template)
+      if (why === 'SIGHUP' || before !== JSON.stringify(next.instances)) {
+        configState.loadedAt = new Date().toISOString();
+        log.info({ ...diff, trigger: why }, `${why}: configuration reloaded`);
+        for (const warning of next.warnings) log.warn({ warning }, 'configuration warning');
+      }
     });
   };
+  watchConfig();
 
   const exitCode = await new Promise<number>((resolve) => {
     let stopping = false;
@@ -129,6 +164,7 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
         'shutting down: no new runs; running syncs may finish within the grace period',
       );
       void scheduler.stop(config.shutdownGraceMs).then(async ({ abortedRunning }) => {
+        unwatch?.();
         await http?.close();
         await secrets.close();
         log.info({ abortedRunning, totals: scheduler.totals }, 'stopped');
@@ -137,7 +173,7 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
-    process.on('SIGHUP', reload);
+    process.on('SIGHUP', () => reload('SIGHUP'));
   });
   return exitCode;
 }

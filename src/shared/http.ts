@@ -1,10 +1,10 @@
-// The runner's own requests to the Bitwarden server (the identity token, the Public API): Node's
-// http(s) client, or with a proxy configured, undici's fetch through its EnvHttpProxyAgent (reads
-// HTTP(S)_PROXY and NO_PROXY, either case), as bwdc 2026.6 honours them; Node 20's fetch does not. Not
-// Node's global fetch: its first use loads Node's bundled undici (~50 ms of CPU, ~20 MB in `schedule`),
-// a cost every one-shot run would pay for one small request. undici itself is imported only with a
-// proxy (~0.1 s). A private CA comes through NODE_EXTRA_CA_CERTS, as for bwdc.
-import { proxyConfigured } from '../shared/proxy-env.js';
+// HTTP requests the runner makes itself (the Bitwarden identity token, the Public API, notifications,
+// heartbeats): Node's http(s) client, or with a proxy configured, undici's fetch through its
+// EnvHttpProxyAgent (reads HTTP(S)_PROXY and NO_PROXY, either case), as bwdc 2026.6 honours them; Node
+// 20's fetch does not. Not Node's global fetch: its first use loads Node's bundled undici (~50 ms of
+// CPU, ~20 MB in `schedule`). undici itself is imported only with a proxy (~0.1 s). A private CA comes
+// through NODE_EXTRA_CA_CERTS, as for bwdc.
+import { proxyConfigured } from './proxy-env.js';
 
 export interface HttpReply {
   status: number;

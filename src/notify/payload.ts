@@ -1,0 +1,74 @@
+// The bodies each target kind takes, all plain JSON over HTTP POST: the documented generic payload
+// (README "Notifications and cron monitoring"), a Slack incoming webhook's `text`, and a Microsoft
+// Teams Workflows webhook's Adaptive Card. Every text field is already secret-free (the run's message
+// went through the redactor).
+import { hostname } from 'node:os';
+import type { Notice, NotifyFormat } from './decide.js';
+
+export interface RunSummary {
+  instance: string;
+  runId: string;
+  outcome: 'success' | 'failure';
+  failureClass: string | undefined;
+  exitCode: number;
+  message: string;
+  users: number | undefined;
+  groups: number | undefined;
+  durationMs: number;
+  consecutiveFailures: number;
+  endedAt: Date;
+}
+
+export function genericPayload(notice: Notice, run: RunSummary, version: string): Record<string, unknown> {
+  return {
+    event: notice,
+    instance: run.instance,
+    outcome: run.outcome,
+    class: run.failureClass ?? null,
+    message: run.message,
+    exitCode: run.exitCode,
+    counts: { users: run.users ?? null, groups: run.groups ?? null },
+    durationMs: run.durationMs,
+    runId: run.runId,
+    consecutiveFailures: run.consecutiveFailures,
+    time: run.endedAt.toISOString(),
+    host: hostname(),
+    version,
+  };
+}
+
+/** One line a person reads first. */
+export function headline(notice: Notice, run: RunSummary): string {
+  if (notice === 'test')
+    return `bwdc-runner: a test notification for ${run.instance} (bwdc-runner check --notify-test)`;
+  if (notice === 'recovery') return `bwdc-runner: ${run.instance} recovered: the sync works again (${run.message})`;
+  if (notice === 'success') return `bwdc-runner: ${run.instance} synced: ${run.message}`;
+  const times = run.consecutiveFailures > 1 ? ` (${run.consecutiveFailures} runs in a row)` : '';
+  return `bwdc-runner: ${run.instance} sync FAILED${times}, class ${run.failureClass ?? 'unknown'}: ${run.message}`;
+}
+
+export function body(format: NotifyFormat, notice: Notice, run: RunSummary, version: string): unknown {
+  const text = headline(notice, run);
+  const facts = `run ${run.runId} on ${hostname()}, exit code ${run.exitCode}, ${(run.durationMs / 1000).toFixed(1)} s`;
+  if (format === 'slack') return { text: `${text}\n${facts}` };
+  if (format === 'teams')
+    return {
+      type: 'message',
+      attachments: [
+        {
+          contentType: 'application/vnd.microsoft.card.adaptive',
+          contentUrl: null,
+          content: {
+            $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+            type: 'AdaptiveCard',
+            version: '1.4',
+            body: [
+              { type: 'TextBlock', text, wrap: true, weight: 'Bolder' },
+              { type: 'TextBlock', text: facts, wrap: true, isSubtle: true },
+            ],
+          },
+        },
+      ],
+    };
+  return genericPayload(notice, run, version);
+}
