@@ -361,70 +361,35 @@ test('directory blocks: the config the chart renders is what the runner loads, i
   );
 });
 
+/** helm template over ci/directory-values.yaml plus `extra`: it must fail; returns helm's stderr. */
+function refusedWithDirectoryValues(...extra: string[]): string {
+  const r = spawnSync(helm, ['template', 'rel', chart, '-f', join(ciDir, 'directory-values.yaml'), ...extra], {
+    encoding: 'utf8',
+  });
+  assert.notEqual(r.status, 0, `helm accepted ${extra.join(' ')}`);
+  return r.stderr;
+}
+
 test('notification and heartbeat URLs in values must be secret references (they carry tokens)', () => {
-  const literal = spawnSync(
-    helm,
-    [
-      'template',
-      'rel',
-      chart,
-      '-f',
-      join(ciDir, 'directory-values.yaml'),
-      '--set',
-      'instances.okta.heartbeat=https://hc-ping.com/uuid',
-    ],
-    { encoding: 'utf8' },
+  assert.match(
+    refusedWithDirectoryValues('--set', 'instances.okta.heartbeat=https://hc-ping.com/uuid'),
+    /\/instances\/okta\/heartbeat/,
   );
-  assert.notEqual(literal.status, 0);
-  assert.match(literal.stderr, /\/instances\/okta\/heartbeat/);
-  const format = spawnSync(
-    helm,
-    [
-      'template',
-      'rel',
-      chart,
-      '-f',
-      join(ciDir, 'directory-values.yaml'),
-      '--set-json',
-      'defaults.notify=[{"url":"env://X","format":"discord"}]',
-    ],
-    { encoding: 'utf8' },
+  assert.match(
+    refusedWithDirectoryValues('--set-json', 'defaults.notify=[{"url":"env://X","format":"discord"}]'),
+    /\/defaults\/notify\/0\/format/,
   );
-  assert.notEqual(format.status, 0);
-  assert.match(format.stderr, /\/defaults\/notify\/0\/format/);
 });
 
 test("a directory block is checked by the chart schema (the runner's), and an instance needs a block or a template", () => {
-  const bad = spawnSync(
-    helm,
-    [
-      'template',
-      'rel',
-      chart,
-      '-f',
-      join(ciDir, 'directory-values.yaml'),
-      '--set',
-      'instances.okta.directory.orgUrl=http://x',
-    ],
-    { encoding: 'utf8' },
+  assert.match(
+    refusedWithDirectoryValues('--set', 'instances.okta.directory.orgUrl=http://x'),
+    /\/instances\/okta\/directory/,
   );
-  assert.notEqual(bad.status, 0);
-  assert.match(bad.stderr, /\/instances\/okta\/directory/);
-  const both = spawnSync(
-    helm,
-    [
-      'template',
-      'rel',
-      chart,
-      '-f',
-      join(ciDir, 'directory-values.yaml'),
-      '--set-json',
-      'instances.legacy.directory={"type":"okta"}',
-    ],
-    { encoding: 'utf8' },
+  assert.match(
+    refusedWithDirectoryValues('--set-json', 'instances.legacy.directory={"type":"okta"}'),
+    /instances\.legacy: set either directory \(and sync\) or a data\.json template/,
   );
-  assert.notEqual(both.status, 0);
-  assert.match(both.stderr, /instances\.legacy: set either directory \(and sync\) or a data\.json template/);
   const none = spawnSync(
     helm,
     [

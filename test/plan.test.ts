@@ -370,3 +370,33 @@ test('metrics: the plan changes per instance and the seats, and guard stops by r
   assert.match(text, /bwdc_runner_guard_blocked_total\{directory="corp",rule="maxRemovals"\} 1/);
   assert.match(text, /bwdc_runner_failures_total\{directory="corp",class="guard"\} 1/);
 });
+
+test('largeImport: bwdc sends the users in batches, then the groups; the organization ends up as one import would leave it', async () => {
+  const users = Array.from({ length: 5 }, (_, i) => ({ externalId: `u${i}`, email: `u${i}@corp.example` }));
+  const s = setup({
+    users,
+    groups: [{ externalId: 'g', name: 'All', members: users.map((u) => u.externalId) }],
+    sync: { largeImport: true },
+  });
+  s.fx.control({
+    apiHttp: true,
+    batchSize: 2,
+    directory: { users, groups: [{ externalId: 'g', name: 'All', members: users.map((u) => u.externalId) }] },
+  });
+  const r = await s.cli(['run']);
+  assert.equal(r.code, 0, r.stdout);
+  const sent = s.fx.records().filter((x) => 'import' in x) as unknown as Array<{
+    import: { members: number; groups: number };
+  }>;
+  assert.deepEqual(
+    sent.map((x) => [x.import.members, x.import.groups]),
+    [
+      [2, 0],
+      [2, 0],
+      [1, 0],
+      [0, 1],
+    ],
+  );
+  assert.equal(s.org.members.length, 5);
+  assert.equal(s.org.groups[0]!.memberIds.length, 5);
+});

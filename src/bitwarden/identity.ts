@@ -4,6 +4,7 @@
 // second without starting bwdc. Proxies and CA as bwdc honours them (http.ts). No secret ever in an
 // error: the client secret is only in the request body.
 import { failureReason, httpRequest, type HttpReply } from '../shared/http.js';
+import { serviceUrlOf } from './urls.js';
 
 export type IdentityFailure = 'auth' | 'server' | 'network';
 
@@ -37,13 +38,7 @@ export interface TokenRequest {
 
 /** Where bwdc sends `login`: environmentUrls.identity, else <base>/identity, else the US cloud. */
 export function identityUrlOf(data: Record<string, unknown>): string {
-  const urls = (data.environmentUrls && typeof data.environmentUrls === 'object' ? data.environmentUrls : {}) as Record<
-    string,
-    unknown
-  >;
-  if (typeof urls.identity === 'string' && urls.identity) return urls.identity.replace(/\/+$/, '');
-  if (typeof urls.base === 'string' && urls.base) return `${urls.base.replace(/\/+$/, '')}/identity`;
-  return 'https://identity.bitwarden.com';
+  return serviceUrlOf(data, 'identity');
 }
 
 /** The `exp` of a JWT (decoded, never verified: bwdc does the same), in ms. */

@@ -4,6 +4,7 @@
 // backoff; 401/403/404 are not. Errors name the URL and the status, never the token.
 import { backoffMs } from '../shared/backoff.js';
 import { failureReason, httpRequest, type HttpReply } from '../shared/http.js';
+import { serviceUrlOf } from './urls.js';
 
 export interface OrgMember {
   id: string;
@@ -57,13 +58,7 @@ export interface PublicApiOptions {
 
 /** Where bwdc sends API requests for a data.json. */
 export function apiUrlOf(data: Record<string, unknown>): string {
-  const urls = (data.environmentUrls && typeof data.environmentUrls === 'object' ? data.environmentUrls : {}) as Record<
-    string,
-    unknown
-  >;
-  if (typeof urls.api === 'string' && urls.api) return urls.api.replace(/\/+$/, '');
-  if (typeof urls.base === 'string' && urls.base) return `${urls.base.replace(/\/+$/, '')}/api`;
-  return 'https://api.bitwarden.com';
+  return serviceUrlOf(data, 'api');
 }
 
 export class PublicApi {

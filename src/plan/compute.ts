@@ -94,6 +94,15 @@ export function computePlan(report: TestReport, sync: SyncSettings, org: Organiz
     plan.failure = 'You cannot import this much data at once.';
     return plan;
   }
+  // With largeImport, bwdc sends more than 2,000 users in batches, and refuses to when overwriting.
+  if (sync.largeImport && imported.length > 2000) {
+    if (sync.overwriteExisting) {
+      plan.failure =
+        "bwdc refuses it: You cannot use the 'Remove and re-add organization users during the next sync' option with large imports.";
+      return plan;
+    }
+    notes.push(`largeImport: bwdc sends the ${imported.length} users in batches of 2,000, then the groups.`);
+  }
 
   const remaining = org.members.map((m) => ({ ...m, email: m.email.toLowerCase() }));
   const drop = (m: (typeof remaining)[number], reason: RemovalReason) => {

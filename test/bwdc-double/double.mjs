@@ -441,6 +441,26 @@ function testReport(dir) {
   };
 }
 
+/**
+ * The requests bwdc sends: one, or with largeImport and more users than a batch (2,000; `batchSize` in
+ * the control file for tests) the users in batches, then the groups in batches, each its own request;
+ * overwriteExisting cannot be batched (bwdc refuses it before sending anything).
+ */
+function importRequests(body) {
+  const size = control.batchSize ?? 2000;
+  if (!body.largeImport || body.members.length <= size) return [body];
+  if (body.overwriteExisting)
+    failWith(
+      "You cannot use the 'Remove and re-add organization users during the next sync' option with large imports.",
+    );
+  const out = [];
+  for (let i = 0; i < body.members.length; i += size)
+    out.push({ ...body, groups: [], members: body.members.slice(i, i + size) });
+  for (let i = 0; i < body.groups.length; i += size)
+    out.push({ ...body, members: [], groups: body.groups.slice(i, i + size) });
+  return out;
+}
+
 /** The import bwdc builds from a directory read (bitwarden-api.md "What bwdc sends"). */
 function importBody(dir, sync) {
   const members = (sync.users === false ? [] : dir.users)
@@ -669,31 +689,33 @@ async function main() {
       if (data.lastSyncHash !== hash) await ensureFreshToken(data);
       if (data.lastSyncHash !== hash && control.apiHttp) {
         const target = `${url(data, 'api')}/public/organization/import`;
-        let res;
-        try {
-          res = await postForm(target, JSON.stringify(body), {
-            'Content-Type': 'application/json; charset=utf-8',
-            Authorization: `Bearer ${data.accessToken}`,
-            'Device-Type': '8',
-            'Bitwarden-Client-Name': 'connector',
-            'Bitwarden-Client-Version': VERSION,
-          });
-        } catch (err) {
-          failWith(`request to ${target} failed, reason: ${err.code ?? err.message}`);
-        }
-        record({ import: { status: res.status } });
-        if (res.status !== 200) {
-          // bwdc resets the delta tokens on a failed sync and keeps the old hash (bwdc-contract.md).
-          data.userDeltaToken = null;
-          data.groupDeltaToken = null;
-          await save(data);
-          let messageText;
+        for (const request of importRequests(body)) {
+          let res;
           try {
-            messageText = JSON.parse(res.text).message;
-          } catch {
-            messageText = undefined;
+            res = await postForm(target, JSON.stringify(request), {
+              'Content-Type': 'application/json; charset=utf-8',
+              Authorization: `Bearer ${data.accessToken}`,
+              'Device-Type': '8',
+              'Bitwarden-Client-Name': 'connector',
+              'Bitwarden-Client-Version': VERSION,
+            });
+          } catch (err) {
+            failWith(`request to ${target} failed, reason: ${err.code ?? err.message}`);
           }
-          failWith(messageText ?? JSON.stringify({ response: res.text, statusCode: res.status }));
+          record({ import: { status: res.status, members: request.members.length, groups: request.groups.length } });
+          if (res.status !== 200) {
+            // bwdc resets the delta tokens on a failed sync and keeps the old hash (bwdc-contract.md).
+            data.userDeltaToken = null;
+            data.groupDeltaToken = null;
+            await save(data);
+            let messageText;
+            try {
+              messageText = JSON.parse(res.text).message;
+            } catch {
+              messageText = undefined;
+            }
+            failWith(messageText ?? JSON.stringify({ response: res.text, statusCode: res.status }));
+          }
         }
       }
       const now = new Date().toISOString();

@@ -45,6 +45,8 @@ export interface DoubleControl {
   identityHttp?: boolean;
   /** `sync` sends its import to the test server's Public API (bitwarden-api.md). */
   apiHttp?: boolean;
+  /** Users per request of a large import (bwdc: 2,000). */
+  batchSize?: number;
   directory?: {
     users?: Array<{ externalId: string; email?: string; disabled?: boolean; deleted?: boolean }>;
     groups?: Array<{ externalId: string; name: string; members?: string[] }>;
