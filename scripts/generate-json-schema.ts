@@ -36,7 +36,7 @@ export function renderChartSchema(current = readFileSync(chartSchemaUrl, 'utf8')
     props.sync = block(syncBlock);
     props.guard = block(defaultsSchema.shape.guard.unwrap());
     // In the chart, webhook and heartbeat URLs are references only (they carry tokens): never in values.
-    const reference = { type: 'string', pattern: '^(vault|awssm|file|env)://.+$' };
+    const reference = { type: 'string', pattern: '^(vault|awssm|bws|file|env)://.+$' };
     const notify = block(defaultsSchema.shape.notify.unwrap()) as {
       items: { properties: Record<string, object> & { url: object; on: object } };
     };

@@ -208,7 +208,7 @@ test('an unknown secret reference scheme is rejected without echoing the value',
   const text = errs.join('\n');
   assert.match(
     text,
-    /clientSecret \(BW_CLIENTSECRET\): unknown secret reference scheme; expected vault:\/\/, awssm:\/\/, file:\/\/, env:\/\//,
+    /clientSecret \(BW_CLIENTSECRET\): unknown secret reference scheme; expected vault:\/\/, awssm:\/\/, bws:\/\/, file:\/\/, env:\/\//,
   );
   assert.doesNotMatch(text, /TOPSECRET|vualt/);
 });

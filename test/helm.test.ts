@@ -370,6 +370,25 @@ function refusedWithDirectoryValues(...extra: string[]): string {
   return r.stderr;
 }
 
+test('Bitwarden Secrets Manager: the access token mounted from its Secret as a file, the server URL, bws:// references', () => {
+  const cj = byKind(render('bws-values.yaml'), 'CronJob')[0]!;
+  const pod = cj.spec.jobTemplate.spec.template.spec;
+  const env = Object.fromEntries(
+    (pod.containers[0].env as Array<{ name: string; value?: string }>).map((e) => [e.name, e.value]),
+  );
+  assert.equal(env.BWS_ACCESS_TOKEN_FILE, '/var/run/secrets/bws/access-token');
+  assert.equal(env.BWS_SERVER_URL, 'https://vault.bitwarden.eu');
+  assert.equal(env.BWS_ACCESS_TOKEN, undefined, 'never the token itself in the environment');
+  assert.equal(env.BW_CLIENTSECRET, 'bws://2b1f6c0e-8d4a-4c3e-9a51-0e6f3b2d7c10');
+  const volume = pod.volumes.find((v: { name: string }) => v.name === 'bws-token');
+  assert.equal(volume.secret.secretName, 'bws-machine-account');
+  assert.ok(
+    pod.containers[0].volumeMounts.some(
+      (m: { name: string; mountPath: string }) => m.name === 'bws-token' && m.mountPath === '/var/run/secrets/bws',
+    ),
+  );
+});
+
 test('notification and heartbeat URLs in values must be secret references (they carry tokens)', () => {
   assert.match(
     refusedWithDirectoryValues('--set', 'instances.okta.heartbeat=https://hc-ping.com/uuid'),

@@ -125,6 +125,17 @@ test('the default user is the fixed non-root bwdc uid', () => {
   assert.match(r.stdout, /^uid=10001\(bwdc\) gid=10001\(bwdc\)/);
 });
 
+test("Bitwarden's SDK (bws://) is in the image and its native module loads there", () => {
+  const script = [
+    "const sdk = require('/app/node_modules/@bitwarden/sdk-napi');",
+    "const c = new sdk.BitwardenClient({ apiUrl: 'http://127.0.0.1:9/api', identityUrl: 'http://127.0.0.1:9/identity' }, 4);",
+    "process.stdout.write(typeof c.secrets().get + ' ' + require('/app/node_modules/@bitwarden/sdk-napi/package.json').version);",
+  ].join(' ');
+  const r = podman(['run', '--rm', '--health-cmd=none', '--read-only', '--entrypoint', 'node', image, '-e', script]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^function \d+\.\d+\.\d+$/);
+});
+
 test('--read-only with a tmpfs as the state folder works', () => {
   const ctl = control('tmpfs', {});
   const r = podman([

@@ -301,7 +301,7 @@ export function normalizeInstance(
         return 'is not a valid URL';
       }
     }
-    const expected = 'expected an http(s) URL or a secret reference (vault://, awssm://, file://, env://)';
+    const expected = 'expected an http(s) URL or a secret reference (vault://, awssm://, bws://, file://, env://)';
     try {
       return parseSecretRef(text).kind === 'literal' ? expected : undefined;
     } catch {

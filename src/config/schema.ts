@@ -27,9 +27,9 @@ const duration = z
 
 const secretRef = z
   .string()
-  .min(1, 'expected a secret reference (vault://, awssm://, file://, env://) or a literal value')
+  .min(1, 'expected a secret reference (vault://, awssm://, bws://, file://, env://) or a literal value')
   .describe(
-    'A secret reference: vault://MOUNT/PATH#KEY, awssm://SECRET-ID#KEY, file:///PATH, env://NAME, or a literal value.',
+    'A secret reference: vault://MOUNT/PATH#KEY, awssm://SECRET-ID#KEY, bws://SECRET-UUID#KEY, file:///PATH, env://NAME, or a literal value.',
   );
 
 export const notifyEvents = ['failure', 'recovery', 'always'] as const;
@@ -38,7 +38,7 @@ export const notifyFormats = ['json', 'slack', 'teams'] as const;
 const notifyTarget = z
   .strictObject({
     url: secretRef.describe(
-      'The webhook URL, or a secret reference to it (vault://, awssm://, file://, env://): webhook URLs carry tokens.',
+      'The webhook URL, or a secret reference to it (vault://, awssm://, bws://, file://, env://): webhook URLs carry tokens.',
     ),
     format: z
       .enum(notifyFormats, 'expected json, slack or teams')

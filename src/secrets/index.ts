@@ -1,4 +1,4 @@
-// The default set of providers. Vault and AWS register as factories: their SDKs are imported only
+// The default set of providers. Vault, AWS and Bitwarden Secrets Manager register as factories: their SDKs are imported only
 // when a reference needs them, so `--version` and env/file-only setups never pay for them.
 import type { Logger } from '../observability/logger.js';
 import type { Env } from './provider.js';
@@ -6,6 +6,7 @@ import { envProvider } from './providers/env.js';
 import { fileProvider } from './providers/file.js';
 import { awsSecretsManagerFactory } from './providers/aws/index.js';
 import { vaultFactory } from './providers/vault/index.js';
+import { bwsFactory } from './providers/bws/index.js';
 import { SecretResolver } from './resolver.js';
 
 export { SecretResolver, SecretSession } from './resolver.js';
@@ -15,5 +16,6 @@ export function createSecretResolver(env: Env, log: Logger): SecretResolver {
     .register(envProvider)
     .register(fileProvider)
     .register(vaultFactory)
-    .register(awsSecretsManagerFactory);
+    .register(awsSecretsManagerFactory)
+    .register(bwsFactory);
 }

@@ -1,7 +1,7 @@
 // Parses the secret reference syntax of DESIGN.md. A reference is not secret and may be printed;
 // a literal value is, and is only ever described as "a literal value".
 
-export const secretSchemes = ['vault', 'awssm', 'file', 'env'] as const;
+export const secretSchemes = ['vault', 'awssm', 'bws', 'file', 'env'] as const;
 export type SecretScheme = (typeof secretSchemes)[number];
 
 export type SecretRef =
@@ -27,6 +27,7 @@ const envNamePattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const allowedParams: Record<SecretScheme, readonly string[]> = {
   vault: ['version'],
   awssm: ['versionStage', 'versionId', 'region'],
+  bws: [],
   file: [],
   env: [],
 };
@@ -38,7 +39,7 @@ export function parseSecretRef(input: string): SecretRef {
   const scheme = m[1]!.toLowerCase();
   if (!(secretSchemes as readonly string[]).includes(scheme)) {
     throw new SecretRefSyntaxError(
-      `unknown secret reference scheme; expected vault://, awssm://, file://, env:// or a literal value without "://"`,
+      `unknown secret reference scheme; expected vault://, awssm://, bws://, file://, env:// or a literal value without "://"`,
     );
   }
   const s = scheme as SecretScheme;
@@ -90,6 +91,12 @@ export function parseSecretRef(input: string): SecretRef {
       break;
     case 'awssm':
       if (!target) throw new SecretRefSyntaxError('awssm:// reference: expected awssm://SECRET-ID-OR-ARN[#KEY]');
+      break;
+    case 'bws':
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(target))
+        throw new SecretRefSyntaxError(
+          "bws:// reference: expected bws://SECRET-ID[#KEY], the secret's id (a UUID) in Bitwarden Secrets Manager",
+        );
       break;
     case 'file':
       if (!target.startsWith('/'))

@@ -170,6 +170,22 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - name: AWS_REGION
   value: {{ .Values.aws.region | quote }}
 {{- end }}
+{{- with .Values.bws }}
+{{- if .accessTokenSecret.name }}
+- name: BWS_ACCESS_TOKEN_FILE
+  value: /var/run/secrets/bws/{{ .accessTokenSecret.key }}
+{{- end }}
+{{- if .serverUrl }}
+- name: BWS_SERVER_URL
+  value: {{ .serverUrl | quote }}
+{{- end }}
+{{- if .apiUrl }}
+- name: BWS_API_URL
+  value: {{ .apiUrl | quote }}
+- name: BWS_IDENTITY_URL
+  value: {{ .identityUrl | quote }}
+{{- end }}
+{{- end }}
 {{- if .Values.caBundle.configMap }}
 - name: NODE_EXTRA_CA_CERTS
   value: /etc/bwdc-runner/ca/{{ .Values.caBundle.key }}
@@ -207,6 +223,13 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - name: ca
   configMap: { name: {{ .Values.caBundle.configMap }} }
 {{- end }}
+{{- if .Values.bws.accessTokenSecret.name }}
+- name: bws-token
+  secret:
+    secretName: {{ .Values.bws.accessTokenSecret.name }}
+    items: [{ key: {{ .Values.bws.accessTokenSecret.key | quote }}, path: {{ .Values.bws.accessTokenSecret.key | quote }} }]
+    defaultMode: 288  # 0440
+{{- end }}
 {{- if .Values.vault.caConfigMap.name }}
 - name: vault-ca
   configMap: { name: {{ .Values.vault.caConfigMap.name }} }
@@ -229,6 +252,11 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if .Values.caBundle.configMap }}
 - name: ca
   mountPath: /etc/bwdc-runner/ca
+  readOnly: true
+{{- end }}
+{{- if .Values.bws.accessTokenSecret.name }}
+- name: bws-token
+  mountPath: /var/run/secrets/bws
   readOnly: true
 {{- end }}
 {{- if .Values.vault.caConfigMap.name }}

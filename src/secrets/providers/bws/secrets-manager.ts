@@ -1,0 +1,135 @@
+// bws://SECRET-ID#KEY through Bitwarden's own SDK (@bitwarden/sdk-napi): a machine account's access
+// token (BWS_ACCESS_TOKEN or BWS_ACCESS_TOKEN_FILE), the server as the official `bws` CLI takes it
+// (BWS_SERVER_URL, or BWS_API_URL + BWS_IDENTITY_URL; the US cloud by default). The SDK logs in once
+// (the organization key arrives encrypted with the token's key) and decrypts each secret it reads;
+// the login is shared by every reference of the process and renewed when the server refuses it.
+import { readFileSync } from 'node:fs';
+import { SecretError, errorMessage } from '../../../errors.js';
+import { redactor } from '../../../observability/redact.js';
+import type { Env, Reference, ResolveContext, SecretProvider } from '../../provider.js';
+import { withRetries, type SecretRequestPolicy } from '../../retry.js';
+import { pickKey } from '../../pick-key.js';
+
+type Sdk = typeof import('@bitwarden/sdk-napi');
+type Client = InstanceType<Sdk['BitwardenClient']>;
+
+export interface BwsServer {
+  apiUrl: string;
+  identityUrl: string;
+}
+
+/** BWS_SERVER_URL (a self-hosted or EU base), or BWS_API_URL + BWS_IDENTITY_URL, else the US cloud. */
+export function bwsServer(env: Env): BwsServer {
+  const trim = (u: string) => u.replace(/\/+$/, '');
+  if (env.BWS_API_URL || env.BWS_IDENTITY_URL) {
+    if (!env.BWS_API_URL || !env.BWS_IDENTITY_URL)
+      throw new SecretError('bws: set both BWS_API_URL and BWS_IDENTITY_URL, or BWS_SERVER_URL');
+    return { apiUrl: trim(env.BWS_API_URL), identityUrl: trim(env.BWS_IDENTITY_URL) };
+  }
+  if (env.BWS_SERVER_URL) {
+    const base = trim(env.BWS_SERVER_URL);
+    return { apiUrl: `${base}/api`, identityUrl: `${base}/identity` };
+  }
+  return { apiUrl: 'https://api.bitwarden.com', identityUrl: 'https://identity.bitwarden.com' };
+}
+
+function accessToken(env: Env): string {
+  const direct = env.BWS_ACCESS_TOKEN;
+  const file = env.BWS_ACCESS_TOKEN_FILE;
+  if (direct && file) throw new SecretError('bws: BWS_ACCESS_TOKEN and BWS_ACCESS_TOKEN_FILE are both set; set one');
+  let token = direct;
+  if (file) {
+    try {
+      token = readFileSync(file, 'utf8').trim();
+    } catch (err) {
+      throw new SecretError(
+        `bws: BWS_ACCESS_TOKEN_FILE ${file} cannot be read: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`,
+      );
+    }
+  }
+  if (!token)
+    throw new SecretError('bws: no machine account access token; set BWS_ACCESS_TOKEN or BWS_ACCESS_TOKEN_FILE');
+  // 0.<client id>.<client secret>:<encryption key>: the whole of it, and each secret part, is masked.
+  redactor.add(token);
+  for (const part of token.split(/[.:]/).slice(2)) if (part.length >= 8) redactor.add(part);
+  if (!/^0\.[0-9a-f-]{36}\.[^.:]+:[A-Za-z0-9+/=]+$/i.test(token))
+    throw new SecretError('bws: the access token is not a machine account access token (0.<id>.<secret>:<key>)');
+  return token;
+}
+
+/** The SDK's errors carry the server's status as "[404 Not Found]"; the token never appears in them. */
+export function describeBwsError(ref: Reference, err: unknown): SecretError {
+  if (err instanceof SecretError) return err;
+  const message = redactor.scrub(errorMessage(err)).slice(0, 300);
+  const status = Number(/\[(\d{3})[^\]]*\]/.exec(message)?.[1] ?? NaN);
+  let why: string;
+  let retryable = false;
+  if (status === 404)
+    why = 'secret not found, or the machine account has no access to it (check the id and the project access)';
+  else if (status === 401 || status === 403 || /invalid_client|unauthorized/i.test(message))
+    why = 'the machine account access token was refused (revoked or expired: check BWS_ACCESS_TOKEN)';
+  else if (status === 429 || status >= 500) {
+    why = `the server answered HTTP ${status}`;
+    retryable = true;
+  } else if (/error sending request|connection|timed? ?out|dns|refused/i.test(message)) {
+    why = `cannot reach Bitwarden Secrets Manager (${message})`;
+    retryable = true;
+  } else why = message;
+  return new SecretError(`${ref.text}: ${why}`, { retryable, cause: undefined });
+}
+
+export class BwsProvider implements SecretProvider {
+  readonly scheme = 'bws' as const;
+  private client: Promise<Client> | undefined;
+  /** Secret reads and logins, for the benchmarks and tests. */
+  requests = 0;
+  logins = 0;
+
+  constructor(
+    private readonly sdk: Sdk,
+    private readonly env: Env,
+    private readonly policy: SecretRequestPolicy,
+  ) {}
+
+  private login(ref: Reference): Promise<Client> {
+    this.client ??= (async () => {
+      const token = accessToken(this.env);
+      const server = bwsServer(this.env);
+      const client = new this.sdk.BitwardenClient(
+        { ...server, userAgent: 'bwdc-runner', deviceType: this.sdk.DeviceType.SDK },
+        // LogLevel.Error: a const enum in the SDK's types, absent at run time.
+        4,
+      );
+      this.logins++;
+      await client.auth().loginAccessToken(token);
+      return client;
+    })().catch((err: unknown) => {
+      this.client = undefined; // the next reference tries again
+      throw describeBwsError(ref, err);
+    });
+    return this.client;
+  }
+
+  async resolve(ref: Reference, ctx: ResolveContext): Promise<string> {
+    const secret = await withRetries(
+      ref.text,
+      this.policy,
+      ctx.log,
+      async () => {
+        const client = await this.login(ref);
+        this.requests++;
+        try {
+          return await client.secrets().get(ref.target);
+        } catch (err) {
+          const e = describeBwsError(ref, err);
+          // A refused token may be a renewal the SDK could not make: log in afresh on the next attempt.
+          if (/access token was refused/.test(e.message)) this.client = undefined;
+          throw e;
+        }
+      },
+      (err) => describeBwsError(ref, err),
+      ctx.signal,
+    );
+    return pickKey(ref, secret.value);
+  }
+}

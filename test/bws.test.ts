@@ -1,0 +1,125 @@
+// bws:// references through Bitwarden's own SDK (@bitwarden/sdk-napi, the real native module) against
+// the Secrets Manager stand-in in test/bws-server/ (real cryptography: the SDK decrypts what it serves).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createSecretResolver } from '../src/secrets/index.js';
+import { createLogger } from '../src/observability/logger.js';
+import { parseSecretRef } from '../src/shared/secret-ref.js';
+import { BwsTestServer } from './bws-server/server.js';
+import {
+  CANARY_CLIENT_SECRET,
+  CANARY_DIRECTORY_SECRET,
+  assertNoCanary,
+  makeFixture,
+  runCli,
+} from './helpers/fixture.js';
+
+const log = await createLogger({ level: 'silent' });
+const bws = await new BwsTestServer().start();
+
+function resolverFor(token: string, extra: Record<string, string> = {}) {
+  return createSecretResolver(
+    { BWS_ACCESS_TOKEN: token, BWS_SERVER_URL: bws.url, BWDC_SECRET_BACKOFF: '10ms', ...extra },
+    log,
+  );
+}
+const reads = (id: string) => bws.requests.filter((r) => r === `GET /api/secrets/${id}`).length;
+
+test('a value, and a key out of a JSON value, decrypted by the real SDK; one read per reference per run', async () => {
+  const token = bws.machineAccount();
+  const plain = bws.setSecret('plain-value-1');
+  const json = bws.setSecret(JSON.stringify({ password: 'json-pw', user: 'cn=bwdc' }));
+  const resolver = resolverFor(token, { OTHER: 'x' });
+  const session = resolver.session();
+  await session.resolve('env://OTHER', 'x');
+  assert.ok(!resolver.loadedSchemes().includes('bws'), 'the SDK is loaded only for a bws:// reference');
+  assert.equal(await session.resolve(`bws://${plain}`, 'x'), 'plain-value-1');
+  assert.equal(await session.resolve(`bws://${json}#password`, 'x'), 'json-pw');
+  assert.equal(await session.resolve(`bws://${json}#password`, 'x'), 'json-pw');
+  assert.equal(reads(json), 1, 'the session keeps what it read');
+  await assert.rejects(session.resolve(`bws://${json}#nope`, 'x'), /has no key "nope" \(its keys: password, user\)/);
+  assert.ok(resolver.loadedSchemes().includes('bws'));
+  await resolver.close();
+});
+
+test('a missing secret (404) and a revoked token (401) fail at once, naming the reference, never the token', async () => {
+  const token = bws.machineAccount();
+  const missing = '00000000-0000-4000-8000-000000000404';
+  const resolver = resolverFor(token);
+  await assert.rejects(resolver.session().resolve(`bws://${missing}`, 'x'), (err: Error) => {
+    assert.match(err.message, new RegExp(`bws://${missing}: secret not found`));
+    return true;
+  });
+  assert.equal(reads(missing), 1, 'not retried');
+  const id = bws.setSecret('v');
+  bws.revoke(token);
+  await assert.rejects(resolver.session().resolve(`bws://${id}`, 'x'), (err: Error) => {
+    assert.match(err.message, /access token was refused/);
+    assert.ok(
+      !err.message.includes(token.split(':')[1]!) && !err.message.includes(token.split('.')[2]!.split(':')[0]!),
+    );
+    return true;
+  });
+  await resolver.close();
+  // A revoked token cannot log in at all.
+  const again = resolverFor(token);
+  await assert.rejects(again.session().resolve(`bws://${id}`, 'x'), /access token was refused/);
+  await again.close();
+});
+
+test('429 is retried with backoff, then the value arrives; rotation between runs is seen', async () => {
+  const token = bws.machineAccount();
+  const id = bws.setSecret('before');
+  bws.fail429 = 2;
+  const resolver = resolverFor(token);
+  assert.equal(await resolver.session().resolve(`bws://${id}`, 'x'), 'before');
+  assert.equal(reads(id), 3);
+  bws.secrets.get(id)!.value = 'after';
+  assert.equal(await resolver.session().resolve(`bws://${id}`, 'x'), 'after', 'a new run reads again');
+  await resolver.close();
+});
+
+test('bws:// reference syntax: a UUID, an optional #KEY', () => {
+  assert.throws(() => parseSecretRef('bws://not-a-uuid'), /expected bws:\/\/SECRET-ID\[#KEY\]/);
+  const ref = parseSecretRef('bws://2b1f6c0e-8d4a-4c3e-9a51-0e6f3b2d7c10#password');
+  assert.deepEqual([ref.kind === 'ref' && ref.scheme, ref.kind === 'ref' && ref.key], ['bws', 'password']);
+});
+
+test('a run whose client secret and directory secret come from bws:// works end to end, with nothing leaked', async () => {
+  const fx = makeFixture('bws');
+  const token = bws.machineAccount();
+  const client = bws.setSecret(CANARY_CLIENT_SECRET);
+  const dir = bws.setSecret(JSON.stringify({ bind_password: CANARY_DIRECTORY_SECRET }));
+  writeFileSync(join(fx.dir, 'bws_token'), `${token}\n`);
+  const r = await runCli(
+    ['run'],
+    fx.env({
+      BW_CLIENTSECRET_FILE: undefined,
+      BW_CLIENTSECRET: `bws://${client}`,
+      BWDC_DIRECTORY_SECRET_FILE: undefined,
+      BWDC_DIRECTORY_SECRET: `bws://${dir}#bind_password`,
+      BWS_ACCESS_TOKEN_FILE: join(fx.dir, 'bws_token'),
+      BWS_SERVER_URL: bws.url,
+    }),
+  );
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /Synced 2 group\(s\) and 3 user\(s\)/);
+  assertNoCanary('run output', r.stdout, r.stderr);
+  for (const part of [token, token.split(':')[1]!, token.split('.')[2]!.split(':')[0]!])
+    assert.ok(!(r.stdout + r.stderr).includes(part), 'the access token never appears');
+  // bwdc never sees the token.
+  for (const rec of fx.records()) assert.equal(rec.env.BWS_ACCESS_TOKEN, undefined);
+  const check = await runCli(
+    ['check'],
+    fx.env({
+      BW_CLIENTSECRET_FILE: undefined,
+      BW_CLIENTSECRET: `bws://${client}`,
+      BWS_ACCESS_TOKEN_FILE: join(fx.dir, 'bws_token'),
+      BWS_SERVER_URL: bws.url,
+    }),
+  );
+  assert.equal(check.code, 0, check.stdout);
+  assert.match(check.stdout, new RegExp(`clientSecret: bws://${client} {2}ok`));
+});
