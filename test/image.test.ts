@@ -127,9 +127,9 @@ test('the default user is the fixed non-root bwdc uid', () => {
 
 test("Bitwarden's SDK (bws://) is in the image and its native module loads there", () => {
   const script = [
-    "const sdk = require('/app/node_modules/@bitwarden/sdk-napi');",
-    "const c = new sdk.BitwardenClient({ apiUrl: 'http://127.0.0.1:9/api', identityUrl: 'http://127.0.0.1:9/identity' }, 4);",
-    "process.stdout.write(typeof c.secrets().get + ' ' + require('/app/node_modules/@bitwarden/sdk-napi/package.json').version);",
+    "const sdk = require('/app/node_modules/@bitwarden/sdk-napi-linux-x64-gnu');",
+    "const c = new sdk.BitwardenClient(JSON.stringify({ apiUrl: 'http://127.0.0.1:9/api', identityUrl: 'http://127.0.0.1:9/identity' }), 4);",
+    "process.stdout.write(typeof c.runCommand + ' ' + require('/app/node_modules/@bitwarden/sdk-napi-linux-x64-gnu/package.json').version);",
   ].join(' ');
   const r = podman(['run', '--rm', '--health-cmd=none', '--read-only', '--entrypoint', 'node', image, '-e', script]);
   assert.equal(r.status, 0, r.stderr);

@@ -1,4 +1,4 @@
-// bws://SECRET-ID#KEY through Bitwarden's own SDK (@bitwarden/sdk-napi): a machine account's access
+// bws://SECRET-ID#KEY through Bitwarden's own SDK (its native module, sdk.ts): a machine account's access
 // token (BWS_ACCESS_TOKEN or BWS_ACCESS_TOKEN_FILE), the server as the official `bws` CLI takes it
 // (BWS_SERVER_URL, or BWS_API_URL + BWS_IDENTITY_URL; the US cloud by default). The SDK logs in once
 // (the organization key arrives encrypted with the token's key) and decrypts each secret it reads;
@@ -10,8 +10,7 @@ import type { Env, Reference, ResolveContext, SecretProvider } from '../../provi
 import { withRetries, type SecretRequestPolicy } from '../../retry.js';
 import { pickKey } from '../../pick-key.js';
 
-type Sdk = typeof import('@bitwarden/sdk-napi');
-type Client = InstanceType<Sdk['BitwardenClient']>;
+import { SdkClient, type NativeSdk } from './sdk.js';
 
 export interface BwsServer {
   apiUrl: string;
@@ -80,28 +79,23 @@ export function describeBwsError(ref: Reference, err: unknown): SecretError {
 
 export class BwsProvider implements SecretProvider {
   readonly scheme = 'bws' as const;
-  private client: Promise<Client> | undefined;
+  private client: Promise<SdkClient> | undefined;
   /** Secret reads and logins, for the benchmarks and tests. */
   requests = 0;
   logins = 0;
 
   constructor(
-    private readonly sdk: Sdk,
+    private readonly native: NativeSdk,
     private readonly env: Env,
     private readonly policy: SecretRequestPolicy,
   ) {}
 
-  private login(ref: Reference): Promise<Client> {
+  private login(ref: Reference): Promise<SdkClient> {
     this.client ??= (async () => {
       const token = accessToken(this.env);
-      const server = bwsServer(this.env);
-      const client = new this.sdk.BitwardenClient(
-        { ...server, userAgent: 'bwdc-runner', deviceType: this.sdk.DeviceType.SDK },
-        // LogLevel.Error: a const enum in the SDK's types, absent at run time.
-        4,
-      );
+      const client = new SdkClient(this.native, { ...bwsServer(this.env), userAgent: 'bwdc-runner' });
       this.logins++;
-      await client.auth().loginAccessToken(token);
+      await client.loginAccessToken(token);
       return client;
     })().catch((err: unknown) => {
       this.client = undefined; // the next reference tries again
@@ -119,7 +113,7 @@ export class BwsProvider implements SecretProvider {
         const client = await this.login(ref);
         this.requests++;
         try {
-          return await client.secrets().get(ref.target);
+          return await client.getSecret(ref.target);
         } catch (err) {
           const e = describeBwsError(ref, err);
           // A refused token may be a renewal the SDK could not make: log in afresh on the next attempt.
