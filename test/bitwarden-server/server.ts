@@ -11,8 +11,8 @@
 // Knobs: failNext (answer N identity requests 500), failApiNext (N Public API requests 503), delayMs,
 // tokenTtlSec; every request is counted.
 import { createHmac, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { listenLoopback, loopbackUrl } from '../helpers/loopback.js';
 import { ImportError, Organization, type ImportBody } from './organization.js';
 
 export interface TokenRequestSeen {
@@ -52,18 +52,12 @@ export class BitwardenTestServer {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    return loopbackUrl(this.server!);
   }
 
   /** Started unref'd: a test process whose tests are done exits without stopping it. */
   async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-      req.on('end', () => setTimeout(() => this.handle(req, res, body), this.delayMs));
-    });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    this.server.unref();
+    this.server = await listenLoopback((req, res, body) => setTimeout(() => this.handle(req, res, body), this.delayMs));
     return this;
   }
 

@@ -15,8 +15,8 @@
 //   EncString type 2: "2.<iv>|<AES-256-CBC ciphertext>|<HMAC-SHA256(mac key, iv || ciphertext)>", base64.
 // Knobs: revoke(), fail429 (answer N secret reads 429), every request counted.
 import { createCipheriv, createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { listenLoopback, loopbackUrl } from '../helpers/loopback.js';
 
 function hkdfExpand(prk: Buffer, info: string, length: number): Buffer {
   let block = Buffer.alloc(0);
@@ -63,17 +63,11 @@ export class BwsTestServer {
   fail429 = 0;
 
   get url(): string {
-    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    return loopbackUrl(this.server!);
   }
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-      req.on('end', () => this.handle(req, res, body));
-    });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    this.server.unref();
+    this.server = await listenLoopback((req, res, body) => this.handle(req, res, body));
     return this;
   }
 
