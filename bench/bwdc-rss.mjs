@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bin, benchDir, CLIENT_ID, double, median, bitwarden } from './lib.mjs';
+import { bin, benchDir, CLIENT_ID, double, median, runnerEnv } from './lib.mjs';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 5;
 const bwdc = process.env.BWDC_PATH || double;
@@ -35,19 +35,14 @@ function hwmKb(pid) {
 
 async function once() {
   const dir = benchDir();
-  const env = {
-    PATH: process.env.PATH,
+  const env = runnerEnv(dir, {
     HOME: process.env.HOME,
     BWDC_PATH: bwdc,
-    BW_SERVER: bitwarden.url,
-    BWDC_STATE_DIR: join(dir, 'state'),
     BWDC_DATA_JSON: join(dir, 'data.json'),
     BW_CLIENTID: CLIENT_ID,
     BW_CLIENTSECRET_FILE: join(dir, 'client_secret'),
-    BWDC_DOUBLE_CONTROL: join(dir, 'control.json'),
-    BWDC_PASS_ENV: 'BWDC_DOUBLE_*',
     LOG_LEVEL: 'warn',
-  };
+  });
   const runner = spawn(process.execPath, [bin, 'run'], { env, stdio: 'ignore' });
   const peaks = new Map();
   let runnerPeak = 0;

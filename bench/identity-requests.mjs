@@ -4,38 +4,15 @@
 // 1 + the renewals the window crosses (with --ttl 600 over 10 minutes: 2).
 //   npm run bench:identity -- --instances 100 --window 600 --ttl 600
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { arg, benchDir, bin, bitwarden, CLIENT_ID, double, onLogLines } from './lib.mjs';
+import { arg, benchDir, bin, bitwarden, onLogLines, runnerEnv, writeManyInstances } from './lib.mjs';
 
 const instances = Number(arg('instances', 100));
 const windowSec = Number(arg('window', 600));
 bitwarden.tokenTtlSec = Number(arg('ttl', 600));
 
 const dir = benchDir({});
-const lines = [
-  'httpPort: off',
-  'concurrency: 8',
-  'defaults:',
-  `  clientId: ${CLIENT_ID}`,
-  `  clientSecret: file://${join(dir, 'client_secret')}`,
-  '  schedule: "*/30 * * * * *"',
-  'instances:',
-];
-for (let i = 0; i < instances; i++) lines.push(`  - { name: i${i}, dataJson: ${join(dir, 'data.json')} }`);
-writeFileSync(join(dir, 'config.yaml'), lines.join('\n'));
-
-const env = {
-  PATH: process.env.PATH,
-  HOME: dir,
-  BWDC_PATH: double,
-  BW_SERVER: bitwarden.url,
-  BWDC_STATE_DIR: join(dir, 'state'),
-  BWDC_RUNNER_CONFIG: join(dir, 'config.yaml'),
-  BWDC_DOUBLE_CONTROL: join(dir, 'control.json'),
-  BWDC_PASS_ENV: 'BWDC_DOUBLE_*',
-  LOG_LEVEL: 'info',
-};
+const config = writeManyInstances(dir, instances, { concurrency: 8, defaults: ['schedule: "*/30 * * * * *"'] });
+const env = runnerEnv(dir, { BWDC_RUNNER_CONFIG: config, LOG_LEVEL: 'info' });
 const runner = spawn(process.execPath, [bin, 'schedule'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
 let succeeded = 0;
 let failed = 0;

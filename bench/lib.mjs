@@ -72,3 +72,41 @@ export function onLogLines(stream, fn) {
     }
   });
 }
+
+/**
+ * config.yaml in `dir` for `n` instances sharing its data.json: the client id and secret (by default the
+ * file benchDir wrote), then the `defaults` lines given (schedule, retry...). Returns its path.
+ */
+export function writeManyInstances(
+  dir,
+  n,
+  { prefix = 'i', concurrency, clientSecret = `file://${join(dir, 'client_secret')}`, defaults = [] },
+) {
+  const lines = [
+    'httpPort: off',
+    `concurrency: ${concurrency}`,
+    'defaults:',
+    `  clientId: ${CLIENT_ID}`,
+    `  clientSecret: ${clientSecret}`,
+    ...defaults.map((l) => `  ${l}`),
+    'instances:',
+  ];
+  for (let i = 0; i < n; i++) lines.push(`  - { name: ${prefix}${i}, dataJson: ${join(dir, 'data.json')} }`);
+  const path = join(dir, 'config.yaml');
+  writeFileSync(path, lines.join('\n'));
+  return path;
+}
+
+/** The runner's environment over `dir`: the double, the test server, the state folder; `extra` on top. */
+export function runnerEnv(dir, extra = {}) {
+  return {
+    PATH: process.env.PATH,
+    HOME: dir,
+    BWDC_PATH: double,
+    BW_SERVER: bitwarden.url,
+    BWDC_STATE_DIR: join(dir, 'state'),
+    BWDC_DOUBLE_CONTROL: join(dir, 'control.json'),
+    BWDC_PASS_ENV: 'BWDC_DOUBLE_*',
+    ...extra,
+  };
+}

@@ -4,9 +4,8 @@
 // its due time (p50, p99), peak RSS of the runner (VmHWM), CPU used while idle after the wave.
 //   npm run bench:scale -- --instances 1000 --delay 50 --concurrency 8
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { arg, benchDir, bin, CLIENT_ID, double, onLogLines, percentile, bitwarden } from './lib.mjs';
+import { readFileSync } from 'node:fs';
+import { arg, benchDir, bin, onLogLines, percentile, runnerEnv, writeManyInstances } from './lib.mjs';
 
 const n = Number(arg('instances', 1000));
 const delay = Number(arg('delay', 50));
@@ -18,31 +17,8 @@ const dir = benchDir({ delayMs: delay, record: undefined });
 const due = new Date(Date.now() + 8000 + (n > 100 ? 4000 : 0));
 due.setMilliseconds(0);
 const cron = `${due.getUTCSeconds()} ${due.getUTCMinutes()} ${due.getUTCHours()} * * *`;
-const lines = [
-  'httpPort: off',
-  `concurrency: ${concurrency}`,
-  'defaults:',
-  `  clientId: ${CLIENT_ID}`,
-  `  clientSecret: file://${join(dir, 'client_secret')}`,
-  `  schedule: "${cron}"`,
-  '  retry: { attempts: 0 }',
-  'instances:',
-];
-for (let i = 0; i < n; i++) lines.push(`  - { name: i${i}, dataJson: ${join(dir, 'data.json')} }`);
-writeFileSync(join(dir, 'config.yaml'), lines.join('\n'));
-
-const env = {
-  PATH: process.env.PATH,
-  HOME: dir,
-  TZ: 'UTC',
-  BWDC_PATH: double,
-  BW_SERVER: bitwarden.url,
-  BWDC_STATE_DIR: join(dir, 'state'),
-  BWDC_RUNNER_CONFIG: join(dir, 'config.yaml'),
-  BWDC_DOUBLE_CONTROL: join(dir, 'control.json'),
-  BWDC_PASS_ENV: 'BWDC_DOUBLE_*',
-  LOG_LEVEL: 'debug',
-};
+const config = writeManyInstances(dir, n, { concurrency, defaults: [`schedule: "${cron}"`, 'retry: { attempts: 0 }'] });
+const env = runnerEnv(dir, { TZ: 'UTC', BWDC_RUNNER_CONFIG: config, LOG_LEVEL: 'debug' });
 // --node-options: V8 flags for the runner process, e.g. "--max-semi-space-size=2" (see bench/README.md).
 // Without it, the bin is executed as users run it (its shebang sets the runner's own V8 flags).
 const nodeOptions = (arg('node-options', '') || '').split(' ').filter(Boolean);

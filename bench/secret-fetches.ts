@@ -12,7 +12,7 @@ import * as sdk from '@aws-sdk/client-secrets-manager';
 import { VaultTestServer } from '../test/vault-server/server.js';
 import { startMoto } from '../test/helpers/moto.js';
 // @ts-expect-error plain JavaScript helpers
-import { arg, benchDir, bin, CLIENT_ID, double, bitwarden } from './lib.mjs';
+import { arg, benchDir, bin, bitwarden, CLIENT_ID, runnerEnv, writeManyInstances } from './lib.mjs';
 
 const n = Number(arg('instances', 100));
 const windowSec = Number(arg('window', 60));
@@ -48,29 +48,14 @@ const gw = createServer((req, res) => {
 await new Promise<void>((r) => gw.listen(0, '127.0.0.1', r));
 
 function config(schedule: string): string {
-  const lines = [
-    'httpPort: off',
-    'concurrency: 8',
-    'defaults:',
-    `  clientId: ${CLIENT_ID}`,
-    '  clientSecret: vault://secret/bwdc/org#client_secret',
-    '  directorySecret: awssm://bwdc/ldap#password',
-    `  schedule: "${schedule}"`,
-    'instances:',
-  ];
-  for (let i = 0; i < n; i++) lines.push(`  - { name: i${i}, dataJson: ${join(dir, 'data.json')} }`);
-  const p = join(dir, 'config.yaml');
-  writeFileSync(p, lines.join('\n'));
-  return p;
+  return writeManyInstances(dir, n, {
+    concurrency: 8,
+    clientSecret: 'vault://secret/bwdc/org#client_secret',
+    defaults: ['directorySecret: awssm://bwdc/ldap#password', `schedule: "${schedule}"`],
+  });
 }
 const env = {
-  PATH: process.env.PATH!,
-  HOME: dir,
-  BWDC_PATH: double,
-  BW_SERVER: bitwarden.url,
-  BWDC_STATE_DIR: join(dir, 'state'),
-  BWDC_DOUBLE_CONTROL: join(dir, 'control.json'),
-  BWDC_PASS_ENV: 'BWDC_DOUBLE_*',
+  ...runnerEnv(dir),
   VAULT_ADDR: vault.url,
   VAULT_K8S_ROLE: 'bwdc',
   VAULT_K8S_TOKEN_PATH: join(dir, 'jwt'),

@@ -5,9 +5,9 @@
 // grow, and that the runner's memory is flat after warm-up.
 //   npm run soak -- --runs 20000        (CI runs a short version: test/soak.test.ts)
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { arg, benchDir, bin, CLIENT_ID, double, median, onLogLines, bitwarden } from './lib.mjs';
+import { arg, benchDir, bin, median, onLogLines, runnerEnv, writeManyInstances } from './lib.mjs';
 
 const target = Number(arg('runs', 20000));
 const instances = Number(arg('instances', 20));
@@ -15,31 +15,12 @@ const faultRate = Number(arg('fault-rate', 0.1));
 const concurrency = Number(arg('concurrency', 4));
 
 const dir = benchDir({ faultRate, record: undefined });
-const lines = [
-  'httpPort: off',
-  `concurrency: ${concurrency}`,
-  'defaults:',
-  `  clientId: ${CLIENT_ID}`,
-  `  clientSecret: file://${join(dir, 'client_secret')}`,
-  '  schedule: "* * * * * *"',
-  '  timeout: 20s',
-  '  retry: { attempts: 1, backoff: 100ms, maxBackoff: 200ms }',
-  'instances:',
-];
-for (let i = 0; i < instances; i++) lines.push(`  - { name: s${i}, dataJson: ${join(dir, 'data.json')} }`);
-writeFileSync(join(dir, 'config.yaml'), lines.join('\n'));
-const env = {
-  PATH: process.env.PATH,
-  HOME: dir,
-  BWDC_PATH: double,
-  BW_SERVER: bitwarden.url,
-  BWDC_STATE_DIR: join(dir, 'state'),
-  BWDC_RUNNER_CONFIG: join(dir, 'config.yaml'),
-  BWDC_DOUBLE_CONTROL: join(dir, 'control.json'),
-  BWDC_PASS_ENV: 'BWDC_DOUBLE_*',
-  LOG_LEVEL: 'info',
-  BWDC_SHUTDOWN_GRACE: '10s',
-};
+const config = writeManyInstances(dir, instances, {
+  prefix: 's',
+  concurrency,
+  defaults: ['schedule: "* * * * * *"', 'timeout: 20s', 'retry: { attempts: 1, backoff: 100ms, maxBackoff: 200ms }'],
+});
+const env = runnerEnv(dir, { BWDC_RUNNER_CONFIG: config, LOG_LEVEL: 'info', BWDC_SHUTDOWN_GRACE: '10s' });
 
 const child = spawn(bin, ['schedule'], { env, stdio: ['ignore', 'pipe', 'inherit'] }); // as users run it: the shebang's V8 flags apply
 const counts = { success: 0, failure: 0, skipped: 0, restored: 0 };

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { arg, benchDir, bin, calls, CLIENT_ID, double, median, root, bitwarden } from './lib.mjs';
+import { arg, benchDir, bin, calls, CLIENT_ID, double, median, root, bitwarden, runnerEnv } from './lib.mjs';
 
 const runs = Number(arg('runs', 9));
 const delay = Number(arg('delay', 500));
@@ -19,21 +19,14 @@ const dir = benchDir({ delayMs: delay });
 const scriptApp = join(dir, 'script-app');
 cpSync(join(dir, 'data.json'), join(scriptApp, 'data.json'));
 
-const runnerEnv = {
-  PATH: process.env.PATH,
-  HOME: dir,
-  BWDC_PATH: double,
-  BW_SERVER: bitwarden.url,
-  BWDC_STATE_DIR: join(dir, 'state'),
+const oneInstanceEnv = runnerEnv(dir, {
   BWDC_DATA_JSON: join(dir, 'data.json'),
   BW_CLIENTID: CLIENT_ID,
   BW_CLIENTSECRET_FILE: join(dir, 'client_secret'),
-  BWDC_DOUBLE_CONTROL: join(dir, 'control.json'),
-  BWDC_PASS_ENV: 'BWDC_DOUBLE_*',
   BWDC_LOG_FILE: 'true',
   LOG_LEVEL: 'warn',
   BWDC_LOGIN: login,
-};
+});
 const scriptEnv = {
   PATH: process.env.PATH,
   HOME: dir,
@@ -88,7 +81,7 @@ const runner = [];
 const script = [];
 const bare = [];
 for (let i = 0; i < runs; i++) {
-  runner.push(await time(bin, ['run'], runnerEnv));
+  runner.push(await time(bin, ['run'], oneInstanceEnv));
   script.push(await time('bash', [join(root, 'bench', 'bwdc-sync.sh')], scriptEnv));
   bare.push(await time(double, ['sync', '--response'], bareEnv));
 }

@@ -51,11 +51,9 @@ function control(name: string, c: Record<string, unknown>): string {
   return `/config/${name}.json`;
 }
 
-function runArgs(extra: string[] = []): string[] {
+/** One instance from the mounted /config folder, logging in at the Bitwarden test server on the host. */
+function instanceArgs(): string[] {
   return [
-    'run',
-    '--rm',
-    '--health-cmd=none',
     '-v',
     `${dir}:/config:ro`,
     '-v',
@@ -68,13 +66,14 @@ function runArgs(extra: string[] = []): string[] {
     'BW_CLIENTSECRET_FILE=/config/client_secret',
     '-e',
     'BWDC_PASS_ENV=BWDC_DOUBLE_*',
-    '-e',
-    'BWDC_RETRY_ATTEMPTS=0',
     '--network=host',
     '-e',
     `BW_SERVER=${bitwardenUrl}`,
-    ...extra,
   ];
+}
+
+function runArgs(extra: string[] = []): string[] {
+  return ['run', '--rm', '--health-cmd=none', ...instanceArgs(), '-e', 'BWDC_RETRY_ATTEMPTS=0', ...extra];
 }
 
 function records(name: string): Array<{ uid: number; command: string; argv: string[] }> {
@@ -203,27 +202,13 @@ test('schedule (the default command) stops cleanly within its grace period on po
     name,
     '--health-cmd=none',
     '--read-only',
-    '-v',
-    `${dir}:/config:ro`,
-    '-v',
-    `${join(dir, 'rec')}:/config/rec`,
-    '-e',
-    'BWDC_DATA_JSON=/config/data.json',
-    '-e',
-    `BW_CLIENTID=${CLIENT_ID}`,
-    '-e',
-    'BW_CLIENTSECRET_FILE=/config/client_secret',
-    '-e',
-    'BWDC_PASS_ENV=BWDC_DOUBLE_*',
+    ...instanceArgs(),
     '-e',
     `BWDC_DOUBLE_CONTROL=${ctl}`,
     '-e',
     'BWDC_SCHEDULE=* * * * * *',
     '-e',
     'BWDC_SHUTDOWN_GRACE=5s',
-    '--network=host',
-    '-e',
-    `BW_SERVER=${bitwardenUrl}`,
     image,
   ]);
   assert.equal(r.status, 0, r.stderr);

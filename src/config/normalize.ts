@@ -13,7 +13,7 @@ import type { DirectoryBlock, SyncBlock } from '../directory/schema.js';
 import { checkBlocks, checkTemplate } from '../directory/check.js';
 import { renderDataJsonText } from '../directory/render.js';
 import { defaultGuard } from '../plan/guard.js';
-import type { NotifyTarget } from '../notify/decide.js';
+import { isLiteralUrl, type NotifyTarget } from '../notify/decide.js';
 
 export interface Layer {
   values: RawInstanceSettings;
@@ -293,7 +293,7 @@ export function normalizeInstance(
   // Notification targets and the heartbeat: URLs are secrets (they carry tokens), so a reference or a
   // literal http(s) URL; never echoed in a message.
   const urlProblem = (text: string): string | undefined => {
-    if (/^https?:\/\//i.test(text)) {
+    if (isLiteralUrl(text)) {
       try {
         new URL(text);
         return undefined;
@@ -315,7 +315,8 @@ export function normalizeInstance(
     const problem = urlProblem(t.url);
     if (problem)
       errors.push(
-        `${dotPath([...(notifyPicked.layer ? notifyPicked.path : input.label), ...(notifyPicked.layer ? [] : ['notify']), i, 'url'])} (${notifyPicked.where}): ${problem}`,
+        // A target list comes from a layer (picked.path names it there): notify[i].url as written.
+        `${dotPath([...notifyPicked.path, i, 'url'])} (${notifyPicked.where}): ${problem}`,
       );
     const format = (t.format ?? 'json') as NotifyTarget['format'];
     return Object.freeze({

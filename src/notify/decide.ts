@@ -15,6 +15,11 @@ export interface NotifyTarget {
   label: string;
 }
 
+/** A webhook or check URL given as is; anything else where a URL goes is a secret reference. */
+export function isLiteralUrl(text: string): boolean {
+  return /^https?:\/\//i.test(text);
+}
+
 /** What a notice says happened (`test`: `check --notify-test`). */
 export type Notice = 'failure' | 'recovery' | 'success' | 'test';
 

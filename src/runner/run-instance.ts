@@ -393,7 +393,7 @@ async function driveBwdc(
       }
     }
 
-    if (mode === 'plan' || (mode === 'sync' && (await guarded(instance, state)))) {
+    if (mode === 'plan' || (mode === 'sync' && guarded(instance))) {
       const plan = await planSync(instance, state, deps, bwdc, token, log);
       effort.plan = plan;
       if (mode === 'plan') {
@@ -454,11 +454,15 @@ function syncSettingsOf(data: Record<string, unknown>): SyncSettings {
   };
 }
 
-/** Whether this sync is planned first: its settings can remove members, or guard.always. */
-async function guarded(instance: InstanceConfig, state: InstanceState): Promise<boolean> {
+/**
+ * Whether this sync is planned first: its settings can remove members, or guard.always. Read from the
+ * template the state folder was seeded from (no file I/O on every sync): the runner never changes the
+ * sync settings, and neither does bwdc (`config` rewrites only AD attribute names, bwdc-contract.md).
+ */
+function guarded(instance: InstanceConfig): boolean {
   if (instance.guard.always) return true;
-  const status = await state.readDataJson();
-  return status.ok && canRemove(syncSettingsOf(status.data));
+  const template = JSON.parse(instance.dataJson.text) as Record<string, unknown>;
+  return canRemove(syncSettingsOf(template));
 }
 
 /**

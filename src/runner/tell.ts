@@ -4,7 +4,8 @@
 // lines, and the state folder that remembers which targets have been told of a failure. Nothing here
 // throws or changes the run's outcome: a failed delivery is logged and counted.
 import type { InstanceConfig } from '../config/model.js';
-import { decide, type Notice, type NotifyTarget } from '../notify/decide.js';
+import { decide, isLiteralUrl, type Notice, type NotifyTarget } from '../notify/decide.js';
+import type { SecretSession } from '../secrets/resolver.js';
 import { defaultDelivery, deliver, type DeliveryOptions } from '../notify/deliver.js';
 import { capBody, pingUrl } from '../notify/heartbeat.js';
 import { body, type RunSummary } from '../notify/payload.js';
@@ -16,6 +17,16 @@ import type { InstanceState } from '../state/instance-state.js';
 import { runnerVersion } from '../version.js';
 import type { RunResult } from './result.js';
 import type { History, RunDeps } from './run-instance.js';
+
+/**
+ * A notification or heartbeat URL: a literal http(s) URL is used as is (and masked in logs from now on,
+ * it carries a token); anything else is a secret reference, resolved through the run's session.
+ */
+export async function resolveUrl(text: string, secrets: SecretSession, where: string): Promise<string> {
+  if (!isLiteralUrl(text)) return secrets.resolve(text, where);
+  redactor.add(text);
+  return text;
+}
 
 export class Teller {
   private startPing: Promise<unknown> | undefined;
@@ -31,14 +42,9 @@ export class Teller {
     return { ...defaultDelivery, timeoutMs: this.deps.notifyTimeoutMs ?? defaultDelivery.timeoutMs };
   }
 
-  /** A literal http(s) URL is used as is (and masked in logs from now on); anything else is a secret reference. */
   private async url(text: string, field: string): Promise<string | undefined> {
     try {
-      if (/^https?:\/\//i.test(text)) {
-        redactor.add(text);
-        return text;
-      }
-      return await this.deps.secrets.resolve(text, `${this.instance.origin} ${field}`);
+      return await resolveUrl(text, this.deps.secrets, `${this.instance.origin} ${field}`);
     } catch (err) {
       this.log.warn(
         { target: field, err: redactor.scrub(errorMessage(err)) },
@@ -97,18 +103,15 @@ export class Teller {
           ),
         );
     }
-    let notified = history.notified;
-    if (summary && this.instance.notify.length) {
-      const decision = decide(this.instance.notify, summary.outcome, history.consecutiveFailures, history.notified);
-      const delivered = new Set<string>();
-      jobs.push(
-        ...decision.sends.map(async ({ target, notice }) => {
-          if (await this.notice(target, notice, summary)) delivered.add(target.label);
-        }),
-      );
-      await Promise.all(jobs);
-      notified = decision.notifiedAfter(delivered);
-    } else await Promise.all(jobs);
+    const decision =
+      summary && this.instance.notify.length
+        ? decide(this.instance.notify, summary.outcome, history.consecutiveFailures, history.notified)
+        : undefined;
+    const delivered = new Set<string>();
+    for (const { target, notice } of decision?.sends ?? [])
+      jobs.push(this.notice(target, notice, summary!).then((ok) => ok && delivered.add(target.label)));
+    await Promise.all(jobs);
+    const notified = decision ? decision.notifiedAfter(delivered) : history.notified;
     forgetRun(this.runId);
     if (history.record && JSON.stringify(notified) !== JSON.stringify(history.notified)) {
       await state

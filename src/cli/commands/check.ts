@@ -18,6 +18,8 @@ import { runnerVersion } from '../../version.js';
 import type { CliOptions } from '../args.js';
 import { defaultDelivery, deliver } from '../../notify/deliver.js';
 import { body, type RunSummary } from '../../notify/payload.js';
+import { isLiteralUrl } from '../../notify/decide.js';
+import { resolveUrl } from '../../runner/tell.js';
 
 function testSummary(instance: string): RunSummary {
   return {
@@ -105,11 +107,13 @@ export async function checkCommand(options: CliOptions, env: NodeJS.ProcessEnv):
       ...inst.notify.map((t) => [`notify ${t.label}`, t.url, t] as const),
       ...(inst.heartbeat ? [['heartbeat', inst.heartbeat, undefined] as const] : []),
     ]) {
-      const literal = /^https?:\/\//i.test(text);
-      const reference = literal ? 'literal URL' : parseSecretRef(text).kind === 'ref' ? text : 'literal value';
+      const reference = isLiteralUrl(text)
+        ? 'literal URL'
+        : parseSecretRef(text).kind === 'ref'
+          ? text
+          : 'literal value';
       try {
-        const url = literal ? text : await session.resolve(text, `${inst.origin} ${field}`);
-        if (literal) redactor.add(text);
+        const url = await resolveUrl(text, session, `${inst.origin} ${field}`);
         new URL(url);
         let sent = '';
         if (target && options.notifyTest) {
