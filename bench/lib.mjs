@@ -27,10 +27,12 @@ export function percentile(xs, p) {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 }
 
+// A data.json as bwdc 2026.6 leaves it (stateVersion 6), so no run logs the migration warning.
 export const template = {
+  stateVersion: 6,
   directoryType: 0,
   directoryLdap: { hostname: 'ldap.bench', port: 389 },
-  sync: { users: true, groups: true, overwriteExisting: false, largeImport: false },
+  sync: { users: true, groups: true, overwriteExisting: false, largeImport: false, inviteUsersAfterProvisioning: true },
 };
 
 /** A temp folder with data.json, a client secret file and a control file for the double. */

@@ -77,17 +77,26 @@ async function time(cmd, args, env) {
   return { ms, cpuMs: childCpuMs() - cpu0, invocations: calls(dir).length - before };
 }
 
+// The floor for any Node program that starts bwdc: start Node, spawn the same bare `bwdc sync`, wait
+// for it, exit. No configuration, no secrets, no login: what is left is Node's own start-up.
+const floorProgram =
+  "const c=require('node:child_process').spawn(process.argv[1],['sync','--response'],{stdio:'ignore'});" +
+  'c.on("exit",(s)=>process.exit(s??1));';
+
 const runner = [];
 const script = [];
 const bare = [];
+const floor = [];
 for (let i = 0; i < runs; i++) {
   runner.push(await time(bin, ['run'], oneInstanceEnv));
   script.push(await time('bash', [join(root, 'bench', 'bwdc-sync.sh')], scriptEnv));
   bare.push(await time(double, ['sync', '--response'], bareEnv));
+  floor.push(await time(process.execPath, ['-e', floorProgram, double], bareEnv));
 }
 const r = median(runner.map((x) => x.ms));
 const s = median(script.map((x) => x.ms));
 const b = median(bare.map((x) => x.ms));
+const f = median(floor.map((x) => x.ms));
 const cpu = (xs) => median(xs.map((x) => x.cpuMs));
 console.log(
   JSON.stringify(
@@ -98,6 +107,7 @@ console.log(
       runner: { medianMs: Math.round(r), cpuMs: cpu(runner), bwdcInvocations: runner[0].invocations },
       script: { medianMs: Math.round(s), cpuMs: cpu(script), bwdcInvocations: script[0].invocations },
       bareSync: { medianMs: Math.round(b), cpuMs: cpu(bare), bwdcInvocations: bare[0].invocations },
+      nodeFloor: { medianMs: Math.round(f), cpuMs: cpu(floor), ratioToBareSync: Number((f / b).toFixed(3)) },
       ratio: Number((r / s).toFixed(3)),
       ratioToBareSync: Number((r / b).toFixed(3)),
       identityRequests: bitwarden.tokenRequests.length,
