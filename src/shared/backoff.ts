@@ -1,5 +1,5 @@
 // Exponential backoff with full jitter, capped: the one answer to "how long until the next try",
-// for a run's retries (runner/retry-policy.ts) and for a secret backend's (secrets/retry.ts).
+// for a run's retries (runner/retry-policy.ts) and for the runner's own requests (shared/retry.ts).
 
 /** The wait before try `attempt + 1` after `attempt` failed (attempt counts from 1). */
 export function backoffMs(attempt: number, base: number, max: number, random = Math.random): number {

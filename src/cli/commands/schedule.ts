@@ -92,19 +92,6 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
   }
 
   scheduler.start(config.runOnStart);
-  log.info(
-    {
-      instances: config.instances.map((i) => ({
-        name: i.name,
-        schedule: i.schedule,
-        timezone: effectiveTimezone(i.timezone),
-      })),
-      concurrency: config.concurrency,
-      source: config.source,
-    },
-    'scheduler started',
-  );
-  for (const warning of config.warnings) log.warn({ warning }, 'configuration warning');
 
   // The configuration in force, and the last reload's trouble (for /status): a bad edit keeps the old one.
   const configState: { loadedAt: string; reloadError: string | null; reloadErrorAt: string | null } = {
@@ -150,6 +137,20 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
     });
   };
   watchConfig();
+  // Logged once everything is up, the watcher included: a change made after this line is seen.
+  log.info(
+    {
+      instances: config.instances.map((i) => ({
+        name: i.name,
+        schedule: i.schedule,
+        timezone: effectiveTimezone(i.timezone),
+      })),
+      concurrency: config.concurrency,
+      source: config.source,
+    },
+    'scheduler started',
+  );
+  for (const warning of config.warnings) log.warn({ warning }, 'configuration warning');
 
   const exitCode = await new Promise<number>((resolve) => {
     let stopping = false;
