@@ -3,8 +3,15 @@
 import { accessSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
-import type { z } from 'zod';
-import { directoryBlock, ldapOnlySyncFields, syncBlock, type DirectoryBlock, type SyncBlock } from './schema.js';
+import {
+  directoryBlock,
+  fitsField,
+  ldapOnlySyncFields,
+  readSection,
+  syncBlock,
+  type DirectoryBlock,
+  type SyncBlock,
+} from './schema.js';
 import { directoryKind, directoryKindNamed, storedSecurelyPlaceholder } from './types.js';
 
 export interface Problem {
@@ -171,13 +178,17 @@ export function checkTemplate(
       );
   }
   // The checks of a directory block where they apply: what bwdc needs in the active section, TLS
-  // settings, LDAP filters. Read through the import, so a template is judged as its block would be.
+  // settings, LDAP filters. Read as `config import` reads it, so a template is judged as its block would be.
   if (kind) {
-    const section = (data[kind.section] ?? {}) as Record<string, unknown>;
-    const block = directoryBlock.safeParse({ type: kind.name, ...pickKnown(section, kind.name) });
-    const syncFields = pickKnown((data.sync ?? {}) as Record<string, unknown>, 'sync');
-    // A desktop export carries the LDAP sync fields for every type; bwdc ignores them there.
-    if (kind.name !== 'ldap') for (const f of ldapOnlySyncFields) delete syncFields[f];
+    // A template may hold extras and values of the wrong kind: judge what a block would take.
+    const known = (from: unknown, of: string) =>
+      Object.fromEntries(
+        Object.entries(
+          readSection((from ?? {}) as Record<string, unknown>, of, { directoryType: kind.name }).fields,
+        ).filter(([k, v]) => fitsField(of, k, v)),
+      );
+    const block = directoryBlock.safeParse({ type: kind.name, ...known(data[kind.section], kind.name) });
+    const syncFields = known(data.sync, 'sync');
     const sync = syncBlock.safeParse(syncFields);
     if (block.success && sync.success) {
       for (const p of checkBlocks(block.data, sync.data, true, baseDir)) {
@@ -187,16 +198,4 @@ export function checkTemplate(
     }
   }
   return { errors, warnings };
-}
-
-/** The fields the blocks know, with values of the right kind (a template may hold nulls and extras). */
-function pickKnown(from: Record<string, unknown>, of: string): Record<string, unknown> {
-  const shape =
-    of === 'sync' ? syncBlock.shape : (directoryBlock.def.options.find((o) => o.shape.type.value === of)?.shape ?? {});
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(from)) {
-    if (k === 'type' || !(k in shape) || v === null || v === '') continue;
-    if ((shape as Record<string, z.ZodType>)[k]!.safeParse(v).success) out[k] = v;
-  }
-  return out;
 }

@@ -1,7 +1,7 @@
 // A bwdc data.json (a desktop export, a hand-written template) -> the equivalent `directory` and `sync`
 // blocks, with every secret left out and a note saying which reference to set instead: the way from
 // a working desktop setup to declarative settings. The inverse of render.ts for every field bwdc reads.
-import { directoryBlock, ldapOnlySyncFields, syncBlock } from './schema.js';
+import { directoryBlock, readSection, syncBlock } from './schema.js';
 import { checkBlocks } from './check.js';
 import { directoryKind } from './types.js';
 
@@ -16,8 +16,6 @@ export interface Imported {
 
 type Json = Record<string, unknown>;
 
-const keysOf = (schema: { shape: Record<string, unknown> }) => Object.keys(schema.shape);
-
 export function importDataJson(data: Json): Imported {
   if ('authenticatedAccounts' in data || 'activeUserId' in data)
     throw new Error(
@@ -28,26 +26,12 @@ export function importDataJson(data: Json): Imported {
     throw new Error('has no directoryType from 0 to 4 (0 LDAP, 1 Entra ID, 2 Google Workspace, 3 Okta, 4 OneLogin)');
   const notes: string[] = [];
   const section = (data[kind.section] ?? {}) as Json;
-  const option = directoryBlock.def.options.find((o) => o.shape.type.value === kind.name)!;
-  const directory: Json = { type: kind.name };
-  const dropped: string[] = [];
-  for (const [key, value] of Object.entries(section)) {
-    if (value === null || value === undefined || value === '') continue;
-    if (key === kind.path[1]) continue; // the secret
-    if (keysOf(option).includes(key)) directory[key] = value;
-    else dropped.push(`${kind.section}.${key}`);
-  }
-
-  const sync: Json = {};
-  const rawSync = (data.sync ?? {}) as Json;
-  for (const [key, value] of Object.entries(rawSync)) {
-    if (value === null || value === undefined || value === '') continue;
-    if (!keysOf(syncBlock).includes(key)) dropped.push(`sync.${key}`);
-    else if (kind.name !== 'ldap' && (ldapOnlySyncFields as readonly string[]).includes(key)) continue;
-    else if (key === 'interval' && typeof value === 'number' && value < 5)
-      sync[key] = 5; // as bwdc reads it
-    else sync[key] = value;
-  }
+  const read = readSection(section, kind.name, { skip: kind.path[1] }); // the secret stays out
+  const directory: Json = { type: kind.name, ...read.fields };
+  const syncRead = readSection((data.sync ?? {}) as Json, 'sync', { directoryType: kind.name });
+  const sync: Json = syncRead.fields;
+  if (typeof sync.interval === 'number' && sync.interval < 5) sync.interval = 5; // as bwdc reads it
+  const dropped = [...read.unknown.map((k) => `${kind.section}.${k}`), ...syncRead.unknown.map((k) => `sync.${k}`)];
   if (sync.inviteUsersAfterProvisioning === undefined) {
     sync.inviteUsersAfterProvisioning = true;
     notes.push(

@@ -156,3 +156,39 @@ export const syncBlock = z
 
 export type DirectoryBlock = z.infer<typeof directoryBlock>;
 export type SyncBlock = z.infer<typeof syncBlock>;
+
+/** The fields of a directory type's block (by its name), or of `sync`. */
+function shapeOf(of: string): Record<string, z.ZodType> {
+  return of === 'sync'
+    ? syncBlock.shape
+    : (directoryBlock.def.options.find((b) => b.shape.type.value === of)?.shape ?? {});
+}
+
+/**
+ * A data.json section read as the fields of a block: `of` is a directory type's name or 'sync'.
+ * `fields`: the set values (no null, '' or undefined) of keys the block knows, `type` and `skip`
+ * left out; `unknown`: the other set keys. A non-LDAP type's sync leaves the LDAP-only sync fields out
+ * (a desktop export carries them for every type; bwdc ignores them there). Values are not checked.
+ */
+export function readSection(
+  from: Record<string, unknown>,
+  of: string,
+  o: { skip?: string; directoryType?: string } = {},
+): { fields: Record<string, unknown>; unknown: string[] } {
+  const shape = shapeOf(of);
+  const fields: Record<string, unknown> = {};
+  const unknown: string[] = [];
+  for (const [k, v] of Object.entries(from)) {
+    if (v === null || v === undefined || v === '' || k === 'type' || k === o.skip) continue;
+    if (!(k in shape)) unknown.push(k);
+    else if (of === 'sync' && o.directoryType !== 'ldap' && (ldapOnlySyncFields as readonly string[]).includes(k))
+      continue;
+    else fields[k] = v;
+  }
+  return { fields, unknown };
+}
+
+/** Whether `value` is of the kind the block's field `key` takes (`of` as in readSection). */
+export function fitsField(of: string, key: string, value: unknown): boolean {
+  return shapeOf(of)[key]?.safeParse(value).success ?? false;
+}
