@@ -4,19 +4,8 @@
 // second without starting bwdc. Proxies and CA as bwdc honours them (http.ts). No secret ever in an
 // error: the client secret is only in the request body.
 import { failureReason, httpRequest, type HttpReply } from '../shared/http.js';
+import { BitwardenError, failureOfStatus } from './request-error.js';
 import { serviceUrlOf } from './urls.js';
-
-export type IdentityFailure = 'auth' | 'server' | 'network';
-
-export class IdentityError extends Error {
-  constructor(
-    message: string,
-    readonly failure: IdentityFailure,
-  ) {
-    super(message);
-    this.name = 'IdentityError';
-  }
-}
 
 export interface OrgToken {
   accessToken: string;
@@ -85,30 +74,27 @@ export async function requestOrgToken(req: TokenRequest): Promise<OrgToken> {
       },
     });
   } catch (err) {
-    throw new IdentityError(`request to ${url} failed, reason: ${failureReason(err, timeout.aborted)}`, 'network');
+    throw new BitwardenError(`request to ${url} failed, reason: ${failureReason(err, timeout.aborted)}`, 'network');
   }
   const { text } = res;
   if (res.status === 400 || res.status === 401) {
     const error = /"error"\s*:\s*"([a-z_]+)"/.exec(text)?.[1] ?? `HTTP ${res.status}`;
-    throw new IdentityError(
+    throw new BitwardenError(
       `login: the organization API key was refused (${error}); check the client id and secret`,
       'auth',
     );
   }
   if (res.status !== 200) {
-    throw new IdentityError(
-      `login: ${url} answered HTTP ${res.status}`,
-      res.status >= 500 || res.status === 429 ? 'server' : 'auth',
-    );
+    throw new BitwardenError(`login: ${url} answered HTTP ${res.status}`, failureOfStatus(res.status));
   }
   let json: { access_token?: unknown; expires_in?: unknown };
   try {
     json = JSON.parse(text) as typeof json;
   } catch {
-    throw new IdentityError(`login: ${url} answered 200 without JSON`, 'server');
+    throw new BitwardenError(`login: ${url} answered 200 without JSON`, 'server');
   }
   if (typeof json.access_token !== 'string' || json.access_token.split('.').length !== 3) {
-    throw new IdentityError(`login: ${url} answered without an access token`, 'server');
+    throw new BitwardenError(`login: ${url} answered without an access token`, 'server');
   }
   const expiresIn = typeof json.expires_in === 'number' ? json.expires_in * 1000 : 3_600_000;
   return { accessToken: json.access_token, expiresAt: jwtExpiry(json.access_token) ?? Date.now() + expiresIn };

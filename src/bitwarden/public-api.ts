@@ -4,6 +4,7 @@
 // backoff; 401/403/404 are not. Errors name the URL and the status, never the token.
 import { retry } from '../shared/retry.js';
 import { failureReason, httpRequest, type HttpReply } from '../shared/http.js';
+import { BitwardenError, failureOfStatus } from './request-error.js';
 import { serviceUrlOf } from './urls.js';
 
 export interface OrgMember {
@@ -34,16 +35,6 @@ export interface OrganizationState {
   /** undefined: the server offers no subscription (self-hosted). */
   subscription: OrgSubscription | undefined;
   selfHosted: boolean;
-}
-
-export class PublicApiError extends Error {
-  constructor(
-    message: string,
-    readonly failure: 'auth' | 'server' | 'network',
-  ) {
-    super(message);
-    this.name = 'PublicApiError';
-  }
 }
 
 export interface PublicApiOptions {
@@ -84,18 +75,15 @@ export class PublicApi {
           });
         } catch (err) {
           if (this.o.signal?.aborted) throw err;
-          throw new PublicApiError(
+          throw new BitwardenError(
             `request to ${url} failed, reason: ${failureReason(err, timeout.aborted)}`,
             'network',
           );
         }
         if (res.status < 300 || res.status === 400) return res;
-        throw new PublicApiError(
-          `${url} answered HTTP ${res.status}`,
-          res.status >= 500 || res.status === 429 ? 'server' : 'auth',
-        );
+        throw new BitwardenError(`${url} answered HTTP ${res.status}`, failureOfStatus(res.status));
       },
-      (err) => err instanceof PublicApiError && err.failure !== 'auth',
+      (err) => err instanceof BitwardenError && err.failure !== 'auth',
       { retries: this.o.retries ?? 2, baseMs: this.o.backoffMs ?? 500, maxMs: 10_000, signal: this.o.signal },
     );
   }
@@ -103,11 +91,11 @@ export class PublicApi {
   private async json<T>(path: string): Promise<T> {
     const res = await this.get(path);
     if (res.status === 400)
-      throw new PublicApiError(`${this.o.apiUrl}/public${path} answered HTTP 400: ${messageOf(res.text)}`, 'server');
+      throw new BitwardenError(`${this.o.apiUrl}/public${path} answered HTTP 400: ${messageOf(res.text)}`, 'server');
     try {
       return JSON.parse(res.text) as T;
     } catch {
-      throw new PublicApiError(`${this.o.apiUrl}/public${path} answered without JSON`, 'server');
+      throw new BitwardenError(`${this.o.apiUrl}/public${path} answered without JSON`, 'server');
     }
   }
 

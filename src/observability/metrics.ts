@@ -5,7 +5,8 @@
 // every per-instance alert (DESIGN.md "Observability").
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { failureClasses, transientClasses } from '../errors.js';
-import { planCounts, type Plan } from '../plan/compute.js';
+import { planChangeKinds, planCounts, type Plan } from '../plan/compute.js';
+import { guardRules } from '../plan/guard.js';
 
 export const outcomes = ['success', 'failure', 'skipped', 'interrupted'] as const;
 export type Outcome = (typeof outcomes)[number];
@@ -28,22 +29,9 @@ export interface RunRecord {
 
 type D = 'directory';
 
-/** The changes a plan counts (plan/compute.ts planCounts), the label values of bwdc_runner_plan_changes. */
-export const planChangeKinds = [
-  'invite',
-  'remove',
-  'link',
-  'skip',
-  'group_create',
-  'group_rename',
-  'group_membership',
-] as const;
-const guardRules = ['maxRemovals', 'refuseEmptyDirectory', 'requireSeats'] as const;
-export interface PlanSeats {
-  occupied: number;
-  free: number;
-  needed: number;
-}
+/** The label values of bwdc_runner_seats: the plan's seat figures. */
+const seatKinds = ['occupied', 'free', 'needed'] as const;
+export type PlanSeats = Record<(typeof seatKinds)[number], number>;
 
 export class RunnerMetrics {
   readonly registry = new Registry();
@@ -259,7 +247,7 @@ export class RunnerMetrics {
   /** A plan's counts per change, and the seats where known (PlanView: the shape of plan/compute.ts's Plan). */
   planned(directory: string, counts: Readonly<Record<string, number>>, seats: PlanSeats | null): void {
     for (const change of planChangeKinds) this.planChanges.set({ directory, change }, counts[change] ?? 0);
-    for (const kind of ['occupied', 'free', 'needed'] as const)
+    for (const kind of seatKinds)
       if (seats) this.seats.set({ directory, kind }, seats[kind]);
       else this.seats.remove({ directory, kind });
   }
@@ -313,7 +301,7 @@ export class RunnerMetrics {
       m.remove({ directory });
     for (const outcome of outcomes) this.runs.remove({ directory, outcome });
     for (const change of planChangeKinds) this.planChanges.remove({ directory, change });
-    for (const kind of ['occupied', 'free', 'needed']) this.seats.remove({ directory, kind });
+    for (const kind of seatKinds) this.seats.remove({ directory, kind });
     for (const rule of guardRules) this.guardBlocked.remove({ directory, rule });
     for (const cls of failureClasses) {
       this.failures.remove({ directory, class: cls });

@@ -194,8 +194,19 @@ export function computePlan(report: TestReport, sync: SyncSettings, org: Organiz
   return plan;
 }
 
+/** The changes a plan counts: the keys of planCounts, the label values of bwdc_runner_plan_changes. */
+export const planChangeKinds = [
+  'invite',
+  'remove',
+  'link',
+  'skip',
+  'group_create',
+  'group_rename',
+  'group_membership',
+] as const;
+
 /** Counts per change, for the log line and the metric. */
-export function planCounts(plan: Plan): Record<string, number> {
+export function planCounts(plan: Plan): Record<(typeof planChangeKinds)[number], number> {
   return {
     invite: plan.invite.length,
     remove: plan.remove.length,

@@ -32,8 +32,11 @@ export function canRemove(sync: { overwriteExisting: boolean; removeDisabled: bo
   return sync.overwriteExisting || sync.removeDisabled;
 }
 
+/** The rules that can stop a sync: the label values of bwdc_runner_guard_blocked_total. */
+export const guardRules = ['maxRemovals', 'refuseEmptyDirectory', 'requireSeats'] as const;
+
 export interface Breach {
-  rule: 'maxRemovals' | 'refuseEmptyDirectory' | 'requireSeats';
+  rule: (typeof guardRules)[number];
   message: string;
   numbers: Record<string, number>;
 }

@@ -8,9 +8,10 @@ import { BwdcClient, childBaseEnv, type CallOutcome } from '../bwdc/client.js';
 import { directoryKind, setServer, storedSecurelyPlaceholder, wipeSecrets, writeSession } from '../bwdc/directory.js';
 import { secretAsStored } from '../directory/types.js';
 import { bundledVersion, resolveBwdcPath } from '../bwdc/locate.js';
-import { IdentityError, identityUrlOf, type OrgToken } from '../bitwarden/identity.js';
+import { identityUrlOf, type OrgToken } from '../bitwarden/identity.js';
+import { BitwardenError } from '../bitwarden/request-error.js';
 import { TokenCache } from '../bitwarden/token-cache.js';
-import { PublicApi, PublicApiError, apiUrlOf } from '../bitwarden/public-api.js';
+import { PublicApi, apiUrlOf } from '../bitwarden/public-api.js';
 import { computePlan, planCounts, type Plan, type SyncSettings } from '../plan/compute.js';
 import { canRemove, judge } from '../plan/guard.js';
 import { parseSyncCounts, parseTestReport, type TestReport } from '../bwdc/response.js';
@@ -261,6 +262,11 @@ function sleepUnlessAborted(ms: number, signal?: AbortSignal): Promise<void> {
   return sleepFor(ms, undefined, { signal }).catch(() => undefined);
 }
 
+/** The bound of one request of the runner's own to Bitwarden: a minute, or the instance's timeout if shorter. */
+function bitwardenTimeoutMs(instance: InstanceConfig): number {
+  return Math.min(instance.timeoutMs, 60_000);
+}
+
 /** The organization token and the device id it was requested with (data.json's appId). */
 type SessionToken = OrgToken & { appId: string };
 
@@ -325,12 +331,12 @@ async function obtainToken(
       clientSecret,
       deviceIdentifier: appId,
       clientVersion: (bwdcPath && bundledVersion(bwdcPath)) || 'unknown',
-      timeoutMs: Math.min(instance.timeoutMs, 60_000),
+      timeoutMs: bitwardenTimeoutMs(instance),
       signal: deps.signal,
     });
     return { ...token, appId };
   } catch (err) {
-    if (err instanceof IdentityError) throw new RunFailure(err.message, err.failure);
+    if (err instanceof BitwardenError) throw new RunFailure(err.message, err.failure);
     throw err;
   }
 }
@@ -489,14 +495,14 @@ async function planSync(
   const api = new PublicApi({
     apiUrl: apiUrlOf(data),
     accessToken,
-    timeoutMs: Math.min(instance.timeoutMs, 60_000),
+    timeoutMs: bitwardenTimeoutMs(instance),
     signal: deps.signal,
   });
   let org;
   try {
     org = await api.organization();
   } catch (err) {
-    if (err instanceof PublicApiError) throw new RunFailure(`planning the sync: ${err.message}`, err.failure);
+    if (err instanceof BitwardenError) throw new RunFailure(`planning the sync: ${err.message}`, err.failure);
     throw err;
   }
   const plan = computePlan(report, syncSettingsOf(data), org);
@@ -601,10 +607,6 @@ function afterTidy(ending: Ending, tidy: Tidy): Ending {
 
 // ---- record -------------------------------------------------------------------------------------
 
-/**
- * last-run.json, so a new process (a CronJob's next pod, a restarted scheduler) knows the last
- * success. Only syncs count: a dry run (`test`) records nothing and never counts as a success.
- */
 /** What the state folder remembers of the runs before this one, updated with this one. */
 export interface History {
   lastSuccessAt: Date | undefined;
@@ -614,6 +616,10 @@ export interface History {
   record: LastRun | undefined;
 }
 
+/**
+ * last-run.json, so a new process (a CronJob's next pod, a restarted scheduler) knows the last
+ * success. Only syncs count: a dry run (`test`) records nothing and never counts as a success.
+ */
 async function recordLastRun(
   state: InstanceState,
   runId: string,
