@@ -170,6 +170,13 @@ test('a malformed duration is rejected', () => {
     configErrors(() => loadConfig({ ...goodEnv(d), BWDC_SHUTDOWN_GRACE: 'soon' })).join('\n'),
     /BWDC_SHUTDOWN_GRACE: "soon" is not valid; expected a duration/,
   );
+  for (const bad of ['soon', '0s'])
+    assert.match(
+      configErrors(() => loadConfig({ ...goodEnv(d), BWDC_NOTIFY_TIMEOUT: bad })).join('\n'),
+      new RegExp(`BWDC_NOTIFY_TIMEOUT: "${bad}" is not valid; expected a duration such as 5s`),
+    );
+  assert.equal(loadConfig({ ...goodEnv(d), BWDC_NOTIFY_TIMEOUT: '750ms' }).notifyTimeoutMs, 750);
+  assert.equal(loadConfig(goodEnv(d)).notifyTimeoutMs, 5000);
 });
 
 test('duplicate instance names are rejected', () => {

@@ -6,8 +6,10 @@ import { formatZodIssues, type Locate, type PathKey } from './issues.js';
 export type Env = Readonly<Record<string, string | undefined>>;
 
 type Kind = 'string' | 'boolean' | 'number';
+/** A block's fields -> the variable that sets each, and how its text is read. */
+type EnvFields = Record<string, { name: string; kind: Kind }>;
 /** The directory block from the environment: the single-instance `docker run` case (others via the file). */
-const directoryEnv: Record<string, { name: string; kind: Kind }> = {
+const directoryEnv: EnvFields = {
   type: { name: 'BWDC_DIRECTORY_TYPE', kind: 'string' },
   hostname: { name: 'BWDC_LDAP_HOSTNAME', kind: 'string' },
   port: { name: 'BWDC_LDAP_PORT', kind: 'number' },
@@ -16,14 +18,14 @@ const directoryEnv: Record<string, { name: string; kind: Kind }> = {
   username: { name: 'BWDC_LDAP_USERNAME', kind: 'string' },
   ad: { name: 'BWDC_LDAP_AD', kind: 'boolean' },
 };
-const syncEnv: Record<string, { name: string; kind: Kind }> = {
+const syncEnv: EnvFields = {
   users: { name: 'BWDC_SYNC_USERS', kind: 'boolean' },
   groups: { name: 'BWDC_SYNC_GROUPS', kind: 'boolean' },
   userFilter: { name: 'BWDC_SYNC_USER_FILTER', kind: 'string' },
   groupFilter: { name: 'BWDC_SYNC_GROUP_FILTER', kind: 'string' },
 };
 
-const guardEnv: Record<string, { name: string; kind: Kind }> = {
+const guardEnv: EnvFields = {
   maxRemovals: { name: 'BWDC_GUARD_MAX_REMOVALS', kind: 'number' },
   refuseEmptyDirectory: { name: 'BWDC_GUARD_REFUSE_EMPTY', kind: 'boolean' },
   requireSeats: { name: 'BWDC_GUARD_REQUIRE_SEATS', kind: 'boolean' },
@@ -73,7 +75,7 @@ function typed(v: string, kind: Kind): unknown {
   return v;
 }
 
-function block(env: Env, names: Record<string, { name: string; kind: Kind }>): Record<string, unknown> | undefined {
+function block(env: Env, names: EnvFields): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
   for (const [field, { name, kind }] of Object.entries(names)) {
     const v = val(env, name);
@@ -161,7 +163,7 @@ export function readEnvLayer(env: Env): EnvLayer {
   raw.timeout = val(env, 'BWDC_TIMEOUT');
   raw.login = val(env, 'BWDC_LOGIN');
   const logFile = val(env, 'BWDC_LOG_FILE');
-  raw.logFile = logFile === 'true' ? true : logFile === 'false' ? false : logFile;
+  raw.logFile = logFile === undefined ? undefined : typed(logFile, 'boolean');
   raw.spread = val(env, 'BWDC_SPREAD');
   raw.jitter = val(env, 'BWDC_JITTER');
   const stale = val(env, 'BWDC_STALE_AFTER');

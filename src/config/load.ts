@@ -21,7 +21,8 @@ export interface LoadOptions {
 
 interface GlobalSetting<T> {
   env: string;
-  file: keyof ParsedConfigFile['raw'];
+  /** Undefined: a setting of the process, from the environment only. */
+  file?: keyof ParsedConfigFile['raw'];
   parse: (v: string | number | boolean) => T | undefined;
   expected: string;
   fallback: T;
@@ -34,8 +35,8 @@ function readGlobal<T>(s: GlobalSetting<T>, env: Env, file: ParsedConfigFile | u
     if (v === undefined) errors.push(`${s.env}: "${fromEnv}" is not valid; expected ${s.expected}`);
     return v ?? s.fallback;
   }
-  const fromFile = file?.raw[s.file] as string | number | boolean | undefined;
-  if (fromFile !== undefined) {
+  const fromFile = s.file && (file?.raw[s.file] as string | number | boolean | undefined);
+  if (s.file && fromFile !== undefined) {
     const v = s.parse(fromFile);
     if (v === undefined)
       errors.push(`${String(s.file)} (${file!.locate([s.file])}): "${fromFile}" is not valid; expected ${s.expected}`);
@@ -163,13 +164,20 @@ export function loadConfig(env: Env, options: LoadOptions = {}): RunnerConfig {
     errors,
   );
   // Environment only: a setting of the process, like the secret backends' timeouts.
-  let notifyTimeoutMs = 5000;
-  if (env.BWDC_NOTIFY_TIMEOUT) {
-    const ms = parseDuration(env.BWDC_NOTIFY_TIMEOUT);
-    if (ms === undefined || ms <= 0)
-      errors.push(`BWDC_NOTIFY_TIMEOUT: "${env.BWDC_NOTIFY_TIMEOUT}" is not valid; expected a duration such as 5s`);
-    else notifyTimeoutMs = ms;
-  }
+  const notifyTimeoutMs = readGlobal(
+    {
+      env: 'BWDC_NOTIFY_TIMEOUT',
+      parse: (v) => {
+        const ms = typeof v === 'string' ? parseDuration(v) : undefined;
+        return ms !== undefined && ms > 0 ? ms : undefined;
+      },
+      expected: 'a duration such as 5s',
+      fallback: 5000,
+    },
+    env,
+    file,
+    errors,
+  );
   const passEnv = (env.BWDC_PASS_ENV ?? '')
     .split(',')
     .map((s) => s.trim())
