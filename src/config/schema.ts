@@ -4,6 +4,8 @@
 import { z } from 'zod';
 import { durationPattern } from '../shared/duration.js';
 import { directoryBlock, syncBlock } from '../directory/schema.js';
+import { notifyEvents, notifyFormats } from '../notify/decide.js';
+import { maxRemovalsPattern } from '../plan/guard.js';
 
 export const builtinDefaults = {
   timeout: '15m',
@@ -31,9 +33,6 @@ const secretRef = z
   .describe(
     'A secret reference: vault://MOUNT/PATH#KEY, awssm://SECRET-ID#KEY, bws://SECRET-UUID#KEY, file:///PATH, env://NAME, or a literal value.',
   );
-
-export const notifyEvents = ['failure', 'recovery', 'always'] as const;
-export const notifyFormats = ['json', 'slack', 'teams'] as const;
 
 const notifyTarget = z
   .strictObject({
@@ -123,7 +122,9 @@ const instanceSettings = {
       maxRemovals: z
         .union([
           z.number().int().min(0),
-          z.string().regex(/^(\d+)%$/, 'expected a count such as 10 or a percentage of the members such as "5%"'),
+          z
+            .string()
+            .regex(maxRemovalsPattern, 'expected a count such as 10 or a percentage of the members such as "5%"'),
         ])
         .optional()
         .describe(

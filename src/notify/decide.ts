@@ -2,8 +2,10 @@
 // notice, then none until a success (which sends one recovery notice, if the target wants it); `always`
 // targets hear of every run. Pure: the state it needs comes from the instance's last-run record.
 
-export type NotifyEvent = 'failure' | 'recovery' | 'always';
-export type NotifyFormat = 'json' | 'slack' | 'teams';
+export const notifyEvents = ['failure', 'recovery', 'always'] as const;
+export const notifyFormats = ['json', 'slack', 'teams'] as const;
+export type NotifyEvent = (typeof notifyEvents)[number];
+export type NotifyFormat = (typeof notifyFormats)[number];
 
 export interface NotifyTarget {
   /** The URL as configured: a literal http(s) URL or a secret reference. Never logged. */
