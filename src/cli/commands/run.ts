@@ -15,19 +15,14 @@ export async function runCommand(options: CliOptions, env: NodeJS.ProcessEnv): P
   const mode = options.command === 'test' ? 'test' : 'sync';
   const secrets = createSecretResolver(env, log);
   const shutdown = installShutdown(log, config.shutdownGraceMs);
-  const fetches = new Map<string, { backend: string; ok: boolean; count: number }>();
-  secrets.observer = (backend, ok) => {
-    const key = `${backend}/${ok}`;
-    const f = fetches.get(key) ?? { backend, ok, count: 0 };
-    f.count++;
-    fetches.set(key, f);
-  };
+  const fetches = tally('backend');
+  secrets.observer = fetches.add;
   log.info({ command: options.command, instances: instances.map((i) => i.name), source: config.source }, 'starting');
   for (const warning of config.warnings) log.warn({ warning }, 'configuration warning');
 
   const allowRemovals = allowedRemovals(options, env);
   if (allowRemovals !== undefined) log.warn({ allowRemovals }, 'guard: up to this many removals are allowed this once');
-  const notices = new Map<string, { target: string; ok: boolean; count: number }>();
+  const notices = tally('target');
   const deps = {
     config,
     env,
@@ -36,11 +31,7 @@ export async function runCommand(options: CliOptions, env: NodeJS.ProcessEnv): P
     signal: shutdown.hard,
     allowRemovals,
     notifyTimeoutMs: config.notifyTimeoutMs,
-    onNotified: (target: string, ok: boolean) => {
-      const n = notices.get(`${target}/${ok}`) ?? { target, ok, count: 0 };
-      n.count++;
-      notices.set(`${target}/${ok}`, n);
-    },
+    onNotified: notices.add,
   };
   const results = await runInstances(instances, deps, mode, config.concurrency, shutdown.draining);
   if (mode === 'test' && options.verbose) {
@@ -56,9 +47,9 @@ export async function runCommand(options: CliOptions, env: NodeJS.ProcessEnv): P
       env.PUSHGATEWAY_URL,
       env.PUSHGATEWAY_JOB || 'bwdc-runner',
       results,
-      [...fetches.values()],
+      fetches.list(),
       log,
-      [...notices.values()],
+      notices.list(),
     );
   }
 
@@ -80,4 +71,20 @@ function allowedRemovals(options: CliOptions, env: NodeJS.ProcessEnv): number | 
   if (v === undefined || v === '') return undefined;
   if (!/^\d+$/.test(v)) throw new ConfigError(`BWDC_ALLOW_REMOVALS: "${v}" is not a count; expected a whole number`);
   return Number(v);
+}
+
+type Tallied<K extends string> = Record<K, string> & { ok: boolean; count: number };
+
+/** Counts per name and result (secret fetches per backend, deliveries per target), for the pushed metrics. */
+function tally<K extends string>(field: K): { add: (name: string, ok: boolean) => void; list: () => Tallied<K>[] } {
+  const counts = new Map<string, Tallied<K>>();
+  return {
+    add: (name, ok) => {
+      const key = `${name}/${ok}`;
+      const c = counts.get(key) ?? ({ [field]: name, ok, count: 0 } as Tallied<K>);
+      c.count++;
+      counts.set(key, c);
+    },
+    list: () => [...counts.values()],
+  };
 }
