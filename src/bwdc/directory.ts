@@ -2,6 +2,7 @@
 // secret where `bwdc config <secret>` would put it, and wiping both afterwards (bwdc-contract.md).
 
 import { directoryKind, type DirectoryKind } from '../directory/types.js';
+import { sectionOf } from '../shared/json.js';
 export { directoryKind, directoryKinds, storedSecurelyPlaceholder, type DirectoryKind } from '../directory/types.js';
 
 /** Session material plaintext mode writes into data.json at login; `logout` removes exactly these. */
@@ -68,18 +69,14 @@ export function writeSession(data: Json, s: Session): boolean {
   });
   if (s.directory) {
     const [section, field] = s.directory.kind.path;
-    const current = data[section];
-    data[section] = {
-      ...(current && typeof current === 'object' ? current : {}),
-      [field]: s.directory.value,
-    };
+    data[section] = { ...sectionOf(data, section), [field]: s.directory.value };
   }
   return true;
 }
 
 /** Points data.json at a server the way `bwdc config server URL` would. '' is the US cloud. */
 export function setServer(data: Json, base: string): boolean {
-  const urls = (data.environmentUrls && typeof data.environmentUrls === 'object' ? data.environmentUrls : {}) as Json;
+  const urls = sectionOf(data, 'environmentUrls');
   const want = base === '' ? {} : { base };
   const same = JSON.stringify(Object.fromEntries(Object.entries(urls).filter(([, v]) => v))) === JSON.stringify(want);
   if (same) return false;

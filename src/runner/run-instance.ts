@@ -36,6 +36,7 @@ import { appendRunLog } from './run-log.js';
 import { Teller } from './tell.js';
 import { isTransient, retryWaitMs } from './retry-policy.js';
 import type { Gate } from '../shared/slots.js';
+import { sectionOf } from '../shared/json.js';
 
 export interface RunDeps {
   config: Pick<RunnerConfig, 'stateDir' | 'bwdcPath' | 'passEnv' | 'bwdcNice'>;
@@ -448,7 +449,7 @@ async function driveBwdc(
 
 /** The sync settings of data.json that decide what an import does (absent booleans read as false). */
 function syncSettingsOf(data: Record<string, unknown>): SyncSettings {
-  const sync = (data.sync && typeof data.sync === 'object' ? data.sync : {}) as Record<string, unknown>;
+  const sync = sectionOf(data, 'sync');
   return {
     users: sync.users === true,
     groups: sync.groups === true,
