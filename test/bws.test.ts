@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createSecretResolver } from '../src/secrets/index.js';
 import { createLogger } from '../src/observability/logger.js';
 import { parseSecretRef } from '../src/shared/secret-ref.js';
+import { bwsServer } from '../src/secrets/providers/bws/secrets-manager.js';
 import { BwsTestServer } from './bws-server/server.js';
 import {
   CANARY_CLIENT_SECRET,
@@ -85,6 +86,26 @@ test('bws:// reference syntax: a UUID, an optional #KEY', () => {
   assert.throws(() => parseSecretRef('bws://not-a-uuid'), /expected bws:\/\/SECRET-ID\[#KEY\]/);
   const ref = parseSecretRef('bws://2b1f6c0e-8d4a-4c3e-9a51-0e6f3b2d7c10#password');
   assert.deepEqual([ref.kind === 'ref' && ref.scheme, ref.kind === 'ref' && ref.key], ['bws', 'password']);
+});
+
+test('the server as the bws CLI takes it: the US cloud, BWS_SERVER_URL, or BWS_API_URL with BWS_IDENTITY_URL', () => {
+  assert.deepEqual(bwsServer({}), {
+    apiUrl: 'https://api.bitwarden.com',
+    identityUrl: 'https://identity.bitwarden.com',
+  });
+  assert.deepEqual(bwsServer({ BWS_SERVER_URL: 'https://vault.example.com/' }), {
+    apiUrl: 'https://vault.example.com/api',
+    identityUrl: 'https://vault.example.com/identity',
+  });
+  assert.deepEqual(
+    bwsServer({
+      BWS_SERVER_URL: 'https://ignored',
+      BWS_API_URL: 'https://a.example/',
+      BWS_IDENTITY_URL: 'https://i.example',
+    }),
+    { apiUrl: 'https://a.example', identityUrl: 'https://i.example' },
+  );
+  assert.throws(() => bwsServer({ BWS_API_URL: 'https://a.example' }), /set both BWS_API_URL and BWS_IDENTITY_URL/);
 });
 
 test('a run whose client secret and directory secret come from bws:// works end to end, with nothing leaked', async () => {

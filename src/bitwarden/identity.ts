@@ -5,7 +5,7 @@
 // error: the client secret is only in the request body.
 import { failureReason, httpRequest, type HttpReply } from '../shared/http.js';
 import { BitwardenError, failureOfStatus } from './request-error.js';
-import { serviceUrlOf } from './urls.js';
+import { serviceUrlOf } from '../shared/service-urls.js';
 
 export interface OrgToken {
   accessToken: string;

@@ -5,7 +5,7 @@
 import { retry } from '../shared/retry.js';
 import { failureReason, httpRequest, type HttpReply } from '../shared/http.js';
 import { BitwardenError, failureOfStatus } from './request-error.js';
-import { serviceUrlOf } from './urls.js';
+import { serviceUrlOf } from '../shared/service-urls.js';
 
 export interface OrgMember {
   id: string;

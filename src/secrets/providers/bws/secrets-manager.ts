@@ -9,6 +9,7 @@ import { redactor } from '../../../observability/redact.js';
 import type { Env, Reference, ResolveContext, SecretProvider } from '../../provider.js';
 import { withRetries, type SecretRequestPolicy } from '../../retry.js';
 import { pickKey } from '../../pick-key.js';
+import { serviceUrl } from '../../../shared/service-urls.js';
 
 import { SdkClient, type NativeSdk } from './sdk.js';
 
@@ -19,17 +20,10 @@ export interface BwsServer {
 
 /** BWS_SERVER_URL (a self-hosted or EU base), or BWS_API_URL + BWS_IDENTITY_URL, else the US cloud. */
 export function bwsServer(env: Env): BwsServer {
-  const trim = (u: string) => u.replace(/\/+$/, '');
-  if (env.BWS_API_URL || env.BWS_IDENTITY_URL) {
-    if (!env.BWS_API_URL || !env.BWS_IDENTITY_URL)
-      throw new SecretError('bws: set both BWS_API_URL and BWS_IDENTITY_URL, or BWS_SERVER_URL');
-    return { apiUrl: trim(env.BWS_API_URL), identityUrl: trim(env.BWS_IDENTITY_URL) };
-  }
-  if (env.BWS_SERVER_URL) {
-    const base = trim(env.BWS_SERVER_URL);
-    return { apiUrl: `${base}/api`, identityUrl: `${base}/identity` };
-  }
-  return { apiUrl: 'https://api.bitwarden.com', identityUrl: 'https://identity.bitwarden.com' };
+  if ((env.BWS_API_URL || env.BWS_IDENTITY_URL) && !(env.BWS_API_URL && env.BWS_IDENTITY_URL))
+    throw new SecretError('bws: set both BWS_API_URL and BWS_IDENTITY_URL, or BWS_SERVER_URL');
+  const urls = { base: env.BWS_SERVER_URL, api: env.BWS_API_URL, identity: env.BWS_IDENTITY_URL };
+  return { apiUrl: serviceUrl(urls, 'api'), identityUrl: serviceUrl(urls, 'identity') };
 }
 
 function accessToken(env: Env): string {
