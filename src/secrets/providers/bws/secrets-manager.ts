@@ -50,16 +50,27 @@ function accessToken(env: Env): string {
   return token;
 }
 
-/** The SDK's errors carry the server's status as "[404 Not Found]"; the token never appears in them. */
+/** An SDK error's text (masked, bounded) and the server's status, which it carries as "[404 Not Found]". */
+function sdkFailure(err: unknown): { message: string; status: number } {
+  const message = redactor.scrub(errorMessage(err)).slice(0, 300);
+  return { message, status: Number(/\[(\d{3})[^\]]*\]/.exec(message)?.[1] ?? NaN) };
+}
+
+/** The server refused the machine account's token (revoked, expired, or a renewal the SDK could not make). */
+function tokenRefused({ message, status }: { message: string; status: number }): boolean {
+  return status === 401 || status === 403 || (status !== 404 && /invalid_client|unauthorized/i.test(message));
+}
+
+/** The token never appears in an SDK error. */
 export function describeBwsError(ref: Reference, err: unknown): SecretError {
   if (err instanceof SecretError) return err;
-  const message = redactor.scrub(errorMessage(err)).slice(0, 300);
-  const status = Number(/\[(\d{3})[^\]]*\]/.exec(message)?.[1] ?? NaN);
+  const failure = sdkFailure(err);
+  const { message, status } = failure;
   let why: string;
   let retryable = false;
   if (status === 404)
     why = 'secret not found, or the machine account has no access to it (check the id and the project access)';
-  else if (status === 401 || status === 403 || /invalid_client|unauthorized/i.test(message))
+  else if (tokenRefused(failure))
     why = 'the machine account access token was refused (revoked or expired: check BWS_ACCESS_TOKEN)';
   else if (status === 429 || status >= 500) {
     why = `the server answered HTTP ${status}`;
@@ -109,10 +120,9 @@ export class BwsProvider implements SecretProvider {
         try {
           return await client.getSecret(ref.target);
         } catch (err) {
-          const e = describeBwsError(ref, err);
           // A refused token may be a renewal the SDK could not make: log in afresh on the next attempt.
-          if (/access token was refused/.test(e.message)) this.client = undefined;
-          throw e;
+          if (tokenRefused(sdkFailure(err))) this.client = undefined;
+          throw describeBwsError(ref, err);
         }
       },
       (err) => describeBwsError(ref, err),
