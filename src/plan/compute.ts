@@ -148,8 +148,10 @@ export function computePlan(report: TestReport, sync: SyncSettings, org: Organiz
   // 6. seats: members taking one after the removals, plus the invited (staged ones take none)
   const sub = org.subscription;
   if (sub && sub.seats !== null) {
-    const occupied = org.members.filter((m) => m.status >= 0 && m.status <= 2).length;
-    const after = remaining.filter((m) => m.status >= 0 && m.status <= 2).length + (staged ? 0 : plan.invite.length);
+    // Invited, accepted and confirmed members take a seat; staged and revoked ones do not.
+    const takesSeat = (m: { status: number }) => m.status >= 0 && m.status <= 2;
+    const occupied = org.members.filter(takesSeat).length;
+    const after = remaining.filter(takesSeat).length + (staged ? 0 : plan.invite.length);
     const needed = Math.max(0, after - sub.seats);
     const refused = needed > 0 && sub.maxAutoScaleSeats !== null && sub.seats + needed > sub.maxAutoScaleSeats;
     plan.seats = {
@@ -173,14 +175,14 @@ export function computePlan(report: TestReport, sync: SyncSettings, org: Organiz
   if (plan.failure) return plan;
   const idOf = new Map(remaining.filter((m) => m.externalId).map((m) => [m.id, m.externalId!]));
   const present = new Set([...remaining.map((m) => m.externalId).filter(Boolean), ...joining]);
+  // Members the import removes leave their groups anyway: only the ones that stay are counted.
+  const staying = new Set(remaining.map((m) => m.id));
   for (const g of groups) {
     const current = org.groups.find((x) => x.externalId === g.externalId);
     if (!current) plan.groups.create.push({ name: g.displayName, externalId: g.externalId });
     else if (current.name !== g.displayName)
       plan.groups.rename.push({ externalId: g.externalId, from: current.name, to: g.displayName });
     const want = new Set(g.userIds.filter((id) => present.has(id)));
-    // Members the import removes leave their groups anyway: only the ones that stay are counted here.
-    const staying = new Set(remaining.map((m) => m.id));
     const have = new Set(
       (current?.memberIds ?? [])
         .filter((id) => staying.has(id))
