@@ -58,6 +58,9 @@ const starts = (fx: ReturnType<typeof makeFixture>) =>
 
 const emails = (xs: Array<{ email: string }>) => xs.map((x) => x.email).sort();
 
+/** Imports that reached the test server for this organization. */
+const importsOf = (org: Organization) => bitwarden.imports.filter((i) => i.orgId === org.id).length;
+
 test('plan names every change the server will make, and a sync then makes exactly those', async () => {
   const s = setup({
     users: [
@@ -124,9 +127,9 @@ test('plan names every change the server will make, and a sync then makes exactl
   );
   const engGroup = s.org.groups.find((g) => g.externalId === 'g-eng')!;
   assert.equal(engGroup.name, 'Engineering');
-  // A guarded sync is two bwdc starts (test, then sync); the log says the plan passed.
-  assert.deepEqual(starts(s.fx), ['test', 'test', 'sync'], 'plan: test; the guarded run: test, then sync');
-  assert.ok(run.logs.some((l) => l.msg === 'guard: the plan is within the limits; syncing'));
+  // plan: `bwdc test` and the build probe; the run: one bwdc start, its import judged by the gate.
+  assert.deepEqual(starts(s.fx), ['test', 'config', 'sync'], 'plan: test + probe; the run: sync alone');
+  assert.ok(run.logs.some((l) => l.msg === 'guard: the import is within the limits'));
   assertNoCanary('plan and run output', JSON.stringify(plan), run.stdout, run.stderr);
 });
 
@@ -172,7 +175,7 @@ test('an empty directory with overwriteExisting is stopped before bwdc syncs; --
   assert.equal(end.failureClass, 'guard');
   assert.match(String(end.msg), /directory returned no users, .* with 3 directory-managed members/);
   assert.ok(stopped.logs.some((l) => l.rule === 'refuseEmptyDirectory' && l.directoryManaged === 3));
-  assert.ok(!s.fx.records().some((r) => r.command === 'sync'), 'bwdc sync never started');
+  assert.equal(importsOf(s.org), 0, 'the import never reached the server');
   assert.equal(s.org.members.length, 3, 'nobody removed');
 
   const allowed = await s.cli(['run', '--allow-removals', '3']);
@@ -225,7 +228,7 @@ test('seats: a sync the subscription cannot cover is refused before bwdc; withou
   const stopped = await s.cli(['run']);
   assert.equal(stopped.code, 1);
   assert.ok(stopped.logs.some((l) => l.rule === 'requireSeats' && l.needed === 1));
-  assert.ok(!s.fx.records().some((r) => r.command === 'sync'));
+  assert.equal(importsOf(s.org), 0, 'the import never reached the server');
 
   // With the seat check off, bwdc syncs and the server answers what the plan predicted.
   const unguarded = setup({
@@ -248,15 +251,15 @@ test('seats: a sync the subscription cannot cover is refused before bwdc; withou
   assert.equal(unguarded.org.members.length, 1, 'the new members were rolled back');
 });
 
-test('a sync whose settings cannot remove members is not planned (one bwdc start), unless guard.always', async () => {
-  const s = setup({ users: [{ externalId: 'a', email: 'a@corp.example' }] });
-  const r = await s.cli(['run']);
-  assert.equal(r.code, 0, r.stdout);
-  assert.deepEqual(starts(s.fx), ['sync']);
-  const always = setup({ users: [{ externalId: 'a', email: 'a@corp.example' }], guard: { always: true } });
-  const r2 = await always.cli(['run']);
-  assert.equal(r2.code, 0);
-  assert.deepEqual(starts(always.fx), ['test', 'sync']);
+test('every sync is one bwdc start whose import the gate judges, whatever the settings (guard.always changes nothing)', async () => {
+  for (const guard of [undefined, { always: true }]) {
+    const s = setup({ users: [{ externalId: 'a', email: 'a@corp.example' }], guard });
+    const r = await s.cli(['run']);
+    assert.equal(r.code, 0, r.stdout);
+    assert.deepEqual(starts(s.fx), ['sync']);
+    assert.ok(r.logs.some((l) => l.msg === 'guard: the import is within the limits'));
+    assert.equal(importsOf(s.org), 1);
+  }
 });
 
 test('the Public API client retries a 503 and reads a self-hosted server without seats', async () => {
@@ -306,7 +309,8 @@ test('computePlan: staged members (invitations off) take no seat', () => {
   };
   const org: OrganizationState = { ...emptyOrg, subscription: { seats: 0, maxAutoScaleSeats: 0 } };
   assert.equal(computePlan(report, settings, org).seats?.autoscale, 'refused');
-  const staged = computePlan(report, { ...settings, inviteUsersAfterProvisioning: false }, org);
+  const main = { sendsInviteSetting: true };
+  const staged = computePlan(report, { ...settings, inviteUsersAfterProvisioning: false }, org, main);
   assert.equal(staged.seats?.needed, 0);
   assert.equal(staged.invite[0]?.staged, true);
 });

@@ -1,7 +1,10 @@
 // The Bitwarden Public API, read with the organization token the runner already holds (the API key acts
 // as an owner): members, groups with their members, the subscription (bitwarden-api.md). For `plan` and
-// the guard rails. Every request has a timeout and is retried on network errors, 5xx and 429 with
-// backoff; 401/403/404 are not. Errors name the URL and the status, never the token.
+// the import gate. Every request has a timeout and is retried on network errors, 5xx and 429 with
+// backoff, or after the server's Retry-After when it sends one; 401/403/404 are not. The member ids of
+// the groups (one request per group) are read a few at a time (docs/guard-rails.md "Cost"). Errors name
+// the URL and the status, never the token.
+import pLimit from 'p-limit';
 import { retry } from '../shared/retry.js';
 import { failureReason, httpRequest, type HttpReply } from '../shared/http.js';
 import { BitwardenError, failureOfStatus } from './request-error.js';
@@ -9,6 +12,8 @@ import { serviceUrlOf } from '../shared/service-urls.js';
 
 export interface OrgMember {
   id: string;
+  /** null until the invitation is accepted: no account, so no master password. */
+  userId?: string | null;
   email: string;
   /** Invited 0, Accepted 1, Confirmed 2, Staged 3, Revoked -1. */
   status: number;
@@ -44,7 +49,27 @@ export interface PublicApiOptions {
   timeoutMs?: number;
   retries?: number;
   backoffMs?: number;
+  /** Requests in flight at once (the groups' member ids); default 8. */
+  concurrency?: number;
   signal?: AbortSignal;
+}
+
+/** A Retry-After of seconds or an HTTP date, in ms, capped at two minutes; undefined when absent or unreadable. */
+export function retryAfterMs(value: string | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const seconds = /^\d+$/.test(value.trim()) ? Number(value) * 1000 : Date.parse(value) - now;
+  return Number.isFinite(seconds) ? Math.min(Math.max(0, seconds), 120_000) : undefined;
+}
+
+/** A refused or failed answer, with the wait the server asked for. */
+class ReplyError extends BitwardenError {
+  constructor(
+    message: string,
+    failure: BitwardenError['failure'],
+    readonly waitMs: number | undefined,
+  ) {
+    super(message, failure);
+  }
 }
 
 /** Where bwdc sends API requests for a data.json. */
@@ -81,10 +106,20 @@ export class PublicApi {
           );
         }
         if (res.status < 300 || res.status === 400) return res;
-        throw new BitwardenError(`${url} answered HTTP ${res.status}`, failureOfStatus(res.status));
+        throw new ReplyError(
+          `${url} answered HTTP ${res.status}`,
+          failureOfStatus(res.status),
+          retryAfterMs(res.retryAfter),
+        );
       },
       (err) => err instanceof BitwardenError && err.failure !== 'auth',
-      { retries: this.o.retries ?? 2, baseMs: this.o.backoffMs ?? 500, maxMs: 10_000, signal: this.o.signal },
+      {
+        retries: this.o.retries ?? 2,
+        baseMs: this.o.backoffMs ?? 500,
+        maxMs: 10_000,
+        signal: this.o.signal,
+        waitOf: (err) => (err instanceof ReplyError ? err.waitMs : undefined),
+      },
     );
   }
 
@@ -101,19 +136,31 @@ export class PublicApi {
 
   /** The organization as an import will meet it: members, groups with member ids, seats. */
   async organization(): Promise<OrganizationState> {
-    const members = (await this.json<{ data: OrgMember[] }>('/members')).data.map((m) => ({
+    const limit = pLimit(this.o.concurrency ?? 8);
+    const [memberList, groupList, sub] = await Promise.all([
+      this.json<{ data: OrgMember[] }>('/members'),
+      this.json<{ data: Array<Omit<OrgGroup, 'memberIds'>> }>('/groups'),
+      this.get('/organization/subscription'),
+    ]);
+    const members = memberList.data.map((m) => ({
       id: m.id,
+      userId: m.userId,
       email: m.email,
       status: m.status,
       type: m.type,
       externalId: m.externalId || null,
     }));
-    const groups: OrgGroup[] = [];
-    for (const g of (await this.json<{ data: Array<Omit<OrgGroup, 'memberIds'>> }>('/groups')).data) {
-      const memberIds = await this.json<string[]>(`/groups/${encodeURIComponent(g.id)}/member-ids`);
-      groups.push({ id: g.id, name: g.name, externalId: g.externalId || null, memberIds });
-    }
-    const sub = await this.get('/organization/subscription');
+    // Only groups an import can touch (matched by externalId) need their members.
+    const groups: OrgGroup[] = await Promise.all(
+      groupList.data.map((g) =>
+        limit(async () => ({
+          id: g.id,
+          name: g.name,
+          externalId: g.externalId || null,
+          memberIds: g.externalId ? await this.json<string[]>(`/groups/${encodeURIComponent(g.id)}/member-ids`) : [],
+        })),
+      ),
+    );
     let subscription: OrgSubscription | undefined;
     let selfHosted = false;
     if (sub.status === 400) selfHosted = /self hosted/i.test(messageOf(sub.text));

@@ -9,6 +9,15 @@ import { requestOrgToken, type OrgToken, type TokenRequest } from './identity.js
 /** bwdc renews a token with less than this left before an import (bwdc-contract.md). */
 export const TOKEN_MARGIN_MS = 5 * 60_000;
 
+/**
+ * The life a token handed to a run needs: bwdc's margin plus the run's own length (its timeout, at most
+ * 30 minutes of an organization token's 60), so that the plan's reads and the import gate's forward
+ * never meet a token the runner let run out (docs/guard-rails.md "Tokens").
+ */
+export function tokenLifeNeededMs(runTimeoutMs: number): number {
+  return TOKEN_MARGIN_MS + Math.min(runTimeoutMs, 30 * 60_000);
+}
+
 export class TokenCache {
   private readonly tokens = new Map<string, Promise<OrgToken>>();
   /** Identity requests made: the figure the benchmarks report. */
@@ -16,14 +25,14 @@ export class TokenCache {
 
   constructor(private readonly request: (req: TokenRequest) => Promise<OrgToken> = requestOrgToken) {}
 
-  async get(req: TokenRequest): Promise<OrgToken> {
+  async get(req: TokenRequest, minLifeMs = TOKEN_MARGIN_MS): Promise<OrgToken> {
     const key = `${req.identityUrl}\n${req.clientId}\n${createHash('sha256').update(req.clientSecret).digest('hex')}`;
     const held = this.tokens.get(key);
     if (held) {
       const token = await held.catch(() => undefined);
-      if (token && token.expiresAt - Date.now() > TOKEN_MARGIN_MS) return token;
+      if (token && token.expiresAt - Date.now() > minLifeMs) return token;
       // Another run replaced it meanwhile: take that one.
-      if (this.tokens.get(key) !== held) return this.get(req);
+      if (this.tokens.get(key) !== held) return this.get(req, minLifeMs);
     }
     this.requests++;
     const fresh = this.request(req).then((token) => {

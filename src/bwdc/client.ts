@@ -71,7 +71,11 @@ export function childBaseEnv(
     if (v !== undefined && wanted(k) && !neverPassed.has(k) && !redactor.isSecret(v)) out[k] = v;
   // bwdc 2026.6+ sends its requests with Node's fetch, which ignores the proxy variables unless
   // NODE_USE_ENV_PROXY=1 (bwdc-contract.md): with a proxy configured, bwdc is told to use it.
-  if (proxyConfigured(out)) out.NODE_USE_ENV_PROXY ??= '1';
+  if (proxyConfigured(out)) {
+    out.NODE_USE_ENV_PROXY ??= '1';
+    // The import gate listens on loopback (docs/guard-rails.md): bwdc reaches it directly, never by the proxy.
+    for (const k of ['NO_PROXY', 'no_proxy']) out[k] = out[k] ? `${out[k]},127.0.0.1` : '127.0.0.1';
+  }
   return {
     ...out,
     // bwdc and Node write caches under HOME; the state folder is the one place we know is writable.

@@ -1,16 +1,24 @@
-// What a sync would do to the organization: `bwdc test`'s view of the directory, turned into the import
-// bwdc would send, applied on paper to the organization as the Public API shows it, step by step as the
-// server applies an import (bitwarden-api.md "What POST /public/organization/import does"). Pure: no I/O.
-import type { TestReport, TestUser } from '../bwdc/response.js';
+// What an import does to the organization, on paper, step by step as the server applies it:
+// bitwarden/server v2026.8.0 src/Api/AdminConsole/Public/Controllers/OrganizationController.cs (Import:
+// the 2,000 check, deleted members split off) and src/Core/AdminConsole/OrganizationFeatures/Import/
+// ImportOrganizationUsersAndGroupsCommand.cs (ImportAsync: RemoveExistingExternalUsers, OverwriteExisting,
+// UpdateExistingUsers, AddNewUsers, ImportGroups; not one transaction). Each step below names its method.
+// Pure: no I/O; linear in members + groups (every lookup through OrgModel's maps). docs/guard-rails.md.
 import type { OrganizationState } from '../bitwarden/public-api.js';
+import { OrgModel, Owner, Status, type ModelMember } from './org-model.js';
+import { bwdcImport, type BwdcBuild, type SyncSettings } from './bwdc-import.js';
+import type { TestReport } from '../bwdc/response.js';
 
-export interface SyncSettings {
-  users: boolean;
-  groups: boolean;
+export type { SyncSettings } from './bwdc-import.js';
+
+/** POST /public/organization/import's body (OrganizationImportRequestModel, bitwarden/server v2026.8.0). */
+export interface ImportRequest {
+  groups?: Array<{ name: string; externalId: string; memberExternalIds?: string[] | null }> | null;
+  members?: Array<{ email?: string | null; externalId: string; deleted?: boolean }> | null;
   overwriteExisting: boolean;
-  removeDisabled: boolean;
-  largeImport: boolean;
-  inviteUsersAfterProvisioning: boolean;
+  largeImport?: boolean;
+  /** Absent: the server's default, true (bwdc v2026.6.1 never sends it). */
+  inviteUsersAfterProvisioning?: boolean;
 }
 
 export interface PlannedMember {
@@ -21,8 +29,8 @@ export interface PlannedMember {
 export type RemovalReason = 'overwrite' | 'deleted' | 'disabled';
 
 export interface Plan {
-  /** Whether bwdc would send an import at all, and its size. */
-  import: { sent: boolean; members: number; deletedMembers: number; groups: number };
+  /** Whether bwdc would send an import at all, its size, and in how many requests. */
+  import: { sent: boolean; members: number; deletedMembers: number; groups: number; requests: number };
   invite: Array<PlannedMember & { staged: boolean }>;
   remove: Array<PlannedMember & { reason: RemovalReason }>;
   link: PlannedMember[];
@@ -32,9 +40,17 @@ export interface Plan {
     rename: Array<{ externalId: string; from: string; to: string }>;
     membership: Array<{ name: string; externalId: string; add: string[]; remove: string[] }>;
   };
-  /** null: the organization has no seat limit, or the server does not say (self-hosted). */
-  seats: { occupied: number; free: number; needed: number; autoscale: 'not needed' | 'covered' | 'refused' } | null;
-  /** The import as a whole would fail with this message (the server's). */
+  /**
+   * null: no seat limit, or the server does not say (self-hosted). 'unknown': the outcome depends on
+   * what the Public API does not show (sponsorships, provider billing); requireSeats treats it as refused.
+   */
+  seats: {
+    occupied: number;
+    free: number;
+    needed: number;
+    autoscale: 'not needed' | 'covered' | 'unknown' | 'refused';
+  } | null;
+  /** The import as a whole would fail with this message (the server's, or bwdc's). */
   failure: string | undefined;
   /** Members the directory manages now (non-owners with an external id): what an empty import removes. */
   directoryManaged: number;
@@ -42,42 +58,9 @@ export interface Plan {
   notes: string[];
 }
 
-const emailOf = (u: TestUser): string | undefined => {
-  const v = u.displayName.trim().toLowerCase();
-  return v.includes('@') && v.length <= 256 ? v : undefined;
-};
-
-export function computePlan(report: TestReport, sync: SyncSettings, org: OrganizationState): Plan {
-  const notes: string[] = [
-    '`bwdc test` reads the whole directory; a delta sync may send less (unless overwriteExisting), and AD deleted objects (recycle bin) are sent only when forced or overwriting.',
-    'bwdc sends nothing when the payload is unchanged since the last sync (its hash in data.json).',
-  ];
-  // The import bwdc builds (bitwarden-api.md "What bwdc sends"): no email, no member.
-  type Imported = PlannedMember & { deleted: boolean; disabled: boolean };
-  const imported: Imported[] = [];
-  if (sync.users) {
-    const add = (list: TestUser[], disabled: boolean, deleted: boolean) => {
-      for (const u of list) {
-        const email = emailOf(u);
-        if (email)
-          imported.push({
-            email,
-            externalId: u.externalId,
-            disabled,
-            deleted: deleted || (disabled && sync.removeDisabled),
-          });
-      }
-    };
-    add(report.enabledUsers, false, false);
-    add(report.disabledUsers, true, false);
-    add(report.deletedUsers, false, true);
-  }
-  const groups = sync.groups ? report.groups : [];
-  const live = imported.filter((m) => !m.deleted);
-  const sent = imported.length > 0 || groups.length > 0 || sync.overwriteExisting;
-  const directoryManaged = org.members.filter((m) => m.externalId && m.type !== 0).length;
-  const plan: Plan = {
-    import: { sent, members: live.length, deletedMembers: imported.length - live.length, groups: groups.length },
+export function emptyPlan(model: OrgModel): Plan {
+  return {
+    import: { sent: false, members: 0, deletedMembers: 0, groups: 0, requests: 0 },
     invite: [],
     remove: [],
     link: [],
@@ -85,55 +68,108 @@ export function computePlan(report: TestReport, sync: SyncSettings, org: Organiz
     groups: { create: [], rename: [], membership: [] },
     seats: null,
     failure: undefined,
-    directoryManaged,
-    members: org.members.length,
-    notes,
+    directoryManaged: model.directoryManaged,
+    members: model.initialMembers,
+    notes: [],
   };
-  if (!sent) return plan;
-  if (!org.selfHosted && !sync.largeImport && (groups.length > 2000 || live.length > 2000)) {
-    plan.failure = 'You cannot import this much data at once.';
-    return plan;
-  }
-  // With largeImport, bwdc sends more than 2,000 users in batches, and refuses to when overwriting.
-  if (sync.largeImport && imported.length > 2000) {
-    if (sync.overwriteExisting) {
-      plan.failure =
-        "bwdc refuses it: You cannot use the 'Remove and re-add organization users during the next sync' option with large imports.";
-      return plan;
-    }
-    notes.push(`largeImport: bwdc sends the ${imported.length} users in batches of 2,000, then the groups.`);
-  }
+}
 
-  const remaining = org.members.map((m) => ({ ...m, email: m.email.toLowerCase() }));
-  const drop = (m: (typeof remaining)[number], reason: RemovalReason) => {
-    remaining.splice(remaining.indexOf(m), 1);
+/** Hints the import does not carry: why bwdc marked a member deleted (removeDisabled). */
+export type Hints = { disabled?: ReadonlySet<string> };
+
+const tooMuch = 'You cannot import this much data at once.';
+const overwriteRefused =
+  "Sync failed. To proceed, disable the 'Remove and re-add users during next sync' setting and try again.";
+
+/**
+ * Applies one import request to the model and adds what it does to the plan. Returns false when the
+ * request fails (plan.failure says why): what the server did before the failure is in the plan and in
+ * the model, as on the server.
+ */
+export function planRequest(model: OrgModel, req: ImportRequest, plan: Plan, hints: Hints = {}): boolean {
+  const members = req.members ?? [];
+  const groups = req.groups ?? [];
+  const live = members.filter((m) => !m.deleted && m.email).map((m) => ({ ...m, email: m.email!.toLowerCase() }));
+  plan.import.sent = true;
+  plan.import.requests++;
+  plan.import.members += live.length;
+  plan.import.deletedMembers += members.length - live.length;
+  plan.import.groups += groups.length;
+  // OrganizationController.Import: cloud only, before anything is changed.
+  if (!model.selfHosted && !req.largeImport && (groups.length > 2000 || live.length > 2000)) {
+    plan.failure = tooMuch;
+    return false;
+  }
+  const imported = new Set(live.map((m) => m.externalId));
+  // The server's ExistingExternalUsers and its id dictionary, as read before step 2. Step 2 does not take
+  // its removals out of the dictionary (OverwriteExisting does): they still count as "existing" below.
+  const externalAtStart = req.overwriteExisting ? [...model.byExternal.values()] : [];
+  const ghosts = new Set<string>();
+  const drop = (m: ModelMember, reason: RemovalReason) => {
+    model.remove(m);
     plan.remove.push({ email: m.email, externalId: m.externalId ?? '', reason });
   };
-  // 2. deleted members (and disabled ones, with removeDisabled)
-  for (const d of imported.filter((m) => m.deleted)) {
-    const m = remaining.find((x) => x.externalId === d.externalId);
-    if (m && m.type !== 0) drop(m, d.disabled ? 'disabled' : 'deleted');
-  }
-  // 3. overwriteExisting
-  if (sync.overwriteExisting) {
-    const ids = new Set(imported.map((m) => m.externalId));
-    for (const m of remaining.filter((x) => x.externalId && x.type !== 0 && !ids.has(x.externalId)))
-      drop(m, 'overwrite');
-  }
-  // 4. linking by email
-  for (const i of live) {
-    const m = remaining.find((x) => !x.externalId && x.email === i.email);
-    if (m && !remaining.some((x) => x.externalId === i.externalId)) {
-      m.externalId = i.externalId;
-      plan.link.push({ email: i.email, externalId: i.externalId });
+  // RemoveExistingExternalUsers: deleted members, unless also imported live; never Owners; any status.
+  for (const d of members) {
+    if (!d.deleted || imported.has(d.externalId)) continue;
+    const m = model.byExternal.get(d.externalId);
+    if (m && m.type !== Owner) {
+      drop(m, hints.disabled?.has(d.externalId) ? 'disabled' : 'deleted');
+      ghosts.add(d.externalId);
     }
   }
-  // 5. new members; an email already in the organization is skipped silently by the server
-  const staged = !sync.inviteUsersAfterProvisioning;
+  // OverwriteExisting: every non-owner with an externalId not imported; refused as a whole when one of
+  // them has no master password (an Invited or Staged member has no account; SSO/TDE users neither).
+  if (req.overwriteExisting) {
+    const doomed = externalAtStart.filter((m) => m.type !== Owner && !imported.has(m.externalId!));
+    const noAccount = doomed.filter(
+      (m) => m.status === Status.invited || m.status === Status.staged || m.userId === null,
+    );
+    if (noAccount.length) {
+      plan.failure = overwriteRefused;
+      plan.notes.push(
+        `The server refuses the overwrite: ${noAccount.length} member(s) it would remove have no master password (invited or staged, no account yet): ${sample(noAccount.map((m) => m.email))}. The deleted members above are removed before that.`,
+      );
+      return false;
+    }
+    for (const m of doomed) {
+      ghosts.delete(m.externalId!);
+      if (model.byId.has(m.id)) drop(m, 'overwrite');
+    }
+    if (doomed.length)
+      plan.notes.push(
+        'overwriteExisting: a removed member who signs in with SSO and trusted devices (no master password) makes the server refuse the whole import; the Public API does not say who does.',
+      );
+  }
+  // UpdateExistingUsers: members without an externalId are linked by email; the new externalId is added
+  // to the server's dictionary, which throws on one it already holds (an email change whose new address
+  // was invited by hand), and then none of the links is saved (they are saved after the loop).
+  const links: Array<[ModelMember, string]> = [];
+  for (const i of live) {
+    const m = model.byEmail.get(i.email);
+    if (!m || m.externalId) continue;
+    const holder = model.byExternal.get(i.externalId);
+    if (holder || ghosts.has(i.externalId)) {
+      plan.failure = `An item with the same key has already been added. Key: ${i.externalId}`;
+      plan.notes.push(
+        `The server fails the import (HTTP 500): ${i.email} would be linked to external id ${i.externalId}, which ${holder ? `already belongs to ${holder.email}` : 'was just removed'} (an email change to an address invited by hand). Remove one of the two members, or give the hand-invited one no directory entry.`,
+      );
+      return false;
+    }
+    links.push([m, i.externalId]);
+  }
+  for (const [m, externalId] of links) {
+    model.link(m, externalId);
+    plan.link.push({ email: m.email, externalId });
+  }
+  // AddNewUsers: imported externalIds the dictionary does not hold; an email already in the organization
+  // is dropped by the invitation; Staged (no invitation, no seat) only when asked for (StageNewUsers).
+  const staged = req.inviteUsersAfterProvisioning === false;
+  const added: ModelMember[] = [];
   const joining = new Set<string>();
   for (const i of live) {
-    if (remaining.some((x) => x.externalId === i.externalId)) continue;
-    const holder = remaining.find((x) => x.email === i.email);
+    if (model.byExternal.has(i.externalId) || ghosts.has(i.externalId) || joining.has(i.externalId)) continue;
+    const holder = model.byEmail.get(i.email);
     if (holder) {
       plan.skipped.push({
         email: i.email,
@@ -142,57 +178,116 @@ export function computePlan(report: TestReport, sync: SyncSettings, org: Organiz
       });
       continue;
     }
-    plan.invite.push({ email: i.email, externalId: i.externalId, staged });
     joining.add(i.externalId);
+    plan.invite.push({ email: i.email, externalId: i.externalId, staged });
+    added.push({
+      id: `new:${i.externalId}`,
+      email: i.email,
+      externalId: i.externalId,
+      status: staged ? Status.staged : Status.invited,
+      type: 2,
+      userId: null,
+    });
   }
-  // 6. seats: members taking one after the removals, plus the invited (staged ones take none)
-  const sub = org.subscription;
-  if (sub && sub.seats !== null) {
-    // Invited, accepted and confirmed members take a seat; staged and revoked ones do not.
-    const takesSeat = (m: { status: number }) => m.status >= 0 && m.status <= 2;
-    const occupied = org.members.filter(takesSeat).length;
-    const after = remaining.filter(takesSeat).length + (staged ? 0 : plan.invite.length);
-    const needed = Math.max(0, after - sub.seats);
-    const refused = needed > 0 && sub.maxAutoScaleSeats !== null && sub.seats + needed > sub.maxAutoScaleSeats;
-    plan.seats = {
-      occupied,
-      free: Math.max(0, sub.seats - occupied),
-      needed,
-      autoscale: needed === 0 ? 'not needed' : refused ? 'refused' : 'covered',
-    };
-    if (refused) {
-      plan.failure = 'Seat limit has been reached.';
-      notes.push(
-        'The seat check fails after the removals and links are done: they stay, new members and groups do not.',
+  if (!planSeats(model, plan, staged ? 0 : added.length)) return false;
+  for (const m of added) model.add(m);
+  planGroups(model, groups, plan);
+  return true;
+}
+
+/** The seat check of the invitation (InviteUsersAsync): the new members beyond the free seats autoscale. */
+function planSeats(model: OrgModel, plan: Plan, newSeats: number): boolean {
+  if (model.seats === null) {
+    if (model.selfHosted && !plan.notes.some((n) => n.startsWith('Self-hosted')))
+      plan.notes.push(
+        'Self-hosted: the server does not report seats here; an import beyond them fails ("Cannot autoscale on self-hosted instance.").',
       );
-    }
-  } else if (org.selfHosted) {
-    notes.push(
-      'Self-hosted: the server does not report seats here; an import beyond them fails ("Cannot autoscale on self-hosted instance.").',
-    );
+    return true;
   }
-  // 7. groups: matched by external id, created or renamed, members replaced
-  if (plan.failure) return plan;
-  const idOf = new Map(remaining.filter((m) => m.externalId).map((m) => [m.id, m.externalId!]));
-  const present = new Set([...remaining.map((m) => m.externalId).filter(Boolean), ...joining]);
-  // Members the import removes leave their groups anyway: only the ones that stay are counted.
-  const staying = new Set(remaining.map((m) => m.id));
+  const after = model.occupied + newSeats;
+  const needed = Math.max(0, after - model.seats);
+  const refused = needed > 0 && model.maxAutoScaleSeats !== null && model.seats + needed > model.maxAutoScaleSeats;
+  const previous = plan.seats;
+  const autoscale = needed === 0 ? 'not needed' : refused ? 'refused' : 'unknown';
+  plan.seats = {
+    occupied: previous?.occupied ?? model.initialOccupied,
+    free: previous?.free ?? Math.max(0, model.seats - model.initialOccupied),
+    needed: (previous?.needed ?? 0) + needed,
+    autoscale: previous?.autoscale === 'refused' || previous?.autoscale === 'unknown' ? previous.autoscale : autoscale,
+  };
+  if (newSeats > 0 && !plan.notes.some((n) => n.startsWith('Seats:')))
+    plan.notes.push(
+      'Seats: the Public API shows neither admin-initiated sponsorships (they occupy seats) nor whether a provider (MSP) bills the organization (then it cannot autoscale): an import that needs more seats than the free ones has an outcome the plan cannot know.',
+    );
+  if (refused) {
+    plan.failure = 'Seat limit has been reached.';
+    plan.notes.push(
+      'The seat check fails after the removals and links are done: they stay, new members and groups do not.',
+    );
+    return false;
+  }
+  model.seats += needed;
+  return true;
+}
+
+/** ImportGroups: matched by externalId, created or renamed, members REPLACED by the resolved ids. */
+function planGroups(model: OrgModel, groups: NonNullable<ImportRequest['groups']>, plan: Plan): void {
   for (const g of groups) {
-    const current = org.groups.find((x) => x.externalId === g.externalId);
-    if (!current) plan.groups.create.push({ name: g.displayName, externalId: g.externalId });
-    else if (current.name !== g.displayName)
-      plan.groups.rename.push({ externalId: g.externalId, from: current.name, to: g.displayName });
-    const want = new Set(g.userIds.filter((id) => present.has(id)));
-    const have = new Set(
-      (current?.memberIds ?? [])
-        .filter((id) => staying.has(id))
-        .map((id) => idOf.get(id) ?? `${remaining.find((m) => m.id === id)!.email} (no external id)`),
-    );
-    const add = [...want].filter((id) => !have.has(id));
-    const remove = [...have].filter((id) => !want.has(id));
+    let current = model.groupsByExternal.get(g.externalId);
+    if (!current) {
+      plan.groups.create.push({ name: g.name, externalId: g.externalId });
+      current = { id: `new:${g.externalId}`, name: g.name, externalId: g.externalId, memberIds: new Set() };
+      model.groupsByExternal.set(g.externalId, current);
+    } else if (current.name !== g.name) {
+      plan.groups.rename.push({ externalId: g.externalId, from: current.name, to: g.name });
+      current.name = g.name;
+    }
+    const want = new Map<string, string>();
+    for (const e of g.memberExternalIds ?? []) {
+      const m = model.byExternal.get(e);
+      if (m) want.set(m.id, e);
+    }
+    const label = (id: string) => {
+      const m = model.byId.get(id)!;
+      return m.externalId ?? `${m.email} (no external id)`;
+    };
+    const add = [...want.keys()].filter((id) => !current.memberIds.has(id)).map(label);
+    // Members the import removed leave their groups anyway: only the ones that stay are counted.
+    const remove = [...current.memberIds].filter((id) => model.byId.has(id) && !want.has(id)).map(label);
     if (add.length || remove.length)
-      plan.groups.membership.push({ name: g.displayName, externalId: g.externalId, add, remove });
+      plan.groups.membership.push({ name: g.name, externalId: g.externalId, add, remove });
+    current.memberIds = new Set(want.keys());
   }
+}
+
+const sample = (emails: string[]): string =>
+  emails.slice(0, 5).join(', ') + (emails.length > 5 ? ` and ${emails.length - 5} more` : '');
+
+/** A whole import (bwdc's one request, or its largeImport batches, in order) against the organization. */
+export function planRequests(requests: ImportRequest[], org: OrganizationState | OrgModel, hints: Hints = {}): Plan {
+  const model = org instanceof OrgModel ? org : new OrgModel(org);
+  const plan = emptyPlan(model);
+  for (const req of requests) if (!planRequest(model, req, plan, hints)) break;
+  return plan;
+}
+
+/** `bwdc test`'s view of the directory, turned into the requests bwdc `build` would send, planned. */
+export function computePlan(
+  report: TestReport,
+  sync: SyncSettings,
+  org: OrganizationState,
+  build: BwdcBuild = { sendsInviteSetting: false },
+): Plan {
+  const built = bwdcImport(report, sync, build);
+  const model = new OrgModel(org);
+  const plan = emptyPlan(model);
+  plan.notes.push(...built.notes);
+  if (built.refused) {
+    plan.import.sent = false;
+    plan.failure = built.refused;
+    return plan;
+  }
+  for (const req of built.requests) if (!planRequest(model, req, plan, { disabled: built.disabled })) break;
   return plan;
 }
 

@@ -61,13 +61,9 @@ export function judge(plan: PlanView, guard: GuardSettings, allowRemovals?: numb
       message: `the sync would remove ${removals} of ${plan.members} members, above guard.maxRemovals (${limit}); if intended, run once with --allow-removals ${removals} (BWDC_ALLOW_REMOVALS)`,
       numbers: { removals, members: plan.members, limit },
     });
-  if (
-    guard.refuseEmptyDirectory &&
-    plan.import.sent &&
-    plan.import.members === 0 &&
-    plan.directoryManaged > 0 &&
-    !allowed
-  )
+  // Only an import that removes someone: a groups-only instance (users: false) sends no members and,
+  // without overwriteExisting, removes nobody (docs/guard-rails.md "refuseEmptyDirectory").
+  if (guard.refuseEmptyDirectory && plan.import.sent && plan.import.members === 0 && removals > 0 && !allowed)
     breaches.push({
       rule: 'refuseEmptyDirectory',
       message: `the directory returned no users, and the import would go to an organization with ${plan.directoryManaged} directory-managed members (a filter or base DN mistake looks like this); if intended, run once with --allow-removals ${removals}`,
@@ -77,6 +73,14 @@ export function judge(plan: PlanView, guard: GuardSettings, allowRemovals?: numb
     breaches.push({
       rule: 'requireSeats',
       message: `the sync needs ${plan.seats.needed} more seat(s) than the subscription allows (autoscaling is capped): the server would refuse the new members after the removals; add seats or raise the autoscale limit`,
+      numbers: { needed: plan.seats.needed },
+    });
+  // Sponsorships and provider (MSP) billing are invisible to the Public API: an import that needs
+  // autoscaling may be refused, or buy seats nobody expected; not covered until someone adds the seats.
+  if (guard.requireSeats && plan.seats?.autoscale === 'unknown')
+    breaches.push({
+      rule: 'requireSeats',
+      message: `the sync needs ${plan.seats.needed} seat(s) beyond the free ones, and whether the server may autoscale cannot be known (sponsorships and provider billing are not in the Public API): add the seats, or set guard.requireSeats false to let the server autoscale`,
       numbers: { needed: plan.seats.needed },
     });
   return breaches;

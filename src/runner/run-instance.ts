@@ -10,10 +10,12 @@ import { secretAsStored } from '../directory/types.js';
 import { bundledVersion, resolveBwdcPath } from '../bwdc/locate.js';
 import { identityUrlOf, type OrgToken } from '../bitwarden/identity.js';
 import { BitwardenError } from '../bitwarden/request-error.js';
-import { TokenCache } from '../bitwarden/token-cache.js';
-import { PublicApi, apiUrlOf } from '../bitwarden/public-api.js';
+import { TOKEN_MARGIN_MS, TokenCache, tokenLifeNeededMs } from '../bitwarden/token-cache.js';
+import { apiUrlOf } from '../bitwarden/public-api.js';
+import { bwdcBuild } from '../bwdc/capabilities.js';
 import { computePlan, planCounts, type Plan, type SyncSettings } from '../plan/compute.js';
-import { canRemove, judge } from '../plan/guard.js';
+import { gatedSync, restoreApiUrl } from '../gate/gated-sync.js';
+import { readOrganization } from '../gate/read-organization.js';
 import { parseSyncCounts, parseTestReport, type TestReport } from '../bwdc/response.js';
 import type { InstanceConfig, RunnerConfig } from '../config/model.js';
 import {
@@ -206,6 +208,7 @@ async function prepareState(
   // Leftovers of a run that was killed (a session, a directory secret) never outlive it.
   await state.update((data) => {
     let changed = wipeSecrets(data, wipeType);
+    changed = restoreApiUrl(data, instance.dataJson.text) || changed; // a gate URL a killed run left
     if (instance.server !== undefined) changed = setServer(data, instance.server) || changed;
     return changed;
   });
@@ -312,13 +315,14 @@ async function resolveSecrets(
 
 /**
  * The organization token, as `bwdc login` would get it, from the identity URL bwdc would use; shared
- * with other runs of the same API key while it has more than 5 minutes left (TokenCache).
+ * with other runs of the same API key while it has enough life left for this run (tokenLifeNeededMs).
  */
 async function obtainToken(
   instance: InstanceConfig,
   state: InstanceState,
   deps: RunDeps,
   clientSecret: string,
+  minLifeMs = tokenLifeNeededMs(instance.timeoutMs),
 ): Promise<SessionToken> {
   const status = await state.readDataJson();
   const data = status.ok ? status.data : {};
@@ -326,20 +330,28 @@ async function obtainToken(
   const appId = typeof data.appId === 'string' && data.appId ? data.appId : randomUUID();
   const bwdcPath = resolveBwdcPath(deps.config.bwdcPath, deps.env);
   try {
-    const token = await (deps.tokens ?? processTokens).get({
-      identityUrl: identityUrlOf(data),
-      clientId: instance.clientId,
-      clientSecret,
-      deviceIdentifier: appId,
-      clientVersion: (bwdcPath && bundledVersion(bwdcPath)) || 'unknown',
-      timeoutMs: bitwardenTimeoutMs(instance),
-      signal: deps.signal,
-    });
+    const token = await (deps.tokens ?? processTokens).get(
+      {
+        identityUrl: identityUrlOf(data),
+        clientId: instance.clientId,
+        clientSecret,
+        deviceIdentifier: appId,
+        clientVersion: (bwdcPath && bundledVersion(bwdcPath)) || 'unknown',
+        timeoutMs: bitwardenTimeoutMs(instance),
+        signal: deps.signal,
+      },
+      minLifeMs,
+    );
     return { ...token, appId };
   } catch (err) {
     if (err instanceof BitwardenError) throw new RunFailure(err.message, err.failure);
     throw err;
   }
+}
+
+/** A token for the import gate or the plan's reads when the one in hand is about to expire. */
+async function freshToken(instance: InstanceConfig, state: InstanceState, deps: RunDeps, clientSecret: string) {
+  return (await obtainToken(instance, state, deps, clientSecret, TOKEN_MARGIN_MS * 2)).accessToken;
 }
 
 function fail(step: string, outcome: CallOutcome): never {
@@ -400,33 +412,58 @@ async function driveBwdc(
       }
     }
 
-    if (mode === 'plan' || (mode === 'sync' && guarded(instance))) {
-      const plan = await planSync(instance, state, deps, bwdc, token, log);
+    if (mode === 'plan') {
+      const plan = await planSync(instance, state, deps, bwdc, token, clientSecret, log);
       effort.plan = plan;
-      if (mode === 'plan') {
-        const c = planCounts(plan);
-        return {
-          message: `plan: ${c.invite} to invite, ${c.remove} to remove, ${c.link} to link, ${c.skip} skipped; ${c.group_create} group(s) to create`,
-          users: plan.import.members,
-          groups: plan.import.groups,
-          test: undefined,
-        };
-      }
-      const breaches = judge(plan, instance.guard, deps.allowRemovals);
-      if (breaches.length) {
-        for (const b of breaches) log.error({ rule: b.rule, ...b.numbers }, `guard: ${b.message}`);
-        effort.guardRules = breaches.map((b) => b.rule);
+      const c = planCounts(plan);
+      return {
+        message: `plan: ${c.invite} to invite, ${c.remove} to remove, ${c.link} to link, ${c.skip} skipped; ${c.group_create} group(s) to create`,
+        users: plan.import.members,
+        groups: plan.import.groups,
+        test: undefined,
+      };
+    }
+
+    // Every sync goes through the import gate, which judges the import bwdc sends (docs/guard-rails.md).
+    const fresh = token ? () => freshToken(instance, state, deps, clientSecret) : undefined;
+    const gated =
+      mode === 'sync'
+        ? await gatedSync({
+            state,
+            bwdc,
+            guard: instance.guard,
+            allowRemovals: deps.allowRemovals,
+            readOrganization: (apiUrl, accessToken) =>
+              readOrganization({
+                apiUrl,
+                accessToken,
+                freshToken: fresh,
+                timeoutMs: bitwardenTimeoutMs(instance),
+                signal: deps.signal,
+              }),
+            freshToken: fresh,
+            timeoutMs: bitwardenTimeoutMs(instance),
+            signal: deps.signal,
+          })
+        : undefined;
+    if (gated) {
+      effort.plan = gated.gate.plan;
+      if (gated.gate.refused) {
+        for (const b of gated.gate.breaches) log.error({ rule: b.rule, ...b.numbers }, `guard: ${b.message}`);
+        effort.guardRules = gated.gate.breaches.map((b) => b.rule);
         throw new RunFailure(
-          `stopped before the sync: ${breaches.map((b) => b.message).join('; ')}`,
+          `stopped before the import: ${gated.gate.breaches.map((b) => b.message).join('; ')}`,
           'guard',
           ExitCode.syncFailed,
           false,
         );
       }
-      log.info({ plan: planCounts(plan) }, 'guard: the plan is within the limits; syncing');
+      const failure = gated.gate.failure;
+      if (failure)
+        throw new RunFailure(failure.message, failure instanceof BitwardenError ? failure.failure : 'internal');
+      if (gated.gate.plan) log.info({ plan: planCounts(gated.gate.plan) }, 'guard: the import is within the limits');
     }
-
-    const run = mode === 'sync' ? await bwdc.sync() : await bwdc.test();
+    const run = gated ? gated.run : await bwdc.test();
     if (!run.ok) fail(mode, run);
     if (mode === 'sync') {
       const counts = parseSyncCounts(run.message);
@@ -462,17 +499,6 @@ function syncSettingsOf(data: Record<string, unknown>): SyncSettings {
 }
 
 /**
- * Whether this sync is planned first: its settings can remove members, or guard.always. Read from the
- * template the state folder was seeded from (no file I/O on every sync): the runner never changes the
- * sync settings, and neither does bwdc (`config` rewrites only AD attribute names, bwdc-contract.md).
- */
-function guarded(instance: InstanceConfig): boolean {
-  if (instance.guard.always) return true;
-  const template = JSON.parse(instance.dataJson.text) as Record<string, unknown>;
-  return canRemove(syncSettingsOf(template));
-}
-
-/**
  * What a sync would do: `bwdc test` for the directory, the Public API for the organization (with the
  * organization token of this run), and the server's import rules over both (plan/compute.ts).
  */
@@ -482,6 +508,7 @@ async function planSync(
   deps: RunDeps,
   bwdc: BwdcClient,
   token: SessionToken | undefined,
+  clientSecret: string,
   log: Logger,
 ): Promise<Plan> {
   const test = await bwdc.test();
@@ -493,21 +520,22 @@ async function planSync(
   const accessToken = token?.accessToken ?? (typeof data.accessToken === 'string' ? data.accessToken : undefined);
   if (!accessToken)
     throw new RunFailure('planning the sync: no organization token to read the organization with', 'auth');
-  const api = new PublicApi({
-    apiUrl: apiUrlOf(data),
-    accessToken,
-    timeoutMs: bitwardenTimeoutMs(instance),
-    signal: deps.signal,
-  });
   let org;
   try {
-    org = await api.organization();
+    org = await readOrganization({
+      apiUrl: apiUrlOf(data),
+      accessToken,
+      freshToken: token ? () => freshToken(instance, state, deps, clientSecret) : undefined,
+      timeoutMs: bitwardenTimeoutMs(instance),
+      signal: deps.signal,
+    });
   } catch (err) {
     if (err instanceof BitwardenError) throw new RunFailure(`planning the sync: ${err.message}`, err.failure);
     throw err;
   }
-  const plan = computePlan(report, syncSettingsOf(data), org);
-  log.debug({ plan: planCounts(plan), apiRequests: api.requests }, 'sync planned');
+  const build = await bwdcBuild(deps.config.bwdcPath ?? 'bwdc', childBaseEnv(deps.env, state.dir, deps.config.passEnv));
+  const plan = computePlan(report, syncSettingsOf(data), org, build);
+  log.debug({ plan: planCounts(plan), build }, 'sync planned');
   return plan;
 }
 

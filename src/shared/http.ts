@@ -9,6 +9,8 @@ import { proxyConfigured } from './proxy-env.js';
 export interface HttpReply {
   status: number;
   text: string;
+  /** The Retry-After header, as sent (seconds or an HTTP date), for 429 and 503 answers. */
+  retryAfter?: string;
 }
 
 export interface HttpRequest {
@@ -28,7 +30,8 @@ export function httpRequest(req: HttpRequest, env: NodeJS.ProcessEnv = process.e
     const dispatcher = new u.EnvHttpProxyAgent();
     return async ({ method, url, headers, body, signal }) => {
       const res = await u.fetch(url, { method, body, headers, signal, dispatcher });
-      return { status: res.status, text: await res.text().catch(() => '') };
+      const retryAfter = res.headers.get('retry-after') ?? undefined;
+      return { status: res.status, text: await res.text().catch(() => ''), retryAfter };
     };
   });
   return viaProxy.then((send) => send(req));
@@ -41,7 +44,10 @@ async function direct({ method, url, headers, body, signal }: HttpRequest): Prom
     const req = request(url, { method, signal, headers: { ...headers, ...length } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      const retryAfter = res.headers['retry-after'];
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), retryAfter }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);

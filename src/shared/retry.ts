@@ -13,6 +13,8 @@ export interface RetryOptions {
   signal?: AbortSignal;
   /** Told before each wait: the failure, the attempt that failed (from 1), the attempts left. */
   onRetry?: (err: unknown, attempt: number, retriesLeft: number) => void;
+  /** The wait the failure itself asks for (a server's Retry-After), in ms; used instead of the backoff. */
+  waitOf?: (err: unknown) => number | undefined;
 }
 
 /**
@@ -31,7 +33,8 @@ export async function retry<T>(
       const retriesLeft = o.retries - (n - 1);
       if (!retryable(err) || retriesLeft <= 0 || o.signal?.aborted) throw err;
       o.onRetry?.(err, n, retriesLeft);
-      await sleep(backoffMs(n, o.baseMs, o.maxMs), undefined, { signal: o.signal }).catch(() => undefined);
+      const wait = o.waitOf?.(err) ?? backoffMs(n, o.baseMs, o.maxMs);
+      await sleep(wait, undefined, { signal: o.signal }).catch(() => undefined);
       if (o.signal?.aborted) throw err;
     }
   }

@@ -18,6 +18,9 @@
 //                   a proxy only as bwdc 2026.6 does: with NODE_USE_ENV_PROXY=1 (see proxyFor)
 //   apiHttp         `sync` sends its import to {api}/public/organization/import over HTTP as bwdc does
 //                   (bearer token, bitwarden-api.md's body); otherwise it only computes the payload hash
+//   build           'main': behave as bitwarden/directory-connector main (d9afa86): `config
+//                   sync.inviteUsersAfterProvisioning` is a setting and the import carries it; otherwise
+//                   v2026.6.1 (the setting is unknown and never sent)
 //   directory       the directory itself: {users: [{externalId, email, disabled, deleted}],
 //                   groups: [{externalId, name, members: [user externalIds]}]} (instead of users/groups)
 import { spawn } from 'node:child_process';
@@ -448,7 +451,8 @@ function testReport(dir) {
  */
 function importRequests(body) {
   const size = control.batchSize ?? 2000;
-  if (!body.largeImport || body.members.length <= size) return [body];
+  // v2026.6.1 libs/services/sync.service.ts buildRequest: groups + users, not users alone.
+  if (!body.largeImport || body.members.length + body.groups.length <= size) return [body];
   if (body.overwriteExisting)
     failWith(
       "You cannot use the 'Remove and re-add organization users during the next sync' option with large imports.",
@@ -475,12 +479,16 @@ function importBody(dir, sync) {
     externalId: g.externalId,
     memberExternalIds: g.userMemberExternalIds,
   }));
+  // v2026.6.1's request builders never send inviteUsersAfterProvisioning (the server's default, true,
+  // applies); main (d9afa86) sends the setting, absent read as true (its state migration 8).
+  const invite =
+    control.build === 'main' ? { inviteUsersAfterProvisioning: sync.inviteUsersAfterProvisioning ?? true } : {};
   return {
     groups,
     members,
     overwriteExisting: !!sync.overwriteExisting,
-    largeImport: !!sync.largeImport,
-    inviteUsersAfterProvisioning: sync.inviteUsersAfterProvisioning ?? false,
+    largeImport: !!sync.largeImport && members.length + groups.length > (control.batchSize ?? 2000),
+    ...invite,
   };
 }
 
@@ -639,6 +647,9 @@ async function main() {
       await applyFault(fault, data);
       if (setting === 'server') {
         data.environmentUrls = value ? { base: value } : {};
+      } else if (setting === 'sync.inviteUsersAfterProvisioning' && control.build === 'main') {
+        // main (d9afa86) src-cli/commands/config.command.ts; v2026.6.1 answers "Unknown setting."
+        data.sync = { ...(data.sync ?? {}), inviteUsersAfterProvisioning: value === 'true' };
       } else if (setting === 'directory') {
         if (!/^[0-4]$/.test(value ?? '')) failWith('Invalid directory type value.');
         data.directoryType = Number(value);

@@ -1,0 +1,27 @@
+// The organization as the plan and the import gate read it (Public API, bitwarden/public-api.ts), with
+// one more chance for a token that ran out meanwhile: a 401 on a token whose `exp` has passed (or is
+// about to) is the runner's doing, not a refused key, so a fresh token is fetched and the read redone
+// (docs/guard-rails.md "Tokens").
+import { PublicApi, type OrganizationState } from '../bitwarden/public-api.js';
+import { BitwardenError } from '../bitwarden/request-error.js';
+import { jwtExpiry } from '../bitwarden/identity.js';
+
+export interface ReadOptions {
+  apiUrl: string;
+  accessToken: string;
+  freshToken?: () => Promise<string>;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export async function readOrganization(o: ReadOptions): Promise<OrganizationState> {
+  const read = (accessToken: string) =>
+    new PublicApi({ apiUrl: o.apiUrl, accessToken, timeoutMs: o.timeoutMs, signal: o.signal }).organization();
+  try {
+    return await read(o.accessToken);
+  } catch (err) {
+    const expired = (jwtExpiry(o.accessToken) ?? Infinity) - Date.now() < 60_000;
+    if (!(err instanceof BitwardenError) || err.failure !== 'auth' || !expired || !o.freshToken) throw err;
+    return read(await o.freshToken());
+  }
+}

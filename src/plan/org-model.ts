@@ -1,0 +1,80 @@
+// The organization as an import meets it, indexed the way the server looks members up (by id, by
+// externalId, by email): every step of the plan is a map lookup, never a scan of the member list
+// (docs/guard-rails.md "How the plan is computed"). Mutated on paper, import by import, so that the
+// batches of a largeImport are planned against what the earlier batches left.
+import type { OrganizationState } from '../bitwarden/public-api.js';
+
+export interface ModelMember {
+  id: string;
+  /** Lowercased: the server compares the import's lowercased emails. */
+  email: string;
+  status: number;
+  type: number;
+  externalId: string | null;
+  /** null: invited or staged, no account yet (so no master password). undefined: not reported. */
+  userId?: string | null;
+}
+
+export interface ModelGroup {
+  id: string;
+  name: string;
+  externalId: string | null;
+  memberIds: Set<string>;
+}
+
+export const Status = { revoked: -1, invited: 0, accepted: 1, confirmed: 2, staged: 3 } as const;
+export const Owner = 0;
+
+/** Invited, Accepted and Confirmed members take a seat; Staged and Revoked do not (bitwarden-api.md). */
+export const takesSeat = (m: { status: number }): boolean => m.status >= 0 && m.status <= 2;
+
+export class OrgModel {
+  readonly byId = new Map<string, ModelMember>();
+  readonly byExternal = new Map<string, ModelMember>();
+  readonly byEmail = new Map<string, ModelMember>();
+  readonly groupsByExternal = new Map<string, ModelGroup>();
+  occupied = 0;
+  seats: number | null;
+  readonly maxAutoScaleSeats: number | null;
+  readonly selfHosted: boolean;
+  readonly initialMembers: number;
+  readonly initialOccupied: number;
+  /** Non-owners with an external id when the first import arrives: what an empty overwrite removes. */
+  readonly directoryManaged: number;
+
+  constructor(org: OrganizationState) {
+    for (const m of org.members) this.add({ ...m, email: m.email.toLowerCase(), externalId: m.externalId || null });
+    for (const g of org.groups)
+      if (g.externalId)
+        this.groupsByExternal.set(g.externalId, { ...g, externalId: g.externalId, memberIds: new Set(g.memberIds) });
+    this.seats = org.subscription?.seats ?? null;
+    this.maxAutoScaleSeats = org.subscription?.maxAutoScaleSeats ?? null;
+    this.selfHosted = org.selfHosted;
+    this.initialMembers = this.byId.size;
+    this.initialOccupied = this.occupied;
+    let managed = 0;
+    for (const m of this.byId.values()) if (m.externalId && m.type !== Owner) managed++;
+    this.directoryManaged = managed;
+  }
+
+  add(m: ModelMember): void {
+    this.byId.set(m.id, m);
+    if (m.externalId) this.byExternal.set(m.externalId, m);
+    // The first member of an email wins: the server keeps emails unique within an organization.
+    if (!this.byEmail.has(m.email)) this.byEmail.set(m.email, m);
+    if (takesSeat(m)) this.occupied++;
+  }
+
+  remove(m: ModelMember): void {
+    this.byId.delete(m.id);
+    if (m.externalId && this.byExternal.get(m.externalId) === m) this.byExternal.delete(m.externalId);
+    if (this.byEmail.get(m.email) === m) this.byEmail.delete(m.email);
+    if (takesSeat(m)) this.occupied--;
+    // Group memberships of removed members are dropped when a group is read (byId no longer has them).
+  }
+
+  link(m: ModelMember, externalId: string): void {
+    m.externalId = externalId;
+    this.byExternal.set(externalId, m);
+  }
+}
