@@ -450,6 +450,7 @@ async function driveBwdc(
       effort.plan = gated.gate.plan;
       if (gated.gate.refused) {
         for (const b of gated.gate.breaches) log.error({ rule: b.rule, ...b.numbers }, `guard: ${b.message}`);
+        log.error({ remove: gated.gate.plan?.remove }, 'guard: the members the refused import would have removed');
         effort.guardRules = gated.gate.breaches.map((b) => b.rule);
         throw new RunFailure(
           `stopped before the import: ${gated.gate.breaches.map((b) => b.message).join('; ')}`,

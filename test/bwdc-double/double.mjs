@@ -695,7 +695,11 @@ async function main() {
       if (body.members.length === 0 && body.groups.length === 0 && !body.overwriteExisting) {
         succeed(message('Syncing complete.', 'Synced 0 group(s) and 0 user(s).'));
       }
-      const payload = JSON.stringify({ dir, sync: data.sync ?? {}, overwrite: data.sync?.overwriteExisting ?? false });
+      // v2026.6.1 libs/services/sync.service.ts generateHash: the API URL and the organization are part of it.
+      const payload =
+        url(data, 'api') +
+        data.organizationId +
+        JSON.stringify({ dir, sync: data.sync ?? {}, overwrite: data.sync?.overwriteExisting ?? false });
       const hash = createHash('sha256').update(payload).digest('base64');
       if (data.lastSyncHash !== hash) await ensureFreshToken(data);
       if (data.lastSyncHash !== hash && control.apiHttp) {

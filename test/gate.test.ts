@@ -1,0 +1,126 @@
+// The import gate (docs/guard-rails.md): every sync's import passes through a loopback API of the
+// runner's own that judges exactly what bwdc sends. Deleted users (Google Workspace, Okta, Entra ID
+// report them in ordinary syncs) are removed by the server whatever overwriteExisting and removeDisabled
+// say (bitwarden/server v2026.8.0 ImportOrganizationUsersAndGroupsCommand.RemoveExistingExternalUsers),
+// so a sync with default settings must be judged too. bwdc here is the double (the real bwdc's LDAP
+// service cannot report deleted users from slapd); gate-real-bwdc.test.ts runs the real one.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CANARY_CLIENT_SECRET, assertNoCanary, bitwarden, makeFixture, runCli } from './helpers/fixture.js';
+import { restoreApiUrl } from '../src/gate/gated-sync.js';
+import type { Organization } from './bitwarden-server/organization.js';
+
+type DirUser = { externalId: string; email?: string; disabled?: boolean; deleted?: boolean };
+
+function setup(opts: {
+  users: DirUser[];
+  sync?: Record<string, unknown>;
+  guard?: Record<string, unknown>;
+  members: number;
+  batchSize?: number;
+}) {
+  const clientId = `organization.${randomUUID()}`;
+  bitwarden.addClient(clientId, CANARY_CLIENT_SECRET);
+  const org = bitwarden.organization(clientId);
+  for (let i = 0; i < opts.members; i++) org.addMember({ email: `u${i}@corp.example`, externalId: `u${i}` });
+  const fx = makeFixture('corp');
+  fx.control({ apiHttp: true, batchSize: opts.batchSize, directory: { users: opts.users, groups: [] } });
+  const config = fx.writeConfig([
+    {
+      name: 'corp',
+      dataJson: undefined,
+      clientId,
+      directory: { type: 'ldap', hostname: 'ldap.test', port: 389, rootPath: 'dc=test', username: 'cn=bwdc,dc=test' },
+      sync: { users: true, groups: true, ...opts.sync },
+      ...(opts.guard ? { guard: opts.guard } : {}),
+    },
+  ]);
+  const cli = (args: string[], extra: Record<string, string> = {}) =>
+    runCli([...args, '-c', config], fx.fileEnv(extra));
+  return { org, fx, cli };
+}
+
+const importsOf = (org: Organization) => bitwarden.imports.filter((i) => i.orgId === org.id);
+
+test('deleted users with default sync settings: stopped by maxRemovals, organization untouched, the removals plan --json prints; --allow-removals lets them through', async () => {
+  // 9 members; the directory reports 4 of them and 5 deleted; overwriteExisting and removeDisabled off.
+  const users: DirUser[] = Array.from({ length: 9 }, (_, i) => ({
+    externalId: `u${i}`,
+    email: `u${i}@corp.example`,
+    deleted: i >= 4,
+  }));
+  const s = setup({ users, members: 9, guard: { maxRemovals: 2 } });
+  const plan = await s.cli(['plan', '--json']);
+  assert.equal(plan.code, 0, plan.stderr);
+  const planned = JSON.parse(plan.stdout).instances[0];
+  const removals = planned.remove.map((r: { email: string }) => r.email).sort();
+  assert.deepEqual(
+    removals,
+    ['u4', 'u5', 'u6', 'u7', 'u8'].map((u) => `${u}@corp.example`),
+  );
+  assert.equal(planned.guard.wouldStop, true);
+
+  const stopped = await s.cli(['run']);
+  assert.equal(stopped.code, 1, stopped.stdout);
+  const end = stopped.logs.find((l) => l.outcome === 'failure')!;
+  assert.equal(end.failureClass, 'guard');
+  assert.match(String(end.msg), /would remove 5 of 9 members, above guard\.maxRemovals \(2\)/);
+  const said = stopped.logs.find((l) => Array.isArray(l.remove))!.remove as Array<{ email: string }>;
+  assert.deepEqual(said.map((r) => r.email).sort(), removals, 'the run names the removals plan --json printed');
+  assert.equal(s.org.members.length, 9, 'nobody removed');
+  assert.equal(importsOf(s.org).length, 0, 'the import never reached the server');
+  // data.json points at the real API again, and bwdc saved no hash for the refused import.
+  const data = JSON.parse(readFileSync(join(s.fx.stateDir, 'corp', 'data.json'), 'utf8'));
+  assert.equal(data.environmentUrls.api ?? null, null);
+
+  const allowed = await s.cli(['run', '--allow-removals', '5']);
+  assert.equal(allowed.code, 0, allowed.stdout + allowed.stderr);
+  assert.deepEqual(
+    s.org.members.map((m) => m.email).sort(),
+    ['u0', 'u1', 'u2', 'u3'].map((u) => `${u}@corp.example`),
+  );
+  assertNoCanary('gate runs', stopped.stdout, stopped.stderr, allowed.stdout, allowed.stderr);
+});
+
+test('largeImport batches are judged cumulatively: the removals let through never exceed the limit', async () => {
+  // 8 users, one live, sent 2 per request: the first request removes 1, the second would bring the total to 3 > 2.
+  const users = Array.from({ length: 8 }, (_, i) => ({
+    externalId: `u${i}`,
+    email: `u${i}@corp.example`,
+    deleted: i > 0,
+  }));
+  const s = setup({ users, members: 8, sync: { largeImport: true }, guard: { maxRemovals: 2 }, batchSize: 2 });
+  const r = await s.cli(['run']);
+  assert.equal(r.code, 1, r.stdout);
+  assert.equal(r.logs.find((l) => l.outcome === 'failure')!.failureClass, 'guard');
+  assert.equal(importsOf(s.org).length, 1, 'the first batch went through, the second was refused');
+  assert.equal(s.org.members.length, 7, 'one removed: within the limit of 2');
+});
+
+test("an unchanged import is answered by the gate without reaching the server; the payload hash is the real API's", async () => {
+  const s = setup({ users: [{ externalId: 'u0', email: 'u0@corp.example' }], members: 1 });
+  assert.equal((await s.cli(['run'])).code, 0);
+  assert.equal(importsOf(s.org).length, 1);
+  const again = await s.cli(['run']);
+  assert.equal(again.code, 0, again.stdout);
+  assert.equal(
+    importsOf(s.org).length,
+    1,
+    'bwdc sent it to the gate (its hash includes the gate URL); the gate knew it',
+  );
+});
+
+test("a gate URL left in data.json by a killed runner is replaced by the template's API URL", () => {
+  const data = {
+    environmentUrls: {
+      base: 'https://vault.example',
+      api: 'http://127.0.0.1:4567/gate-0123456789abcdef0123456789abcdef',
+    },
+  };
+  assert.equal(restoreApiUrl(data, JSON.stringify({ environmentUrls: { api: 'https://api.example' } })), true);
+  assert.deepEqual(data.environmentUrls, { base: 'https://vault.example', api: 'https://api.example' });
+  assert.equal(restoreApiUrl(data, '{}'), false, "a URL of the user's own is left alone");
+});
