@@ -62,7 +62,11 @@ test(
       const sent = bitwarden.imports.filter((i) => i.orgId === org.id);
       assert.equal(sent.length, 1);
       assert.equal('inviteUsersAfterProvisioning' in (sent[0]!.body as object), false, 'v2026.6.1 never sends it');
-      assert.equal(fx.dataJson().environmentUrls?.api ?? null, null, 'data.json points at the real API again');
+      assert.equal(
+        (fx.dataJson() as { environmentUrls?: { api?: string } }).environmentUrls?.api ?? null,
+        null,
+        'data.json points at the real API again',
+      );
     } finally {
       slapd.stop();
     }

@@ -9,45 +9,8 @@ import { RunnerMetrics } from '../src/observability/metrics.js';
 import type { OrganizationState } from '../src/bitwarden/public-api.js';
 import type { Organization } from './bitwarden-server/organization.js';
 import { MemberStatus, MemberType } from './bitwarden-server/organization.js';
-import { CANARY_CLIENT_SECRET, assertNoCanary, bitwarden, makeFixture, runCli } from './helpers/fixture.js';
-import { randomUUID } from 'node:crypto';
-
-type DirUser = { externalId: string; email?: string; disabled?: boolean; deleted?: boolean };
-type DirGroup = { externalId: string; name: string; members: string[] };
-
-/** An organization of its own (a client id and key of its own), a fixture, and a config with one block. */
-function setup(opts: {
-  users: DirUser[];
-  groups?: DirGroup[];
-  sync?: Record<string, unknown>;
-  guard?: Record<string, unknown>;
-  org?: (org: Organization) => void;
-}) {
-  const clientId = `organization.${randomUUID()}`;
-  bitwarden.addClient(clientId, CANARY_CLIENT_SECRET);
-  const org = bitwarden.organization(clientId);
-  opts.org?.(org);
-  const fx = makeFixture('corp');
-  fx.control({ apiHttp: true, directory: { users: opts.users, groups: opts.groups ?? [] } });
-  const config = fx.writeConfig([
-    {
-      name: 'corp',
-      dataJson: undefined,
-      clientId,
-      directory: { type: 'ldap', hostname: 'ldap.test', port: 389, rootPath: 'dc=test', username: 'cn=bwdc,dc=test' },
-      sync: { users: true, groups: true, ...opts.sync },
-      ...(opts.guard ? { guard: opts.guard } : {}),
-    },
-  ]);
-  const cli = (args: string[], extra: Record<string, string> = {}) =>
-    runCli([...args, '-c', config], fx.fileEnv(extra));
-  const planJson = async () => {
-    const r = await cli(['plan', '--json']);
-    assert.equal(r.code, 0, r.stderr + r.stdout);
-    return JSON.parse(r.stdout).instances[0];
-  };
-  return { org, fx, cli, planJson, clientId };
-}
+import { assertNoCanary, bitwarden, type makeFixture } from './helpers/fixture.js';
+import { setup } from './helpers/plan-setup.js';
 
 /** bwdc starts, by command (the double also records each import it sent, as a line of its own). */
 const starts = (fx: ReturnType<typeof makeFixture>) =>

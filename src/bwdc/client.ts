@@ -7,7 +7,7 @@ import { classifyFailure, failureHint } from './classify.js';
 import { redactor } from '../observability/redact.js';
 import { directorySecretEnv } from './directory.js';
 import { execBwdc, type ExecResult } from './exec.js';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseResponse, type BwdcResponse } from './response.js';
@@ -87,6 +87,9 @@ export function childBaseEnv(
   };
 }
 
+/** The most `bwdc test --response` may print: ~20 MB at 100,000 users; beyond this, a flood. */
+export const wholeOutputBytes = 1024 * 2 ** 20;
+
 export interface CallOutcome {
   ok: boolean;
   response: BwdcResponse | undefined;
@@ -138,9 +141,16 @@ export class BwdcClient {
     command: string,
     args: readonly string[] = [],
     secretEnv: Record<string, string> = {},
+    whole = false,
   ): Promise<CallOutcome> {
     this.calls++;
     const argv = [command, ...args, '--response', '--nointeraction'];
+    // `test` prints the whole directory as one line: kept whole in a file of the instance's own folder.
+    const appData = this.options.baseEnv.BITWARDENCLI_CONNECTOR_APPDATA_DIR;
+    const stdoutFile =
+      whole && appData
+        ? { path: join(appData, `bwdc-${command}-${process.pid}.out`), maxBytes: wholeOutputBytes }
+        : undefined;
     const exec = await execBwdc({
       path: this.options.path,
       args: argv,
@@ -150,9 +160,20 @@ export class BwdcClient {
       killGraceMs: this.options.killGraceMs,
       nice: this.options.nice,
       signal: this.options.signal,
+      stdoutFile,
     });
     if (exec.timedOut || exec.aborted || exec.signal) this.killed = true;
-    const response = parseResponse(exec.stdout);
+    let response: BwdcResponse | undefined;
+    if (stdoutFile) {
+      response = exec.stdoutFlooded
+        ? undefined
+        : parseResponse(await readFile(stdoutFile.path, 'utf8').catch(() => ''));
+      await rm(stdoutFile.path, { force: true });
+    } else response = parseResponse(exec.stdout);
+    if (exec.stdoutFlooded) {
+      const message = `bwdc ${command} printed more than ${wholeOutputBytes / 2 ** 20} MiB (or its output could not be written to ${appData}) and was stopped`;
+      return { ok: false, response: undefined, message, failureClass: 'internal', exec, interrupted: false };
+    }
     if (
       !exec.timedOut &&
       !exec.aborted &&
@@ -210,7 +231,7 @@ export class BwdcClient {
   }
 
   test(): Promise<CallOutcome> {
-    return this.call('test');
+    return this.call('test', [], {}, true);
   }
 }
 

@@ -2,6 +2,7 @@
 // timeout (SIGTERM to the group, SIGKILL after a grace), bounded output capture (a runaway bwdc
 // cannot grow our memory), and no secret in argv: secrets travel in the environment only.
 import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { setPriority } from 'node:os';
 import { BwdcUnusableError } from '../errors.js';
@@ -20,6 +21,12 @@ export interface ExecOptions {
   captureBytes?: number;
   /** Nice value for bwdc (0 or absent: the runner's own priority). */
   nice?: number;
+  /**
+   * stdout goes whole into this file (created 0600), up to `maxBytes`, beyond which bwdc is stopped as a
+   * flood; the capture keeps its head and tail as for any call. For `bwdc test --response`, whose one
+   * JSON line grows with the directory (docs/guard-rails.md "Large directories").
+   */
+  stdoutFile?: { path: string; maxBytes: number };
 }
 
 export interface ExecResult {
@@ -33,6 +40,8 @@ export interface ExecResult {
   pid: number | undefined;
   /** Bytes dropped from the middle of stdout + stderr. */
   droppedBytes: number;
+  /** stdout went over stdoutFile.maxBytes and bwdc was stopped. */
+  stdoutFlooded: boolean;
 }
 
 /** Keeps the first and the last `limit` bytes of a stream. */
@@ -101,6 +110,14 @@ export function execBwdc(options: ExecOptions): Promise<ExecResult> {
     if (child.pid && options.nice) lowerPriority(child.pid, options.nice);
     const out = new BoundedCapture(limit);
     const err = new BoundedCapture(limit);
+    const file = options.stdoutFile ? createWriteStream(options.stdoutFile.path, { mode: 0o600 }) : undefined;
+    let fileBytes = 0;
+    let stdoutFlooded = false;
+    // A file that cannot be written (disk full) ends the call like a flood: the response is incomplete.
+    file?.on('error', () => {
+      stdoutFlooded = true;
+      stop();
+    });
     let timedOut = false;
     let aborted = false;
     let killTimer: NodeJS.Timeout | undefined;
@@ -123,7 +140,18 @@ export function execBwdc(options: ExecOptions): Promise<ExecResult> {
     if (options.signal?.aborted) onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
-    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stdout.on('data', (c: Buffer) => {
+      out.push(c);
+      if (!file || stdoutFlooded) return;
+      fileBytes += c.length;
+      if (fileBytes > options.stdoutFile!.maxBytes) {
+        stdoutFlooded = true;
+        stop();
+      } else if (!file.write(c)) {
+        child.stdout.pause();
+        file.once('drain', () => child.stdout.resume());
+      }
+    });
     child.stderr.on('data', (c: Buffer) => err.push(c));
     child.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
@@ -144,17 +172,22 @@ export function execBwdc(options: ExecOptions): Promise<ExecResult> {
       clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
       options.signal?.removeEventListener('abort', onAbort);
-      resolve({
-        code: exitCode,
-        signal: exitSignal,
-        stdout: out.text(),
-        stderr: err.text(),
-        timedOut,
-        aborted,
-        durationMs: performance.now() - started,
-        pid: child.pid,
-        droppedBytes: out.dropped + err.dropped,
-      });
+      // The file is complete once its stream has flushed: only then is the call over.
+      const flushed = file ? new Promise<void>((r) => file.end(r)) : Promise.resolve();
+      void flushed.then(() =>
+        resolve({
+          code: exitCode,
+          signal: exitSignal,
+          stdout: out.text(),
+          stderr: err.text(),
+          timedOut,
+          aborted,
+          durationMs: performance.now() - started,
+          pid: child.pid,
+          droppedBytes: out.dropped + err.dropped,
+          stdoutFlooded,
+        }),
+      );
     });
   });
 }

@@ -13,7 +13,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { listenLoopback, loopbackUrl } from '../helpers/loopback.js';
-import { ImportError, Organization, type ImportBody } from './organization.js';
+import { ImportError, Organization, ServerFault, type ImportBody } from './organization.js';
 
 export interface TokenRequestSeen {
   headers: IncomingMessage['headers'];
@@ -150,6 +150,7 @@ export class BitwardenTestServer {
         org.import(parsed);
       } catch (err) {
         if (err instanceof ImportError) return error(400, err.message);
+        if (err instanceof ServerFault) return error(500, 'An error has occurred.');
         throw err;
       }
       return this.send(res, 200, {});
