@@ -11,12 +11,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { OrganizationState } from '../bitwarden/public-api.js';
 import { jwtExpiry } from '../bitwarden/identity.js';
 import { failureReason, httpRequest } from '../shared/http.js';
-import { emptyPlan, planRequest, type ImportRequest, type Plan } from '../plan/compute.js';
-import { OrgModel } from '../plan/org-model.js';
+import type { Plan } from '../plan/compute.js';
 import type { Breach } from '../plan/guard.js';
+import type { Planner } from './planner.js';
 
 export interface GateOptions {
   /** The real API base bwdc would have used (environmentUrls.api, <base>/api, or the cloud's). */
@@ -25,8 +24,8 @@ export interface GateOptions {
   organizationId: string;
   /** The payload hash of the last import that reached the server; an identical single import is answered at once. */
   lastHash: string | undefined;
-  /** Reads the organization with this token (Public API). */
-  readOrganization: (token: string) => Promise<OrganizationState>;
+  /** Reads the organization with the first request's token and plans each request (planner.ts). */
+  planner: Planner;
   /** The guard rails over the cumulative plan. */
   judge: (plan: Plan) => Breach[];
   /** A token with enough life left, when bwdc's has less than a minute (login: runner); else bwdc's is used. */
@@ -51,7 +50,6 @@ export class ImportGate {
   accepted = 0;
   /** Answered 200 without forwarding: identical to the last import the server accepted. */
   unchanged = false;
-  private model: OrgModel | undefined;
   private bodies: string[] = [];
   private server: Server | undefined;
   private readonly path = `/gate-${randomBytes(16).toString('hex')}`;
@@ -83,6 +81,7 @@ export class ImportGate {
   async stop(): Promise<void> {
     this.server?.closeAllConnections();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    await this.o.planner.close();
   }
 
   /**
@@ -105,7 +104,6 @@ export class ImportGate {
     this.received++;
     this.bodies.push(text);
     if (this.failure || this.refused) return reply(res, 400, 'bwdc-runner import gate: an earlier request was refused');
-    const body = JSON.parse(text) as ImportRequest;
     if (
       this.received === 1 &&
       this.o.lastHash &&
@@ -118,21 +116,13 @@ export class ImportGate {
     }
     const token =
       (jwtExpiry(bearer) ?? Infinity) - Date.now() < 60_000 && this.o.freshToken ? await this.o.freshToken() : bearer;
-    if (!this.model) {
-      try {
-        this.model = new OrgModel(await this.o.readOrganization(token));
-      } catch (err) {
-        this.failure = err as Error;
-        return reply(
-          res,
-          503,
-          `bwdc-runner import gate: could not read the organization to judge the import: ${(err as Error).message}`,
-        );
-      }
-      this.plan = emptyPlan(this.model);
+    try {
+      this.plan = await this.o.planner.plan(text, token);
+    } catch (err) {
+      this.failure = err as Error;
+      return reply(res, 503, `bwdc-runner import gate: could not judge the import: ${(err as Error).message}`);
     }
-    planRequest(this.model, body, this.plan!);
-    this.breaches = this.o.judge(this.plan!);
+    this.breaches = this.o.judge(this.plan);
     if (this.refused)
       return reply(res, 400, `bwdc-runner guard stopped the import: ${this.breaches.map((b) => b.message).join('; ')}`);
     await this.forward(req, text, token, res);

@@ -3,18 +3,18 @@
 // stored had it talked to the real API (so that the hash stays meaningful between runs). A URL a killed
 // runner left behind is put back at the next run's preparation (restoreApiUrl).
 import type { BwdcClient, CallOutcome } from '../bwdc/client.js';
-import { apiUrlOf, type OrganizationState } from '../bitwarden/public-api.js';
+import { apiUrlOf } from '../bitwarden/public-api.js';
 import type { InstanceState } from '../state/instance-state.js';
 import { sectionOf } from '../shared/json.js';
 import { judge, type GuardSettings } from '../plan/guard.js';
 import { ImportGate } from './gate.js';
+import { workerPlanner } from './planner.js';
 
 export interface GatedSyncOptions {
   state: InstanceState;
   bwdc: BwdcClient;
   guard: GuardSettings;
   allowRemovals: number | undefined;
-  readOrganization: (apiUrl: string, token: string) => Promise<OrganizationState>;
   freshToken?: () => Promise<string>;
   timeoutMs: number;
   signal?: AbortSignal;
@@ -42,7 +42,7 @@ export async function gatedSync(o: GatedSyncOptions): Promise<{ run: CallOutcome
     apiUrl,
     organizationId: typeof data.organizationId === 'string' ? data.organizationId : '',
     lastHash: typeof data.lastSyncHash === 'string' ? data.lastSyncHash : undefined,
-    readOrganization: (token) => o.readOrganization(apiUrl, token),
+    planner: workerPlanner({ apiUrl, timeoutMs: o.timeoutMs }),
     judge: (plan) => judge(plan, o.guard, o.allowRemovals),
     freshToken: o.freshToken,
     timeoutMs: o.timeoutMs,

@@ -89,7 +89,9 @@ const overwriteRefused =
 export function planRequest(model: OrgModel, req: ImportRequest, plan: Plan, hints: Hints = {}): boolean {
   const members = req.members ?? [];
   const groups = req.groups ?? [];
-  const live = members.filter((m) => !m.deleted && m.email).map((m) => ({ ...m, email: m.email!.toLowerCase() }));
+  const live: Array<{ email: string; externalId: string }> = [];
+  for (const m of members)
+    if (!m.deleted && m.email) live.push({ email: m.email.toLowerCase(), externalId: m.externalId });
   plan.import.sent = true;
   plan.import.requests++;
   plan.import.members += live.length;

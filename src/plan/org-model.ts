@@ -43,10 +43,23 @@ export class OrgModel {
   readonly directoryManaged: number;
 
   constructor(org: OrganizationState) {
-    for (const m of org.members) this.add({ ...m, email: m.email.toLowerCase(), externalId: m.externalId || null });
+    for (const m of org.members)
+      this.add({
+        id: m.id,
+        email: m.email.toLowerCase(),
+        status: m.status,
+        type: m.type,
+        externalId: m.externalId || null,
+        userId: m.userId,
+      });
     for (const g of org.groups)
       if (g.externalId)
-        this.groupsByExternal.set(g.externalId, { ...g, externalId: g.externalId, memberIds: new Set(g.memberIds) });
+        this.groupsByExternal.set(g.externalId, {
+          id: g.id,
+          name: g.name,
+          externalId: g.externalId,
+          memberIds: new Set(g.memberIds),
+        });
     this.seats = org.subscription?.seats ?? null;
     this.maxAutoScaleSeats = org.subscription?.maxAutoScaleSeats ?? null;
     this.selfHosted = org.selfHosted;

@@ -433,14 +433,6 @@ async function driveBwdc(
             bwdc,
             guard: instance.guard,
             allowRemovals: deps.allowRemovals,
-            readOrganization: (apiUrl, accessToken) =>
-              readOrganization({
-                apiUrl,
-                accessToken,
-                freshToken: fresh,
-                timeoutMs: bitwardenTimeoutMs(instance),
-                signal: deps.signal,
-              }),
             freshToken: fresh,
             timeoutMs: bitwardenTimeoutMs(instance),
             signal: deps.signal,

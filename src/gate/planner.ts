@@ -1,0 +1,62 @@
+// The import gate's planning, off the event loop (docs/guard-rails.md "Cost"): a worker thread of its
+// own reads the organization (Public API: ~20 MB of JSON at 100,000 members), keeps the model between
+// the requests of one sync (largeImport batches) and plans each request; the main thread only posts the
+// request's text and receives the cumulative plan. In-process planning (inProcessPlanner) is the same
+// code on the caller's thread, for the tests of the gate's decisions.
+import { Worker } from 'node:worker_threads';
+import type { OrganizationState } from '../bitwarden/public-api.js';
+import { BitwardenError, type BitwardenFailure } from '../bitwarden/request-error.js';
+import { emptyPlan, planRequest, type ImportRequest, type Plan } from '../plan/compute.js';
+import { OrgModel } from '../plan/org-model.js';
+
+export interface Planner {
+  /** The plan of every request so far, this one included; the organization is read on the first. */
+  plan(text: string, token: string): Promise<Plan>;
+  close(): Promise<void>;
+}
+
+export function inProcessPlanner(read: (token: string) => Promise<OrganizationState>): Planner {
+  let model: OrgModel | undefined;
+  let plan: Plan | undefined;
+  return {
+    async plan(text, token) {
+      if (!model) {
+        model = new OrgModel(await read(token));
+        plan = emptyPlan(model);
+      }
+      planRequest(model, JSON.parse(text) as ImportRequest, plan!);
+      return plan!;
+    },
+    close: () => Promise.resolve(),
+  };
+}
+
+export interface WorkerSettings {
+  apiUrl: string;
+  timeoutMs: number;
+}
+
+type Reply = { ok: true; plan: Plan } | { ok: false; message: string; failure: BitwardenFailure | undefined };
+
+export function workerPlanner(settings: WorkerSettings): Planner {
+  const worker = new Worker(new URL('./planner-worker.js', import.meta.url), { workerData: settings });
+  worker.unref();
+  let failed: Error | undefined;
+  worker.on('error', (err) => (failed = err));
+  return {
+    plan(text, token) {
+      if (failed) return Promise.reject(failed);
+      return new Promise<Plan>((resolve, reject) => {
+        const onError = (err: Error) => reject(err);
+        worker.once('error', onError);
+        worker.once('message', (reply: Reply) => {
+          worker.off('error', onError);
+          if (reply.ok) resolve(reply.plan);
+          else reject(reply.failure ? new BitwardenError(reply.message, reply.failure) : new Error(reply.message));
+        });
+        worker.postMessage({ text, token });
+      });
+    },
+    close: () => worker.terminate().then(() => undefined),
+  };
+}
