@@ -183,7 +183,7 @@ for (const c of cases)
   test(c.name, () => {
     const org = new Organization('org');
     c.org(org);
-    const plan = planRequests([c.body as ImportRequest], stateOf(org));
+    const plan = planRequests([c.body], stateOf(org));
     let failure: string | undefined;
     try {
       org.import(c.body);
