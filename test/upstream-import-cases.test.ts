@@ -6,7 +6,7 @@
 // plan predicts (plan/compute.ts planRequests), which must agree.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planRequests, type ImportRequest } from '../src/plan/compute.js';
+import { planRequests } from '../src/plan/compute.js';
 import type { OrganizationState } from '../src/bitwarden/public-api.js';
 import {
   ImportError,
