@@ -2,7 +2,7 @@
 // failure classes of bwdc-contract.md's table.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execBwdc } from '../src/bwdc/exec.js';
@@ -57,6 +57,33 @@ test('output is captured head and tail, bounded, whatever the child prints', asy
   assert.ok(r.stdout.endsWith('END'));
   assert.ok(r.stdout.length < 3000);
   assert.ok(r.droppedBytes > 4_000_000);
+});
+
+test('stdoutFile keeps the whole output (for bwdc test); beyond its bound the child is stopped as a flood', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bwdc-runner-'));
+  const whole = join(dir, 'out');
+  const r = await execBwdc({
+    path: process.execPath,
+    args: ['-e', 'process.stdout.write("START" + "x".repeat(5e6) + "END")'],
+    env: {},
+    timeoutMs: 10_000,
+    killGraceMs: 1000,
+    captureBytes: 1024,
+    stdoutFile: { path: whole, maxBytes: 10e6 },
+  });
+  assert.equal(r.stdoutFlooded, false);
+  assert.equal(readFileSync(whole, 'utf8').length, 5e6 + 8);
+  assert.ok(r.stdout.length < 3000, 'the capture stays bounded');
+  const flood = await execBwdc({
+    path: process.execPath,
+    args: ['-e', 'setInterval(() => process.stdout.write("x".repeat(1e6)), 1)'],
+    env: {},
+    timeoutMs: 10_000,
+    killGraceMs: 1000,
+    stdoutFile: { path: join(dir, 'flood'), maxBytes: 2e6 },
+  });
+  assert.equal(flood.stdoutFlooded, true);
+  assert.equal(flood.timedOut, false, 'stopped at the bound, not by the timeout');
 });
 
 test('a missing or non-executable bwdc is a BwdcUnusableError', async () => {
@@ -213,8 +240,11 @@ test("the child's environment is an allowlist plus bwdc's own variables", () => 
     'HOME',
     'HTTPS_PROXY',
     'NODE_USE_ENV_PROXY',
+    'NO_PROXY',
     'PATH',
+    'no_proxy',
   ]);
   assert.equal(env.BITWARDENCLI_CONNECTOR_PLAINTEXT_SECRETS, 'true');
   assert.equal(env.NODE_USE_ENV_PROXY, '1', 'a proxy is configured: bwdc 2026.6+ needs this to use it');
+  assert.equal(env.NO_PROXY, '127.0.0.1', 'the import gate on loopback is reached directly, never by the proxy');
 });

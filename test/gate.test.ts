@@ -124,3 +124,21 @@ test("a gate URL left in data.json by a killed runner is replaced by the templat
   assert.deepEqual(data.environmentUrls, { base: 'https://vault.example', api: 'https://api.example' });
   assert.equal(restoreApiUrl(data, '{}'), false, "a URL of the user's own is left alone");
 });
+
+test('20,000 directory users: plan reads the whole `bwdc test` output (far beyond 256 KB) and a guarded largeImport run goes through the gate', async () => {
+  const n = 20_000;
+  const users = Array.from({ length: n }, (_, i) => ({
+    externalId: `cn=user${i},ou=people,dc=example,dc=com`,
+    email: `user${i}@corp.example`,
+  }));
+  const s = setup({ users, members: 0, sync: { largeImport: true } });
+  const plan = await s.cli(['plan', '--json']);
+  assert.equal(plan.code, 0, plan.stderr.slice(0, 2000));
+  const planned = JSON.parse(plan.stdout).instances[0];
+  assert.equal(planned.invite.length, n);
+  assert.equal(planned.import.requests, 10);
+  const r = await s.cli(['run']);
+  assert.equal(r.code, 0, r.stdout.slice(-2000));
+  assert.equal(s.org.members.length, n);
+  assert.equal(importsOf(s.org).length, 10, 'ten requests of 2,000, each judged and forwarded');
+});

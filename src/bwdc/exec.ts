@@ -2,7 +2,7 @@
 // timeout (SIGTERM to the group, SIGKILL after a grace), bounded output capture (a runaway bwdc
 // cannot grow our memory), and no secret in argv: secrets travel in the environment only.
 import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { setPriority } from 'node:os';
 import { BwdcUnusableError } from '../errors.js';
@@ -22,9 +22,11 @@ export interface ExecOptions {
   /** Nice value for bwdc (0 or absent: the runner's own priority). */
   nice?: number;
   /**
-   * stdout goes whole into this file (created 0600), up to `maxBytes`, beyond which bwdc is stopped as a
-   * flood; the capture keeps its head and tail as for any call. For `bwdc test --response`, whose one
-   * JSON line grows with the directory (docs/guard-rails.md "Large directories").
+   * stdout IS this file (created 0600; `stdout` in the result is then empty), up to `maxBytes`, beyond
+   * which bwdc is stopped as a flood (its size is watched). For `bwdc test --response`, whose one JSON line
+   * grows with the directory: a Node program that writes it and exits at once loses all but the first
+   * ~200 KB when its stdout is a pipe (Node's stdio pipes are sockets, written asynchronously), never when it
+   * is a file (docs/guard-rails.md "Cost").
    */
   stdoutFile?: { path: string; maxBytes: number };
 }
@@ -101,23 +103,22 @@ export function execBwdc(options: ExecOptions): Promise<ExecResult> {
   const started = performance.now();
   const limit = options.captureBytes ?? 256 * 1024;
   return new Promise((resolve, reject) => {
-    const child = spawn(options.path, options.args, {
-      env: options.env,
-      cwd: options.cwd,
-      detached: true, // own process group: see killGroup
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const fd = options.stdoutFile ? openSync(options.stdoutFile.path, 'w', 0o600) : undefined;
+    let child;
+    try {
+      child = spawn(options.path, options.args, {
+        env: options.env,
+        cwd: options.cwd,
+        detached: true, // own process group: see killGroup
+        stdio: ['ignore', fd ?? 'pipe', 'pipe'],
+      });
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
     if (child.pid && options.nice) lowerPriority(child.pid, options.nice);
     const out = new BoundedCapture(limit);
     const err = new BoundedCapture(limit);
-    const file = options.stdoutFile ? createWriteStream(options.stdoutFile.path, { mode: 0o600 }) : undefined;
-    let fileBytes = 0;
     let stdoutFlooded = false;
-    // A file that cannot be written (disk full) ends the call like a flood: the response is incomplete.
-    file?.on('error', () => {
-      stdoutFlooded = true;
-      stop();
-    });
     let timedOut = false;
     let aborted = false;
     let killTimer: NodeJS.Timeout | undefined;
@@ -140,19 +141,25 @@ export function execBwdc(options: ExecOptions): Promise<ExecResult> {
     if (options.signal?.aborted) onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
-    child.stdout.on('data', (c: Buffer) => {
-      out.push(c);
-      if (!file || stdoutFlooded) return;
-      fileBytes += c.length;
-      if (fileBytes > options.stdoutFile!.maxBytes) {
-        stdoutFlooded = true;
-        stop();
-      } else if (!file.write(c)) {
-        child.stdout.pause();
-        file.once('drain', () => child.stdout.resume());
-      }
-    });
-    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.stdout?.on('data', (c: Buffer) => out.push(c));
+    const bound = options.stdoutFile;
+    const watch = bound
+      ? setInterval(() => {
+          let size = 0;
+          try {
+            const f = openSync(bound.path, 'r');
+            size = fstatSync(f).size;
+            closeSync(f);
+          } catch {
+            /* gone: nothing to watch */
+          }
+          if (size > bound.maxBytes && !stdoutFlooded) {
+            stdoutFlooded = true;
+            stop();
+          }
+        }, 200)
+      : undefined;
+    child.stderr?.on('data', (c: Buffer) => err.push(c));
     child.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
@@ -172,22 +179,19 @@ export function execBwdc(options: ExecOptions): Promise<ExecResult> {
       clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
       options.signal?.removeEventListener('abort', onAbort);
-      // The file is complete once its stream has flushed: only then is the call over.
-      const flushed = file ? new Promise<void>((r) => file.end(r)) : Promise.resolve();
-      void flushed.then(() =>
-        resolve({
-          code: exitCode,
-          signal: exitSignal,
-          stdout: out.text(),
-          stderr: err.text(),
-          timedOut,
-          aborted,
-          durationMs: performance.now() - started,
-          pid: child.pid,
-          droppedBytes: out.dropped + err.dropped,
-          stdoutFlooded,
-        }),
-      );
+      if (watch) clearInterval(watch);
+      resolve({
+        code: exitCode,
+        signal: exitSignal,
+        stdout: out.text(),
+        stderr: err.text(),
+        timedOut,
+        aborted,
+        durationMs: performance.now() - started,
+        pid: child.pid,
+        droppedBytes: out.dropped + err.dropped,
+        stdoutFlooded,
+      });
     });
   });
 }
