@@ -24,9 +24,9 @@ export interface ExecOptions {
   /**
    * stdout IS this file (created 0600; `stdout` in the result is then empty), up to `maxBytes`, beyond
    * which bwdc is stopped as a flood (its size is watched). For `bwdc test --response`, whose one JSON line
-   * grows with the directory: a Node program that writes it and exits at once loses all but the first
-   * ~200 KB when its stdout is a pipe (Node's stdio pipes are sockets, written asynchronously), never when it
-   * is a file (docs/guard-rails.md "Cost").
+   * grows with the directory: nothing to hold in memory, and a Node program that calls process.exit()
+   * right after writing (the test double did; bwdc v2026.6.1 sets process.exitCode instead) cannot lose the
+   * end of it, as it can through a pipe, which Node writes asynchronously (docs/guard-rails.md "Cost").
    */
   stdoutFile?: { path: string; maxBytes: number };
 }
