@@ -240,11 +240,8 @@ test("the child's environment is an allowlist plus bwdc's own variables", () => 
     'HOME',
     'HTTPS_PROXY',
     'NODE_USE_ENV_PROXY',
-    'NO_PROXY',
     'PATH',
-    'no_proxy',
   ]);
   assert.equal(env.BITWARDENCLI_CONNECTOR_PLAINTEXT_SECRETS, 'true');
   assert.equal(env.NODE_USE_ENV_PROXY, '1', 'a proxy is configured: bwdc 2026.6+ needs this to use it');
-  assert.equal(env.NO_PROXY, '127.0.0.1', 'the import gate on loopback is reached directly, never by the proxy');
 });

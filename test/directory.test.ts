@@ -604,6 +604,7 @@ test('the bwdc double refuses, as bwdc does, a section missing what it needs (di
 
 test('a rendered LDAP block syncs against the double; bwdc state is kept, a changed block re-renders', async () => {
   const fx = makeFixture('block');
+  fx.control({ apiHttp: true }); // bwdc's unchanged-check works through the import gate (docs/guard-rails.md)
   const block = {
     type: 'ldap',
     hostname: 'ldap.test',

@@ -391,6 +391,7 @@ test("bwdc's own data.json lock is removed only when stale: a fresh one (a bwdc 
 
 test('an unchanged template keeps bwdc state; a changed one re-seeds it', async () => {
   const fx = makeFixture();
+  fx.control({ apiHttp: true }); // bwdc's unchanged-check works through the import gate (docs/guard-rails.md)
   assert.equal((await runCli(['run'], fx.env())).code, 0);
   const second = await runCli(['run'], fx.env());
   assert.equal(lastRun(second.logs).msg, 'Synced 0 group(s) and 0 user(s).', 'the hash from the first sync survived');

@@ -71,11 +71,8 @@ export function childBaseEnv(
     if (v !== undefined && wanted(k) && !neverPassed.has(k) && !redactor.isSecret(v)) out[k] = v;
   // bwdc 2026.6+ sends its requests with Node's fetch, which ignores the proxy variables unless
   // NODE_USE_ENV_PROXY=1 (bwdc-contract.md): with a proxy configured, bwdc is told to use it.
-  if (proxyConfigured(out)) {
-    out.NODE_USE_ENV_PROXY ??= '1';
-    // The import gate listens on loopback (docs/guard-rails.md): bwdc reaches it directly, never by the proxy.
-    for (const k of ['NO_PROXY', 'no_proxy']) out[k] = out[k] ? `${out[k]},127.0.0.1` : '127.0.0.1';
-  }
+  if (proxyConfigured(out)) out.NODE_USE_ENV_PROXY ??= '1';
+
   return {
     ...out,
     // bwdc and Node write caches under HOME; the state folder is the one place we know is writable.
@@ -226,8 +223,12 @@ export class BwdcClient {
     return this.call('config', [setting, '--secretenv', directorySecretEnv], { [directorySecretEnv]: value });
   }
 
-  sync(): Promise<CallOutcome> {
-    return this.call('sync');
+  /** `direct`: a host:port bwdc must reach without the proxy (the import gate on loopback). */
+  sync(direct?: string): Promise<CallOutcome> {
+    const env = this.options.baseEnv;
+    if (!direct || !proxyConfigured(env)) return this.call('sync');
+    const add = (v: string | undefined) => (v ? `${v},${direct}` : direct);
+    return this.call('sync', [], { NO_PROXY: add(env.NO_PROXY), no_proxy: add(env.no_proxy ?? env.NO_PROXY) });
   }
 
   test(): Promise<CallOutcome> {

@@ -85,13 +85,12 @@ export class ImportGate {
   }
 
   /**
-   * The payload hash of everything the server accepted in this run, in bwdc's form (hash.ts), to be
-   * stored as data.json's lastSyncHash; undefined unless every request bwdc sent was accepted.
+   * The JSON bwdc hashes (sync.service.ts generateHash: one request, or the array of its requests) of
+   * everything the server accepted in this run; undefined unless every request bwdc sent was accepted.
    */
-  acceptedHash(): string | undefined {
+  acceptedJson(): string | undefined {
     if (this.received === 0 || this.accepted !== this.received) return undefined;
-    const json = this.bodies.length === 1 ? this.bodies[0]! : `[${this.bodies.join(',')}]`;
-    return payloadHash(this.o.apiUrl, this.o.organizationId, json);
+    return this.bodies.length === 1 ? this.bodies[0]! : `[${this.bodies.join(',')}]`;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

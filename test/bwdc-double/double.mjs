@@ -695,16 +695,16 @@ async function main() {
       if (body.members.length === 0 && body.groups.length === 0 && !body.overwriteExisting) {
         succeed(message('Syncing complete.', 'Synced 0 group(s) and 0 user(s).'));
       }
-      // v2026.6.1 libs/services/sync.service.ts generateHash: the API URL and the organization are part of it.
+      // v2026.6.1 libs/services/sync.service.ts generateHash: base64 SHA-256 of the API URL, the organization
+      // and the JSON of the request (of the array of requests when batched), as sent.
+      const requests = importRequests(body);
       const payload =
-        url(data, 'api') +
-        data.organizationId +
-        JSON.stringify({ dir, sync: data.sync ?? {}, overwrite: data.sync?.overwriteExisting ?? false });
+        url(data, 'api') + data.organizationId + JSON.stringify(requests.length === 1 ? requests[0] : requests);
       const hash = createHash('sha256').update(payload).digest('base64');
       if (data.lastSyncHash !== hash) await ensureFreshToken(data);
       if (data.lastSyncHash !== hash && control.apiHttp) {
         const target = `${url(data, 'api')}/public/organization/import`;
-        for (const request of importRequests(body)) {
+        for (const request of requests) {
           let res;
           try {
             res = await postForm(target, JSON.stringify(request), {
