@@ -67,6 +67,11 @@ test(
         null,
         'data.json points at the real API again',
       );
+      // Unchanged: bwdc's own check (its hash includes the API URL) finds nothing new through a new gate URL.
+      const unchanged = await cli(['run']);
+      assert.equal(unchanged.code, 0, unchanged.stdout + unchanged.stderr);
+      assert.match(unchanged.stdout, /Synced 0 group\(s\) and 0 user\(s\)/);
+      assert.equal(bitwarden.imports.filter((i) => i.orgId === org.id).length, 1, 'no second import');
     } finally {
       slapd.stop();
     }
