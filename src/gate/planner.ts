@@ -39,24 +39,30 @@ export interface WorkerSettings {
 type Reply = { ok: true; plan: Plan } | { ok: false; message: string; failure: BitwardenFailure | undefined };
 
 export function workerPlanner(settings: WorkerSettings): Planner {
-  const worker = new Worker(new URL('./planner-worker.js', import.meta.url), { workerData: settings });
-  worker.unref();
+  // Started with the first request: most syncs send nothing (bwdc's unchanged-check) and need no thread.
+  let worker: Worker | undefined;
   let failed: Error | undefined;
-  worker.on('error', (err) => (failed = err));
+  const start = () => {
+    const w = new Worker(new URL('./planner-worker.js', import.meta.url), { workerData: settings });
+    w.unref();
+    w.on('error', (err) => (failed = err));
+    return w;
+  };
   return {
     plan(text, token) {
       if (failed) return Promise.reject(failed);
+      const w = (worker ??= start());
       return new Promise<Plan>((resolve, reject) => {
         const onError = (err: Error) => reject(err);
-        worker.once('error', onError);
-        worker.once('message', (reply: Reply) => {
-          worker.off('error', onError);
+        w.once('error', onError);
+        w.once('message', (reply: Reply) => {
+          w.off('error', onError);
           if (reply.ok) resolve(reply.plan);
           else reject(reply.failure ? new BitwardenError(reply.message, reply.failure) : new Error(reply.message));
         });
-        worker.postMessage({ text, token });
+        w.postMessage({ text, token });
       });
     },
-    close: () => worker.terminate().then(() => undefined),
+    close: () => (worker ? worker.terminate().then(() => undefined) : Promise.resolve()),
   };
 }
