@@ -44,15 +44,20 @@ test('an abort signal stops the child like a timeout does', async () => {
   assert.equal(r.signal, 'SIGTERM');
 });
 
-test('output is captured head and tail, bounded, whatever the child prints', async () => {
-  const r = await execBwdc({
+/** A child printing 5 MB between START and END, its head and tail captured 1 KB each. */
+const bigOutput = (extra: Partial<Parameters<typeof execBwdc>[0]> = {}) =>
+  execBwdc({
     path: process.execPath,
     args: ['-e', 'process.stdout.write("START" + "x".repeat(5e6) + "END")'],
     env: {},
     timeoutMs: 10_000,
     killGraceMs: 1000,
     captureBytes: 1024,
+    ...extra,
   });
+
+test('output is captured head and tail, bounded, whatever the child prints', async () => {
+  const r = await bigOutput();
   assert.ok(r.stdout.startsWith('START'));
   assert.ok(r.stdout.endsWith('END'));
   assert.ok(r.stdout.length < 3000);
@@ -62,15 +67,7 @@ test('output is captured head and tail, bounded, whatever the child prints', asy
 test('stdoutFile keeps the whole output (for bwdc test); beyond its bound the child is stopped as a flood', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bwdc-runner-'));
   const whole = join(dir, 'out');
-  const r = await execBwdc({
-    path: process.execPath,
-    args: ['-e', 'process.stdout.write("START" + "x".repeat(5e6) + "END")'],
-    env: {},
-    timeoutMs: 10_000,
-    killGraceMs: 1000,
-    captureBytes: 1024,
-    stdoutFile: { path: whole, maxBytes: 10e6 },
-  });
+  const r = await bigOutput({ stdoutFile: { path: whole, maxBytes: 10e6 } });
   assert.equal(r.stdoutFlooded, false);
   assert.equal(readFileSync(whole, 'utf8').length, 5e6 + 8);
   assert.ok(r.stdout.length < 3000, 'the capture stays bounded');

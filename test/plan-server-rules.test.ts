@@ -5,10 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { computePlan, type SyncSettings } from '../src/plan/compute.js';
-import type { OrganizationState } from '../src/bitwarden/public-api.js';
 import { MemberStatus } from './bitwarden-server/organization.js';
 import { bitwarden } from './helpers/fixture.js';
-import { setup } from './helpers/plan-setup.js';
+import { baseSettings, emptyOrg, setup } from './helpers/plan-setup.js';
 
 const newcomer = [
   { externalId: 'a', email: 'a@corp.example' },
@@ -157,15 +156,7 @@ test('seats the Public API cannot show: a provider-billed organization cannot au
   assert.match(r2.stdout, /Seat limit has been reached/, 'the sponsorship took the seat the cap allowed');
 });
 
-const settings: SyncSettings = {
-  users: true,
-  groups: true,
-  overwriteExisting: true,
-  removeDisabled: false,
-  largeImport: true,
-  inviteUsersAfterProvisioning: true,
-};
-const emptyOrg: OrganizationState = { members: [], groups: [], subscription: undefined, selfHosted: false };
+const settings: SyncSettings = { ...baseSettings, overwriteExisting: true, largeImport: true };
 
 test('bwdc batches, and refuses overwriteExisting, when groups + users exceed 2,000 (not users alone)', () => {
   const users = Array.from({ length: 1500 }, (_, i) => ({ externalId: `u${i}`, displayName: `u${i}@x.example` }));

@@ -3,14 +3,14 @@
 // checked against what the server then did.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computePlan, type SyncSettings } from '../src/plan/compute.js';
+import { computePlan } from '../src/plan/compute.js';
 import { judge, removalLimit } from '../src/plan/guard.js';
 import { RunnerMetrics } from '../src/observability/metrics.js';
 import type { OrganizationState } from '../src/bitwarden/public-api.js';
 import type { Organization } from './bitwarden-server/organization.js';
 import { MemberStatus, MemberType } from './bitwarden-server/organization.js';
 import { assertNoCanary, bitwarden, type makeFixture } from './helpers/fixture.js';
-import { setup } from './helpers/plan-setup.js';
+import { baseSettings, emptyOrg, setup } from './helpers/plan-setup.js';
 
 /** bwdc starts, by command (the double also records each import it sent, as a line of its own). */
 const starts = (fx: ReturnType<typeof makeFixture>) =>
@@ -241,15 +241,7 @@ test('the Public API client retries a 503 and reads a self-hosted server without
 
 // ---- the computation alone ----------------------------------------------------------------------
 
-const settings: SyncSettings = {
-  users: true,
-  groups: true,
-  overwriteExisting: false,
-  removeDisabled: false,
-  largeImport: false,
-  inviteUsersAfterProvisioning: true,
-};
-const emptyOrg: OrganizationState = { members: [], groups: [], subscription: undefined, selfHosted: false };
+const settings = baseSettings;
 
 test('computePlan: nothing is sent for an empty directory without overwrite; too big without largeImport fails', () => {
   const report = { groups: [], enabledUsers: [], disabledUsers: [], deletedUsers: [] };

@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Organization } from '../bitwarden-server/organization.js';
+import type { SyncSettings } from '../../src/plan/compute.js';
+import type { OrganizationState } from '../../src/bitwarden/public-api.js';
 import { CANARY_CLIENT_SECRET, bitwarden, makeFixture, runCli } from './fixture.js';
 
 export type DirUser = { externalId: string; email?: string; disabled?: boolean; deleted?: boolean };
@@ -43,3 +45,14 @@ export function setup(opts: {
   };
   return { org, fx, cli, planJson, clientId };
 }
+
+/** Sync settings for computePlan alone: users and groups, nothing that removes, invitations on. */
+export const baseSettings: SyncSettings = {
+  users: true,
+  groups: true,
+  overwriteExisting: false,
+  removeDisabled: false,
+  largeImport: false,
+  inviteUsersAfterProvisioning: true,
+};
+export const emptyOrg: OrganizationState = { members: [], groups: [], subscription: undefined, selfHosted: false };
