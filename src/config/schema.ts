@@ -144,12 +144,12 @@ const instanceSettings = {
         .boolean()
         .optional()
         .describe(
-          'Plan before every sync; by default only before those whose settings can remove members (overwriteExisting, removeDisabled). Default false.',
+          'No longer changes anything: every sync is judged by the import gate (docs/guard-rails.md). Accepted for older configs. Default false.',
         ),
     })
     .optional()
     .describe(
-      'Guard rails: before a sync that can remove members, the runner plans it (bwdc test + the Public API) and stops it, class guard, if it breaks one. One-time override: run --allow-removals N.',
+      'Guard rails: every import bwdc sends passes through the runner\'s import gate, which plans it against the organization (Public API) and refuses it, class guard, if it breaks one (docs/guard-rails.md). One-time override: run --allow-removals N.',
     ),
   notify: z
     .array(notifyTarget)

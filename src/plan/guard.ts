@@ -1,12 +1,12 @@
-// The guard rails (DESIGN.md "Safe syncs"): a plan that breaches one stops the run before bwdc syncs.
-// Judged on the plan alone, so `plan` can say what a run would refuse.
+// The guard rails (docs/guard-rails.md): a plan that breaches one is refused by the import gate before it
+// reaches the server. Judged on the plan alone, so `plan` can say what a run would refuse.
 
 export interface GuardSettings {
   /** A count, or a percentage of the current members ("5%"); undefined: the larger of 10 and 5%. */
   maxRemovals: number | string | undefined;
   refuseEmptyDirectory: boolean;
   requireSeats: boolean;
-  /** Plan before every sync, not only before those whose settings can remove members. */
+  /** No longer changes anything: every import is judged by the gate (docs/guard-rails.md); still accepted. */
   always: boolean;
 }
 
@@ -27,7 +27,7 @@ export function removalLimit(setting: number | string | undefined, members: numb
   return Math.max(10, Math.floor(members * 0.05));
 }
 
-/** Whether a sync with these settings can remove members: then it is planned first. */
+/** Whether a sync with these settings can remove members beyond deleted users (which any sync can remove). */
 export function canRemove(sync: { overwriteExisting: boolean; removeDisabled: boolean }): boolean {
   return sync.overwriteExisting || sync.removeDisabled;
 }
