@@ -49,7 +49,8 @@ function errorsOf(text: string): string {
 
 // ---- rendering -------------------------------------------------------------------------------
 
-test('every directory type renders the section and sync fields of bwdc-contract.md, all explicit', () => {
+// The fields: docs/upstream/bwdc.md "Directory and sync sections".
+test('every directory type renders every field of its section and of sync, all explicit', () => {
   const cases: Array<[DirectoryBlock, number, string, Record<string, unknown>]> = [
     [
       { type: 'ldap', hostname: 'dc1', port: 636, ssl: true, rootPath: 'dc=x', username: 'cn=b' },

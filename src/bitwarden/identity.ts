@@ -1,8 +1,8 @@
-// The organization token, requested the way `bwdc login` requests it (bwdc-contract.md "How bwdc
-// authenticates"): same endpoint, form fields in the same order, same headers. The runner does this
-// itself so that a run is one bwdc start (`sync` alone), and a wrong key fails in a fraction of a
-// second without starting bwdc. Proxies and CA as bwdc honours them (http.ts). No secret ever in an
-// error: the client secret is only in the request body.
+// The organization token, requested the way `bwdc login` requests it (docs/upstream/bwdc.md "Login and
+// tokens"): same endpoint, form fields in the same order, same headers. The runner does this itself so that a
+// run is one bwdc start (`sync` alone), and a wrong key fails in a fraction of a second without starting
+// bwdc. Proxies and CA as bwdc honours them (http.ts). No secret ever in an error: the client secret is only
+// in the request body.
 import { failureReason, httpRequest, type HttpReply } from '../shared/http.js';
 import { BitwardenError, failureOfStatus } from './request-error.js';
 import { serviceUrlOf } from '../shared/service-urls.js';
@@ -69,7 +69,7 @@ export async function requestOrgToken(req: TokenRequest): Promise<OrgToken> {
         'Device-Type': '8',
         'Bitwarden-Client-Name': 'connector',
         'Bitwarden-Client-Version': req.clientVersion,
-        // What bwdc sends, its upstream bug included (bwdc-contract.md).
+        // What bwdc sends, its upstream bug included (docs/upstream/bwdc.md "Login and tokens").
         'User-Agent': 'Bitwarden_DC/[object Promise] (LINUX)',
       },
     });

@@ -1,7 +1,7 @@
 // The Bitwarden Public API, read with the organization token the runner already holds (the API key acts
-// as an owner): members, groups with their members, the subscription (bitwarden-api.md). For `plan` and
-// the guard rails. Every request has a timeout and is retried on network errors, 5xx and 429 with
-// backoff; 401/403/404 are not. Errors name the URL and the status, never the token.
+// as an owner): members, groups with their members, the subscription (docs/upstream/bitwarden-server.md
+// "Public API"). For `plan` and the guard rails. Every request has a timeout and is retried on network
+// errors, 5xx and 429 with backoff; 401/403/404 are not. Errors name the URL and the status, never the token.
 import { retry } from '../shared/retry.js';
 import { failureReason, httpRequest, type HttpReply } from '../shared/http.js';
 import { BitwardenError, failureOfStatus } from './request-error.js';

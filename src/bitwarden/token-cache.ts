@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { redactor } from '../observability/redact.js';
 import { requestOrgToken, type OrgToken, type TokenRequest } from './identity.js';
 
-/** bwdc renews a token with less than this left before an import (bwdc-contract.md). */
+/** bwdc renews a token with less than this left before an import (docs/upstream/bwdc.md "Login and tokens"). */
 export const TOKEN_MARGIN_MS = 5 * 60_000;
 
 export class TokenCache {

@@ -1,7 +1,7 @@
-// Maps what bwdc said (bwdc-contract.md's table) to a failure class, by the error itself. The order
-// matters: a TLS certificate error is a setting to fix (config), whoever it came from; a passing
-// network error (DNS try-again, a timeout, a reset connection) is `network` and retried, whether
-// the Bitwarden API or the directory server was being reached; a refused LDAP connection or a bind
+// Maps what bwdc said (the table in docs/upstream/bwdc.md "Output and exit codes") to a failure class, by the
+// error itself. The order matters: a TLS certificate error is a setting to fix (config), whoever it came
+// from; a passing network error (DNS try-again, a timeout, a reset connection) is `network` and retried,
+// whether the Bitwarden API or the directory server was being reached; a refused LDAP connection or a bind
 // error is the directory's (not retried), while "request to <url> failed" names the Bitwarden side.
 import type { FailureClass } from '../errors.js';
 

@@ -1,5 +1,5 @@
-// The environment variables of DESIGN.md, read into the same raw shapes the config file uses, each
-// value remembering the variable it came from.
+// The environment variables of docs/design.md "Configuration", read into the same raw shapes the config file
+// uses, each value remembering the variable it came from.
 import { defaultsSchema, type RawInstanceSettings } from './schema.js';
 import { formatZodIssues, type Locate, type PathKey } from './issues.js';
 

@@ -1,4 +1,4 @@
-// The `directory` and `sync` blocks (DESIGN.md "Declarative directory settings"): bwdc's own data.json
+// The `directory` and `sync` blocks (docs/design.md "Declarative directory settings"): bwdc's own data.json
 // field names, one schema per directory type. Part of the configuration's single zod source, so the
 // published JSON Schema and the Helm chart's schema cover them. Every field is optional here: a
 // `defaults` block may give some and the instance the rest; what must be present once merged is

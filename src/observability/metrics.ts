@@ -2,7 +2,7 @@
 // are instance names from the configuration, outcomes and classes: all bounded, none secret.
 // The instance's name is the label `directory`: `instance` and `job` are Prometheus's own target
 // labels, and a scrape renames a colliding metric label (exported_instance), which would break
-// every per-instance alert (DESIGN.md "Observability").
+// every per-instance alert (docs/design.md "Observability").
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { failureClasses, transientClasses } from '../errors.js';
 import { planChangeKinds, planCounts, type Plan } from '../plan/compute.js';

@@ -1,6 +1,6 @@
 // What a sync would do to the organization: `bwdc test`'s view of the directory, turned into the import
 // bwdc would send, applied on paper to the organization as the Public API shows it, step by step as the
-// server applies an import (bitwarden-api.md "What POST /public/organization/import does"). Pure: no I/O.
+// server applies an import (docs/upstream/bitwarden-server.md "What an import does"). Pure: no I/O.
 import type { TestReport, TestUser } from '../bwdc/response.js';
 import type { OrganizationState } from '../bitwarden/public-api.js';
 
@@ -52,7 +52,7 @@ export function computePlan(report: TestReport, sync: SyncSettings, org: Organiz
     '`bwdc test` reads the whole directory; a delta sync may send less (unless overwriteExisting), and AD deleted objects (recycle bin) are sent only when forced or overwriting.',
     'bwdc sends nothing when the payload is unchanged since the last sync (its hash in data.json).',
   ];
-  // The import bwdc builds (bitwarden-api.md "What bwdc sends"): no email, no member.
+  // The import bwdc builds (docs/upstream/bwdc.md "The import bwdc sends"): no email, no member.
   type Imported = PlannedMember & { deleted: boolean; disabled: boolean };
   const imported: Imported[] = [];
   if (sync.users) {

@@ -1,4 +1,4 @@
-// The guard rails (DESIGN.md "Safe syncs"): a plan that breaches one stops the run before bwdc syncs.
+// The guard rails (docs/design.md "Safe syncs"): a plan that breaches one stops the run before bwdc syncs.
 // Judged on the plan alone, so `plan` can say what a run would refuse.
 
 export interface GuardSettings {

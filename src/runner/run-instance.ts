@@ -1,4 +1,5 @@
-// One sync (or test) run of one instance, DESIGN.md "One sync run", as a pipeline of named steps:
+// One sync (or test) run of one instance, docs/architecture.md "One run of one instance", as a pipeline of
+// named steps:
 //   lock -> prepare -> attempts (resolve secrets -> drive bwdc; again while transient) -> tidy -> record -> report
 // Each step returns what the next needs; every error becomes one Ending (endingOf), and the result is
 // built once, at the end. Knows nothing of schedules.
@@ -464,7 +465,8 @@ function syncSettingsOf(data: Record<string, unknown>): SyncSettings {
 /**
  * Whether this sync is planned first: its settings can remove members, or guard.always. Read from the
  * template the state folder was seeded from (no file I/O on every sync): the runner never changes the
- * sync settings, and neither does bwdc (`config` rewrites only AD attribute names, bwdc-contract.md).
+ * sync settings, and neither does bwdc (`config` rewrites only AD attribute names, docs/upstream/bwdc.md
+ * "What config rewrites").
  */
 function guarded(instance: InstanceConfig): boolean {
   if (instance.guard.always) return true;

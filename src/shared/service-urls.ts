@@ -1,6 +1,7 @@
 // Where a Bitwarden client sends its requests, the rule bwdc (data.json's environmentUrls) and the
 // `bws` CLI (BWS_SERVER_URL, BWS_API_URL, BWS_IDENTITY_URL) both follow: the service's own URL, else
-// <base>/<service> for a self-hosted or EU server, else the US cloud's own host (bwdc-contract.md).
+// <base>/<service> for a self-hosted or EU server, else the US cloud's own host (docs/upstream/bwdc.md
+// "Server URLs").
 import { sectionOf } from './json.js';
 
 const cloud = { identity: 'https://identity.bitwarden.com', api: 'https://api.bitwarden.com' } as const;

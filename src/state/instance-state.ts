@@ -8,7 +8,10 @@ import { acquireLock, type LockHandle, type LockOptions } from './lock.js';
 
 export type JsonObject = Record<string, unknown>;
 
-/** proper-lockfile's default `stale`, which bwdc's data.json lock uses (bwdc-contract.md). */
+/**
+ * proper-lockfile's default `stale`, which bwdc's data.json lock uses (docs/upstream/bwdc.md "data.json: files,
+ * lock and mode").
+ */
 export const BWDC_LOCK_STALE_MS = 10_000;
 
 export type DataJsonStatus = { ok: true; data: JsonObject } | { ok: false; why: 'missing' | 'empty' | 'unparsable' };

@@ -1,5 +1,6 @@
 // One organization as the Bitwarden server keeps it, and what POST /public/organization/import does
-// to it, step by step as bitwarden-api.md describes the server's code (not in one transaction).
+// to it, step by step as docs/upstream/bitwarden-server.md "What an import does" describes the server's code
+// (not in one transaction).
 import { randomUUID } from 'node:crypto';
 
 export const MemberStatus = { revoked: -1, invited: 0, accepted: 1, confirmed: 2, staged: 3 } as const;

@@ -1,4 +1,5 @@
-// `run` and `test`: one pass over the selected instances, then exit with DESIGN.md's code.
+// `run` and `test`: one pass over the selected instances, then exit with the exit code of docs/design.md
+// "Commands and exit codes".
 import { loadConfig, selectInstances } from '../../config/load.js';
 import { createLogger } from '../../observability/logger.js';
 import { createSecretResolver } from '../../secrets/index.js';
