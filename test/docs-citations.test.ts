@@ -64,9 +64,8 @@ test('a cited section must be a heading of the cited page, also across a comment
   assert.deepEqual(check('src/x.ts', `// (docs/design.md "Safe syncs")`), []);
   const quoted = (section: string) => ['"', '"'].join(section);
   assert.deepEqual(check('src/x.ts', `// docs/upstream/bwdc.md ${quoted('What `config`\n// rewrites')}`), []);
-  assert.deepEqual(check('src/x.ts', `// (\`docs/design.md\`, ${quoted('No such part')})`), [
-    `docs/design.md has no section ${quoted('No such part')}`,
-  ]);
+  const [p] = citationProblems(root, 'src/x.ts', `// one\n// two (\`docs/design.md\`, ${quoted('No such part')})`);
+  assert.deepEqual(p, { file: 'src/x.ts', line: 2, why: `docs/design.md has no section ${quoted('No such part')}` });
   assert.ok(headingsOf(readFileSync(join(root, 'docs/upstream/bwdc.md'), 'utf8')).has('What config rewrites'));
 });
 

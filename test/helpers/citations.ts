@@ -48,9 +48,19 @@ function lineAt(text: string, index: number): number {
   return text.slice(0, index).split('\n').length;
 }
 
-/** Comment prefixes of continued lines removed, so a section quoted across a line break reads whole. */
-function joinedLines(text: string): string {
-  return text.replace(/\n[ \t]*(?:\/\/|#|\*(?!\/))?[ \t]*/g, ' ');
+/**
+ * Comment prefixes of continued lines removed, so a section quoted across a line break reads whole; with
+ * the line of the original text that a position in the joined text is on.
+ */
+function joinedLines(text: string): { joined: string; lineOf: (index: number) => number } {
+  const breaks: number[] = [];
+  let shrunk = 0;
+  const joined = text.replace(/\n[ \t]*(?:\/\/|#|\*(?!\/))?[ \t]*/g, (found: string, offset: number) => {
+    breaks.push(offset - shrunk);
+    shrunk += found.length - 1;
+    return ' ';
+  });
+  return { joined, lineOf: (index) => 1 + breaks.filter((b) => b < index).length };
 }
 
 export function citationProblems(root: string, file: string, text: string): Problem[] {
@@ -65,12 +75,13 @@ export function citationProblems(root: string, file: string, text: string): Prob
   for (const m of text.matchAll(docsRef)) {
     if (!existsSync(join(root, m[1]!.replace(/[.]+$/, '')))) add(m.index, `${m[1]} is not in the repository`);
   }
-  for (const m of joinedLines(text).matchAll(sectionRef)) {
+  const { joined, lineOf } = joinedLines(text);
+  for (const m of joined.matchAll(sectionRef)) {
     const r = resolveRef(root, file, m[1]!);
     if (!r.path) continue; // rule 1 reports it
     const section = m[2]!.replaceAll('`', '');
     if (!headingsOf(readFileSync(join(root, r.path), 'utf8')).has(section))
-      problems.push({ file, line: 0, why: `${r.path} has no section "${section}"` });
+      problems.push({ file, line: lineOf(m.index), why: `${r.path} has no section "${section}"` });
   }
   for (const m of text.matchAll(sharedRef)) {
     const fixture = fixturePath.test(m[0]) && fixtureReaders.some((re) => re.test(file));
