@@ -130,7 +130,8 @@ function renderDirectory(input: InstanceInput, hasSecret: boolean, errors: strin
   const where = pick(input.layers, ['directory']);
   if (!block) {
     errors.push(
-      `${dotPath([...input.label, 'directory'])} (${input.origin}): required: a directory block (type: ldap, entra, google, okta or onelogin, and its settings) or a data.json template (dataJson, BWDC_DATA_JSON, or a data.json in the instance's folder)`,
+      `${dotPath([...input.label, 'directory'])} (${input.origin}): required: a directory block (type: ldap, ` +
+        `entra, google, okta or onelogin, and its settings) or a data.json template (dataJson, BWDC_DATA_JSON, or a data.json in the instance's folder)`,
     );
     return undefined;
   }
@@ -283,7 +284,8 @@ export function normalizeInstance(
     if (interval !== undefined && spreadMs >= interval) {
       atValue(
         pick(input.layers, ['spread']),
-        `${formatDuration(spreadMs)} is not shorter than the schedule's interval (${formatDuration(interval)}): every other run would be skipped; use a spread below ${formatDuration(interval)}`,
+        `${formatDuration(spreadMs)} is not shorter than the schedule's interval (${formatDuration(interval)}): ` +
+          `every other run would be skipped; use a spread below ${formatDuration(interval)}`,
       );
     }
   }

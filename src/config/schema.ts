@@ -48,7 +48,8 @@ const notifyTarget = z
       .min(1)
       .optional()
       .describe(
-        'When: failure (after `after` consecutive failures, once until a recovery), recovery (the first success after a failure notice), always (every run). Default [failure, recovery].',
+        'When: failure (after `after` consecutive failures, once until a recovery), recovery (the ' +
+          'first success after a failure notice), always (every run). Default [failure, recovery].',
       ),
     after: z
       .number()
@@ -97,7 +98,8 @@ const instanceSettings = {
   directorySecret: secretRef
     .optional()
     .describe(
-      "The directory's secret (LDAP bind password, Entra key, Google key, Okta token, OneLogin secret), set with the setting matching data.json's directoryType.",
+      "The directory's secret (LDAP bind password, Entra key, Google key, Okta token, " +
+        "OneLogin secret), set with the setting matching data.json's directoryType.",
     ),
   server: z
     .string()
@@ -108,7 +110,9 @@ const instanceSettings = {
     .enum(['runner', 'bwdc'])
     .optional()
     .describe(
-      '`runner` (default): the runner requests the organization token and writes it, and the directory secret, into data.json, then starts bwdc once (`sync`). `bwdc`: the fallback, `bwdc login` and `bwdc config <secret> --secretenv` before the sync, for a future bwdc whose storage differs.',
+      '`runner` (default): the runner requests the organization token and writes it, and the directory ' +
+        'secret, into data.json, then starts bwdc once (`sync`). `bwdc`: the fallback, `bwdc login` and ' +
+        '`bwdc config <secret> --secretenv` before the sync, for a future bwdc whose storage differs.',
     ),
   directory: directoryBlock.optional(),
   sync: syncBlock
@@ -149,7 +153,8 @@ const instanceSettings = {
     })
     .optional()
     .describe(
-      'Guard rails: before a sync that can remove members, the runner plans it (bwdc test + the Public API) and stops it, class guard, if it breaks one. One-time override: run --allow-removals N.',
+      'Guard rails: before a sync that can remove members, the runner plans it (bwdc test + the Public ' +
+        'API) and stops it, class guard, if it breaks one. One-time override: run --allow-removals N.',
     ),
   notify: z
     .array(notifyTarget)
@@ -160,7 +165,8 @@ const instanceSettings = {
   heartbeat: secretRef
     .optional()
     .describe(
-      'A cron-monitoring check URL (healthchecks.io convention: <url>/start when a run starts, <url> on success, <url>/<exit code> on failure), or a secret reference to it.',
+      'A cron-monitoring check URL (healthchecks.io convention: <url>/start when a run ' +
+        'starts, <url> on success, <url>/<exit code> on failure), or a secret reference to it.',
     ),
   logFile: z
     .union([z.boolean(), z.string()])
@@ -169,7 +175,8 @@ const instanceSettings = {
   spread: duration
     .optional()
     .describe(
-      '`schedule`: delay each run by a fixed offset in [0, spread), derived from a hash of the instance name (like Jenkins H), so many instances on one schedule do not start together. Default 0.',
+      '`schedule`: delay each run by a fixed offset in [0, spread), derived from a hash of the instance ' +
+        'name (like Jenkins H), so many instances on one schedule do not start together. Default 0.',
     ),
   jitter: duration.optional().describe('`schedule`: a further random delay in [0, jitter) per run. Default 0.'),
   staleAfter: z
@@ -223,7 +230,8 @@ export const fileSchema = z
       .max(19)
       .optional()
       .describe(
-        `CPU priority (nice value) bwdc runs at, so the runner's own work is never starved by syncs; 0 runs bwdc at the runner's priority. Default ${builtinDefaults.bwdcNice}.`,
+        `CPU priority (nice value) bwdc runs at, so the runner's own work is never starved ` +
+          `by syncs; 0 runs bwdc at the runner's priority. Default ${builtinDefaults.bwdcNice}.`,
       ),
     concurrency: z
       .number()

@@ -19,7 +19,8 @@ type Json = Record<string, unknown>;
 export function importDataJson(data: Json): Imported {
   if ('authenticatedAccounts' in data || 'activeUserId' in data)
     throw new Error(
-      'is in the nested layout of bwdc before 2026.6 (authenticatedAccounts, activeUserId): start bwdc 2026.6 or later once with this file (it migrates it in place, so copy it first), then import the migrated file',
+      'is in the nested layout of bwdc before 2026.6 (authenticatedAccounts, activeUserId): start bwdc 2026.6 ' +
+        'or later once with this file (it migrates it in place, so copy it first), then import the migrated file',
     );
   const kind = directoryKind(typeof data.directoryType === 'number' ? data.directoryType : Number(data.directoryType));
   if (!kind)
@@ -50,12 +51,16 @@ export function importDataJson(data: Json): Imported {
 
   if (dropped.length) notes.push(`left out (not settings bwdc reads): ${dropped.join(', ')}`);
   const secretWas = section[kind.path[1]];
+  const field = kind.path[1];
+  const secretNote =
+    typeof secretWas === 'string' && secretWas ? ` (it was in ${kind.path.join('.')}, left out here)` : '';
   notes.push(
-    `directorySecret: set a reference to ${kind.secretLabel}${typeof secretWas === 'string' && secretWas ? ` (it was in ${kind.path.join('.')}, left out here)` : ''}, e.g. vault://secret/bwdc/NAME#${kind.path[1]}, awssm://bwdc/NAME#${kind.path[1]} or file:///var/run/secrets/bwdc/${kind.path[1]}`,
+    `directorySecret: set a reference to ${kind.secretLabel}${secretNote}, e.g. vault://secret/bwdc/NAME#${field}, ` +
+      `awssm://bwdc/NAME#${field} or file:///var/run/secrets/bwdc/${field}`,
   );
-  notes.push(
-    `clientSecret: set a reference to the organization API key's client secret${typeof data.apiKeyClientSecret === 'string' ? ' (it was in apiKeyClientSecret, left out here)' : ''}`,
-  );
+  const clientNote =
+    typeof data.apiKeyClientSecret === 'string' ? ' (it was in apiKeyClientSecret, left out here)' : '';
+  notes.push(`clientSecret: set a reference to the organization API key's client secret${clientNote}`);
 
   const problems: string[] = [];
   const parsedDir = directoryBlock.safeParse(directory);

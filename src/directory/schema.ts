@@ -137,7 +137,8 @@ export const syncBlock = z
     ),
     largeImport: flag('Send big imports in chunks (more than 2,000 users). Default false.'),
     inviteUsersAfterProvisioning: flag(
-      "Invite new members by e-mail. Default true (as bwdc always did). false: with the server's staged-users feature, new members are created staged and get no invitation.",
+      'Invite new members by e-mail. Default true (as bwdc always did). false: with the ' +
+        "server's staged-users feature, new members are created staged and get no invitation.",
     ),
     userObjectClass: text('LDAP: object class of users. Default person.'),
     groupObjectClass: text('LDAP: object class of groups. Default group.'),

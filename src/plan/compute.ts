@@ -49,7 +49,8 @@ const emailOf = (u: TestUser): string | undefined => {
 
 export function computePlan(report: TestReport, sync: SyncSettings, org: OrganizationState): Plan {
   const notes: string[] = [
-    '`bwdc test` reads the whole directory; a delta sync may send less (unless overwriteExisting), and AD deleted objects (recycle bin) are sent only when forced or overwriting.',
+    '`bwdc test` reads the whole directory; a delta sync may send less (unless overwriteExisting), ' +
+      'and AD deleted objects (recycle bin) are sent only when forced or overwriting.',
     'bwdc sends nothing when the payload is unchanged since the last sync (its hash in data.json).',
   ];
   // The import bwdc builds (docs/upstream/bwdc.md "The import bwdc sends"): no email, no member.

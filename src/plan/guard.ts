@@ -58,7 +58,9 @@ export function judge(plan: PlanView, guard: GuardSettings, allowRemovals?: numb
   if (removals > limit && !allowed)
     breaches.push({
       rule: 'maxRemovals',
-      message: `the sync would remove ${removals} of ${plan.members} members, above guard.maxRemovals (${limit}); if intended, run once with --allow-removals ${removals} (BWDC_ALLOW_REMOVALS)`,
+      message:
+        `the sync would remove ${removals} of ${plan.members} members, above guard.maxRemovals ` +
+        `(${limit}); if intended, run once with --allow-removals ${removals} (BWDC_ALLOW_REMOVALS)`,
       numbers: { removals, members: plan.members, limit },
     });
   if (
@@ -70,13 +72,17 @@ export function judge(plan: PlanView, guard: GuardSettings, allowRemovals?: numb
   )
     breaches.push({
       rule: 'refuseEmptyDirectory',
-      message: `the directory returned no users, and the import would go to an organization with ${plan.directoryManaged} directory-managed members (a filter or base DN mistake looks like this); if intended, run once with --allow-removals ${removals}`,
+      message:
+        `the directory returned no users, and the import would go to an organization with ${plan.directoryManaged} ` +
+        `directory-managed members (a filter or base DN mistake looks like this); if intended, run once with --allow-removals ${removals}`,
       numbers: { users: 0, directoryManaged: plan.directoryManaged, removals },
     });
   if (guard.requireSeats && plan.seats?.autoscale === 'refused')
     breaches.push({
       rule: 'requireSeats',
-      message: `the sync needs ${plan.seats.needed} more seat(s) than the subscription allows (autoscaling is capped): the server would refuse the new members after the removals; add seats or raise the autoscale limit`,
+      message:
+        `the sync needs ${plan.seats.needed} more seat(s) than the subscription allows (autoscaling is capped): ` +
+        `the server would refuse the new members after the removals; add seats or raise the autoscale limit`,
       numbers: { needed: plan.seats.needed },
     });
   return breaches;

@@ -181,7 +181,8 @@ async function lockInstance(
     state = await InstanceState.open(deps.config.stateDir, instance.name);
   } catch (err) {
     throw new RunFailure(
-      `state folder ${deps.config.stateDir}/${instance.name} is not usable: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)} (check BWDC_STATE_DIR and that it is writable)`,
+      `state folder ${deps.config.stateDir}/${instance.name} is not usable: ` +
+        `${(err as NodeJS.ErrnoException).code ?? errorMessage(err)} (check BWDC_STATE_DIR and that it is writable)`,
       'config',
       ExitCode.config,
     );
@@ -298,7 +299,8 @@ async function resolveSecrets(
     if (directorySecret === storedSecurelyPlaceholder) {
       throw new RunFailure(
         // Not quoted: it is the resolved value, which the redactor masks.
-        `${where} directorySecret: the value is the placeholder a desktop export writes in place of the secret (STORED SECURELY, in brackets): point the reference at the real secret`,
+        `${where} directorySecret: the value is the placeholder a desktop export writes in place ` +
+          `of the secret (STORED SECURELY, in brackets): point the reference at the real secret`,
         'config',
         ExitCode.config,
       );
@@ -436,7 +438,8 @@ async function driveBwdc(
     const test = parseTestReport(run.response?.data);
     return {
       message: test
-        ? `test: would sync ${test.groups.length} group(s), ${test.enabledUsers.length} enabled, ${test.disabledUsers.length} disabled and ${test.deletedUsers.length} deleted user(s)`
+        ? `test: would sync ${test.groups.length} group(s), ${test.enabledUsers.length} enabled, ` +
+          `${test.disabledUsers.length} disabled and ${test.deletedUsers.length} deleted user(s)`
         : 'test complete',
       users: test?.enabledUsers.length,
       groups: test?.groups.length,

@@ -179,7 +179,8 @@ export async function checkCommand(options: CliOptions, env: NodeJS.ProcessEnv):
   for (const r of report) {
     lines.push(`instance ${r.name}  (${r.origin})`);
     lines.push(
-      `  ${r.directory === 'block' ? 'data.json rendered from' : 'data.json template:'} ${r.template}${r.directoryType !== undefined ? ` (directoryType ${r.directoryType})` : ''}`,
+      `  ${r.directory === 'block' ? 'data.json rendered from' : 'data.json template:'} ` +
+        `${r.template}${r.directoryType !== undefined ? ` (directoryType ${r.directoryType})` : ''}`,
     );
     lines.push(`  client id: ${r.clientId}   server: ${r.server}   timeout: ${r.timeout}`);
     lines.push(`  login: ${r.login}`);
