@@ -69,13 +69,17 @@ test('a cited section must be a heading of the cited page, also across a comment
   assert.ok(headingsOf(readFileSync(join(root, 'docs/upstream/bwdc.md'), 'utf8')).has('What config rewrites'));
 });
 
-test('the folder beside the repository: only its bwdc zips, only where CI and test helpers read them', () => {
+test('the folder beside the repository: only as the path of the bwdc zips CI is given, never its documents', () => {
   const zip = `${beside}/bwdc-linux-2026.6.1.zip`;
   assert.deepEqual(check('.ci/run', `export BWDC_RELEASE_ZIP=${zip}`), []);
-  assert.deepEqual(check('test/helpers/real-bwdc.ts', `// (CI: ${zip})`), []);
-  assert.deepEqual(check('src/bwdc/locate.ts', `// ${zip}`), [`${zip} names the folder outside the repository`]);
+  assert.deepEqual(check(md(docs('image')), `| \`BWDC_RELEASE_ZIP\` | ${zip} | (or ${beside}/ here)`), []);
+  assert.deepEqual(check('src/bwdc/locate.ts', `// see ${beside}/dc_native_stub.c`), [
+    `${beside}/dc_native_stub.c names the folder outside the repository`,
+  ]);
   assert.deepEqual(check('.ci/run', `cat ${beside}/README`), [
     `${beside}/README names the folder outside the repository`,
   ]);
+  const absolute = ['', 'work', 'shared', 'bwdc'].join('/');
+  assert.deepEqual(check('.ci/run', `ls ${absolute}`), [`${absolute} names the folder outside the repository`]);
   assert.deepEqual(check('src/config/load.ts', "import { parseDuration } from '../shared/duration.js';"), []);
 });
