@@ -466,7 +466,7 @@ function syncSettingsOf(data: Record<string, unknown>): SyncSettings {
  * template the state folder was seeded from (no file I/O on every sync): the runner never changes the
  * sync settings, and neither does bwdc (`config` rewrites only AD attribute names, bwdc-contract.md).
  */
-function guarded(instance: InstanceConfig): boolean {
+export function guarded(instance: InstanceConfig): boolean {
   if (instance.guard.always) return true;
   const template = JSON.parse(instance.dataJson.text) as Record<string, unknown>;
   return canRemove(syncSettingsOf(template));
