@@ -17,9 +17,24 @@
 {{- end }}
 {{- end }}
 
-{{/* An instance's resource name: CronJob names may have at most 52 characters. */}}
+{{/*
+An instance's resource name, <full name>-<instance>. Kubernetes allows a CronJob name 52 characters
+(its Jobs add 11), so instance names have at most 30 (the runner's rule, src/config/schema.ts) and the
+full name at most 21: refused with a message naming the instance, never truncated into a collision.
+*/}}
 {{- define "bwdc-runner.instanceFullname" -}}
-{{- printf "%s-%s" (include "bwdc-runner.fullname" .root) .name | trunc 52 | trimSuffix "-" }}
+{{- $full := printf "%s-%s" (include "bwdc-runner.fullname" .root) .name }}
+{{- if and (eq .root.Values.mode "cronjob") (gt (len $full) 52) }}
+{{- fail (printf "instances.%s: the CronJob name %q has %d characters; Kubernetes allows 52. Instance names may have 30 characters, the release's full name %q (%d) at most 21: set fullnameOverride or use a shorter release name (docs/kubernetes.md \"Instance names\")" .name $full (len $full) (include "bwdc-runner.fullname" .root) (len (include "bwdc-runner.fullname" .root))) }}
+{{- end }}
+{{- $full }}
+{{- end }}
+
+{{/* The runner's instance-name rule (src/config/schema.ts instanceNamePattern), with the runner's message. */}}
+{{- define "bwdc-runner.checkName" -}}
+{{- if not (regexMatch "^[a-z0-9]([-a-z0-9]{0,28}[a-z0-9])?$" .) }}
+{{- fail (printf "instances.%s: %q is not a valid instance name; expected lowercase letters, digits and \"-\", starting and ending with a letter or digit, at most 30 characters (it names Kubernetes resources)" . .) }}
+{{- end }}
 {{- end }}
 
 {{- define "bwdc-runner.chart" -}}
@@ -98,6 +113,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 
 {{/* An instance's settings merged over the defaults. */}}
 {{- define "bwdc-runner.instance" -}}
+{{- include "bwdc-runner.checkName" .name }}
 {{- $i := merge (deepCopy (default dict .instance)) (deepCopy .root.Values.defaults) }}
 {{- if not $i.clientSecret }}
 {{- if include "bwdc-runner.hasSecret" .root }}{{ $_ := set $i "clientSecret" "file:///var/run/secrets/bwdc/client-secret" }}
