@@ -225,33 +225,63 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end }}
 
-{{/* Volumes shared by every pod: /tmp, secrets, CA bundles, extra. */}}
+{{/*
+The keys of the chart's Secret a pod may read (docs/kubernetes.md "Per-instance secrets"): those its
+instances' references name under /var/run/secrets/bwdc/, plus Vault's token or AppRole secret id.
+.root, .instances (merged instance settings). A JSON list, sorted.
+*/}}
+{{- define "bwdc-runner.secretKeys" -}}
+{{- $keys := list }}
+{{- range $i := .instances }}
+{{- $refs := list $i.clientSecret (default "" $i.directorySecret) (default "" $i.heartbeat) }}
+{{- range $t := $i.notify }}{{ $refs = append $refs $t.url }}{{ end }}
+{{- range $ref := $refs }}
+{{- $m := regexFind "^file:///var/run/secrets/bwdc/[-._a-zA-Z0-9]+$" (toString $ref) }}
+{{- if $m }}{{ $keys = append $keys (trimPrefix "file:///var/run/secrets/bwdc/" $m) }}{{ end }}
+{{- end }}
+{{- end }}
+{{- with .root.Values.vault }}{{ if .address }}
+{{- if eq .authMethod "token" }}{{ $keys = append $keys .tokenKey }}{{ end }}
+{{- if eq .authMethod "approle" }}{{ $keys = append $keys .approleSecretIdKey }}{{ end }}
+{{- end }}{{ end }}
+{{- if not (include "bwdc-runner.hasSecret" .root) }}{{ $keys = list }}{{ end }}
+{{- toJson (uniq $keys | sortAlpha) }}
+{{- end }}
+
+{{/* Volumes shared by every pod: /tmp, its own keys of the Secret, CA bundles, extra. .root, .keys */}}
 {{- define "bwdc-runner.commonVolumes" -}}
 - name: tmp
   emptyDir: { medium: Memory, sizeLimit: 16Mi }
-{{- if include "bwdc-runner.hasSecret" . }}
+{{- with .keys }}
 - name: secrets
   secret:
-    secretName: {{ include "bwdc-runner.secretName" . }}
+    secretName: {{ include "bwdc-runner.secretName" $.root }}
+    # Only the keys this pod's instances name: another instance's secrets are not in the pod.
+    items:
+      {{- range . }}
+      - { key: {{ . | quote }}, path: {{ . | quote }} }
+      {{- end }}
     defaultMode: 288  # 0440 in octal; written in decimal so YAML 1.1 and 1.2 readers agree
 {{- end }}
-{{- if .Values.caBundle.configMap }}
+{{- with .root.Values }}
+{{- if .caBundle.configMap }}
 - name: ca
-  configMap: { name: {{ .Values.caBundle.configMap }} }
+  configMap: { name: {{ .caBundle.configMap }} }
 {{- end }}
-{{- if .Values.bws.accessTokenSecret.name }}
+{{- if .bws.accessTokenSecret.name }}
 - name: bws-token
   secret:
-    secretName: {{ .Values.bws.accessTokenSecret.name }}
-    items: [{ key: {{ .Values.bws.accessTokenSecret.key | quote }}, path: {{ .Values.bws.accessTokenSecret.key | quote }} }]
+    secretName: {{ .bws.accessTokenSecret.name }}
+    items: [{ key: {{ .bws.accessTokenSecret.key | quote }}, path: {{ .bws.accessTokenSecret.key | quote }} }]
     defaultMode: 288  # 0440
 {{- end }}
-{{- if .Values.vault.caConfigMap.name }}
+{{- if .vault.caConfigMap.name }}
 - name: vault-ca
-  configMap: { name: {{ .Values.vault.caConfigMap.name }} }
+  configMap: { name: {{ .vault.caConfigMap.name }} }
 {{- end }}
-{{- with .Values.extraVolumes }}
+{{- with .extraVolumes }}
 {{ toYaml . }}
+{{- end }}
 {{- end }}
 {{- end }}
 
@@ -260,28 +290,30 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   mountPath: /tmp
 - name: state
   mountPath: /var/lib/bwdc-runner
-{{- if include "bwdc-runner.hasSecret" . }}
+{{- if .keys }}
 - name: secrets
   mountPath: /var/run/secrets/bwdc
   readOnly: true
 {{- end }}
-{{- if .Values.caBundle.configMap }}
+{{- with .root.Values }}
+{{- if .caBundle.configMap }}
 - name: ca
   mountPath: /etc/bwdc-runner/ca
   readOnly: true
 {{- end }}
-{{- if .Values.bws.accessTokenSecret.name }}
+{{- if .bws.accessTokenSecret.name }}
 - name: bws-token
   mountPath: /var/run/secrets/bws
   readOnly: true
 {{- end }}
-{{- if .Values.vault.caConfigMap.name }}
+{{- if .vault.caConfigMap.name }}
 - name: vault-ca
   mountPath: /etc/bwdc-runner/vault-ca
   readOnly: true
 {{- end }}
-{{- with .Values.extraVolumeMounts }}
+{{- with .extraVolumeMounts }}
 {{ toYaml . }}
+{{- end }}
 {{- end }}
 {{- end }}
 
