@@ -157,11 +157,16 @@ test('scheduler mode: one Deployment (1 replica, Recreate) running schedule, a S
   // Its own sizing (runner + concurrency x bwdc), not the per-instance CronJob defaults.
   assert.deepEqual(c.resources, { requests: { cpu: '200m', memory: '1152Mi' }, limits: { memory: '1536Mi' } });
   assert.equal(dep!.spec.template.spec.automountServiceAccountToken, true, 'Vault Kubernetes auth needs the token');
-  const sources = dep!.spec.template.spec.volumes.find((v: { name: string }) => v.name === 'config').projected.sources;
+  const volumes = dep!.spec.template.spec.volumes;
+  const sources = volumes.find((v: { name: string }) => v.name === 'config').projected.sources;
   assert.deepEqual(
     sources.map((s: { configMap: { items: Array<{ path: string }> } }) => s.configMap.items[0]!.path),
-    ['config.yaml', 'data/ldap-eu.json', 'data/okta.json'],
+    ['config.yaml'],
   );
+  // The inline templates: the whole data ConfigMap, so a new one needs no new volume (no restart).
+  assert.deepEqual(volumes.find((v: { name: string }) => v.name === 'templates').configMap, {
+    name: 'rel-bwdc-runner-data',
+  });
   const [svc] = byKind(objs, 'Service');
   assert.equal(svc!.spec.ports[0].port, 8080);
   const [sm] = byKind(objs, 'ServiceMonitor');
@@ -315,7 +320,7 @@ test('directory blocks: the config the chart renders is what the runner loads, i
   const sched = render('directory-values.yaml', ['--set', 'mode=scheduler']);
   const cfg = sched.find((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-config'))!.data!['config.yaml']!;
   const cfgPath = join(d, 'config.yaml');
-  writeFileSync(cfgPath, cfg.replace('/etc/bwdc-runner/data/legacy.json', join(d, 'legacy.json')));
+  writeFileSync(cfgPath, cfg.replace('/etc/bwdc-runner-templates/legacy.json', join(d, 'legacy.json')));
   writeFileSync(join(d, 'legacy.json'), data['legacy.json']);
   const all = loadConfig({ BWDC_RUNNER_CONFIG: cfgPath, BWDC_STATE_DIR: d });
   assert.equal(all.instances[0]!.guard.always, true, 'scheduler mode: guard in config.yaml');

@@ -47,6 +47,9 @@ containers:
       - name: config
         mountPath: /etc/bwdc-runner
         readOnly: true
+      - name: templates
+        mountPath: /etc/bwdc-runner-templates
+        readOnly: true
       {{- include "bwdc-runner.commonMounts" (dict "root" $root "keys" $keys) | nindent 6 }}
 volumes:
   - name: config
@@ -55,19 +58,18 @@ volumes:
         - configMap:
             name: {{ include "bwdc-runner.fullname" $root }}-config
             items: [{ key: config.yaml, path: config.yaml }]
+        {{- /* Directory blocks are in config.yaml itself; templates from ConfigMaps of the user's here. */}}
         {{- range $name, $raw := $root.Values.instances }}
-        {{- /* Directory blocks are in config.yaml itself: only templates are mounted. */}}
-        {{- if and $raw (or $raw.dataJson $raw.dataJsonConfigMap) }}
+        {{- if and $raw $raw.dataJsonConfigMap }}
         - configMap:
-            {{- if $raw.dataJsonConfigMap }}
             name: {{ $raw.dataJsonConfigMap.name }}
             items: [{ key: {{ $raw.dataJsonConfigMap.key | default "data.json" | quote }}, path: {{ printf "data/%s.json" $name | quote }} }]
-            {{- else }}
-            name: {{ include "bwdc-runner.fullname" $root }}-data
-            items: [{ key: {{ printf "%s.json" $name | quote }}, path: {{ printf "data/%s.json" $name | quote }} }]
-            {{- end }}
         {{- end }}
         {{- end }}
+  # The inline templates, the whole ConfigMap: one added or changed is reloaded, not restarted.
+  - name: templates
+    configMap:
+      name: {{ include "bwdc-runner.fullname" $root }}-data
   - name: state
     {{- if and $root.Values.state.persistence.enabled (not .test) }}
     persistentVolumeClaim: { claimName: {{ include "bwdc-runner.fullname" $root }}-state }
