@@ -180,7 +180,7 @@ test('scheduler mode: an instance change leaves the pod template alone (the sche
   const base = template();
   assert.equal(base.metadata.annotations['checksum/config'], undefined);
   assert.match(base.metadata.annotations['checksum/process'], /^[0-9a-f]{64}$/);
-  assert.deepEqual(template('--set', 'instances.okta.schedule=0 3 * * *', '--set', 'scheduler.concurrency=3'), base);
+  assert.deepEqual(template('--set', 'instances.okta.schedule=0 3 * * *', '--set', 'scheduler.spread=5m'), base);
   // A new instance, directory block or inline template, is a reload too.
   const added = [
     '--set-json',
@@ -191,4 +191,6 @@ test('scheduler mode: an instance change leaves the pod template alone (the sche
   assert.deepEqual(template(...added), base);
   assert.notDeepEqual(template('--set', 'scheduler.port=9090'), base);
   assert.notDeepEqual(template('--set', 'scheduler.shutdownGrace=50s'), base);
+  // concurrency is reloaded too, but the pod's memory follows it (docs/kubernetes.md "Sizing"): a new pod.
+  assert.notDeepEqual(template('--set', 'scheduler.concurrency=3'), base);
 });

@@ -154,8 +154,8 @@ test('scheduler mode: one Deployment (1 replica, Recreate) running schedule, a S
   assert.deepEqual(c.args, ['schedule']);
   assert.equal(c.livenessProbe.httpGet.path, '/healthz');
   assert.equal(c.readinessProbe.httpGet.path, '/readyz');
-  // Its own sizing (runner + concurrency x bwdc), not the per-instance CronJob defaults.
-  assert.deepEqual(c.resources, { requests: { cpu: '200m', memory: '1152Mi' }, limits: { memory: '1536Mi' } });
+  // Its own sizing from the measurements (docs/kubernetes.md "Sizing"): 96 MiB + concurrency (2) x 224 MiB.
+  assert.deepEqual(c.resources, { requests: { cpu: '200m', memory: '544Mi' }, limits: { memory: '816Mi' } });
   assert.equal(dep!.spec.template.spec.automountServiceAccountToken, true, 'Vault Kubernetes auth needs the token');
   const volumes = dep!.spec.template.spec.volumes;
   const sources = volumes.find((v: { name: string }) => v.name === 'config').projected.sources;

@@ -76,7 +76,12 @@ containers:
     securityContext:
       {{- toYaml .root.Values.securityContext | nindent 6 }}
     resources:
+      {{- if $i.resources }}
       {{- toYaml $i.resources | nindent 6 }}
+      {{- else }}
+      {{- /* One bwdc at a time: a guarded sync's bwdc test ends before its sync starts. */}}
+      {{- include "bwdc-runner.measuredResources" (dict "n" 1 "cpu" "50m") | nindent 6 }}
+      {{- end }}
     volumeMounts:
       - name: template
         mountPath: /etc/bwdc-runner/template

@@ -42,7 +42,11 @@ containers:
     securityContext:
       {{- toYaml $root.Values.securityContext | nindent 6 }}
     resources:
+      {{- if $root.Values.scheduler.resources }}
       {{- toYaml $root.Values.scheduler.resources | nindent 6 }}
+      {{- else }}
+      {{- include "bwdc-runner.measuredResources" (dict "n" (int $root.Values.scheduler.concurrency) "cpu" "200m") | nindent 6 }}
+      {{- end }}
     volumeMounts:
       - name: config
         mountPath: /etc/bwdc-runner
