@@ -4,21 +4,18 @@
 // name (52) with a release full name of up to 21 characters; beyond that the chart says which instance.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { ldapTemplate, root } from './helpers/fixture.js';
+import { ldapTemplate } from './helpers/fixture.js';
+import { chart, ensureHelm, helm } from './helpers/helm.js';
 import { loadConfig } from '../src/config/load.js';
 import { ConfigError } from '../src/errors.js';
 
-const helm = join(root, '.cache', 'bin', 'helm');
-const chart = join(root, 'helm', 'bwdc-runner');
 const CLIENT_ID = 'organization.3f0c1a52-7d4e-4b8a-9c61-2e5f8a7b9d10';
-before(() => {
-  if (!existsSync(helm)) execFileSync('bash', [join(root, 'scripts', 'ci', 'install-helm.sh')], { stdio: 'inherit' });
-});
+before(ensureHelm);
 
 const dir = mkdtempSync(join(tmpdir(), 'bwdc-naming-'));
 const template = join(dir, 'data.json');

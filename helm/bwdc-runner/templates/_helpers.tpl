@@ -256,7 +256,10 @@ instances' references name under /var/run/secrets/bwdc/, plus Vault's token or A
 - name: secrets
   secret:
     secretName: {{ include "bwdc-runner.secretName" $.root }}
-    # Only the keys this pod's instances name: another instance's secrets are not in the pod.
+    # Only the keys this pod's instances name: another instance's secrets are not in the pod. Optional:
+    # a key missing from an existing Secret is a missing file the runner and `check` name (exit 3),
+    # not a pod stuck in ContainerCreating.
+    optional: true
     items:
       {{- range . }}
       - { key: {{ . | quote }}, path: {{ . | quote }} }
