@@ -20,7 +20,13 @@ async function setup(opts: { port?: number; guard?: boolean } = {}) {
   const d = await directory();
   const block = { ...d.directory, ...(opts.port ? { port: opts.port } : {}) };
   const config = fx.writeConfig([
-    { name: 'corp-ld', dataJson: undefined, directory: block, sync: d.sync, ...(opts.guard ? { guard: { always: true } } : {}) },
+    {
+      name: 'corp-ld',
+      dataJson: undefined,
+      directory: block,
+      sync: d.sync,
+      ...(opts.guard ? { guard: { always: true } } : {}),
+    },
   ]);
   const env = fx.fileEnv({ BWDC_PATH: realBwdc()!, BWDC_RUNNER_CONFIG: config, BWDC_PASS_ENV: undefined });
   return { fx, env };
