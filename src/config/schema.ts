@@ -197,7 +197,10 @@ export const instanceSchema = z
   .strictObject({
     name: z
       .string()
-      .regex(instanceNamePattern, instanceNameRule)
+      // The name in the message, as the chart and the environment's path give it.
+      .regex(instanceNamePattern, {
+        error: (issue) => `${JSON.stringify(issue.input)} is not a valid instance name; ${instanceNameRule}`,
+      })
       .describe('Instance name: used for the state folder, logs and metrics.'),
     dataJson: z
       .union([z.string().min(1), z.record(z.string(), z.unknown())])
