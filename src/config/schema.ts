@@ -68,6 +68,9 @@ const notifyTarget = z
 export const instanceNamePattern = /^[a-z0-9]([-a-z0-9]{0,28}[a-z0-9])?$/;
 export const instanceNameRule =
   'expected lowercase letters, digits and "-", starting and ending with a letter or digit, at most 30 characters (it names Kubernetes resources)';
+/** The one message for a refused name, naming it (the chart's `bwdc-runner.checkName` says the same). */
+export const instanceNameProblem = (name: unknown): string =>
+  `${JSON.stringify(name)} is not a valid instance name; ${instanceNameRule}`;
 
 const retry = z
   .strictObject({
@@ -199,7 +202,7 @@ export const instanceSchema = z
       .string()
       // The name in the message, as the chart and the environment's path give it.
       .regex(instanceNamePattern, {
-        error: (issue) => `${JSON.stringify(issue.input)} is not a valid instance name; ${instanceNameRule}`,
+        error: (issue) => instanceNameProblem(issue.input),
       })
       .describe('Instance name: used for the state folder, logs and metrics.'),
     dataJson: z
