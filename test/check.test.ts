@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assertNoCanary, doublePath, makeFixture, runCli } from './helpers/fixture.js';
+import { CANARY_CLIENT_SECRET, assertNoCanary, doublePath, makeFixture, runCli } from './helpers/fixture.js';
 
 test('check: all good exits 0, lists next runs, and prints no secret value', async () => {
   const fx = makeFixture();
@@ -17,24 +17,33 @@ test('check: all good exits 0, lists next runs, and prints no secret value', asy
   assert.match(r.stdout, /bwdc: .*bwdc \(version 2026\.6\.1\)/);
   assert.match(r.stdout, /schedule: 0 \*\/6 \* \* \* \(Europe\/Berlin\); next: \d{4}-/);
   assertNoCanary('check output', r.stdout, r.stderr);
-  assert.equal(
-    fx.records().filter((c) => c.command !== undefined && c.command !== '--version').length,
-    0,
+  // The directory step is one `bwdc test` with the session the runner wrote: never login, config or sync.
+  assert.deepEqual(
+    fx
+      .records()
+      .map((c) => c.command)
+      .filter((c) => c !== undefined && c !== '--version'),
+    ['test'],
     'check never logs in or syncs',
   );
+  assert.match(r.stdout, /ok {3}directory \(\d+m?s\): bwdc test: 3 user\(s\) and 2 group\(s\) would be synced/);
 });
 
 test('check --json: a machine-readable report', async () => {
   const fx = makeFixture();
   const r = await runCli(
     ['check', '--json'],
-    fx.env({ BW_CLIENTSECRET_FILE: undefined, BW_CLIENTSECRET: 'literal-canary-abc123' }),
+    fx.env({ BW_CLIENTSECRET_FILE: undefined, BW_CLIENTSECRET: CANARY_CLIENT_SECRET }),
   );
-  assert.equal(r.code, 0);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
   const report = JSON.parse(r.stdout);
   assert.equal(report.ok, true);
   assert.deepEqual(report.instances[0].secrets.map((s: { reference: string }) => s.reference)[0], 'literal value');
-  assert.ok(!r.stdout.includes('literal-canary-abc123'));
+  assertNoCanary('check --json', r.stdout, r.stderr);
+  assert.deepEqual(
+    report.instances[0].steps.map((s: { step: string; status: string }) => `${s.step} ${s.status}`),
+    ['secrets ok', 'token ok', 'directory ok', 'public-api skipped'],
+  );
 });
 
 test('check: an unresolvable secret exits 3 with the reference and the reason', async () => {

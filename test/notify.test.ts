@@ -145,21 +145,30 @@ test('heartbeat: <url>/start then <url> on success, <url>/<exit code> on failure
   assert.ok(!(ok.stdout + bad.stdout).includes(HOOK_TOKEN));
 });
 
-test('a webhook URL from a secret reference; check validates targets, --notify-test sends one message', async () => {
+test('a webhook URL from a secret reference; check validates targets, --notify-test sends one message to each, the heartbeat at <url>/log', async () => {
   const hook = await receiver();
+  const hc = await receiver();
   const fx = makeFixture('ref');
   const env = fx.env({
     BWDC_NOTIFY: JSON.stringify([{ url: 'env://SLACK_HOOK', format: 'slack', on: ['always'] }]),
     SLACK_HOOK: `${hook.url}/services/${HOOK_TOKEN}`,
+    BWDC_HEARTBEAT_URL: `${hc.url}/ping/${HOOK_TOKEN}`,
   });
   const check = await runCli(['check'], env);
   assert.equal(check.code, 0, check.stdout + check.stderr);
-  assert.match(check.stdout, /notify slack-0: env:\/\/SLACK_HOOK {2}ok/);
-  assert.equal(hook.got.length, 0, 'check sends nothing by default');
+  assert.match(check.stdout, /ok {3}notify \(\d+m?s\): notify slack-0 \(env:\/\/SLACK_HOOK\) resolved/);
+  assert.match(check.stdout, /ok {3}heartbeat \(\d+m?s\): heartbeat \(literal URL\) resolved/);
+  assert.equal(hook.got.length + hc.got.length, 0, 'check sends nothing by default');
   const sent = await runCli(['check', '--notify-test'], env);
   assert.equal(sent.code, 0, sent.stdout);
   assert.equal(hook.got.length, 1);
   assert.match(JSON.parse(hook.got[0]!.body).text, /a test notification for ref/);
+  // The heartbeat's test is a logged event (healthchecks.io's /log), not a success or a start.
+  assert.deepEqual(
+    hc.got.map((g) => `${g.method} ${g.path.replace(HOOK_TOKEN, 'T')}`),
+    ['POST /ping/T/log'],
+  );
+  assert.match(hc.got[0]!.body, /check --notify-test: instance ref/);
   const run = await runCli(['run'], env);
   assert.equal(run.code, 0);
   assert.match(JSON.parse(hook.got[1]!.body).text, /ref synced/);

@@ -17,6 +17,8 @@ export interface CliOptions {
   allowRemovals: number | undefined;
   /** check --notify-test: send one test message to every notification target. */
   notifyTest: boolean;
+  /** check --offline: every step but the directory (no bwdc test). */
+  offline: boolean;
   verbose: boolean;
   json: boolean;
   help: boolean;
@@ -36,8 +38,11 @@ Commands:
                               emails, groups, seats; changes nothing
   schedule                    long-running: every instance on its own schedule, with HTTP
                               endpoints /healthz /readyz /metrics /status (the image's default)
-  check                       validate the configuration, resolve every secret (values never
-                              shown), check bwdc, print each instance and its next runs
+  check [--instance NAME]... [--offline] [--notify-test] [--json]
+                              prove the deployment, per instance, each step timed: secrets
+                              resolve, the API key gets a token, the directory answers (bwdc
+                              test: user and group counts), a guarded instance reads the Public
+                              API, notification targets resolve; the fix for each failure
   config import PATH          a bwdc data.json (e.g. a desktop export) as directory and sync
                               blocks (YAML), secrets left out, with the references to set
   config render [--instance NAME]
@@ -48,7 +53,9 @@ Options:
   -i, --instance NAME   only this instance (repeatable)
   -v, --verbose         test: list the users and groups; check: more detail
       --json            check, plan: print the report as JSON
-      --notify-test     check: send one test message to every notification target
+      --notify-test     check: send one test message to every notification target and
+                        the heartbeat (<url>/log)
+      --offline         check: skip the directory step (no bwdc test)
       --allow-removals N
                         run: this once, let a sync remove up to N members past the guard
                         rails (BWDC_ALLOW_REMOVALS)
@@ -77,6 +84,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
         json: { type: 'boolean', default: false },
         'allow-removals': { type: 'string' },
         'notify-test': { type: 'boolean', default: false },
+        offline: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'V', default: false },
       },
@@ -109,9 +117,11 @@ export function parseCli(argv: readonly string[]): CliOptions {
     throw new ConfigError(`--allow-removals: "${allow}" is not a count; expected a whole number such as 250`);
   if (allow !== undefined && command !== 'run') throw new ConfigError('--allow-removals: only for run');
   if (v['notify-test'] && command !== 'check') throw new ConfigError('--notify-test: only for check');
+  if (v.offline && command !== 'check') throw new ConfigError('--offline: only for check');
   return {
     allowRemovals: allow === undefined ? undefined : Number(allow),
     notifyTest: v['notify-test'] ?? false,
+    offline: v.offline ?? false,
     command: command as Command | undefined,
     action,
     operands: extra,

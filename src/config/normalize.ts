@@ -7,7 +7,7 @@ import { parseSecretRef } from '../shared/secret-ref.js';
 import { formatDuration, parseDuration } from '../shared/duration.js';
 import { dotPath, type Locate, type PathKey } from './issues.js';
 import type { DataJsonTemplate, InstanceConfig } from './model.js';
-import { builtinDefaults, instanceNamePattern, type RawInstanceSettings } from './schema.js';
+import { builtinDefaults, instanceNamePattern, instanceNameProblem, type RawInstanceSettings } from './schema.js';
 import { templateFromText, parseJsonQuietly } from './template.js';
 import type { DirectoryBlock, SyncBlock } from '../directory/schema.js';
 import { checkBlocks, checkTemplate } from '../directory/check.js';
@@ -161,11 +161,7 @@ export function normalizeInstance(
     errors.push(`${dotPath(p.layer ? p.path : [...input.label, ...p.path])} (${p.where}): ${msg}`);
 
   if (!instanceNamePattern.test(input.name)) {
-    at(
-      ['name'],
-      input.nameWhere,
-      `"${input.name}" is not a valid instance name; expected letters, digits, ".", "_" or "-", starting with a letter or digit, at most 63 characters`,
-    );
+    at(['name'], input.nameWhere, instanceNameProblem(input.name));
   }
   const own = input.layers[input.layers.length - 1];
   const directorySecretSet = pick<string>(input.layers, ['directorySecret']).value !== undefined;

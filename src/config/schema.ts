@@ -61,7 +61,17 @@ const notifyTarget = z
   })
   .describe('One notification target.');
 
-export const instanceNamePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+/**
+ * The one rule for instance names, here, in the Helm chart and in k8s/ (docs/kubernetes.md "Instance
+ * names"): a DNS-1123 label of at most 30 characters, because the chart names each instance's CronJob
+ * `<release full name>-<instance>`, and Kubernetes allows a CronJob name 52 characters (21 + 1 + 30).
+ */
+export const instanceNamePattern = /^[a-z0-9]([-a-z0-9]{0,28}[a-z0-9])?$/;
+export const instanceNameRule =
+  'expected lowercase letters, digits and "-", starting and ending with a letter or digit, at most 30 characters (it names Kubernetes resources)';
+/** The one message for a refused name, naming it (the chart's `bwdc-runner.checkName` says the same). */
+export const instanceNameProblem = (name: unknown): string =>
+  `${JSON.stringify(name)} is not a valid instance name; ${instanceNameRule}`;
 
 const retry = z
   .strictObject({
@@ -197,10 +207,10 @@ export const instanceSchema = z
   .strictObject({
     name: z
       .string()
-      .regex(
-        instanceNamePattern,
-        'expected letters, digits, ".", "_" or "-", starting with a letter or digit, at most 63 characters',
-      )
+      // The name in the message, as the chart and the environment's path give it.
+      .regex(instanceNamePattern, {
+        error: (issue) => instanceNameProblem(issue.input),
+      })
       .describe('Instance name: used for the state folder, logs and metrics.'),
     dataJson: z
       .union([z.string().min(1), z.record(z.string(), z.unknown())])

@@ -471,7 +471,7 @@ function syncSettingsOf(data: Record<string, unknown>): SyncSettings {
  * sync settings, and neither does bwdc (`config` rewrites only AD attribute names, docs/upstream/bwdc.md
  * "What config rewrites").
  */
-function guarded(instance: InstanceConfig): boolean {
+export function guarded(instance: InstanceConfig): boolean {
   if (instance.guard.always) return true;
   const template = JSON.parse(instance.dataJson.text) as Record<string, unknown>;
   return canRemove(syncSettingsOf(template));
