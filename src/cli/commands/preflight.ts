@@ -57,16 +57,30 @@ export interface PreflightOptions {
 /** What to change for a failed step, by step and class. */
 function fixFor(step: StepName, cls: FailureClass, instance: string): string {
   if (cls === 'secret')
-    return 'the reference must name an existing secret and key, and the runner must be allowed to read it (Vault role and policy, AWS IAM, bws access token, the mounted Secret)';
+    return (
+      'the reference must name an existing secret and key, and the runner must be allowed to read it (Vault' +
+      ' role and policy, AWS IAM, bws access token, the mounted Secret)'
+    );
   if (cls === 'auth' && step === 'token')
-    return "Bitwarden refused the organization API key: copy client_id and client_secret again from the Admin Console (Settings > Organization info > API key) and check that `server` is the organization's server (us, eu or the self-hosted URL)";
+    return (
+      'Bitwarden refused the organization API key: copy client_id and client_secret again from the Admin ' +
+      "Console (Settings > Organization info > API key) and check that `server` is the organization's " +
+      'server (us, eu or the self-hosted URL)'
+    );
   if (cls === 'auth')
     return 'the organization token was refused by the Public API: the API key must belong to this organization, on this server';
   if (cls === 'network')
-    return 'the server could not be reached from here: check `server`, the proxy (HTTPS_PROXY, NO_PROXY), the CA bundle (NODE_EXTRA_CA_CERTS) and any NetworkPolicy or firewall';
+    return (
+      'the server could not be reached from here: check `server`, the proxy (HTTPS_PROXY, NO_PROXY), the CA' +
+      ' bundle (NODE_EXTRA_CA_CERTS) and any NetworkPolicy or firewall'
+    );
   if (cls === 'server') return 'the Bitwarden server answered with an error: try again later, or check its status';
   if (cls === 'directory')
-    return `bwdc could not read the directory: check the directory block (hostname, port, ssl, rootPath, filters), the bind user and directorySecret, and that this pod can reach the directory; \`bwdc-runner test -v --instance ${instance}\` lists what would be synced`;
+    return (
+      `bwdc could not read the directory: check the directory block (hostname, port, ssl, rootPath, ` +
+      `filters), the bind user and directorySecret, and that this pod can reach the directory; ` +
+      `\`bwdc-runner test -v --instance ${instance}\` lists what would be synced`
+    );
   if (cls === 'timeout')
     return "bwdc test did not finish within the instance's timeout: the directory is slow, or a firewall drops the packets";
   if (cls === 'config') return 'correct the setting the message names';
