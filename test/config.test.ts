@@ -160,7 +160,10 @@ test('an unknown time zone is rejected', () => {
 test('a malformed duration is rejected', () => {
   const d = dir();
   const errs = configErrors(() => loadConfig({ ...goodEnv(d), BWDC_TIMEOUT: '10 minutes' }));
-  assert.match(errs.join('\n'), /timeout \(BWDC_TIMEOUT\): expected a duration such as 90s, 15m or 1h/);
+  assert.match(
+    errs.join('\n'),
+    /timeout \(BWDC_TIMEOUT\): "10 minutes" is not valid; expected a duration such as 90s, 15m or 1h/,
+  );
   const p = writeConfig(d, `${base}    timeout: 5x\n`);
   assert.match(
     configErrors(() => loadConfig({}, { configPath: p })).join('\n'),

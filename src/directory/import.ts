@@ -4,6 +4,7 @@
 import { directoryBlock, readSection, syncBlock } from './schema.js';
 import { checkBlocks } from './check.js';
 import { directoryKind } from './types.js';
+import { importedServer } from './import-server.js';
 
 export interface Imported {
   /** The instance settings to print: directory, sync, and where known clientId and server. */
@@ -42,9 +43,8 @@ export function importDataJson(data: Json): Imported {
   const settings: Json = {};
   if (typeof data.apiKeyClientId === 'string' && data.apiKeyClientId.startsWith('organization.'))
     settings.clientId = data.apiKeyClientId;
-  const urls = (data.environmentUrls ?? {}) as Json;
-  if (typeof urls.base === 'string' && urls.base) settings.server = urls.base;
-  else if (typeof urls.api === 'string' && urls.api.includes('bitwarden.eu')) settings.server = 'eu';
+  const server = importedServer(data.environmentUrls);
+  if (server !== undefined) settings.server = server;
   settings.directory = directory;
   settings.sync = sync;
 
