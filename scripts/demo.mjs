@@ -34,7 +34,7 @@ const env = {
   BWDC_HTTP_PORT: '8080',
   ...process.env,
   BWDC_PATH: join(root, 'test', 'bwdc-double', 'bwdc'),
-  BWDC_STATE_DIR: join(root, '.state'),
+  BWDC_STATE_DIR: process.env.BWDC_STATE_DIR || join(root, '.state'),
   BWDC_RUNNER_CONFIG: join(demo, 'config.yaml'),
   BW_SERVER: url,
   BW_CLIENTID: clientId,

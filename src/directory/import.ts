@@ -11,7 +11,7 @@ export interface Imported {
   settings: Record<string, unknown>;
   /** Comments for the reader: the secrets to set as references, what was dropped and why. */
   notes: string[];
-  /** Problems the blocks still have (the configuration would refuse them): fix by hand. */
+  /** Problems the blocks still have beyond their schema (the configuration would refuse them): fix by hand. */
   problems: string[];
 }
 
@@ -57,11 +57,10 @@ export function importDataJson(data: Json): Imported {
     `clientSecret: set a reference to the organization API key's client secret${typeof data.apiKeyClientSecret === 'string' ? ' (it was in apiKeyClientSecret, left out here)' : ''}`,
   );
 
+  // Schema problems are the caller's to word (config/validate.ts); these are the checks beyond the schema.
   const problems: string[] = [];
   const parsedDir = directoryBlock.safeParse(directory);
   const parsedSync = syncBlock.safeParse(sync);
-  for (const issue of [...(parsedDir.error?.issues ?? []), ...(parsedSync.error?.issues ?? [])])
-    problems.push(`${issue.path.join('.') || '(block)'}: ${issue.message}`);
   if (parsedDir.success && parsedSync.success)
     for (const p of checkBlocks(parsedDir.data, parsedSync.data, true, process.cwd()))
       problems.push(`${p.path.join('.')}: ${p.message}`);

@@ -7,6 +7,9 @@ import { basename, dirname, resolve } from 'node:path';
 import { Document } from 'yaml';
 import { loadConfig, selectInstances } from '../../config/load.js';
 import { parseJsonQuietly } from '../../config/template.js';
+import { validate } from '../../config/validate.js';
+import { dotPath } from '../../config/issues.js';
+import { directoryBlock, syncBlock } from '../../directory/schema.js';
 import { importDataJson } from '../../directory/import.js';
 import { maskSecrets } from '../../directory/mask.js';
 import { setServer } from '../../bwdc/directory.js';
@@ -15,6 +18,15 @@ import type { CliOptions } from '../args.js';
 
 export function configCommand(options: CliOptions, env: NodeJS.ProcessEnv): number {
   return options.action === 'import' ? importCommand(resolve(options.operands[0]!)) : renderCommand(options, env);
+}
+
+/** What the schema says of the imported blocks, in the configuration's own words. */
+function schemaProblems(directory: unknown, sync: unknown): string[] {
+  const issues = [
+    ...validate(directoryBlock, directory, ['directory']).issues,
+    ...validate(syncBlock, sync, ['sync']).issues,
+  ];
+  return issues.map((i) => `${dotPath(i.path)}: ${i.message}`);
 }
 
 /** An instance name from the file's folder (instance-1/data.json -> instance-1), else "imported". */
@@ -77,7 +89,7 @@ function importCommand(path: string): number {
   ].join('\n');
   doc.comment = [
     ...imported.notes.map((n) => ` ${n}`),
-    ...imported.problems.map((p) => ` NOT VALID YET, fix by hand: ${p}`),
+    ...[...schemaProblems(directory, sync), ...imported.problems].map((p) => ` NOT VALID YET, fix by hand: ${p}`),
   ].join('\n');
   process.stdout.write(`${doc.toString({ lineWidth: 0 }).trimEnd()}\n`);
   process.stderr.write(
