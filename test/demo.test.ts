@@ -33,6 +33,13 @@ test('npm run demo -- plan: what the first sync would change in the stand-in org
   assert.match(r.stdout, /invite \(3\)/);
 });
 
+test('npm run demo -- test --verbose: the dry run logs the users and groups it would sync', () => {
+  const r = demo('test', '--verbose');
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /"msg":"test report"/);
+  assert.match(r.stdout, /alice@example\.com/);
+});
+
 test('npm run demo (run) syncs, and -- config render shows the data.json without any secret set', () => {
   const r = demo();
   assert.equal(r.status, 0, r.stdout + r.stderr);
