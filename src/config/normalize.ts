@@ -175,7 +175,10 @@ function serverOf(layers: readonly Layer[], out: Problems): string | undefined {
   if (server.value === undefined) return undefined;
   const url = serverUrl(server.value);
   if (url === undefined)
-    out.atValue(server, `"${server.value}" is not a server; expected us, eu or an http(s) URL of a self-hosted server`);
+    out.atValue(
+      server,
+      `"${server.value}" is not a server; expected us, eu or the http(s) base URL of a self-hosted server, e.g. https://vault.example.com`,
+    );
   return url;
 }
 

@@ -91,13 +91,15 @@ function walkObject(
 }
 
 function missing(node: z.ZodType, path: PathKey[], issues: FieldIssue[]): undefined {
-  issues.push({ path, message: `required; expected ${expectedText(node, path)}` });
+  const what = node.description ? `: ${node.description}` : `; expected ${expectedText(node, path)}`;
+  issues.push({ path, message: `required${what}` });
   return undefined;
 }
 
 function problem(schema: z.ZodType, value: unknown, path: PathKey[], issue?: z.core.$ZodIssue): string {
   // The schema's own messages (all written "expected ...") are this project's; zod's defaults are not.
   const own = issue && ownMessage(issue);
+  if (value === undefined) return `required; ${own ?? `expected ${expectedText(schema, path)}`}`;
   return `${foundText(value, path)} is not valid; ${own ?? `expected ${expectedText(schema, path)}`}`;
 }
 
