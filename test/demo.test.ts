@@ -2,7 +2,8 @@
 // stand-ins (the bwdc test double and the Bitwarden test server). Each command the README shows runs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,4 +52,26 @@ test('npm run demo (run) syncs, and -- config render shows the data.json without
       .directoryType,
     0,
   );
+});
+
+test('npm run demo -- schedule: runs the instance at start, serves its endpoints, stops cleanly on Ctrl-C', async () => {
+  const state = mkdtempSync(join(tmpdir(), 'bwdc-demo-'));
+  const child = spawn(process.execPath, [join(root, 'scripts', 'demo.mjs'), 'schedule'], {
+    cwd: root,
+    env: { PATH: process.env.PATH, BWDC_STATE_DIR: state, LOG_FORMAT: 'json', BWDC_HTTP_PORT: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let port: number | undefined;
+  for await (const line of createInterface({ input: child.stdout })) {
+    const e = line.startsWith('{') ? (JSON.parse(line) as { port?: number; msg?: string }) : {};
+    port ??= e.port;
+    if (e.msg === 'Synced 2 group(s) and 3 user(s).') break;
+  }
+  const status = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as {
+    instances: Array<{ directory: string }>;
+  };
+  assert.equal(status.instances[0]!.directory, 'demo');
+  child.kill('SIGINT');
+  assert.equal(await exited, 0);
 });
