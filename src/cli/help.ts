@@ -51,7 +51,8 @@ export type OptionName = keyof typeof options;
 export interface CommandSpec {
   usage: string;
   summary: string;
-  details: string;
+  /** Lines under the summary. */
+  details: readonly string[];
   options: readonly OptionName[];
   example: string;
 }
@@ -62,69 +63,82 @@ export const commandSpecs = {
   run: {
     usage: 'run [--instance NAME]... [--allow-removals N]',
     summary: 'one sync of the selected instances, then exit (what a cron job or a Kubernetes CronJob calls)',
-    details:
-      'Each instance: lock, prepare its state folder, resolve its secrets, log in, bwdc sync, tidy up.\nThe exit code is the most severe of the instances (see "Exit codes" below).',
+    details: [
+      'Each instance: lock, prepare its state folder, resolve its secrets, log in, bwdc sync, tidy up.',
+      'The exit code is the most severe of the instances (see "Exit codes" below).',
+    ],
     options: [...instanceOptions, 'allow-removals'],
     example: 'bwdc-runner run -c /etc/bwdc-runner/config.yaml --instance corp-ad',
   },
   test: {
     usage: 'test [--instance NAME]... [--verbose]',
     summary: 'dry run (bwdc test): what would be synced; changes nothing in Bitwarden',
-    details: 'Logs the number of users and groups the directory returns for each instance.',
+    details: ['Logs the number of users and groups the directory returns for each instance.'],
     options: [...instanceOptions, 'verbose'],
     example: 'bwdc-runner test --instance corp-ad --verbose',
   },
   plan: {
     usage: 'plan [--instance NAME]... [--json]',
     summary: 'what a sync would change in the organization; changes nothing',
-    details:
-      'Runs bwdc test and reads the organization through the Public API: members to invite, remove\n(and why), link, skip; groups; seats; whether the guard rails would stop the sync.',
+    details: [
+      'Runs bwdc test and reads the organization through the Public API: members to invite, remove',
+      '(and why), link, skip; groups; seats; whether the guard rails would stop the sync.',
+    ],
     options: [...instanceOptions, 'json'],
     example: 'bwdc-runner plan --instance corp-ad --json',
   },
   schedule: {
     usage: 'schedule',
     summary: "long-running: every instance on its own schedule (the image's default command)",
-    details:
-      'Serves /healthz /readyz /metrics /status on BWDC_HTTP_PORT (default 8080). SIGHUP or a changed\nconfiguration file reloads; SIGTERM lets running syncs finish within BWDC_SHUTDOWN_GRACE.',
+    details: [
+      'Serves /healthz /readyz /metrics /status on BWDC_HTTP_PORT (default 8080). SIGHUP or a changed',
+      'configuration file reloads; SIGTERM lets running syncs finish within BWDC_SHUTDOWN_GRACE.',
+    ],
     options: ['config'],
     example: 'BWDC_SCHEDULE="*/30 * * * *" bwdc-runner schedule',
   },
   check: {
     usage: 'check [--instance NAME]... [--json] [--offline] [--notify-test]',
     summary: 'is this configuration ready to run? Changes nothing',
-    details:
-      'Validates the configuration, resolves every secret reference (prints ok or the error, never a\nvalue), checks bwdc and the state folder, prints each instance with its next run times.',
+    details: [
+      'Validates the configuration, resolves every secret reference (prints ok or the error, never a',
+      'value), checks bwdc and the state folder, prints each instance with its next run times.',
+    ],
     options: [...instanceOptions, 'json', 'offline', 'notify-test'],
     example: 'bwdc-runner check -c config.yaml',
   },
   config: {
     usage: 'config import PATH | config render [--instance NAME]...',
     summary: 'convert a bwdc data.json into a config file, or show the data.json an instance gives bwdc',
-    details:
-      'config import PATH      a complete config file from a data.json (credentials as references to fill in)\nconfig render           the data.json of each instance, secrets masked (no secret is resolved)',
+    details: [
+      'config import PATH      a complete config file from a data.json (credentials as references to fill in)',
+      'config render           the data.json of each instance, secrets masked (no secret is resolved)',
+    ],
     options: [],
     example: 'bwdc-runner config import data.json > config.yaml',
   },
   'config import': {
     usage: 'config import PATH',
     summary: 'a complete, loadable config file (YAML) from a bwdc data.json (e.g. a desktop export)',
-    details:
-      "Prints one instance with its directory and sync blocks, the server (every per-service URL of a\nself-hosted server is kept, or the import refuses), the client id, and secret references to fill in\nfor the client secret and the directory's secret. No secret is copied. Changes nothing.",
+    details: [
+      'Prints one instance with its directory and sync blocks, the server (every per-service URL of a',
+      'self-hosted server is kept, or the import refuses), the client id, and secret references to fill in',
+      "for the client secret and the directory's secret. No secret is copied. Changes nothing.",
+    ],
     options: [],
     example: 'bwdc-runner config import ~/.config/"Bitwarden Directory Connector"/data.json > corp.yaml',
   },
   'config render': {
     usage: 'config render [--instance NAME]...',
     summary: 'the data.json the runner gives bwdc for each selected instance, secrets masked',
-    details: 'Rendered from the directory block, or the template, with the server applied. Resolves no secret.',
+    details: ['Rendered from the directory block, or the template, with the server applied. Resolves no secret.'],
     options: [...instanceOptions],
     example: 'bwdc-runner config render -c corp.yaml --instance corp-ad > data.json',
   },
   version: {
     usage: 'version',
     summary: "the runner's version and bwdc's",
-    details: "bwdc's from a VERSION file beside the binary when there is one, else bwdc --version.",
+    details: ["bwdc's from a VERSION file beside the binary when there is one, else bwdc --version."],
     options: [],
     example: 'bwdc-runner version',
   },
@@ -145,7 +159,7 @@ export function commandHelp(name: CommandName): string {
     `Usage: bwdc-runner ${spec.usage}`,
     '',
     `${spec.summary[0]!.toUpperCase()}${spec.summary.slice(1)}.`,
-    spec.details,
+    ...spec.details,
     '',
     'Options:',
     ...optionLines([...spec.options, 'help']),

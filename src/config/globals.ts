@@ -138,7 +138,10 @@ export function stateDirProblem(dir: string): string | undefined {
     }
   }
   if (root || (type !== undefined && pseudoTypes.has(type)))
-    return `"${dir}" is on a pseudo-filesystem (${root ?? 'proc/sys'}), not a place for state; expected a folder on a disk or volume, e.g. /var/lib/bwdc-runner`;
+    return (
+      `"${dir}" is on a pseudo-filesystem (${root ?? 'proc/sys'}), not a place for state; ` +
+      'expected a folder on a disk or volume, e.g. /var/lib/bwdc-runner'
+    );
   return undefined;
 }
 

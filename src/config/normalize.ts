@@ -44,7 +44,8 @@ function renderDirectory(input: InstanceInput, hasSecret: boolean, out: Problems
     out.at(
       ['directory'],
       input.origin,
-      "required: a directory block (type: ldap, entra, google, okta or onelogin, and its settings) or a data.json template (dataJson, BWDC_DATA_JSON, or a data.json in the instance's folder)",
+      'required: a directory block (type: ldap, entra, google, okta or onelogin, and its settings) ' +
+        "or a data.json template (dataJson, BWDC_DATA_JSON, or a data.json in the instance's folder)",
       [['dataJson']],
     );
     return undefined;
@@ -163,7 +164,8 @@ function timingOf(layers: readonly Layer[], out: Problems) {
     if (interval !== undefined && spreadMs >= interval)
       out.atValue(
         pick(layers, ['spread']),
-        `${formatDuration(spreadMs)} is not shorter than the schedule's interval (${formatDuration(interval)}): every other run would be skipped; use a spread below ${formatDuration(interval)}`,
+        `${formatDuration(spreadMs)} is not shorter than the schedule's interval (${formatDuration(interval)}): ` +
+          `every other run would be skipped; use a spread below ${formatDuration(interval)}`,
       );
   }
   const jitterMs = durationOf(layers, ['jitter'], '0', out);
