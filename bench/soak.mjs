@@ -53,10 +53,20 @@ while (finished() < target) {
 }
 child.kill('SIGTERM');
 await new Promise((r) => child.on('exit', r));
-const leftovers = spawnSync('pgrep', ['-f', join(dir, 'control.json')], { encoding: 'utf8' }).stdout.trim();
-const stray = spawnSync('sh', ['-c', `ps -eo pid,args | grep double.mjs | grep -v grep | wc -l`], {
-  encoding: 'utf8',
-}).stdout.trim();
+// This soak's own bwdc processes only (a user's demo or another test may run the double meanwhile): those
+// whose environment names this run's control file, left alive after the runner exited.
+const ownBwdc = () => {
+  const pids = spawnSync('pgrep', ['-f', 'double.mjs'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+  const control = join(dir, 'control.json');
+  return pids.filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`BWDC_DOUBLE_CONTROL=${control}`);
+    } catch {
+      return false; // gone meanwhile, or not ours to read
+    }
+  });
+};
+const stray = ownBwdc().length;
 
 const warm = samples.filter((s) => s.runs >= target * 0.2);
 const q = Math.max(1, Math.floor(warm.length / 4));
@@ -82,7 +92,7 @@ const report = {
   },
   processes: {
     maxZombiesSeen: maxZombies,
-    leftoverBwdcProcesses: Number(stray) + (leftovers ? leftovers.split('\n').length : 0),
+    leftoverBwdcProcesses: stray,
   },
   fds: { first: warm[0]?.fds, last: warm.at(-1)?.fds, max: Math.max(...samples.map((s) => s.fds)) },
   memoryMB: {

@@ -6,7 +6,6 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../src/config/load.js';
 import { ConfigError } from '../src/errors.js';
 import { renderDataJson } from '../src/directory/render.js';
@@ -299,8 +298,14 @@ test('the environment: BWDC_DIRECTORY_TYPE and the LDAP and sync variables make 
     }
     return '';
   };
-  assert.match(bad({ BWDC_LDAP_PORT: 'ldaps' }), /directory\.port \(BWDC_LDAP_PORT\): .*expected number/i);
-  assert.match(bad({ BWDC_LDAP_SSL: 'yes' }), /directory\.ssl \(BWDC_LDAP_SSL\): .*expected boolean/i);
+  assert.match(
+    bad({ BWDC_LDAP_PORT: 'ldaps' }),
+    /directory\.port \(BWDC_LDAP_PORT\): "ldaps" is not valid; expected a whole number from 1 to 65535, e\.g\. 636/,
+  );
+  assert.match(
+    bad({ BWDC_LDAP_SSL: 'yes' }),
+    /directory\.ssl \(BWDC_LDAP_SSL\): "yes" is not valid; expected true or false/,
+  );
   assert.match(
     bad({ BWDC_SYNC_USER_FILTER: '(&(a=b)' }),
     /sync\.userFilter \(BWDC_SYNC_USER_FILTER\): not a valid LDAP filter/,
@@ -501,13 +506,8 @@ async function importAndRender(
   writeFileSync(join(d, 'data.json'), JSON.stringify(template));
   const imported = await runCli(['config', 'import', join(d, 'data.json')], { PATH: process.env.PATH! });
   assert.equal(imported.code, 0, imported.stderr);
-  const settings = parseYaml(imported.stdout) as Record<string, unknown>;
-  const config = configFile(
-    d,
-    JSON.stringify({
-      instances: [{ name: 'x', clientId: CLIENT_ID, clientSecret: 'env://S', directorySecret: 'env://T', ...settings }],
-    }),
-  );
+  // The output is a complete config file: rendered as it is (render needs no secret).
+  const config = configFile(d, imported.stdout);
   const rendered = await runCli(['config', 'render', '-c', config], { PATH: process.env.PATH! });
   assert.equal(rendered.code, 0, rendered.stderr);
   return { yaml: imported.stdout, rendered: JSON.parse(rendered.stdout) as Record<string, unknown> };
@@ -536,8 +536,8 @@ test('config import leaves every secret out and says which reference to set', as
   const { yaml, rendered } = await importAndRender(desktopExport);
   assertNoCanary('config import output', yaml, JSON.stringify(rendered));
   assert.doesNotMatch(yaml, /STORED SECURELY|accessToken|eyJhbGci/);
-  assert.match(yaml, /^clientId: organization\./m);
-  assert.match(yaml, /^server: https:\/\/vault\.corp\.example$/m);
+  assert.match(yaml, /^ {4}clientId: organization\./m);
+  assert.match(yaml, /^ {4}server: https:\/\/vault\.corp\.example$/m);
   assert.match(
     yaml,
     /# directorySecret: set a reference to the bind password \(it was in directoryLdap\.password, left out here\)/,

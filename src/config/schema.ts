@@ -263,8 +263,14 @@ export const fileSchema = z
       .boolean()
       .optional()
       .describe('`schedule`: run every instance once at start, then on its schedule. Default false.'),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
-    logFormat: z.enum(['json', 'pretty']).optional(),
+    logLevel: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .optional()
+      .describe(`Log level; debug adds one line per bwdc call. Default ${builtinDefaults.logLevel}.`),
+    logFormat: z
+      .enum(['json', 'pretty'])
+      .optional()
+      .describe(`json: one JSON line per event; pretty: for people. Default ${builtinDefaults.logFormat}.`),
     instancesDir: z
       .string()
       .optional()

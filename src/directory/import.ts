@@ -4,13 +4,14 @@
 import { directoryBlock, readSection, syncBlock } from './schema.js';
 import { checkBlocks } from './check.js';
 import { directoryKind } from './types.js';
+import { importedServer } from './import-server.js';
 
 export interface Imported {
   /** The instance settings to print: directory, sync, and where known clientId and server. */
   settings: Record<string, unknown>;
   /** Comments for the reader: the secrets to set as references, what was dropped and why. */
   notes: string[];
-  /** Problems the blocks still have (the configuration would refuse them): fix by hand. */
+  /** Problems the blocks still have beyond their schema (the configuration would refuse them): fix by hand. */
   problems: string[];
 }
 
@@ -43,9 +44,8 @@ export function importDataJson(data: Json): Imported {
   const settings: Json = {};
   if (typeof data.apiKeyClientId === 'string' && data.apiKeyClientId.startsWith('organization.'))
     settings.clientId = data.apiKeyClientId;
-  const urls = (data.environmentUrls ?? {}) as Json;
-  if (typeof urls.base === 'string' && urls.base) settings.server = urls.base;
-  else if (typeof urls.api === 'string' && urls.api.includes('bitwarden.eu')) settings.server = 'eu';
+  const server = importedServer(data.environmentUrls);
+  if (server !== undefined) settings.server = server;
   settings.directory = directory;
   settings.sync = sync;
 
@@ -62,11 +62,10 @@ export function importDataJson(data: Json): Imported {
     typeof data.apiKeyClientSecret === 'string' ? ' (it was in apiKeyClientSecret, left out here)' : '';
   notes.push(`clientSecret: set a reference to the organization API key's client secret${clientNote}`);
 
+  // Schema problems are the caller's to word (config/validate.ts); these are the checks beyond the schema.
   const problems: string[] = [];
   const parsedDir = directoryBlock.safeParse(directory);
   const parsedSync = syncBlock.safeParse(sync);
-  for (const issue of [...(parsedDir.error?.issues ?? []), ...(parsedSync.error?.issues ?? [])])
-    problems.push(`${issue.path.join('.') || '(block)'}: ${issue.message}`);
   if (parsedDir.success && parsedSync.success)
     for (const p of checkBlocks(parsedDir.data, parsedSync.data, true, process.cwd()))
       problems.push(`${p.path.join('.')}: ${p.message}`);
