@@ -145,7 +145,10 @@ test('a file with a bad name, a typo in a key, no client id and a bad schedule: 
   );
   const found = problems({ BWDC_STATE_DIR: join(d, 'state') }, p);
   assert.equal(found.length, 4, found.join('\n'));
-  assert.match(found.join('\n'), new RegExp(`instances\\[0\\]\\.name \\(${p}:4\\): "bad name!" is not valid`));
+  assert.match(
+    found.join('\n'),
+    new RegExp(`instances\\[0\\]\\.name \\(${p}:4\\): "bad name!" is not a valid instance name; expected lowercase`),
+  );
   assert.match(found.join('\n'), /instances\[0\]\.schedul \(.*:5\): unknown key "schedul"; did you mean "schedule"\?/);
   assert.match(found.join('\n'), /instances\[0\]\.clientId \(BW_CLIENTID or clientId\): required/);
   assert.match(found.join('\n'), /instances\[0\]\.schedule \(.*:6\): "61 \* \* \* \*" is not a valid cron expression/);

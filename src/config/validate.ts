@@ -97,6 +97,9 @@ function missing(node: z.ZodType, path: PathKey[], issues: FieldIssue[]): undefi
 }
 
 function problem(schema: z.ZodType, value: unknown, path: PathKey[], issue?: z.core.$ZodIssue): string {
+  // A whole sentence of the schema's own ("<found> is not a valid instance name; expected ...") is kept
+  // as written, so the file says what the environment and the chart say.
+  if (issue && issue.message.includes('; expected ')) return issue.message;
   // The schema's own messages (all written "expected ...") are this project's; zod's defaults are not.
   const own = issue && ownMessage(issue);
   if (value === undefined) return `required; ${own ?? `expected ${expectedText(schema, path)}`}`;
