@@ -10,6 +10,7 @@ import { parseJsonQuietly } from '../../config/template.js';
 import { validate } from '../../config/validate.js';
 import { dotPath } from '../../config/issues.js';
 import { directoryBlock, syncBlock } from '../../directory/schema.js';
+import { instanceNamePattern } from '../../config/schema.js';
 import { importDataJson } from '../../directory/import.js';
 import { maskSecrets } from '../../directory/mask.js';
 import { setServer } from '../../bwdc/directory.js';
@@ -29,14 +30,17 @@ function schemaProblems(directory: unknown, sync: unknown): string[] {
   return issues.map((i) => `${dotPath(i.path)}: ${i.message}`);
 }
 
-/** An instance name from the file's folder (instance-1/data.json -> instance-1), else "imported". */
+/**
+ * An instance name from the file's folder (Corp_AD/data.json -> corp-ad), by the naming rule
+ * (docs/kubernetes.md "Instance names"), else "imported".
+ */
 function instanceNameFor(path: string): string {
   const folder = basename(dirname(path))
     .toLowerCase()
-    .replace(/[^a-z0-9._-]+/g, '-')
-    .replace(/^[^a-z0-9]+|-+$/g, '')
-    .slice(0, 63);
-  return folder && !folder.includes('bitwarden') ? folder : 'imported';
+    .replace(/[^a-z0-9]+/g, '-')
+    .slice(0, 30)
+    .replace(/^-+|-+$/g, '');
+  return instanceNamePattern.test(folder) && !folder.includes('bitwarden') ? folder : 'imported';
 }
 
 function importCommand(path: string): number {
