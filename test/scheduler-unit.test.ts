@@ -354,7 +354,7 @@ test('daylight saving, Europe/Berlin: */30 keeps every real half hour in spring,
   const autumn = runsFrom('*/30 * * * *', 'Europe/Berlin', '2026-10-24T22:00:00Z', '2026-10-25T04:00:00Z');
   const local = autumn.map(berlin);
   assert.equal(new Set(local).size, local.length, `no wall-clock time twice: ${local.join(', ')}`);
-  // 02:00 runs in summer time, 02:30 in winter time: one 90-minute gap, documented in docs/configuration.md ("Time zones").
+  // 02:00 runs in summer time, 02:30 in winter time: one 90-minute gap, documented in docs/configuration.md ("Environment variables", its paragraph Time zones).
   const gaps = autumn.slice(1).map((d, i) => (d.getTime() - autumn[i]!.getTime()) / 60_000);
   assert.deepEqual(
     gaps.filter((g) => g !== 30),
