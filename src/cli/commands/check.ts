@@ -111,7 +111,7 @@ export async function checkCommand(options: CliOptions, env: NodeJS.ProcessEnv):
     const { steps, secrets } =
       bwdc.error || stateDirError
         ? await preflight(inst, deps, {
-            offline: true,
+            offline: bwdc.error ? 'bwdc is not usable (above)' : 'the state folder is not usable (above)',
             notifyTest: false,
             notifyTimeoutMs: config.notifyTimeoutMs,
             tokens,

@@ -46,8 +46,8 @@ export interface SecretCheck {
 }
 
 export interface PreflightOptions {
-  /** No `bwdc test`: the directory is not contacted. */
-  offline: boolean;
+  /** No `bwdc test`: the directory is not contacted. A string says why (else: --offline was given). */
+  offline: boolean | string;
   /** Send one test message to every notification target and the heartbeat. */
   notifyTest: boolean;
   notifyTimeoutMs: number;
@@ -198,7 +198,8 @@ export async function preflight(
 
   // 3. directory: `bwdc test` through the run pipeline (state folder, data.json, the token above).
   const noKey = inst.login === 'runner' ? !token : unresolved.length > 0;
-  if (o.offline) steps.push(skipped('directory', '--offline: the directory is not contacted'));
+  if (typeof o.offline === 'string') steps.push(skipped('directory', o.offline));
+  else if (o.offline) steps.push(skipped('directory', '--offline: the directory is not contacted'));
   else if (unresolved.length || noKey) steps.push(skipped('directory', 'needs the secrets and the token'));
   else {
     started = Date.now();
