@@ -113,6 +113,25 @@ for (const [name, value, expected] of cases) {
   });
 }
 
+test('BWDC_NOTIFY_FORMAT, _ON or _AFTER without BWDC_NOTIFY_URL: one message, not silence', () => {
+  const d = folder();
+  for (const [name, value] of [
+    ['BWDC_NOTIFY_FORMAT', 'discord'],
+    ['BWDC_NOTIFY_FORMAT', 'slack'],
+    ['BWDC_NOTIFY_ON', 'sometimes'],
+    ['BWDC_NOTIFY_AFTER', '0'],
+  ] as const) {
+    const found = problems({ ...envOnly(d), [name]: value });
+    assert.equal(found.length, 1, `${name}=${value}: ${found.join('\n')}`);
+    assert.match(found[0]!, new RegExp(`^notify \\(${name}\\): set without BWDC_NOTIFY_URL`));
+    assert.match(found[0]!, /expected BWDC_NOTIFY_URL as well/);
+  }
+  // Two of them: still one line, naming both.
+  const both = problems({ ...envOnly(d), BWDC_NOTIFY_FORMAT: 'slack', BWDC_NOTIFY_ON: 'always' });
+  assert.equal(both.length, 1, both.join('\n'));
+  assert.match(both[0]!, /^notify \(BWDC_NOTIFY_FORMAT, BWDC_NOTIFY_ON\)/);
+});
+
 test('BWDC_TIMEOUT=abc bwdc-runner check: the header and one line, exit 2', () => {
   const d = folder();
   const r = spawnSync(process.execPath, [join(root, 'bin', 'bwdc-runner.js'), 'check'], {

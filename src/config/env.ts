@@ -44,6 +44,14 @@ function notifyFromEnv(env: Env, errors: string[]): unknown {
     errors.push('notify (BWDC_NOTIFY, BWDC_NOTIFY_URL): both are set; set only one');
     return undefined;
   }
+  // They only shape BWDC_NOTIFY_URL's target: alone they would do nothing, silently.
+  const loose = ['BWDC_NOTIFY_FORMAT', 'BWDC_NOTIFY_ON', 'BWDC_NOTIFY_AFTER'].filter((n) => val(env, n) !== undefined);
+  if (url === undefined && loose.length)
+    errors.push(
+      `notify (${loose.join(', ')}): set without BWDC_NOTIFY_URL, so no notification would use it; expected ` +
+        'BWDC_NOTIFY_URL as well (the webhook, e.g. env://SLACK_WEBHOOK_URL)' +
+        (list === undefined ? '' : ", or the setting inside BWDC_NOTIFY's list"),
+    );
   if (list !== undefined) {
     try {
       return JSON.parse(list) as unknown;
