@@ -75,7 +75,7 @@ test("the README's Helm example renders into a CronJob running the instance, its
     { encoding: 'utf8' },
   );
   assert.match(out, /kind: CronJob/);
-  assert.match(out, /args: \["run", "--instance", "corp-ad"\]/);
+  assert.match(out, /args: \["run", ?"--instance", ?"corp-ad"\]/);
   assert.match(out, /registry\.example\.com\/platform\/bwdc-runner:0\.1\.0/);
   assert.match(out, /secretName: "?bwdc-credentials"?/);
 });
