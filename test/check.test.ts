@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CANARY_CLIENT_SECRET, assertNoCanary, doublePath, makeFixture, runCli } from './helpers/fixture.js';
+import { CANARY_CLIENT_SECRET, CLIENT_ID, assertNoCanary, doublePath, makeFixture, runCli } from './helpers/fixture.js';
 
 test('check: all good exits 0, lists next runs, and prints no secret value', async () => {
   const fx = makeFixture();
@@ -111,4 +111,25 @@ test('the bwdc double, like bwdc, writes data.json on every start, --version inc
   });
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /ENOTDIR/);
+});
+
+test('check names the server a directory block without one goes to: the US cloud, not "as in data.json"', async () => {
+  const fx = makeFixture();
+  // The client secret unresolved: no step contacts a server.
+  const env = {
+    PATH: process.env.PATH!,
+    BWDC_STATE_DIR: join(fx.dir, 'state-block'),
+    BWDC_PATH: '/nonexistent/bwdc',
+    BW_CLIENTID: CLIENT_ID,
+    BW_CLIENTSECRET: 'env://NOT_SET_ANYWHERE',
+    BWDC_DIRECTORY_TYPE: 'ldap',
+    BWDC_LDAP_HOSTNAME: 'ldap.example.com',
+    BWDC_LDAP_PORT: '389',
+    BWDC_LDAP_USERNAME: 'cn=bwdc,dc=example,dc=com',
+    BWDC_DIRECTORY_SECRET: 'env://NOT_SET_EITHER',
+    BWDC_SYNC_USERS: 'true',
+  };
+  const r = await runCli(['check', '--json'], env);
+  const report = JSON.parse(r.stdout) as { instances: Array<{ server: string }> };
+  assert.equal(report.instances[0]!.server, 'US cloud', r.stdout);
 });

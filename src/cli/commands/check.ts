@@ -68,7 +68,8 @@ function describe(inst: InstanceConfig, verbose: boolean) {
     directoryType: inst.dataJson.directoryType,
     directory: inst.dataJson.rendered ? 'block' : 'template',
     clientId: inst.clientId,
-    server: inst.server === undefined ? 'as in data.json' : inst.server || 'US cloud',
+    // A rendered data.json names no server: bwdc then uses the US cloud.
+    server: inst.server === undefined && !inst.dataJson.rendered ? 'as in data.json' : inst.server || 'US cloud',
     schedule: inst.schedule ?? null,
     timezone: effectiveTimezone(inst.timezone),
     nextRuns,
