@@ -222,3 +222,19 @@ test('a state folder on a pseudo-filesystem is refused at once', () => {
     assert.match(found[0]!, /^BWDC_STATE_DIR: ".*" is on a pseudo-filesystem/);
   }
 });
+
+test('a name used twice is reported in the same pass as the other problems of those instances', () => {
+  const d = folder();
+  const p = join(d, 'config.yaml');
+  writeFileSync(
+    p,
+    ['instances:', '  - name: a', '    timeout: soon', '  - name: a', '    timeout: later', ''].join('\n'),
+  );
+  const found = problems({ BWDC_STATE_DIR: join(d, 'state') }, p);
+  assert.match(
+    found.join('\n'),
+    /instances\[1\] \(.*:4\): duplicate instance name "a" \(also defined at instances\[0\]/,
+  );
+  assert.match(found.join('\n'), /instances\[0\]\.timeout \(.*:3\): "soon" is not valid/);
+  assert.match(found.join('\n'), /instances\[1\]\.timeout \(.*:5\): "later" is not valid/);
+});

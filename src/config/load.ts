@@ -59,16 +59,14 @@ function normalizeAll(
   const instances: InstanceConfig[] = [];
   const seen = new Map<string, string>();
   for (const input of inputs) {
-    const inst = normalizeInstance(input, errors, warnings, credentials);
-    if (!inst) continue;
+    // By the name as written, so a name used twice is found even when those instances have other problems.
     const where = input.label[0] === 'instances' ? `instances[${input.label[1]}] (${input.origin})` : input.origin;
-    const prev = seen.get(inst.name);
-    if (prev) {
-      errors.push(`${where}: duplicate instance name "${inst.name}" (also defined at ${prev}); names must be unique`);
-      continue;
-    }
-    seen.set(inst.name, where);
-    instances.push(inst);
+    const prev = seen.get(input.name);
+    if (prev)
+      errors.push(`${where}: duplicate instance name "${input.name}" (also defined at ${prev}); names must be unique`);
+    else seen.set(input.name, where);
+    const inst = normalizeInstance(input, errors, warnings, credentials);
+    if (inst && !prev) instances.push(inst);
   }
   return instances;
 }
