@@ -392,6 +392,12 @@ test('a template without stateVersion warns what the next bwdc does; a nested la
     templateErrors({ ...exportLike, stateVersion: 3 }, true).errors,
     /stateVersion 3; bwdc refuses anything below 5/,
   );
+  // A directory type bwdc does not know is refused, naming what it knows.
+  for (const directoryType of [9, -1, '0'])
+    assert.match(
+      templateErrors({ ...exportLike, directoryType }, true).errors,
+      /has directoryType .* that bwdc does not know; expected 0 LDAP, 1 Entra ID, 2 Google Workspace, 3 Okta or 4 OneLogin/,
+    );
 });
 
 test('a template gets the block checks where they apply: missing host and port, ssl with startTls, LDAP filters', () => {

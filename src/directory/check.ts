@@ -175,6 +175,11 @@ export function checkTemplate(
     );
   }
   const kind = directoryKind(typeof data.directoryType === 'number' ? data.directoryType : undefined);
+  if (data.directoryType != null && !kind)
+    errors.push(
+      `has directoryType ${JSON.stringify(data.directoryType)}, a type that bwdc does not know; ` +
+        'expected 0 LDAP, 1 Entra ID, 2 Google Workspace, 3 Okta or 4 OneLogin',
+    );
   if (kind && !hasSecret) {
     const [section, field] = kind.path;
     const value = (data[section] as Record<string, unknown> | undefined)?.[field];
