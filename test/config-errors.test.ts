@@ -238,3 +238,12 @@ test('a name used twice is reported in the same pass as the other problems of th
   assert.match(found.join('\n'), /instances\[0\]\.timeout \(.*:3\): "soon" is not valid/);
   assert.match(found.join('\n'), /instances\[1\]\.timeout \(.*:5\): "later" is not valid/);
 });
+
+test('a key named like a built-in property of objects (valueOf, constructor) is an unknown key, not a crash', () => {
+  const d = folder();
+  const p = join(d, 'config.yaml');
+  writeFileSync(p, ['defaults:', '  valueOf: false', '  constructor: 1', 'instances: []', ''].join('\n'));
+  const found = problems({ BWDC_STATE_DIR: join(d, 'state') }, p);
+  assert.match(found.join('\n'), /defaults\.valueOf \(.*:2\): unknown key "valueOf"/);
+  assert.match(found.join('\n'), /defaults\.constructor \(.*:3\): unknown key "constructor"/);
+});

@@ -80,7 +80,7 @@ export function urlProblem(text: string): string | undefined {
 /** `us`, `eu` or an http(s) URL -> the server's base URL ('' is the US cloud), or undefined when invalid. */
 export function serverUrl(value: string): string | undefined {
   const key = value.toLowerCase();
-  if (key in cloudServers) return cloudServers[key];
+  if (Object.hasOwn(cloudServers, key)) return cloudServers[key];
   try {
     const u = new URL(value);
     return u.protocol === 'https:' || u.protocol === 'http:' ? value.replace(/\/+$/, '') : undefined;

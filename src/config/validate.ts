@@ -74,7 +74,7 @@ function walkObject(
   const out: Record<string, unknown> = {};
   const allowed = Object.keys(shape);
   for (const [key, v] of Object.entries(value)) {
-    if (!(key in shape)) {
+    if (!Object.hasOwn(shape, key)) {
       const hint = closest(key, allowed);
       issues.push({
         path: [...path, key],

@@ -181,7 +181,7 @@ export function readSection(
   const unknown: string[] = [];
   for (const [k, v] of Object.entries(from)) {
     if (v === null || v === undefined || v === '' || k === 'type' || k === o.skip) continue;
-    if (!(k in shape)) unknown.push(k);
+    if (!Object.hasOwn(shape, k)) unknown.push(k);
     else if (of === 'sync' && o.directoryType !== 'ldap' && (ldapOnlySyncFields as readonly string[]).includes(k))
       continue;
     else fields[k] = v;
