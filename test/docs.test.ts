@@ -137,4 +137,8 @@ test("<command> --help prints that command's help and exits 0; an unknown option
     bad.stderr,
     /run: unknown option "--json"; its options: -c, --config PATH, -i, --instance NAME, --allow-removals N/,
   );
+  // help of a topic that is a built-in property of objects: an unknown command, not a crash.
+  const proto = await runCli(['help', 'constructor'], env);
+  assert.equal(proto.code, 2, proto.stderr);
+  assert.match(proto.stderr, /unknown command "constructor"/);
 });

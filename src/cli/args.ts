@@ -101,7 +101,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
   const [command, ...extra] = positionals as [Command | undefined, ...string[]];
   // `help [command]` and `<command> --help`: the help of that command, whatever else is on the line.
   const helpTopic = command === 'help' ? extra.join(' ') : topic;
-  if (command === 'help' && helpTopic && !(helpTopic in commandSpecs))
+  if (command === 'help' && helpTopic && !Object.hasOwn(commandSpecs, helpTopic))
     throw new ConfigError(
       `help: unknown command "${helpTopic}"; expected one of: ${Object.keys(commandSpecs).join(', ')}`,
     );
