@@ -137,6 +137,17 @@ test("<command> --help prints that command's help and exits 0; an unknown option
     bad.stderr,
     /run: unknown option "--json"; its options: -c, --config PATH, -i, --instance NAME, --allow-removals N/,
   );
+  // An option without its value: the option and what it takes, in this project's words.
+  for (const [argv, form] of [
+    [['check', '-c'], '-c, --config PATH'],
+    [['check', '--instance'], '-i, --instance NAME'],
+    [['run', '--allow-removals', '-1'], '--allow-removals N'],
+  ] as const) {
+    const r = await runCli([...argv], env);
+    assert.equal(r.code, 2, r.stderr);
+    assert.ok(r.stderr.startsWith(`bwdc-runner: ${argv[0]}: ${form} needs a value`), r.stderr);
+    assert.doesNotMatch(r.stderr, /argument missing|ambiguous|<value>/);
+  }
   // help of a topic that is a built-in property of objects: an unknown command, not a crash.
   const proto = await runCli(['help', 'constructor'], env);
   assert.equal(proto.code, 2, proto.stderr);

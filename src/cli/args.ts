@@ -68,8 +68,17 @@ function strictParse(argv: readonly string[], topic: CommandName | undefined) {
   try {
     return parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: optionsOf(allowed) }).values;
   } catch (err) {
-    const unknown = /Unknown option '([^']+)'/.exec((err as Error).message)?.[1];
-    if (!unknown) throw new ConfigError(`${(err as Error).message}${usageHint(topic ? `${topic} ` : '')}`);
+    const message = (err as Error).message;
+    // node:util parseArgs: "Option '-c, --config <value>' argument missing" (or "is ambiguous", a value
+    // starting with "-"): said as the option and what it takes.
+    const bare = /Option '.*?--([\w-]+)[^']*' argument (?:missing|is ambiguous)/.exec(message)?.[1];
+    if (bare && Object.hasOwn(optionSpecs, bare))
+      throw new ConfigError(
+        `${topic ?? 'bwdc-runner'}: ${optionSpecs[bare as OptionName].form} needs a value` +
+          usageHint(topic ? `${topic} ` : ''),
+      );
+    const unknown = /Unknown option '([^']+)'/.exec(message)?.[1];
+    if (!unknown) throw new ConfigError(`${message}${usageHint(topic ? `${topic} ` : '')}`);
     const valid = [...allowed, 'help' as const].map((n) => optionSpecs[n].form).join(', ');
     throw new ConfigError(
       `${topic ?? 'bwdc-runner'}: unknown option "${unknown}"; its options: ${valid}${usageHint(topic ? `${topic} ` : '')}`,
