@@ -61,7 +61,8 @@ function fixFor(step: StepName, cls: FailureClass, instance: string): string {
       'the reference must name an existing secret and key, and the runner must be allowed to read it (Vault' +
       ' role and policy, AWS IAM, bws access token, the mounted Secret)'
     );
-  if (cls === 'auth' && step === 'token')
+  // The token step, or bwdc's own login in the directory step (login: bwdc): the key was refused.
+  if (cls === 'auth' && step !== 'public-api')
     return (
       'Bitwarden refused the organization API key: copy client_id and client_secret again from the Admin ' +
       "Console (Settings > Organization info > API key) and check that `server` is the organization's " +
