@@ -91,7 +91,11 @@ function installsOf(file: string, text: string, commands: string[]): Install[] {
       const objs = parseAllDocuments(out)
         .map((d) => d.toJS() as Obj)
         .filter(Boolean);
-      installs.push({ what: `${relative(root, file)}: ${c}`, namespace: objs[0]?.metadata.namespace, objs });
+      installs.push({
+        what: `${relative(root, file)}: ${c}`,
+        namespace: (objs[0]?.metadata as { namespace?: string } | undefined)?.namespace,
+        objs,
+      });
     }
   }
   return installs;
