@@ -95,6 +95,18 @@ test(
   },
 );
 
+test(
+  'check, guarded with login: bwdc: the Public API its syncs read is tried too (not skipped)',
+  { skip },
+  async () => {
+    const { env } = await setup({ guard: true, login: 'bwdc' });
+    const r = await runCli(['check'], env);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /ok {3}directory \([\d.]+m?s\): bwdc test: 3 user\(s\) and 2 group\(s\) would be synced/);
+    assert.match(r.stdout, /ok {3}public-api \(\d+m?s\): http:\/\/127\.0\.0\.1:\d+\/api: 0 member\(s\), 0 group\(s\)/);
+  },
+);
+
 test('check with an unreachable directory: non-zero, class directory, with the fix', { skip }, async () => {
   const { env } = await setup({ port: await freePort() });
   const r = await runCli(['check'], env);

@@ -171,7 +171,10 @@ export async function preflight(
   // 2. token: the identity request a run makes, from the identity URL bwdc would use.
   const data = bitwardenData(inst);
   let token: OrgToken | undefined;
-  if (inst.login !== 'runner') steps.push(skipped('token', 'login: bwdc (bwdc logs in itself, in the directory step)'));
+  // With login: bwdc a guarded sync still reads the Public API (with bwdc's token): the key is tried here for it.
+  const isGuarded = guarded(inst);
+  if (inst.login !== 'runner' && !isGuarded)
+    steps.push(skipped('token', 'login: bwdc (bwdc logs in itself, in the directory step)'));
   else if (clientSecret === undefined) steps.push(skipped('token', 'the client secret did not resolve'));
   else {
     started = Date.now();
@@ -220,7 +223,7 @@ export async function preflight(
   }
 
   // 4. The Public API, which the guard rails read before every sync of a guarded instance.
-  if (!guarded(inst)) steps.push(skipped('public-api', 'not guarded: its syncs never read the Public API'));
+  if (!isGuarded) steps.push(skipped('public-api', 'not guarded: its syncs never read the Public API'));
   else if (!token) steps.push(skipped('public-api', 'needs the token'));
   else {
     started = Date.now();
