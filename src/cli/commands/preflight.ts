@@ -48,6 +48,8 @@ export interface SecretCheck {
 export interface PreflightOptions {
   /** No `bwdc test`: the directory is not contacted. */
   offline: boolean;
+  /** Why, when not --offline. */
+  offlineWhy?: string;
   /** Send one test message to every notification target and the heartbeat. */
   notifyTest: boolean;
   notifyTimeoutMs: number;
@@ -202,7 +204,7 @@ export async function preflight(
 
   // 3. directory: `bwdc test` through the run pipeline (state folder, data.json, the token above).
   const noKey = inst.login === 'runner' ? !token : unresolved.length > 0;
-  if (o.offline) steps.push(skipped('directory', '--offline: the directory is not contacted'));
+  if (o.offline) steps.push(skipped('directory', o.offlineWhy ?? '--offline: the directory is not contacted'));
   else if (unresolved.length || noKey) steps.push(skipped('directory', 'needs the secrets and the token'));
   else {
     started = Date.now();
