@@ -4,7 +4,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
@@ -148,6 +148,28 @@ test('deadlines read every duration the schema allows as the runner does (1h30m,
     assert.equal(cj.spec.jobTemplate.spec.activeDeadlineSeconds, 3 * (seconds(timeout) + 60) + 150, timeout);
     // The runner's shutdown grace plus 15 s.
     assert.equal(cj.spec.jobTemplate.spec.template.spec.terminationGracePeriodSeconds, seconds(grace) + 15, grace);
+  }
+});
+
+test("the docs' activeDeadlineSeconds for the defaults is the one the chart renders", () => {
+  const cj = byKind(
+    render(undefined, [
+      '--set',
+      'defaults.clientId=organization.3f0c1a52-7d4e-4b8a-9c61-2e5f8a7b9d10',
+      '--set',
+      'defaults.clientSecret=env://X',
+      '--set-json',
+      'instances={"a":{"dataJson":{"directoryType":0}}}',
+    ]),
+    'CronJob',
+  )[0]!;
+  const seconds = cj.spec.jobTemplate.spec.activeDeadlineSeconds as number;
+  for (const doc of ['docs/kubernetes.md', 'helm/bwdc-runner/README.md']) {
+    const text = readFileSync(join(chart, '..', '..', doc), 'utf8');
+    assert.ok(
+      text.includes(`${seconds.toLocaleString('en-US')} s`),
+      `${doc} does not state the default deadline ${seconds} s`,
+    );
   }
 });
 
