@@ -58,6 +58,9 @@ test('check: a missing bwdc exits 4', async () => {
   const r = await runCli(['check'], fx.env({ BWDC_PATH: '/nonexistent/bwdc' }));
   assert.equal(r.code, 4);
   assert.match(r.stdout, /bwdc: ERROR/);
+  // The directory is not tried, and the report says why (not "--offline", which nobody passed).
+  assert.match(r.stdout, /skip directory: bwdc is not usable/);
+  assert.doesNotMatch(r.stdout, /--offline/);
 });
 
 test('check: an invalid configuration exits 2 before anything else', async () => {
