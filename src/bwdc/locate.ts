@@ -33,7 +33,7 @@ export function bundledVersion(bwdcPath: string): string | undefined {
 
 /**
  * What the image's bwdc stage recorded when a test build let it install a bwdc that is not the real
- * executable (scripts/image/install-bwdc.mjs, BWDC_ALLOW_TEST_DOUBLE), or undefined for a real one.
+ * executable (scripts/image/install-bwdc.mjs, its test-only build argument), or undefined for a real one.
  */
 export function testDoubleNote(bwdcPath: string): string | undefined {
   try {
