@@ -3,7 +3,7 @@
 // --cap-drop=ALL, the non-root uid) against Debian's slapd and the Bitwarden test server on the host.
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -411,8 +411,20 @@ test('BWDC_ALLOW_TEST_DOUBLE=1 builds it, and the image says it holds a test bwd
   }
 });
 
-test('dockerfilelint reports nothing on the Dockerfile', async () => {
-  const { spawnSync } = await import('node:child_process');
+test("docs/image.md's offline build block works as written", { skip }, () => {
+  const doc = readFileSync(join(root, 'docs', 'image.md'), 'utf8');
+  const block = /## Building without a container registry[\s\S]*?```sh\n([\s\S]*?)```/.exec(doc)?.[1];
+  assert.ok(block, 'the block is in docs/image.md');
+  const tag = 'localhost/bwdc-runner:offline-doc';
+  const script = block.replace(/^BWDC_ZIP=\S+/m, `BWDC_ZIP='${releaseZip()}'`).replace(/^TAG=\S+/m, `TAG=${tag}`);
+  assert.notEqual(script, block, 'the block sets BWDC_ZIP and TAG as its first lines');
+  const r = spawnSync('bash', ['-c', script], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  podman(['rmi', '-f', tag]);
+  assert.equal(r.status, 0, r.stdout.slice(-3000) + r.stderr.slice(-3000));
+  assert.match(r.stdout, /^bwdc-runner \S+\nbwdc 2026\.6\.1$/m);
+});
+
+test('dockerfilelint reports nothing on the Dockerfile', () => {
   const r = spawnSync(
     process.execPath,
     [join(root, 'node_modules', 'dockerfilelint', 'bin', 'dockerfilelint'), join(root, 'Dockerfile')],
