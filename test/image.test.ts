@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import {
   CANARY_CLIENT_SECRET,
@@ -30,6 +31,7 @@ import { startSlapd, type Slapd } from './helpers/slapd.js';
 
 const skip = realBwdcSkip();
 let image: string;
+let zipSha: string;
 let dir: string;
 let slapd: Slapd | undefined;
 const started: string[] = [];
@@ -51,7 +53,10 @@ before(
       bitwardenProc!.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())),
     );
     slapd = await startSlapd({ bindPassword: CANARY_DIRECTORY_SECRET });
-    image = buildTestImage(releaseZip()!);
+    // Pinned, as docs/image.md's block builds it: podman's layer cache does not tell apart two builds that
+    // differ only in the LABEL's build argument, so every build of the real zip here uses the same pin.
+    zipSha = createHash('sha256').update(readFileSync(releaseZip()!)).digest('hex');
+    image = buildTestImage(releaseZip()!, undefined, ['--build-arg', `BWDC_SHA256=${zipSha}`]);
     // A folder the container's bwdc user (uid 10001) can read: the configuration and the secret files.
     dir = mkdtempSync(join(tmpdir(), 'bwdc-runner-image-'));
     chmodSync(dir, 0o755);
@@ -284,7 +289,7 @@ test(
     const inspected = JSON.parse(podman(['image', 'inspect', image]).stdout)[0];
     const cfg = inspected.Config;
     assert.equal(cfg.Labels['io.bwdc-runner.bwdc.version'], bwdcVersion);
-    assert.equal(cfg.Labels['io.bwdc-runner.bwdc.sha256'], 'unverified');
+    assert.equal(cfg.Labels['io.bwdc-runner.bwdc.sha256'], zipSha, 'the pinned digest');
     assert.ok(!cfg.Labels['io.bwdc-runner.bwdc.test-double'], 'a real bwdc: no test-double label');
     assert.equal(
       cfg.Labels['org.opencontainers.image.version'],
@@ -312,7 +317,7 @@ test(
       image,
       '/opt/bwdc/SHA256',
     ]).stdout.trim();
-    assert.match(sha, /^[0-9a-f]{64}$/);
+    assert.equal(sha, zipSha);
   },
 );
 
@@ -404,6 +409,7 @@ test('BWDC_ALLOW_TEST_DOUBLE=1 builds it, and the image says it holds a test bwd
   try {
     const labels = JSON.parse(podman(['image', 'inspect', tag]).stdout)[0].Config.Labels;
     assert.equal(labels['io.bwdc-runner.bwdc.test-double'], 'allowed: not for use');
+    assert.equal(labels['io.bwdc-runner.bwdc.sha256'], 'unverified', 'an unpinned build says so');
     const v = podman(['run', '--rm', '--health-cmd=none', tag, '--version']);
     assert.match(v.stdout, /^bwdc 2026\.6\.1 \(TEST DOUBLE, not the real bwdc: found a script/m);
   } finally {
