@@ -59,22 +59,28 @@ test(
   },
 );
 
+/** One run of `bwdc` for a new organization with sync.inviteUsersAfterProvisioning: false configured. */
+async function syncConfiguredNotToInvite(bwdc: string, name: string) {
+  const { clientId, org } = newOrganization();
+  const s = await ldap();
+  const inst = realInstance(bwdc, s, [{ name, clientId, sync: { ...s.sync, inviteUsersAfterProvisioning: false } }]);
+  const r = await runCli(['run'], inst.env);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const [body] = importsOf(org.id);
+  assert.ok(body, 'an import was sent');
+  return { body, last: org.log.at(-1)! };
+}
+
+const seedMails = SEED_USERS.map((u) => u.mail).sort();
+
 test(
   "main's bwdc sends inviteUsersAfterProvisioning: false as configured: members staged, no invitations",
   { skip: nextBwdcSkip() },
   async () => {
-    const { clientId, org } = newOrganization();
-    const s = await ldap();
-    const inst = realInstance(nextBwdc()!, s, [
-      { name: 'staged', clientId, sync: { ...s.sync, inviteUsersAfterProvisioning: false } },
-    ]);
-    const r = await runCli(['run'], inst.env);
-    assert.equal(r.code, 0, r.stdout + r.stderr);
-    const [body] = importsOf(org.id);
-    assert.equal(body?.inviteUsersAfterProvisioning, false);
-    const last = org.log.at(-1)!;
+    const { body, last } = await syncConfiguredNotToInvite(nextBwdc()!, 'staged');
+    assert.equal(body.inviteUsersAfterProvisioning, false);
     assert.deepEqual(last.invited, [], 'nobody invited');
-    assert.deepEqual(last.staged.sort(), SEED_USERS.map((u) => u.mail).sort());
+    assert.deepEqual(last.staged.sort(), seedMails);
   },
 );
 
@@ -82,21 +88,9 @@ test(
   'the release bwdc (v2026.6.1) never sends inviteUsersAfterProvisioning, even when configured',
   { skip: realBwdcSkip() },
   async () => {
-    const { clientId, org } = newOrganization();
-    const s = await ldap();
-    const inst = realInstance(realBwdc()!, s, [
-      { name: 'tag', clientId, sync: { ...s.sync, inviteUsersAfterProvisioning: false } },
-    ]);
-    const r = await runCli(['run'], inst.env);
-    assert.equal(r.code, 0, r.stdout + r.stderr);
-    const [body] = importsOf(org.id);
-    assert.ok(body, 'an import was sent');
+    const { body, last } = await syncConfiguredNotToInvite(realBwdc()!, 'tag');
     assert.equal('inviteUsersAfterProvisioning' in body, false);
-    assert.deepEqual(
-      org.log.at(-1)!.invited.sort(),
-      SEED_USERS.map((u) => u.mail).sort(),
-      'the server invites, as it always did',
-    );
+    assert.deepEqual(last.invited.sort(), seedMails, 'the server invites, as it always did');
   },
 );
 
