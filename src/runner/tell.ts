@@ -16,7 +16,7 @@ import { errorMessage } from '../errors.js';
 import type { InstanceState } from '../state/instance-state.js';
 import { runnerVersion } from '../version.js';
 import type { RunResult } from './result.js';
-import type { History, RunDeps } from './run-instance.js';
+import type { History, RunDeps } from './types.js';
 
 /**
  * A notification or heartbeat URL: a literal http(s) URL is used as is (and masked in logs from now on,
