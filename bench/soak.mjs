@@ -63,7 +63,7 @@ const q = Math.max(1, Math.floor(warm.length / 4));
 const early = median(warm.slice(0, q).map((s) => s.rssMB));
 const late = median(warm.slice(-q).map((s) => s.rssMB));
 const t = stopped?.totals ?? {};
-const accounted = t.firstAttemptsFinished + t.overlaps + t.dropped + (t.removed ?? 0);
+const accounted = t.finished + t.overlaps + t.dropped + (t.removed ?? 0);
 const report = {
   runs: finished(),
   minutes: Number(((Date.now() - started) / 60000).toFixed(1)),
@@ -74,11 +74,10 @@ const report = {
   failureClasses: classes,
   accounting: {
     due: t.due,
-    firstAttemptsFinished: t.firstAttemptsFinished,
-    retriesFinished: t.retriesFinished,
+    finished: t.finished,
     overlaps: t.overlaps,
     dropped: t.dropped,
-    balanced: t.due === accounted && finished() === t.firstAttemptsFinished + t.retriesFinished,
+    balanced: t.due === accounted && finished() === t.finished,
   },
   processes: {
     maxZombiesSeen: maxZombies,

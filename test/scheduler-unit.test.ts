@@ -131,7 +131,7 @@ test('never more than `concurrency` runs in bwdc at once; the next ones prepare 
   const s = new Scheduler({
     concurrency: 3,
     log,
-    run: async (inst, _attempt, _signal, bwdcGate) => {
+    run: async (inst, { gate: bwdcGate }) => {
       inRun++;
       peakRun = Math.max(peakRun, inRun);
       await new Promise((r) => setTimeout(r, 5)); // preparing
@@ -185,7 +185,7 @@ test('stop() drops queued runs and prepared runs still waiting for bwdc, waits f
     concurrency: 1,
     log,
     hooks: { onDropped: (name) => dropped.push(name) },
-    run: (inst, _attempt, signal, bwdcGate) =>
+    run: (inst, { signal, gate: bwdcGate }) =>
       bwdcGate(
         () =>
           new Promise((resolve) => {
@@ -215,8 +215,7 @@ test('stop() drops queued runs and prepared runs still waiting for bwdc, waits f
     overlaps: 0,
     dropped: 2,
     removed: 0,
-    firstAttemptsFinished: 1,
-    retriesFinished: 0,
+    finished: 1,
   });
 });
 
@@ -281,7 +280,7 @@ test('an instance removed by a reload while queued never runs, and one removed w
   const s = new Scheduler({
     concurrency: 1,
     log,
-    run: async (i, _attempt, _signal, gate) => {
+    run: async (i, { gate }) => {
       started.push(i.name);
       await gate(async () => {
         inBwdc.push(i.name);
@@ -304,7 +303,7 @@ test('an instance removed by a reload while queued never runs, and one removed w
   assert.deepEqual(dropped, [], 'a removal is not a drop');
   assert.equal(
     s.totals.due,
-    s.totals.firstAttemptsFinished + s.totals.overlaps + s.totals.dropped + s.totals.removed,
+    s.totals.finished + s.totals.overlaps + s.totals.dropped + s.totals.removed,
     'every due run accounted for',
   );
   assert.equal(s.totals.removed, 2);

@@ -11,11 +11,11 @@ import { attemptUntilDone } from './steps/attempts.js';
 import { endingOf } from './steps/failure.js';
 import { lockInstance } from './steps/lock.js';
 import { prepareState } from './steps/prepare.js';
-import { recordLastRun } from './steps/record.js';
+import { recordLastRun, unrecordedHistory } from './steps/record.js';
 import { buildResult, report } from './steps/report.js';
 import { afterTidy, tidyState } from './steps/tidy.js';
 import { Teller } from './tell.js';
-import type { Effort, Ending, Held, History, RunContext, RunDeps } from './types.js';
+import type { Effort, Ending, Held, RunContext, RunDeps } from './types.js';
 
 export type { History, RunDeps } from './types.js';
 
@@ -48,18 +48,21 @@ export async function runInstance(instance: InstanceConfig, deps: RunDeps, mode:
 
   const endedAt = new Date();
   let restoredDataJson = false;
-  let history: History | undefined;
   if (held) {
     const tidy = await tidyState(run, held.state, effort.bwdcKilled);
     restoredDataJson = tidy.restored;
     ending = afterTidy(ending, tidy);
-    if (ending.outcome !== 'not-started') history = await recordLastRun(run, held.state, ending, endedAt);
   }
   if (ending.outcome === 'not-started') {
+    tell.forget();
     await held?.lock.release();
     log.info(ending.error.message);
     throw ending.error;
   }
+  // A run that never held its folder (unusable, locked) records nothing but is still told (docs/scheduler.md).
+  const history = held
+    ? await recordLastRun(run, held.state, ending, endedAt)
+    : await unrecordedHistory(run, ending, endedAt);
 
   const result = buildResult(run, ending, {
     startedAt,
@@ -67,12 +70,13 @@ export async function runInstance(instance: InstanceConfig, deps: RunDeps, mode:
     effort,
     seeded,
     restoredDataJson,
-    lastSuccessAt: history?.lastSuccessAt,
+    lastSuccessAt: history.lastSuccessAt,
     interrupted: deps.signal?.aborted ?? false,
   });
   await report(run, result);
   // Telling someone never changes the outcome; bounded by the delivery timeout (notify/deliver.ts).
-  if (mode === 'sync' && history && held) await tell.finished(result, history, held.state);
+  if (mode === 'sync') await tell.finished(result, history, held?.state);
+  tell.forget();
   await held?.lock.release();
   return result;
 }

@@ -8,7 +8,7 @@ import type { ExitCodeValue, FailureClass, RunNotStartedError } from '../errors.
 import type { Logger } from '../observability/logger.js';
 import type { Plan } from '../plan/compute.js';
 import type { SecretSession } from '../secrets/resolver.js';
-import type { Gate } from '../shared/slots.js';
+import type { Away, Gate } from '../shared/slots.js';
 import type { InstanceState, LastRun } from '../state/instance-state.js';
 import type { LockHandle } from '../state/lock.js';
 import type { RunMode } from './result.js';
@@ -20,14 +20,16 @@ export interface RunDeps {
   log: Logger;
   /** Aborted on shutdown: the running bwdc is stopped, no retry starts. */
   signal?: AbortSignal;
+  /** Aborted when no new attempt may start (shutdown begins): a wait to retry ends, the run ends with its failure. */
+  draining?: AbortSignal;
   /** Between SIGTERM and SIGKILL when a bwdc call is stopped. */
   killGraceMs?: number;
-  /** Injected for tests: how to wait between attempts. */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Called before each retry, for metrics. */
   onRetry?: (instance: string, attempt: number, failureClass: FailureClass) => void;
   /** Wraps the bwdc calls of each attempt: preparation and tidying up stay outside it. */
   bwdcGate?: Gate;
+  /** Wraps the wait between attempts: the run gives up its admission meanwhile (shared/slots.ts). */
+  away?: Away;
   /** Organization tokens shared by the runs of this process (default: one cache per process). */
   tokens?: TokenCache;
   /** run --allow-removals N: this once, up to N removals pass the guard rails. */

@@ -39,26 +39,25 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
   const scheduler = new Scheduler({
     concurrency: config.concurrency,
     log,
-    run: (instance, attempt, signal, gate) =>
-      runInstance(
-        // Retries are the scheduler's (they wait without holding a concurrency slot).
-        { ...instance, retry: { ...instance.retry, attempts: 0 } },
-        {
-          config,
-          env,
-          secrets: secrets.sharedSession(secretCacheMs),
-          log,
-          signal,
-          bwdcGate: gate,
-          notifyTimeoutMs: config.notifyTimeoutMs,
-          onNotified: (target, ok) => metrics.notified(target, ok),
-        },
-      ),
+    // One due tick is one run, its retries inside it (docs/scheduler.md "What counts as a run").
+    run: (instance, { gate, away, draining, signal }) =>
+      runInstance(instance, {
+        config,
+        env,
+        secrets: secrets.sharedSession(secretCacheMs),
+        log,
+        signal,
+        draining,
+        bwdcGate: gate,
+        away,
+        notifyTimeoutMs: config.notifyTimeoutMs,
+        onNotified: (target, ok) => metrics.notified(target, ok),
+        onRetry: (name, _attempt, cls) => metrics.retried(name, cls),
+      }),
     hooks: {
       onStart: (name) => metrics.runStarted(name),
       onResult: (r) => metrics.runFinished(r),
       onOverlap: (name) => metrics.overlapSkipped(name),
-      onRetry: (name, _attempt, cls) => metrics.retried(name, cls),
       onNextRun: (name, at) => metrics.setNextRun(name, at),
       onRemoved: (name) => metrics.forget(name),
       onDue: (name) => metrics.runDue(name),

@@ -1,6 +1,7 @@
 // Step "attempts": resolve secrets, get the token, drive bwdc; again while the failure is transient
-// (retry-policy.ts). The bwdc calls of each attempt go through the run's gate; the rest stays outside it.
-import { setTimeout as sleepFor } from 'node:timers/promises';
+// (retry-policy.ts). All attempts are one run (docs/scheduler.md "What counts as a run"): one heartbeat,
+// one record, one notice. The bwdc calls of each attempt go through the run's gate; the wait between
+// attempts holds no slot (deps.away) and ends when the runner starts to stop (deps.draining).
 import { wipeSecrets } from '../../bwdc/directory.js';
 import { RunNotStartedError } from '../../errors.js';
 import type { InstanceState } from '../../state/instance-state.js';
@@ -28,7 +29,7 @@ export async function attemptUntilDone(run: RunContext, state: InstanceState, ef
         effort.attempts = attempt - 1;
         throw previous;
       }
-      if (!(err instanceof RunFailure) || deps.signal?.aborted) throw err;
+      if (!(err instanceof RunFailure) || stopping(run)) throw err;
       previous = err;
       const wait = retryWaitMs(err.failureClass, attempt, instance.retry, Math.random, err.transient);
       if (wait === undefined) throw err;
@@ -37,8 +38,9 @@ export async function attemptUntilDone(run: RunContext, state: InstanceState, ef
         'transient failure, will retry',
       );
       deps.onRetry?.(instance.name, attempt, err.failureClass);
-      await (deps.sleep ?? sleepUnlessAborted)(wait, deps.signal);
-      if (deps.signal?.aborted) throw err;
+      const sleep = () => pause(wait, [deps.signal, deps.draining]);
+      await (deps.away ? deps.away(sleep) : sleep());
+      if (stopping(run)) throw err;
       // A killed bwdc leaves its lock and maybe a session behind: clean up before the next attempt.
       await state.clearBwdcLock({ ours: effort.bwdcKilled });
       await state.restoreIfBroken();
@@ -47,6 +49,21 @@ export async function attemptUntilDone(run: RunContext, state: InstanceState, ef
   }
 }
 
-function sleepUnlessAborted(ms: number, signal?: AbortSignal): Promise<void> {
-  return sleepFor(ms, undefined, { signal }).catch(() => undefined);
+function stopping({ deps }: RunContext): boolean {
+  return (deps.signal?.aborted ?? false) || (deps.draining?.aborted ?? false);
+}
+
+/** Waits `ms`, or less when one of the signals aborts; leaves no listener behind. */
+function pause(ms: number, signals: Array<AbortSignal | undefined>): Promise<void> {
+  const live = signals.filter((s): s is AbortSignal => s !== undefined);
+  return new Promise((done) => {
+    const end = () => {
+      clearTimeout(timer);
+      for (const s of live) s.removeEventListener('abort', end);
+      done();
+    };
+    const timer = setTimeout(end, ms);
+    for (const s of live) s.addEventListener('abort', end, { once: true });
+    if (live.some((s) => s.aborted)) end();
+  });
 }

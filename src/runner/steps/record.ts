@@ -2,17 +2,43 @@
 // last success and the failures in a row. Only syncs count: a dry run (`test`, `plan`) records nothing
 // and never counts as a success.
 import { errorMessage } from '../../errors.js';
-import type { InstanceState, LastRun } from '../../state/instance-state.js';
+import { InstanceState, type LastRun } from '../../state/instance-state.js';
 import type { Ending, History, RunContext } from '../types.js';
 
 export async function recordLastRun(
-  { runId, mode, log }: RunContext,
+  run: RunContext,
   state: InstanceState,
   ending: Exclude<Ending, { outcome: 'not-started' }>,
   endedAt: Date,
 ): Promise<History> {
+  const history = nextHistory(run, await state.readLastRun(), ending, endedAt);
+  if (history.record)
+    await state
+      .writeLastRun(history.record)
+      .catch((err) => run.log.warn({ err: errorMessage(err) }, 'could not record the run in the state folder'));
+  return history;
+}
+
+/**
+ * A run that never held its state folder (unusable, or locked by another run): what can be read of the
+ * runs before it, so its end is told with the right count; nothing is written.
+ */
+export async function unrecordedHistory(
+  run: RunContext,
+  ending: Exclude<Ending, { outcome: 'not-started' }>,
+  endedAt: Date,
+): Promise<History> {
+  const previous = await InstanceState.peekLastRun(run.deps.config.stateDir, run.instance.name);
+  return { ...nextHistory(run, previous, ending, endedAt), record: undefined };
+}
+
+function nextHistory(
+  { runId, mode }: RunContext,
+  previous: LastRun | undefined,
+  ending: Exclude<Ending, { outcome: 'not-started' }>,
+  endedAt: Date,
+): History {
   const outcome = ending.outcome;
-  const previous = await state.readLastRun();
   const earlier = previous?.lastSuccessAt ? new Date(previous.lastSuccessAt) : undefined;
   const before = previous?.consecutiveFailures ?? 0;
   if (mode !== 'sync')
@@ -35,8 +61,5 @@ export async function recordLastRun(
     consecutiveFailures,
     notified: previous?.notified ?? [],
   };
-  await state
-    .writeLastRun(record)
-    .catch((err) => log.warn({ err: errorMessage(err) }, 'could not record the run in the state folder'));
   return { lastSuccessAt, consecutiveFailures, notified: record.notified!, record };
 }
