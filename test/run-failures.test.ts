@@ -11,7 +11,7 @@ import { watchedRuns } from '../src/observability/run-tail.js';
 import { runInstance } from '../src/runner/run-instance.js';
 import { createSecretResolver } from '../src/secrets/index.js';
 import { InstanceState } from '../src/state/instance-state.js';
-import { makeFixture, runCli, startCli, waitFor, type CliRun } from './helpers/fixture.js';
+import { ldapTemplate, makeFixture, runCli, startCli, waitFor, type CliRun } from './helpers/fixture.js';
 import { receiver } from './helpers/receiver.js';
 
 const live: CliRun[] = [];
@@ -111,5 +111,19 @@ test('a run skipped because another holds the lock releases its log tail, and sa
     assert.equal(watchedRuns(), 0, 'the skipped run keeps no log tail');
   } finally {
     await other.release();
+  }
+});
+
+test("a data.json whose server setting cannot be read fails as config, never falls back to Bitwarden's cloud", async () => {
+  for (const environmentUrls of ['https://vault.example.com', { base: 42 }, ['https://vault.example.com']]) {
+    const fx = makeFixture();
+    writeFileSync(fx.templatePath, JSON.stringify({ ...ldapTemplate, environmentUrls }));
+    const r = await runCli(['run'], fx.env({ BW_SERVER: undefined, BWDC_RETRY_ATTEMPTS: '2' }));
+    assert.equal(r.code, 2, `${JSON.stringify(environmentUrls)}: ${r.stdout}`);
+    const done = r.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('run failed'))!;
+    assert.equal(done.failureClass, 'config');
+    assert.equal(done.attempts, 1, 'not retried');
+    assert.match(String(done.msg), /environmentUrls.*not falling back to Bitwarden's cloud/);
+    assert.equal(fx.records().length, 0, 'bwdc never started');
   }
 });

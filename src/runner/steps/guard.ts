@@ -3,7 +3,7 @@
 // guard rails' verdict (plan/guard.ts). Returns the plan's report in `plan` mode, undefined when the
 // sync may go on; throws (class guard) when the rails stop it.
 import { BitwardenError } from '../../bitwarden/request-error.js';
-import { PublicApi, apiUrlOf } from '../../bitwarden/public-api.js';
+import { PublicApi } from '../../bitwarden/public-api.js';
 import type { BwdcClient } from '../../bwdc/client.js';
 import { parseTestReport } from '../../bwdc/response.js';
 import type { InstanceConfig } from '../../config/model.js';
@@ -14,6 +14,7 @@ import { sectionOf } from '../../shared/json.js';
 import type { InstanceState } from '../../state/instance-state.js';
 import type { Effort, Report, RunContext, SessionToken } from '../types.js';
 import { RunFailure, fail } from './failure.js';
+import { serverOf } from './server.js';
 import { bitwardenTimeoutMs } from './token.js';
 
 export async function guardStep(
@@ -90,13 +91,12 @@ async function planSync(
   if (!test.ok) fail('test (planning the sync)', test);
   const report = parseTestReport(test.response?.data);
   if (!report) throw new RunFailure('test (planning the sync): bwdc printed no test report', 'internal');
-  const status = await state.readDataJson();
-  const data = status.ok ? status.data : {};
+  const { url: apiUrl, data } = await serverOf(state, 'api');
   const accessToken = token?.accessToken ?? (typeof data.accessToken === 'string' ? data.accessToken : undefined);
   if (!accessToken)
     throw new RunFailure('planning the sync: no organization token to read the organization with', 'auth');
   const api = new PublicApi({
-    apiUrl: apiUrlOf(data),
+    apiUrl,
     accessToken,
     timeoutMs: bitwardenTimeoutMs(instance),
     signal: deps.signal,
