@@ -41,7 +41,7 @@ export async function runInstance(instance: InstanceConfig, deps: RunDeps, mode:
   try {
     held = await lockInstance(run);
     seeded = await prepareState(run, held.state);
-    ending = { outcome: 'success', report: await attemptUntilDone(run, held.state, effort) };
+    ending = { outcome: 'success', report: await attemptUntilDone(run, held, effort) };
   } catch (err) {
     ending = endingOf(err, instance);
   }

@@ -12,6 +12,7 @@ import { RunnerMetrics } from '../../observability/metrics.js';
 import { startHttp, type HttpEndpoints } from '../../observability/http.js';
 import { createSecretResolver } from '../../secrets/index.js';
 import { runInstance } from '../../runner/run-instance.js';
+import { recoverStateFolders } from '../../runner/recover.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
 import { effectiveTimezone } from '../../scheduler/timing.js';
 import { parseDuration } from '../../shared/duration.js';
@@ -64,6 +65,8 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
       onDropped: (name) => metrics.runDropped(name),
     },
   });
+  // Secrets and temporary files a killed run left in any instance folder go first (docs/scheduler.md).
+  await recoverStateFolders(config.stateDir, config.instances, log);
   scheduler.apply(config.instances);
   metrics.setInstances(config.instances.map((i) => i.name));
 

@@ -4,16 +4,16 @@
 // attempts holds no slot (deps.away) and ends when the runner starts to stop (deps.draining).
 import { wipeSecrets } from '../../bwdc/directory.js';
 import { RunNotStartedError } from '../../errors.js';
-import type { InstanceState } from '../../state/instance-state.js';
 import { retryWaitMs } from '../retry-policy.js';
-import type { Effort, Report, RunContext } from '../types.js';
+import type { Effort, Held, Report, RunContext } from '../types.js';
 import { driveBwdc } from './bwdc.js';
 import { RunFailure } from './failure.js';
 import { resolveSecrets } from './secrets.js';
 import { obtainToken } from './token.js';
 
-export async function attemptUntilDone(run: RunContext, state: InstanceState, effort: Effort): Promise<Report> {
+export async function attemptUntilDone(run: RunContext, held: Held, effort: Effort): Promise<Report> {
   const { instance, deps, log } = run;
+  const { state } = held;
   let previous: RunFailure | undefined;
   for (let attempt = 1; ; attempt++) {
     effort.attempts = attempt;
@@ -21,7 +21,7 @@ export async function attemptUntilDone(run: RunContext, state: InstanceState, ef
       const secrets = await resolveSecrets(run);
       // Outside the bwdc gate too: an identity request does not hold a bwdc slot.
       const token = instance.login === 'runner' ? await obtainToken(run, state, secrets.clientSecret) : undefined;
-      const drive = () => driveBwdc(run, state, secrets, token, effort);
+      const drive = () => driveBwdc(run, held, secrets, token, effort);
       return await (deps.bwdcGate ? deps.bwdcGate(drive) : drive());
     } catch (err) {
       // Stopping before a retry: the run did reach bwdc, so the failure it had stands.

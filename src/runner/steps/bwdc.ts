@@ -4,14 +4,13 @@
 import { BwdcClient, childBaseEnv } from '../../bwdc/client.js';
 import { directoryKind, wipeSecrets, writeSession } from '../../bwdc/directory.js';
 import { parseSyncCounts, parseTestReport } from '../../bwdc/response.js';
-import type { InstanceState } from '../../state/instance-state.js';
-import type { Effort, Report, RunContext, RunSecrets, SessionToken } from '../types.js';
+import type { Effort, Held, Report, RunContext, RunSecrets, SessionToken } from '../types.js';
 import { fail } from './failure.js';
 import { guardStep } from './guard.js';
 
 export async function driveBwdc(
   run: RunContext,
-  state: InstanceState,
+  { state, lock }: Held,
   { clientSecret, directorySecret }: RunSecrets,
   token: SessionToken | undefined,
   effort: Effort,
@@ -25,6 +24,8 @@ export async function driveBwdc(
     nice: deps.config.bwdcNice,
     signal: deps.signal,
     log,
+    // The lock names the running bwdc: held while it lives, even if this process dies (state/lock.ts).
+    onSpawn: (pid) => lock.recordChild(pid),
   });
   try {
     const kind = directorySecret !== undefined ? directoryKind(wipeType) : undefined;
