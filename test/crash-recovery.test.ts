@@ -5,10 +5,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { realBwdc, realBwdcSkip } from './helpers/real-bwdc.js';
 import {
   CANARY_CLIENT_SECRET,
   CANARY_DIRECTORY_SECRET,
+  ldapTemplate,
   makeFixture,
   pidAlive,
   runCli,
@@ -74,3 +77,54 @@ test('SIGKILL during a sync: runs exit 75 while the orphaned bwdc lives; the nex
   // And the crashed instance runs again once its bwdc is gone.
   assert.equal((await runCli(['run'], fx.env())).code, 0);
 });
+
+test(
+  'the same with the real bwdc: killed runner, orphaned bwdc stuck on its directory, the lock held until it ends',
+  { skip: realBwdcSkip() },
+  async () => {
+    // A directory server that accepts and never answers: the real bwdc's sync waits on it.
+    const sockets: Socket[] = [];
+    const silent = createNetServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as AddressInfo).port;
+    const fx = makeFixture('real');
+    const directory = {
+      type: 'ldap',
+      hostname: '127.0.0.1',
+      port,
+      ssl: false,
+      rootPath: 'dc=test',
+      username: 'cn=bind',
+    };
+    const sync = { users: true, groups: true, userFilter: '(objectClass=inetOrgPerson)' };
+    const config = fx.writeConfig([{ name: 'real', dataJson: undefined, directory, sync }]);
+    const env = fx.fileEnv({ BWDC_PATH: realBwdc()!, BWDC_TIMEOUT: '5m', BWDC_RUNNER_CONFIG: config });
+    const first = startCli(['run'], env);
+    await waitFor(() => typeof lockOf(fx, 'real')?.child === 'number', 60_000).catch((err: Error) => {
+      throw new Error(
+        `${err.message}: ${first
+          .logs()
+          .map((l) => String(l.msg))
+          .join(' | ')}`,
+      );
+    });
+    const bwdc = lockOf(fx, 'real')!.child as number;
+    await waitFor(() => sockets.length > 0, 60_000); // bwdc is in its sync, talking to the directory
+    first.kill('SIGKILL');
+    await first.done;
+    assert.ok(pidAlive(bwdc), 'the real bwdc outlives its runner');
+    const meanwhile = await runCli(['run'], env);
+    assert.equal(meanwhile.code, 75, meanwhile.stdout);
+    // The directory goes away: bwdc fails and ends; the next start takes the folder and wipes it.
+    for (const s of sockets) s.destroy();
+    silent.close();
+    await waitFor(() => !pidAlive(bwdc), 60_000);
+    const next = await runCli(['run'], fx.env({ BWDC_INSTANCE: 'other' }));
+    assert.equal(next.code, 0, next.stdout);
+    const text = readFileSync(join(fx.stateDir, 'real', 'data.json'), 'utf8');
+    const data = JSON.parse(text);
+    for (const key of ['accessToken', 'refreshToken', 'apiKeyClientId', 'apiKeyClientSecret'])
+      assert.equal(data[key] ?? null, null, `${key} left in data.json`);
+    assert.ok(!text.includes(CANARY_CLIENT_SECRET) && !text.includes(CANARY_DIRECTORY_SECRET));
+  },
+);
