@@ -11,7 +11,6 @@ import { realBwdc, realBwdcSkip } from './helpers/real-bwdc.js';
 import {
   CANARY_CLIENT_SECRET,
   CANARY_DIRECTORY_SECRET,
-  ldapTemplate,
   makeFixture,
   pidAlive,
   runCli,
