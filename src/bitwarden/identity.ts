@@ -95,7 +95,8 @@ export async function requestOrgToken(req: TokenRequest): Promise<OrgToken> {
   if ((res.status >= 300 && res.status < 400) || res.status === 404) {
     const where = res.location ? ` (to ${redactor.scrub(res.location)})` : '';
     throw new BitwardenError(
-      `login: ${url} answered HTTP ${res.status}${where}: not a Bitwarden identity endpoint; check the server URL (BW_SERVER, server: or data.json environmentUrls)`,
+      `login: ${url} answered HTTP ${res.status}${where}: not a Bitwarden identity endpoint; ` +
+        'check the server URL (BW_SERVER, server: or data.json environmentUrls)',
       'config',
     );
   }

@@ -28,7 +28,10 @@ export function unreadableServer(data: Record<string, unknown>): string | undefi
   const urls = data.environmentUrls;
   if (urls === undefined || urls === null) return undefined;
   if (typeof urls !== 'object' || Array.isArray(urls))
-    return `data.json environmentUrls is ${Array.isArray(urls) ? 'a list' : `a ${typeof urls}`}; expected an object such as {"base": "https://vault.example.com"}`;
+    return (
+      `data.json environmentUrls is ${Array.isArray(urls) ? 'a list' : `a ${typeof urls}`}; ` +
+      'expected an object such as {"base": "https://vault.example.com"}'
+    );
   for (const key of ['base', 'api', 'identity'] as const) {
     const v = (urls as Record<string, unknown>)[key];
     if (v !== undefined && v !== null && typeof v !== 'string')

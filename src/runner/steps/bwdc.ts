@@ -77,7 +77,8 @@ export async function driveBwdc(
     const test = parseTestReport(done.response?.data);
     return {
       message: test
-        ? `test: would sync ${test.groups.length} group(s), ${test.enabledUsers.length} enabled, ${test.disabledUsers.length} disabled and ${test.deletedUsers.length} deleted user(s)`
+        ? `test: would sync ${test.groups.length} group(s), ${test.enabledUsers.length} enabled, ` +
+          `${test.disabledUsers.length} disabled and ${test.deletedUsers.length} deleted user(s)`
         : 'test complete',
       users: test?.enabledUsers.length,
       groups: test?.groups.length,

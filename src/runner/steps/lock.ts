@@ -10,7 +10,8 @@ export async function lockInstance({ instance, deps, runId, log }: RunContext): 
     state = await InstanceState.open(deps.config.stateDir, instance.name);
   } catch (err) {
     throw new RunFailure(
-      `state folder ${deps.config.stateDir}/${instance.name} is not usable: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)} (check BWDC_STATE_DIR and that it is writable)`,
+      `state folder ${deps.config.stateDir}/${instance.name} is not usable: ` +
+        `${(err as NodeJS.ErrnoException).code ?? errorMessage(err)} (check BWDC_STATE_DIR and that it is writable)`,
       'config',
       ExitCode.config,
     );

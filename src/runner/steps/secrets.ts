@@ -23,7 +23,8 @@ export async function resolveSecrets({ instance, deps, wipeType }: RunContext): 
     if (directorySecret === storedSecurelyPlaceholder) {
       throw new RunFailure(
         // Not quoted: it is the resolved value, which the redactor masks.
-        `${where} directorySecret: the value is the placeholder a desktop export writes in place of the secret (STORED SECURELY, in brackets): point the reference at the real secret`,
+        `${where} directorySecret: the value is the placeholder a desktop export writes in place of the secret ` +
+          '(STORED SECURELY, in brackets): point the reference at the real secret',
         'config',
         ExitCode.config,
       );
