@@ -412,3 +412,33 @@ test('the shared retry loop: retries only what the caller calls retryable, count
   assert.equal(n, 1);
   assert.ok(Date.now() - t0 < 30_000, 'the wait did not run its course');
 });
+
+test('a run waiting to retry holds no slot: others are admitted meanwhile; /status says retry-wait; stop() ends the wait', async () => {
+  const started: string[] = [];
+  let waitEnded = false;
+  const s = new Scheduler({
+    concurrency: 1, // two admitted at once
+    log,
+    run: async (inst, { gate, away, draining }) => {
+      started.push(inst.name);
+      await gate(async () => undefined);
+      if (inst.name === 'a' || inst.name === 'b') {
+        // What runInstance does between attempts: wait away from the slots until shutdown.
+        await away(() => new Promise<void>((r) => draining.addEventListener('abort', () => r(), { once: true })));
+        waitEnded = true;
+      }
+      return result(inst.name, 'failure');
+    },
+  });
+  s.apply(['a', 'b', 'c'].map((n) => instance(n)));
+  s.start(true);
+  await waitFor(() => started.includes('c'));
+  const states = Object.fromEntries(s.status().map((st) => [st.directory, st.state]));
+  assert.equal(states.a, 'retry-wait');
+  assert.equal(states.b, 'retry-wait');
+  const t0 = Date.now();
+  await s.stop(10_000);
+  assert.ok(waitEnded, 'the wait ended with the shutdown');
+  assert.ok(Date.now() - t0 < 5000, 'not held until the grace period ends');
+  assert.equal(s.totals.finished, 3);
+});
