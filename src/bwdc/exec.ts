@@ -20,6 +20,8 @@ export interface ExecOptions {
   captureBytes?: number;
   /** Nice value for bwdc (0 or absent: the runner's own priority). */
   nice?: number;
+  /** Called with bwdc's pid once it started, and with undefined once it and its group are gone. */
+  onSpawn?: (pid: number | undefined) => void;
 }
 
 export interface ExecResult {
@@ -114,6 +116,7 @@ export function execBwdc(options: ExecOptions): Promise<ExecResult> {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     if (child.pid && options.nice) lowerPriority(child.pid, options.nice);
+    if (child.pid) options.onSpawn?.(child.pid);
     const out = new BoundedCapture(limit);
     const err = new BoundedCapture(limit);
     let timedOut = false;
@@ -156,6 +159,7 @@ export function execBwdc(options: ExecOptions): Promise<ExecResult> {
       if (child.pid) killGroup(child.pid, 'SIGKILL');
     });
     child.on('close', () => {
+      if (child.pid) options.onSpawn?.(undefined);
       clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
       options.signal?.removeEventListener('abort', onAbort);
