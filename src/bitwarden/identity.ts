@@ -82,7 +82,7 @@ export async function requestOrgToken(req: TokenRequest): Promise<OrgToken> {
           'Device-Type': '8',
           'Bitwarden-Client-Name': 'connector',
           'Bitwarden-Client-Version': req.clientVersion,
-          // What bwdc sends, its upstream bug included (bwdc-contract.md).
+          // What bwdc sends, its upstream bug included (docs/upstream/bwdc.md "Login and tokens").
           'User-Agent': 'Bitwarden_DC/[object Promise] (LINUX)',
         },
       });

@@ -1,5 +1,5 @@
-// One sync (or test, or plan) run of one instance, DESIGN.md "One sync run", as a pipeline of named
-// steps, each in steps/<name>.ts:
+// One sync (or test, or plan) run of one instance, docs/architecture.md "One run of one instance", as a
+// pipeline of named steps, each in steps/<name>.ts:
 //   lock -> prepare -> attempts (secrets -> token -> bwdc [-> guard]; again while transient) -> tidy
 //   -> record -> report -> tell
 // Each step takes the run's context and what the step before it returned; every error becomes one

@@ -69,7 +69,8 @@ function syncSettingsOf(data: Record<string, unknown>): SyncSettings {
 /**
  * Whether this sync is planned first: its settings can remove members, or guard.always. Read from the
  * template the state folder was seeded from (no file I/O on every sync): the runner never changes the
- * sync settings, and neither does bwdc (`config` rewrites only AD attribute names, bwdc-contract.md).
+ * sync settings, and neither does bwdc (`config` rewrites only AD attribute names, docs/upstream/bwdc.md
+ * "What config rewrites").
  */
 export function guarded(instance: InstanceConfig): boolean {
   if (instance.guard.always) return true;
