@@ -15,7 +15,7 @@ let slapd: Slapd | undefined;
 const directory = async () => (slapd ??= await startSlapd({ bindPassword: CANARY_DIRECTORY_SECRET }));
 
 /** A config file with one instance reading the seeded slapd (or `port` instead of its own). */
-async function setup(opts: { port?: number; guard?: boolean } = {}) {
+async function setup(opts: { port?: number; guard?: boolean; login?: 'bwdc' } = {}) {
   const fx = makeFixture();
   const d = await directory();
   const block = { ...d.directory, ...(opts.port ? { port: opts.port } : {}) };
@@ -26,6 +26,7 @@ async function setup(opts: { port?: number; guard?: boolean } = {}) {
       directory: block,
       sync: d.sync,
       ...(opts.guard ? { guard: { always: true } } : {}),
+      ...(opts.login ? { login: opts.login } : {}),
     },
   ]);
   const env = fx.fileEnv({ BWDC_PATH: realBwdc()!, BWDC_RUNNER_CONFIG: config, BWDC_PASS_ENV: undefined });
@@ -72,6 +73,37 @@ test(
     assert.match(token.fix, /Admin Console/);
     assert.equal(inst.steps.find((s: { step: string }) => s.step === 'directory').status, 'skipped');
     assert.ok(!r.stdout.includes('a-wrong-client-secret'));
+  },
+);
+
+test(
+  'check with a wrong API key and login: bwdc: class auth in the directory step, whose fix is the API key',
+  { skip },
+  async () => {
+    const { fx, env } = await setup({ login: 'bwdc' });
+    writeFileSync(fx.secretPath, 'a-wrong-client-secret\n');
+    const r = await runCli(['check', '--json'], env);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const inst = JSON.parse(r.stdout).instances[0];
+    assert.equal(inst.failureClass, 'auth');
+    const dir = inst.steps.find((s: { step: string }) => s.step === 'directory');
+    assert.equal(dir.status, 'failed');
+    assert.match(dir.detail, /invalid_client/);
+    // bwdc's own login was refused: the fix is the key, not the Public API (which was never asked).
+    assert.match(dir.fix, /Bitwarden refused the organization API key/);
+    assert.ok(!r.stdout.includes('a-wrong-client-secret'));
+  },
+);
+
+test(
+  'check, guarded with login: bwdc: the Public API its syncs read is tried too (not skipped)',
+  { skip },
+  async () => {
+    const { env } = await setup({ guard: true, login: 'bwdc' });
+    const r = await runCli(['check'], env);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /ok {3}directory \([\d.]+m?s\): bwdc test: 3 user\(s\) and 2 group\(s\) would be synced/);
+    assert.match(r.stdout, /ok {3}public-api \(\d+m?s\): http:\/\/127\.0\.0\.1:\d+\/api: 0 member\(s\), 0 group\(s\)/);
   },
 );
 

@@ -60,8 +60,13 @@ function valuesBlocks(text: string): Array<Record<string, unknown>> {
 interface Install {
   what: string;
   release?: string;
+  /** The namespace it installs into: helm's `-n`, or the kustomization's. */
+  namespace?: string;
   objs: Obj[];
 }
+
+/** The namespace a command names with `-n` / `--namespace`. */
+const namespaceOf = (c: string) => /(?:^|\s)(?:-n|--namespace)(?:\s+|=)(\S+)/.exec(c)?.[1];
 
 function installsOf(file: string, text: string, commands: string[]): Install[] {
   const installs: Install[] = [];
@@ -78,7 +83,7 @@ function installsOf(file: string, text: string, commands: string[]): Install[] {
       // Placeholders (organization.<uuid>) stand for a real id: the names do not depend on it.
       const id = ['--set', 'defaults.clientId=organization.3f0c1a52-7d4e-4b8a-9c61-2e5f8a7b9d10'];
       const objs = render(undefined, [...extra, ...sets, ...id], helm[1]);
-      installs.push({ what: `${relative(root, file)}: ${c}`, release: helm[1], objs });
+      installs.push({ what: `${relative(root, file)}: ${c}`, release: helm[1], namespace: namespaceOf(c), objs });
     }
     if (/^kubectl (?:apply -k|kustomize) k8s\/?$/.test(c)) {
       const kubectl = join(root, '.cache', 'bin', 'kubectl');
@@ -86,7 +91,11 @@ function installsOf(file: string, text: string, commands: string[]): Install[] {
       const objs = parseAllDocuments(out)
         .map((d) => d.toJS() as Obj)
         .filter(Boolean);
-      installs.push({ what: `${relative(root, file)}: ${c}`, objs });
+      installs.push({
+        what: `${relative(root, file)}: ${c}`,
+        namespace: (objs[0]?.metadata as { namespace?: string } | undefined)?.namespace,
+        objs,
+      });
     }
   }
   return installs;
@@ -111,7 +120,11 @@ export function problems(commands: string[], installs: Install[]): string[] {
   const has = (kind: string, name: string) =>
     installs.some((i) => i.objs.some((o) => o.kind === kind && o.metadata.name === name));
   const releases = new Set(installs.map((i) => i.release).filter(Boolean));
+  const namespaces = new Set(installs.map((i) => i.namespace).filter(Boolean));
   for (const c of commands) {
+    const ns = namespaceOf(c);
+    if (ns && namespaces.size && !namespaces.has(ns))
+      found.push(`"${c}": namespace ${ns}, but the documented install is in ${[...namespaces].join(', ')}`);
     for (const m of c.matchAll(/(?:^|[\s=])([a-z]+)\/([a-z0-9][-a-z0-9.]*)/g)) {
       const kind = kinds[m[1]!];
       if (kind && !has(kind, m[2]!))
@@ -172,6 +185,9 @@ test('the check is not vacuous: the one-off Job the README used to show names no
     [],
   );
   assert.equal(problems(['helm test other -n bwdc'], installs).length, 1);
+  assert.deepEqual(problems(['kubectl -n other create job --from=cronjob/bwdc-bwdc-runner-instance-1 now'], installs), [
+    `"kubectl -n other create job --from=cronjob/bwdc-bwdc-runner-instance-1 now": namespace other, but the documented install is in bwdc`,
+  ]);
   assert.equal(
     problems(['kubectl -n bwdc create secret generic bwdc-credentials --from-file=client-secret=./x'], installs).length,
     1,

@@ -4,7 +4,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
@@ -13,6 +13,7 @@ import { unknownFields, validateModel } from './helpers/k8s-schema.js';
 import { cronProblem } from '../src/config/normalize.js';
 import { fileSchema } from '../src/config/schema.js';
 import { loadConfig } from '../src/config/load.js';
+import { parseDuration } from '../src/shared/duration.js';
 
 before(ensureHelm);
 
@@ -119,6 +120,57 @@ test('cronjob mode, 3 instances: one CronJob each with the right command, schedu
   const data = byKind(objs, 'ConfigMap').find((c) => c.metadata.name === 'rel-bwdc-runner-data')!.data!;
   assert.equal(JSON.parse(data['instance-1.yaml']!).instances[0].directory.type, 'ldap');
   assert.equal(JSON.parse(data['instance-2.json']!).directoryType, 1);
+});
+
+test('deadlines read every duration the schema allows as the runner does (1h30m, 90000ms, 007s, bare seconds)', () => {
+  for (const [timeout, grace] of [
+    ['1h30m', '1m30s'],
+    ['90000ms', '500ms'],
+    ['007s', '30'],
+    ['2m30s', '25s'],
+    ['900', '1h'],
+  ] as const) {
+    const cj = byKind(
+      render(undefined, [
+        '--set',
+        'defaults.clientId=organization.3f0c1a52-7d4e-4b8a-9c61-2e5f8a7b9d10',
+        '--set',
+        'defaults.clientSecret=env://X',
+        '--set-string',
+        `cronjob.shutdownGrace=${grace}`,
+        '--set-json',
+        `instances=${JSON.stringify({ a: { dataJson: { directoryType: 0 }, timeout } })}`,
+      ]),
+      'CronJob',
+    )[0]!;
+    const seconds = (d: string) => Math.ceil(parseDuration(d)! / 1000);
+    // One start (login runner, not guarded), 2 retries, 30 s backoff: 3 x (timeout + 60) + 30 + 60 + 60.
+    assert.equal(cj.spec.jobTemplate.spec.activeDeadlineSeconds, 3 * (seconds(timeout) + 60) + 150, timeout);
+    // The runner's shutdown grace plus 15 s.
+    assert.equal(cj.spec.jobTemplate.spec.template.spec.terminationGracePeriodSeconds, seconds(grace) + 15, grace);
+  }
+});
+
+test("the docs' activeDeadlineSeconds for the defaults is the one the chart renders", () => {
+  const cj = byKind(
+    render(undefined, [
+      '--set',
+      'defaults.clientId=organization.3f0c1a52-7d4e-4b8a-9c61-2e5f8a7b9d10',
+      '--set',
+      'defaults.clientSecret=env://X',
+      '--set-json',
+      'instances={"a":{"dataJson":{"directoryType":0}}}',
+    ]),
+    'CronJob',
+  )[0]!;
+  const seconds = cj.spec.jobTemplate.spec.activeDeadlineSeconds as number;
+  for (const doc of ['docs/kubernetes.md', 'helm/bwdc-runner/README.md']) {
+    const text = readFileSync(join(chart, '..', '..', doc), 'utf8');
+    assert.ok(
+      text.includes(`${seconds.toLocaleString('en-US')} s`),
+      `${doc} does not state the default deadline ${seconds} s`,
+    );
+  }
 });
 
 test('the H minute is deterministic per instance and differs between instances', () => {

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { ldapTemplate } from './helpers/fixture.js';
-import { chart, ensureHelm, helm } from './helpers/helm.js';
+import { chart, ensureHelm, helm, render } from './helpers/helm.js';
+import { validateModel } from './helpers/k8s-schema.js';
 import { loadConfig } from '../src/config/load.js';
 import { ConfigError } from '../src/errors.js';
 
@@ -120,4 +121,37 @@ test('length budget: a 30-character name fits with a 21-character full name; a l
   );
   // Scheduler mode makes no per-instance resource name: no budget there.
   assert.equal(chartSays(name, ['--set', `fullnameOverride=${full21}r`, '--set', 'mode=scheduler']), undefined);
+});
+
+test('names YAML would read as another type (123, true, null, 1e3, 0x1f) stay strings: in labels and in the scheduler config', async () => {
+  for (const name of ['123', 'true', 'null', '1e3', '0x1f']) {
+    assert.equal(runnerSays(name), undefined, `the runner accepts ${name}`);
+    const instances = {
+      [name]: { directory: { type: 'ldap', hostname: 'ldap.example', port: 389, rootPath: 'dc=x' } },
+    };
+    const extra = ['--set-json', `instances=${JSON.stringify(instances)}`];
+    const ids = ['--set', `defaults.clientId=${CLIENT_ID}`, '--set', 'defaults.clientSecret=env://X'];
+    for (const mode of ['cronjob', 'scheduler']) {
+      for (const obj of render(undefined, [...ids, ...extra, '--set', `mode=${mode}`], 'bwdc')) {
+        for (const labels of [obj.metadata.labels, obj.spec?.jobTemplate?.metadata?.labels]) {
+          for (const [k, v] of Object.entries(labels ?? {}))
+            assert.equal(
+              typeof v,
+              'string',
+              `${mode} ${obj.kind}/${obj.metadata.name}: label ${k} is ${JSON.stringify(v)}`,
+            );
+        }
+        await assert.doesNotReject(validateModel(obj), `${mode} ${obj.kind}/${obj.metadata.name}`);
+        if (obj.kind === 'ConfigMap' && obj.metadata.name.endsWith('-config')) {
+          const file = join(dir, `${name}.yaml`);
+          writeFileSync(file, obj.data!['config.yaml']!);
+          const config = loadConfig({ BWDC_RUNNER_CONFIG: file, X: 'x' });
+          assert.deepEqual(
+            config.instances.map((i) => i.name),
+            [name],
+          );
+        }
+      }
+    }
+  }
 });

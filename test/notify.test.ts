@@ -4,8 +4,6 @@
 // body or log line, and the scheduler picking up a ConfigMap-style symlink swap.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { body } from '../src/notify/payload.js';
@@ -21,43 +19,9 @@ import {
   waitFor,
   type CliRun,
 } from './helpers/fixture.js';
+import { receiver } from './helpers/receiver.js';
 
 const HOOK_TOKEN = 'canary-HOOK-t0ken-5a7d';
-
-interface Received {
-  method: string;
-  path: string;
-  body: string;
-}
-
-/** A webhook receiver: `mode` decides how it answers. */
-async function receiver(): Promise<{
-  url: string;
-  got: Received[];
-  mode: 'ok' | '500' | 'hang';
-  server: Server;
-}> {
-  const r = {
-    url: '',
-    got: [] as Received[],
-    mode: 'ok' as 'ok' | '500' | 'hang',
-    server: undefined as unknown as Server,
-  };
-  r.server = createServer((req: IncomingMessage, res) => {
-    let b = '';
-    req.on('data', (c: Buffer) => (b += c.toString()));
-    req.on('end', () => {
-      r.got.push({ method: req.method!, path: req.url!, body: b });
-      if (r.mode === 'hang') return; // never answers
-      res.writeHead(r.mode === '500' ? 500 : 200).end('ok');
-    });
-  });
-  await new Promise<void>((done) => r.server.listen(0, '127.0.0.1', done));
-  r.url = `http://127.0.0.1:${(r.server.address() as AddressInfo).port}`;
-  after(() => r.server.closeAllConnections?.() ?? r.server.close());
-  r.server.unref();
-  return r;
-}
 
 test('a failing instance notifies once after `after` failures, not again, then once on recovery', async () => {
   const hook = await receiver();

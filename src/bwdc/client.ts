@@ -103,6 +103,8 @@ export interface BwdcClientOptions {
   nice?: number;
   signal?: AbortSignal;
   log: Logger;
+  /** Told of each bwdc process started (its pid) and ended (undefined): the instance lock records it. */
+  onSpawn?: (pid: number | undefined) => void;
 }
 
 /**
@@ -146,6 +148,7 @@ export class BwdcClient {
       killGraceMs: this.options.killGraceMs,
       nice: this.options.nice,
       signal: this.options.signal,
+      onSpawn: this.options.onSpawn,
     });
     if (exec.timedOut || exec.aborted || exec.signal) this.killed = true;
     const response = parseResponse(exec.stdout);

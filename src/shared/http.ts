@@ -9,6 +9,8 @@ import { proxyConfigured } from './proxy-env.js';
 export interface HttpReply {
   status: number;
   text: string;
+  /** The Location header of a redirect. */
+  location?: string;
 }
 
 export interface HttpRequest {
@@ -17,6 +19,8 @@ export interface HttpRequest {
   headers: Record<string, string>;
   body?: string;
   signal: AbortSignal;
+  /** Hand redirects back (status and location) rather than follow them. Node's http never follows. */
+  manualRedirects?: boolean;
 }
 
 type Send = (req: HttpRequest) => Promise<HttpReply>;
@@ -26,9 +30,11 @@ export function httpRequest(req: HttpRequest, env: NodeJS.ProcessEnv = process.e
   if (!proxyConfigured(env)) return direct(req);
   viaProxy ??= import('undici').then((u) => {
     const dispatcher = new u.EnvHttpProxyAgent();
-    return async ({ method, url, headers, body, signal }) => {
-      const res = await u.fetch(url, { method, body, headers, signal, dispatcher });
-      return { status: res.status, text: await res.text().catch(() => '') };
+    return async ({ method, url, headers, body, signal, manualRedirects }) => {
+      const redirect = manualRedirects ? 'manual' : 'follow';
+      const res = await u.fetch(url, { method, body, headers, signal, dispatcher, redirect });
+      const location = res.headers.get('location') ?? undefined;
+      return { status: res.status, text: await res.text().catch(() => ''), location };
     };
   });
   return viaProxy.then((send) => send(req));
@@ -41,7 +47,13 @@ async function direct({ method, url, headers, body, signal }: HttpRequest): Prom
     const req = request(url, { method, signal, headers: { ...headers, ...length } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          text: Buffer.concat(chunks).toString('utf8'),
+          location: res.headers.location,
+        }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);

@@ -61,6 +61,11 @@ export class InstanceState {
     return new InstanceState(dir);
   }
 
+  /** last-run.json of an instance whose folder this process does not hold (read only; undefined if unreadable). */
+  static peekLastRun(stateRoot: string, name: string): Promise<LastRun | undefined> {
+    return new InstanceState(join(stateRoot, name)).readLastRun();
+  }
+
   lock(options: LockOptions): Promise<LockHandle> {
     return acquireLock(this.lockPath, options);
   }

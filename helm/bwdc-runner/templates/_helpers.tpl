@@ -89,12 +89,20 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end }}
 
-{{/* A duration (90s, 15m, 1h, 1d, or bare seconds) in seconds. */}}
+{{/* A duration (90s, 15m, 1h30m, 500ms, or bare seconds) in whole seconds, rounded up: every part summed,
+as the runner reads it (src/shared/duration.ts). */}}
 {{- define "bwdc-runner.seconds" -}}
-{{- $d := toString . }}
-{{- $n := regexFind "^[0-9]+" $d | default "0" | atoi }}
-{{- $u := regexFind "[smhd]$" $d }}
-{{- if eq $u "m" }}{{ mul $n 60 }}{{ else if eq $u "h" }}{{ mul $n 3600 }}{{ else if eq $u "d" }}{{ mul $n 86400 }}{{ else }}{{ $n }}{{ end }}
+{{- $d := toString . | trim }}
+{{- if regexMatch "^[0-9]+$" $d }}{{ atoi $d }}
+{{- else }}
+{{- $ms := 0 }}
+{{- range $part := regexFindAll "[0-9]+(ms|s|m|h|d)" $d -1 }}
+{{- $n := regexFind "^[0-9]+" $part | atoi }}
+{{- $u := regexFind "[a-z]+$" $part }}
+{{- $ms = add $ms (mul $n (get (dict "ms" 1 "s" 1000 "m" 60000 "h" 3600000 "d" 86400000) $u)) }}
+{{- end }}
+{{- div (add $ms 999) 1000 }}
+{{- end }}
 {{- end }}
 
 {{/* Replaces H in the minute and hour fields by values derived from the instance's name (like Jenkins' H). */}}

@@ -109,20 +109,17 @@ export async function checkCommand(options: CliOptions, env: NodeJS.ProcessEnv):
   const tokens = new TokenCache();
   const report = [];
   for (const inst of instances) {
-    const { steps, secrets } =
-      bwdc.error || stateDirError
-        ? await preflight(inst, deps, {
-            offline: bwdc.error ? 'bwdc is not usable (above)' : 'the state folder is not usable (above)',
-            notifyTest: false,
-            notifyTimeoutMs: config.notifyTimeoutMs,
-            tokens,
-          })
-        : await preflight(inst, deps, {
-            offline: options.offline,
-            notifyTest: options.notifyTest,
-            notifyTimeoutMs: config.notifyTimeoutMs,
-            tokens,
-          });
+    // Without a usable bwdc or state folder the directory cannot be tried: the report says which.
+    const cannot = bwdc.error
+      ? 'bwdc is not usable (see "bwdc" above)'
+      : stateDirError && 'the state folder is not writable';
+    const { steps, secrets } = await preflight(inst, deps, {
+      offline: options.offline || !!cannot,
+      ...(cannot ? { offlineWhy: `${cannot}: the directory is not contacted` } : {}),
+      notifyTest: !cannot && options.notifyTest,
+      notifyTimeoutMs: config.notifyTimeoutMs,
+      tokens,
+    });
     const failedSteps = steps.filter((s) => s.status === 'failed');
     codes.push(...failedSteps.map((s) => s.exitCode ?? ExitCode.syncFailed));
     report.push({

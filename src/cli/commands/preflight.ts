@@ -46,8 +46,10 @@ export interface SecretCheck {
 }
 
 export interface PreflightOptions {
-  /** No `bwdc test`: the directory is not contacted. A string says why (else: --offline was given). */
-  offline: boolean | string;
+  /** No `bwdc test`: the directory is not contacted. */
+  offline: boolean;
+  /** Why, when not --offline. */
+  offlineWhy?: string;
   /** Send one test message to every notification target and the heartbeat. */
   notifyTest: boolean;
   notifyTimeoutMs: number;
@@ -61,7 +63,8 @@ function fixFor(step: StepName, cls: FailureClass, instance: string): string {
       'the reference must name an existing secret and key, and the runner must be allowed to read it (Vault' +
       ' role and policy, AWS IAM, bws access token, the mounted Secret)'
     );
-  if (cls === 'auth' && step === 'token')
+  // The token step, or bwdc's own login in the directory step (login: bwdc): the key was refused.
+  if (cls === 'auth' && step !== 'public-api')
     return (
       'Bitwarden refused the organization API key: copy client_id and client_secret again from the Admin ' +
       "Console (Settings > Organization info > API key) and check that `server` is the organization's " +
@@ -170,7 +173,10 @@ export async function preflight(
   // 2. token: the identity request a run makes, from the identity URL bwdc would use.
   const data = bitwardenData(inst);
   let token: OrgToken | undefined;
-  if (inst.login !== 'runner') steps.push(skipped('token', 'login: bwdc (bwdc logs in itself, in the directory step)'));
+  // With login: bwdc a guarded sync still reads the Public API (with bwdc's token): the key is tried here for it.
+  const isGuarded = guarded(inst);
+  if (inst.login !== 'runner' && !isGuarded)
+    steps.push(skipped('token', 'login: bwdc (bwdc logs in itself, in the directory step)'));
   else if (clientSecret === undefined) steps.push(skipped('token', 'the client secret did not resolve'));
   else {
     started = Date.now();
@@ -198,8 +204,7 @@ export async function preflight(
 
   // 3. directory: `bwdc test` through the run pipeline (state folder, data.json, the token above).
   const noKey = inst.login === 'runner' ? !token : unresolved.length > 0;
-  if (typeof o.offline === 'string') steps.push(skipped('directory', o.offline));
-  else if (o.offline) steps.push(skipped('directory', '--offline: the directory is not contacted'));
+  if (o.offline) steps.push(skipped('directory', o.offlineWhy ?? '--offline: the directory is not contacted'));
   else if (unresolved.length || noKey) steps.push(skipped('directory', 'needs the secrets and the token'));
   else {
     started = Date.now();
@@ -220,7 +225,7 @@ export async function preflight(
   }
 
   // 4. The Public API, which the guard rails read before every sync of a guarded instance.
-  if (!guarded(inst)) steps.push(skipped('public-api', 'not guarded: its syncs never read the Public API'));
+  if (!isGuarded) steps.push(skipped('public-api', 'not guarded: its syncs never read the Public API'));
   else if (!token) steps.push(skipped('public-api', 'needs the token'));
   else {
     started = Date.now();
