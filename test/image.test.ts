@@ -418,7 +418,7 @@ test('BWDC_ALLOW_TEST_DOUBLE=1 builds it, and the image says it holds a test bwd
 });
 
 test("docs/image.md's offline build block works as written", { skip }, () => {
-  const doc = readFileSync(join(root, 'docs', 'image.md'), 'utf8');
+  const doc = readFileSync(join(root, 'docs/image.md'), 'utf8');
   const block = /## Building without a container registry[\s\S]*?```sh\n([\s\S]*?)```/.exec(doc)?.[1];
   assert.ok(block, 'the block is in docs/image.md');
   const tag = 'localhost/bwdc-runner:offline-doc';
