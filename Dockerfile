@@ -1,8 +1,8 @@
 # bwdc-runner: the runner (compiled TypeScript) and the official bwdc CLI, in one image.
 # Base images are build arguments, so the image can be built from local bases (the image test does);
-# the defaults are the official Node LTS images on Debian 13 (glibc 2.41: bwdc v2026.6 needs >= 2.39).
-ARG BUILD_IMAGE=docker.io/library/node:22-trixie-slim
-ARG RUNTIME_IMAGE=docker.io/library/node:22-trixie-slim
+# the defaults are the official Node 24 LTS images on Debian 13 (glibc 2.41: bwdc v2026.6 needs >= 2.39).
+ARG BUILD_IMAGE=docker.io/library/node:24-trixie-slim
+ARG RUNTIME_IMAGE=docker.io/library/node:24-trixie-slim
 # Where bwdc comes from: "download" (the official release zip) or "context" (bwdc-bundle/ in the context).
 ARG BWDC_SOURCE=download
 
@@ -21,8 +21,24 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --no-audit --no-fund --ignore-scripts
 
-# ---- the bwdc installer: Node and a zip library, nothing from the OS (no unzip in the Node images) --
-FROM ${RUNTIME_IMAGE} AS bwdc-installer
+# ---- the runtime base: the Node image plus what bwdc and PID 1 need, the bwdc user -----------------
+FROM ${RUNTIME_IMAGE} AS runtime-base
+ARG RUNTIME_IMAGE
+# The build log says which base this is. Two packages are added when the base lacks them (the official
+# Node images lack both): tini (PID 1: reaps bwdc's children, forwards signals) and libatomic1, which
+# bwdc's executable (the official Node 25 binary plus bwdc's bundle) links against; the official Node
+# images purge it because their own Node does not need it (docs/image.md "libatomic").
+RUN echo "runtime base: ${RUNTIME_IMAGE} ($(. /etc/os-release && echo "$PRETTY_NAME"), node $(node --version))" \
+ && if ! command -v tini >/dev/null || ! ldconfig -p | grep -q 'libatomic\.so\.1 '; then \
+      apt-get update && apt-get install -y --no-install-recommends tini libatomic1 && rm -rf /var/lib/apt/lists/*; \
+    fi \
+ && groupadd --gid 10001 bwdc \
+ && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /var/lib/bwdc-runner --shell /usr/sbin/nologin bwdc \
+ && install -d -o 10001 -g 10001 -m 0700 /var/lib/bwdc-runner
+
+# ---- the bwdc installer: Node and a zip library, nothing from the OS (no unzip in the Node images). On
+# the runtime base, so its ldd check sees exactly the libraries bwdc will have at run time.
+FROM runtime-base AS bwdc-installer
 COPY --from=deps /src/node_modules/fflate /opt/bwdc-installer/node_modules/fflate
 COPY scripts/image/install-bwdc.mjs /opt/bwdc-installer/install-bwdc.mjs
 
@@ -39,6 +55,9 @@ RUN node -e "const u='https://github.com/bitwarden/directory-connector/releases/
 FROM bwdc-installer AS bwdc-context
 ARG BWDC_VERSION=2026.6.1
 ARG BWDC_SHA256=""
+# Tests only: lets install-bwdc.mjs take a bwdc that is not the real executable (a test double); the
+# image then says so in its label and in `bwdc-runner --version`.
+ARG BWDC_ALLOW_TEST_DOUBLE=""
 WORKDIR /tmp/bwdc
 COPY bwdc-bundle/ ./
 RUN mv "bwdc-linux-${BWDC_VERSION}.zip" bwdc.zip && node /opt/bwdc-installer/install-bwdc.mjs
@@ -46,22 +65,15 @@ RUN mv "bwdc-linux-${BWDC_VERSION}.zip" bwdc.zip && node /opt/bwdc-installer/ins
 FROM bwdc-${BWDC_SOURCE} AS bwdc
 
 # ---- runtime ------------------------------------------------------------------------------------
-FROM ${RUNTIME_IMAGE}
+FROM runtime-base
 ARG BWDC_VERSION=2026.6.1
 ARG BWDC_SHA256=""
 ARG RUNNER_VERSION=0.1.0
 # Where the source lives, for the OCI label (set by scripts/image/build.sh from git).
 ARG SOURCE_URL=""
 ARG RUNTIME_IMAGE
-# The build log says which base this is. tini (PID 1: reaps bwdc's children, forwards signals) is
-# the one package added, and only when the base lacks it (the official Node images do).
-RUN echo "runtime base: ${RUNTIME_IMAGE} ($(. /etc/os-release && echo "$PRETTY_NAME"), node $(node --version))" \
- && if ! command -v tini >/dev/null; then \
-      apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*; \
-    fi \
- && groupadd --gid 10001 bwdc \
- && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /var/lib/bwdc-runner --shell /usr/sbin/nologin bwdc \
- && install -d -o 10001 -g 10001 -m 0700 /var/lib/bwdc-runner
+# Tests only: set when the bwdc stage was allowed to install a test double (see install-bwdc.mjs).
+ARG BWDC_ALLOW_TEST_DOUBLE=""
 COPY --from=bwdc /opt/bwdc /opt/bwdc
 WORKDIR /app
 COPY --from=build /src/node_modules ./node_modules
@@ -81,7 +93,8 @@ LABEL org.opencontainers.image.title="bwdc-runner" \
       org.opencontainers.image.source="${SOURCE_URL}" \
       org.opencontainers.image.base.name="${RUNTIME_IMAGE}" \
       io.bwdc-runner.bwdc.version="${BWDC_VERSION}" \
-      io.bwdc-runner.bwdc.sha256="${BWDC_SHA256:-unverified}"
+      io.bwdc-runner.bwdc.sha256="${BWDC_SHA256:-unverified}" \
+      io.bwdc-runner.bwdc.test-double="${BWDC_ALLOW_TEST_DOUBLE:+allowed: not for use}"
 VOLUME ["/var/lib/bwdc-runner"]
 USER 10001:10001
 EXPOSE 8080

@@ -1,13 +1,16 @@
 // ESLint: the recommended JavaScript rules and typescript-eslint's type-checked set for every
 // TypeScript file (src, test, scripts, bench), the plain recommended set for the .mjs/.js scripts,
-// Prettier's formatting left to Prettier, and DESIGN.md's one-way layering as import restrictions
+// Prettier's formatting left to Prettier, and docs/architecture.md's one-way layering as import restrictions
 // (the next slip fails `npm run lint`). Rules turned off say why.
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-/** Each src/ folder and the folders it must not import (DESIGN.md: cli -> config -> runner -> {secrets, state, bwdc, bitwarden}; scheduler -> observability). */
+/**
+ * Each src/ folder and the folders it must not import (docs/architecture.md "Layers and their rule":
+ * cli -> config -> runner -> {secrets, state, bwdc, bitwarden}; scheduler -> observability).
+ */
 const layers = {
   shared: [
     'cli',
@@ -42,7 +45,7 @@ const layering = Object.entries(layers).map(([folder, forbidden]) => ({
       {
         patterns: forbidden.map((f) => ({
           group: [`**/${f}/*`, `**/${f}/**`],
-          message: `src/${folder} must not import src/${f} (DESIGN.md: data flows one way; shared primitives live in src/shared).`,
+          message: `src/${folder} must not import src/${f} (docs/architecture.md: data flows one way; shared primitives live in src/shared).`,
         })),
       },
     ],

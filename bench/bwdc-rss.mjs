@@ -1,15 +1,40 @@
 // Peak memory of the bwdc processes one `bwdc-runner run` starts, for sizing the scheduler pod
 // (runner + concurrency x this). Polls /proc for the runner's children every 2 ms and keeps their
 // VmHWM (peak RSS). With the test double the figure is the double's; point BWDC_PATH at a real bwdc
-// (and its data.json at a reachable directory) to re-measure the real one.
-//   npm run bench:bwdc-rss [-- --runs 5]
+// and pass --slapd to sync a seeded slapd (test/helpers/slapd.ts) through it: the real figures the chart's
+// sizing comes from (docs/kubernetes.md "Sizing").
+//   npm run bench:bwdc-rss [-- --runs 5] [-- --slapd]
+//   BWDC_PATH=<unzipped release>/bwdc npm run bench:bwdc-rss -- --runs 5 --slapd
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bin, benchDir, CLIENT_ID, double, median, runnerEnv } from './lib.mjs';
+import { bin, benchDir, bitwarden, CLIENT_ID, double, median, runnerEnv } from './lib.mjs';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 5;
 const bwdc = process.env.BWDC_PATH || double;
+const slapd = process.argv.includes('--slapd')
+  ? await (await import('../test/helpers/slapd.ts')).startSlapd()
+  : undefined;
+
+/** With --slapd: one instance with a directory block reading the seeded slapd. */
+function directoryConfig(dir) {
+  const config = join(dir, 'config.yaml');
+  writeFileSync(join(dir, 'bind_password'), `${slapd.bindPassword}\n`);
+  const instance = {
+    name: 'rss',
+    directory: slapd.directory,
+    sync: slapd.sync,
+    directorySecret: `file://${join(dir, 'bind_password')}`,
+  };
+  writeFileSync(
+    config,
+    JSON.stringify({
+      defaults: { clientId: CLIENT_ID, clientSecret: `file://${join(dir, 'client_secret')}` },
+      instances: [instance],
+    }),
+  );
+  return { BWDC_RUNNER_CONFIG: config };
+}
 
 function childrenOf(pid) {
   const out = [];
@@ -38,9 +63,13 @@ async function once() {
   const env = runnerEnv(dir, {
     HOME: process.env.HOME,
     BWDC_PATH: bwdc,
-    BWDC_DATA_JSON: join(dir, 'data.json'),
-    BW_CLIENTID: CLIENT_ID,
-    BW_CLIENTSECRET_FILE: join(dir, 'client_secret'),
+    ...(slapd
+      ? directoryConfig(dir)
+      : {
+          BWDC_DATA_JSON: join(dir, 'data.json'),
+          BW_CLIENTID: CLIENT_ID,
+          BW_CLIENTSECRET_FILE: join(dir, 'client_secret'),
+        }),
     LOG_LEVEL: 'warn',
   });
   const runner = spawn(process.execPath, [bin, 'run'], { env, stdio: 'ignore' });
@@ -63,11 +92,13 @@ console.log(
   JSON.stringify(
     {
       bwdc,
+      directory: slapd ? `slapd ${slapd.url}` : 'the double',
       runs,
       bwdcPeakRssMbMedian: mb(median(results.map((r) => r.bwdcKb))),
       bwdcPeakRssMbMax: mb(Math.max(...results.map((r) => r.bwdcKb))),
       runnerPeakRssMbMedian: mb(median(results.map((r) => r.runnerKb))),
       bwdcProcessesPerRun: median(results.map((r) => r.processes)),
+      importsReceived: bitwarden.imports.length,
     },
     null,
     2,

@@ -14,7 +14,7 @@ const podman = (args) => spawnSync('podman', args, { env, encoding: 'utf8' });
 const mb = (b) => (b / 1e6).toFixed(1);
 const size = Number(podman(['image', 'inspect', image, '--format', '{{.Size}}']).stdout);
 const base = Number(
-  podman(['image', 'inspect', 'localhost/bwdc-runner-base:node22-trixie-slim', '--format', '{{.Size}}']).stdout,
+  podman(['image', 'inspect', 'localhost/bwdc-runner-base:node24-trixie-slim', '--format', '{{.Size}}']).stdout,
 );
 const units = { B: 1, kB: 1e3, KB: 1e3, MB: 1e6, GB: 1e9 };
 // Newest layer first. The runner's own layers are those above `WORKDIR /app`; the one just below is bwdc.

@@ -2,6 +2,9 @@
 // directory block) against the bwdc test double and the Bitwarden test server, needing nothing
 // external. Run it twice to see bwdc's own state kept (the second sync sends nothing: "Synced 0
 // group(s) and 0 user(s).").
+// Any other command against the same stand-ins: `npm run demo -- check`, `-- plan`, `-- test --verbose`,
+// `-- schedule` (every 2 minutes and once at start; endpoints on BWDC_HTTP_PORT, default 8080; Ctrl-C
+// stops it), `-- config render`.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -24,10 +27,14 @@ const url = await new Promise((resolve, reject) => {
   server.once('exit', (code) => reject(new Error(`the Bitwarden test server exited (${code})`)));
 });
 
+const args = process.argv.slice(2).length ? process.argv.slice(2) : ['run'];
 const env = {
+  BWDC_SCHEDULE: '*/2 * * * *',
+  BWDC_RUN_ON_START: 'true',
+  BWDC_HTTP_PORT: '8080',
   ...process.env,
   BWDC_PATH: join(root, 'test', 'bwdc-double', 'bwdc'),
-  BWDC_STATE_DIR: join(root, '.state'),
+  BWDC_STATE_DIR: process.env.BWDC_STATE_DIR || join(root, '.state'),
   BWDC_RUNNER_CONFIG: join(demo, 'config.yaml'),
   BW_SERVER: url,
   BW_CLIENTID: clientId,
@@ -37,11 +44,12 @@ const env = {
   LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty',
 };
 const bin = join(root, 'bin', 'bwdc-runner.js');
-const status = await new Promise((resolve) => {
-  spawn(process.execPath, [bin, 'run'], { env, stdio: 'inherit' }).on('exit', (code) => resolve(code ?? 1));
-});
+const child = spawn(process.execPath, [bin, ...args], { env, stdio: 'inherit' });
+// Ctrl-C reaches the runner too (same terminal): wait for it to shut down, then stop the server.
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+const status = await new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 130 : 1))));
 server.stdin.end();
 console.log(
-  `\nexit code ${status}; state in ${join(env.BWDC_STATE_DIR, 'demo')} (bwdc.log there has one line per run)`,
+  `\nbwdc-runner ${args.join(' ')}: exit code ${status}; state in ${join(env.BWDC_STATE_DIR, 'demo')} (bwdc.log there has one line per run)`,
 );
 process.exit(status);

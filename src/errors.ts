@@ -13,7 +13,7 @@ export const ExitCode = {
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
-/** The failure classes of DESIGN.md, used in logs, metrics and results. */
+/** The failure classes of docs/design.md "Failure classes", used in logs, metrics and results. */
 export const failureClasses = [
   'auth',
   'directory',

@@ -68,3 +68,9 @@ test('bench/identity-requests.mjs: many instances of one API key in schedule mak
   assert.equal(r.runsFailed, 0);
   assert.equal(r.identityRequests, 1);
 });
+
+test('bench/redactor.mjs: tokens that keep coming are forgotten once expired; the redactor holds about one per key', () => {
+  const r = bench('redactor.mjs', ['--tokens', '2000', '--keys', '5']);
+  assert.equal(r.tokens, 2000);
+  assert.ok(r.held <= 5 + 1, `held ${r.held}`);
+});

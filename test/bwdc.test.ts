@@ -1,5 +1,5 @@
 // The bwdc layer on its own: process-group timeouts, bounded capture, --response parsing and the
-// failure classes of bwdc-contract.md's table.
+// failure classes of the table in docs/upstream/bwdc.md "Output and exit codes".
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';

@@ -2,7 +2,8 @@
 // the Secrets Manager stand-in in test/bws-server/ (real cryptography: the SDK decrypts what it serves).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { statSync, utimesSync, writeFileSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { createSecretResolver } from '../src/secrets/index.js';
 import { createLogger } from '../src/observability/logger.js';
@@ -143,4 +144,51 @@ test('a run whose client secret and directory secret come from bws:// works end 
   );
   assert.equal(check.code, 0, check.stdout);
   assert.match(check.stdout, new RegExp(`clientSecret: bws://${client} {2}ok`));
+});
+
+test('a bws:// endpoint that accepts and never answers: the reference fails within BWDC_SECRET_TIMEOUT + 1 s, and at once when the run is aborted', async () => {
+  const sockets: Socket[] = [];
+  const silent = createNetServer((s) => sockets.push(s)); // accepts, never answers
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+  const env = { BWS_ACCESS_TOKEN: bws.machineAccount(), BWS_SERVER_URL: url, BWDC_SECRET_RETRIES: '0' };
+  const id = bws.setSecret('never-served');
+  const timed = createSecretResolver({ ...env, BWDC_SECRET_TIMEOUT: '1s' }, log);
+  const t0 = Date.now();
+  await assert.rejects(timed.session().resolve(`bws://${id}`, 'x'), /no answer within 1000 ms/);
+  assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
+
+  const stop = new AbortController();
+  const aborted = createSecretResolver({ ...env, BWDC_SECRET_TIMEOUT: '60s' }, log);
+  const pending = aborted.session(stop.signal).resolve(`bws://${id}`, 'x');
+  setTimeout(() => stop.abort(), 300);
+  const t1 = Date.now();
+  await assert.rejects(pending, /stopped/);
+  assert.ok(Date.now() - t1 < 1300, `took ${Date.now() - t1} ms`);
+  for (const s of sockets) s.destroy();
+  silent.close();
+});
+
+test('BWS_ACCESS_TOKEN_FILE rotated: the new token is used at once, by the change and by a refusal of the old one', async () => {
+  const fx = makeFixture('bws-rotate');
+  const file = join(fx.dir, 'bws_token');
+  const first = bws.machineAccount();
+  writeFileSync(file, `${first}\n`);
+  const id = bws.setSecret('rotated-ok');
+  const resolver = resolverFor('', { BWS_ACCESS_TOKEN: '', BWS_ACCESS_TOKEN_FILE: file });
+  assert.equal(await resolver.session().resolve(`bws://${id}`, 'x'), 'rotated-ok');
+  // Rotation seen by the file's change: the old token is revoked, the run still reads.
+  const second = bws.machineAccount();
+  bws.revoke(first);
+  writeFileSync(file, `${second}\n`);
+  utimesSync(file, new Date(), new Date(Date.now() + 5000));
+  assert.equal(await resolver.session().resolve(`bws://${id}`, 'x'), 'rotated-ok');
+  // Rotation the stamp does not show (same modification time): the refusal makes the runner read the file.
+  const stamp = statSync(file).mtime;
+  const third = bws.machineAccount();
+  bws.revoke(second);
+  writeFileSync(file, `${third}\n`);
+  utimesSync(file, stamp, stamp);
+  assert.equal(await resolver.session().resolve(`bws://${id}`, 'x'), 'rotated-ok');
+  await resolver.close();
 });

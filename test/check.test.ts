@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assertNoCanary, doublePath, makeFixture, runCli } from './helpers/fixture.js';
+import { CANARY_CLIENT_SECRET, CLIENT_ID, assertNoCanary, doublePath, makeFixture, runCli } from './helpers/fixture.js';
 
 test('check: all good exits 0, lists next runs, and prints no secret value', async () => {
   const fx = makeFixture();
@@ -17,24 +17,33 @@ test('check: all good exits 0, lists next runs, and prints no secret value', asy
   assert.match(r.stdout, /bwdc: .*bwdc \(version 2026\.6\.1\)/);
   assert.match(r.stdout, /schedule: 0 \*\/6 \* \* \* \(Europe\/Berlin\); next: \d{4}-/);
   assertNoCanary('check output', r.stdout, r.stderr);
-  assert.equal(
-    fx.records().filter((c) => c.command !== undefined && c.command !== '--version').length,
-    0,
+  // The directory step is one `bwdc test` with the session the runner wrote: never login, config or sync.
+  assert.deepEqual(
+    fx
+      .records()
+      .map((c) => c.command)
+      .filter((c) => c !== undefined && c !== '--version'),
+    ['test'],
     'check never logs in or syncs',
   );
+  assert.match(r.stdout, /ok {3}directory \(\d+m?s\): bwdc test: 3 user\(s\) and 2 group\(s\) would be synced/);
 });
 
 test('check --json: a machine-readable report', async () => {
   const fx = makeFixture();
   const r = await runCli(
     ['check', '--json'],
-    fx.env({ BW_CLIENTSECRET_FILE: undefined, BW_CLIENTSECRET: 'literal-canary-abc123' }),
+    fx.env({ BW_CLIENTSECRET_FILE: undefined, BW_CLIENTSECRET: CANARY_CLIENT_SECRET }),
   );
-  assert.equal(r.code, 0);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
   const report = JSON.parse(r.stdout);
   assert.equal(report.ok, true);
   assert.deepEqual(report.instances[0].secrets.map((s: { reference: string }) => s.reference)[0], 'literal value');
-  assert.ok(!r.stdout.includes('literal-canary-abc123'));
+  assertNoCanary('check --json', r.stdout, r.stderr);
+  assert.deepEqual(
+    report.instances[0].steps.map((s: { step: string; status: string }) => `${s.step} ${s.status}`),
+    ['secrets ok', 'token ok', 'directory ok', 'public-api skipped'],
+  );
 });
 
 test('check: an unresolvable secret exits 3 with the reference and the reason', async () => {
@@ -49,6 +58,9 @@ test('check: a missing bwdc exits 4', async () => {
   const r = await runCli(['check'], fx.env({ BWDC_PATH: '/nonexistent/bwdc' }));
   assert.equal(r.code, 4);
   assert.match(r.stdout, /bwdc: ERROR/);
+  // The directory is not tried, and the report says why (not "--offline", which nobody passed).
+  assert.match(r.stdout, /skip directory: bwdc is not usable/);
+  assert.doesNotMatch(r.stdout, /--offline/);
 });
 
 test('check: an invalid configuration exits 2 before anything else', async () => {
@@ -99,4 +111,25 @@ test('the bwdc double, like bwdc, writes data.json on every start, --version inc
   });
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /ENOTDIR/);
+});
+
+test('check names the server a directory block without one goes to: the US cloud, not "as in data.json"', async () => {
+  const fx = makeFixture();
+  // The client secret unresolved: no step contacts a server.
+  const env = {
+    PATH: process.env.PATH!,
+    BWDC_STATE_DIR: join(fx.dir, 'state-block'),
+    BWDC_PATH: '/nonexistent/bwdc',
+    BW_CLIENTID: CLIENT_ID,
+    BW_CLIENTSECRET: 'env://NOT_SET_ANYWHERE',
+    BWDC_DIRECTORY_TYPE: 'ldap',
+    BWDC_LDAP_HOSTNAME: 'ldap.example.com',
+    BWDC_LDAP_PORT: '389',
+    BWDC_LDAP_USERNAME: 'cn=bwdc,dc=example,dc=com',
+    BWDC_DIRECTORY_SECRET: 'env://NOT_SET_EITHER',
+    BWDC_SYNC_USERS: 'true',
+  };
+  const r = await runCli(['check', '--json'], env);
+  const report = JSON.parse(r.stdout) as { instances: Array<{ server: string }> };
+  assert.equal(report.instances[0]!.server, 'US cloud', r.stdout);
 });

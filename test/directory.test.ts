@@ -6,7 +6,6 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../src/config/load.js';
 import { ConfigError } from '../src/errors.js';
 import { renderDataJson } from '../src/directory/render.js';
@@ -49,7 +48,8 @@ function errorsOf(text: string): string {
 
 // ---- rendering -------------------------------------------------------------------------------
 
-test('every directory type renders the section and sync fields of bwdc-contract.md, all explicit', () => {
+// The fields: docs/upstream/bwdc.md "Directory and sync sections".
+test('every directory type renders every field of its section and of sync, all explicit', () => {
   const cases: Array<[DirectoryBlock, number, string, Record<string, unknown>]> = [
     [
       { type: 'ldap', hostname: 'dc1', port: 636, ssl: true, rootPath: 'dc=x', username: 'cn=b' },
@@ -298,8 +298,14 @@ test('the environment: BWDC_DIRECTORY_TYPE and the LDAP and sync variables make 
     }
     return '';
   };
-  assert.match(bad({ BWDC_LDAP_PORT: 'ldaps' }), /directory\.port \(BWDC_LDAP_PORT\): .*expected number/i);
-  assert.match(bad({ BWDC_LDAP_SSL: 'yes' }), /directory\.ssl \(BWDC_LDAP_SSL\): .*expected boolean/i);
+  assert.match(
+    bad({ BWDC_LDAP_PORT: 'ldaps' }),
+    /directory\.port \(BWDC_LDAP_PORT\): "ldaps" is not valid; expected a whole number from 1 to 65535, e\.g\. 636/,
+  );
+  assert.match(
+    bad({ BWDC_LDAP_SSL: 'yes' }),
+    /directory\.ssl \(BWDC_LDAP_SSL\): "yes" is not valid; expected true or false/,
+  );
   assert.match(
     bad({ BWDC_SYNC_USER_FILTER: '(&(a=b)' }),
     /sync\.userFilter \(BWDC_SYNC_USER_FILTER\): not a valid LDAP filter/,
@@ -386,6 +392,12 @@ test('a template without stateVersion warns what the next bwdc does; a nested la
     templateErrors({ ...exportLike, stateVersion: 3 }, true).errors,
     /stateVersion 3; bwdc refuses anything below 5/,
   );
+  // A directory type bwdc does not know is refused, naming what it knows.
+  for (const directoryType of [9, -1, '0'])
+    assert.match(
+      templateErrors({ ...exportLike, directoryType }, true).errors,
+      /has directoryType .* that bwdc does not know; expected 0 LDAP, 1 Entra ID, 2 Google Workspace, 3 Okta or 4 OneLogin/,
+    );
 });
 
 test('a template gets the block checks where they apply: missing host and port, ssl with startTls, LDAP filters', () => {
@@ -500,13 +512,8 @@ async function importAndRender(
   writeFileSync(join(d, 'data.json'), JSON.stringify(template));
   const imported = await runCli(['config', 'import', join(d, 'data.json')], { PATH: process.env.PATH! });
   assert.equal(imported.code, 0, imported.stderr);
-  const settings = parseYaml(imported.stdout) as Record<string, unknown>;
-  const config = configFile(
-    d,
-    JSON.stringify({
-      instances: [{ name: 'x', clientId: CLIENT_ID, clientSecret: 'env://S', directorySecret: 'env://T', ...settings }],
-    }),
-  );
+  // The output is a complete config file: rendered as it is (render needs no secret).
+  const config = configFile(d, imported.stdout);
   const rendered = await runCli(['config', 'render', '-c', config], { PATH: process.env.PATH! });
   assert.equal(rendered.code, 0, rendered.stderr);
   return { yaml: imported.stdout, rendered: JSON.parse(rendered.stdout) as Record<string, unknown> };
@@ -535,8 +542,8 @@ test('config import leaves every secret out and says which reference to set', as
   const { yaml, rendered } = await importAndRender(desktopExport);
   assertNoCanary('config import output', yaml, JSON.stringify(rendered));
   assert.doesNotMatch(yaml, /STORED SECURELY|accessToken|eyJhbGci/);
-  assert.match(yaml, /^clientId: organization\./m);
-  assert.match(yaml, /^server: https:\/\/vault\.corp\.example$/m);
+  assert.match(yaml, /^ {4}clientId: organization\./m);
+  assert.match(yaml, /^ {4}server: https:\/\/vault\.corp\.example$/m);
   assert.match(
     yaml,
     /# directorySecret: set a reference to the bind password \(it was in directoryLdap\.password, left out here\)/,

@@ -4,41 +4,18 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
-import { root } from './helpers/fixture.js';
+import { byKind, chart, ciDir, ensureHelm, helm, render } from './helpers/helm.js';
 import { unknownFields, validateModel } from './helpers/k8s-schema.js';
 import { cronProblem } from '../src/config/normalize.js';
 import { fileSchema } from '../src/config/schema.js';
 import { loadConfig } from '../src/config/load.js';
+import { parseDuration } from '../src/shared/duration.js';
 
-const helm = join(root, '.cache', 'bin', 'helm');
-const chart = join(root, 'helm', 'bwdc-runner');
-const ciDir = join(chart, 'ci');
-
-before(() => {
-  if (!existsSync(helm)) execFileSync('bash', [join(root, 'scripts', 'ci', 'install-helm.sh')], { stdio: 'inherit' });
-});
-
-type Obj = {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  spec?: any;
-  data?: Record<string, string>;
-};
-
-function render(valuesFile?: string, extra: string[] = []): Obj[] {
-  const args = ['template', 'rel', chart, ...(valuesFile ? ['-f', join(ciDir, valuesFile)] : []), ...extra];
-  const out = execFileSync(helm, args, { encoding: 'utf8' });
-  return parseAllDocuments(out)
-    .map((d) => d.toJS() as Obj)
-    .filter(Boolean);
-}
-
-const byKind = (objs: Obj[], kind: string) => objs.filter((o) => o.kind === kind);
+before(ensureHelm);
 
 test('helm lint is clean for the defaults and every ci/ values file', () => {
   for (const f of [undefined, ...readdirSync(ciDir)]) {
@@ -132,14 +109,68 @@ test('cronjob mode, 3 instances: one CronJob each with the right command, schedu
   assert.equal(i2!.spec.schedule, '*/30 * * * *');
   assert.equal(i2!.spec.timeZone, 'Europe/Berlin');
   assert.equal(i3!.spec.suspend, true);
-  // 15m timeout, 2 retries, 30s backoff: (3 x 900 + 2 x 30) x 3 + 60
-  assert.equal(i1!.spec.jobTemplate.spec.activeDeadlineSeconds, (3 * 900 + 60) * 3 + 60);
-  assert.equal(i2!.spec.jobTemplate.spec.activeDeadlineSeconds, (3 * 1800 + 60) * 3 + 60);
+  // Login runner, not guarded: one bwdc start per attempt. 15m timeout, 2 retries, 30s backoff:
+  // 3 attempts x (900 + 60) + backoffs 30 + 60 + 60.
+  assert.equal(i1!.spec.jobTemplate.spec.activeDeadlineSeconds, 3 * (900 + 60) + 90 + 60);
+  assert.equal(i2!.spec.jobTemplate.spec.activeDeadlineSeconds, 3 * (1800 + 60) + 90 + 60);
+  // instance-3's template comes from an existing ConfigMap: it may be guarded (bwdc test, then sync).
+  assert.equal(i3!.spec.jobTemplate.spec.activeDeadlineSeconds, 3 * (2 * 900 + 60) + 90 + 60);
   const tpl3 = i3!.spec.jobTemplate.spec.template.spec.volumes.find((v: { name: string }) => v.name === 'template');
   assert.equal(tpl3.configMap.name, 'bwdc-instance-3', 'an existing ConfigMap as the template');
   const data = byKind(objs, 'ConfigMap').find((c) => c.metadata.name === 'rel-bwdc-runner-data')!.data!;
   assert.equal(JSON.parse(data['instance-1.yaml']!).instances[0].directory.type, 'ldap');
   assert.equal(JSON.parse(data['instance-2.json']!).directoryType, 1);
+});
+
+test('deadlines read every duration the schema allows as the runner does (1h30m, 90000ms, 007s, bare seconds)', () => {
+  for (const [timeout, grace] of [
+    ['1h30m', '1m30s'],
+    ['90000ms', '500ms'],
+    ['007s', '30'],
+    ['2m30s', '25s'],
+    ['900', '1h'],
+  ] as const) {
+    const cj = byKind(
+      render(undefined, [
+        '--set',
+        'defaults.clientId=organization.3f0c1a52-7d4e-4b8a-9c61-2e5f8a7b9d10',
+        '--set',
+        'defaults.clientSecret=env://X',
+        '--set-string',
+        `cronjob.shutdownGrace=${grace}`,
+        '--set-json',
+        `instances=${JSON.stringify({ a: { dataJson: { directoryType: 0 }, timeout } })}`,
+      ]),
+      'CronJob',
+    )[0]!;
+    const seconds = (d: string) => Math.ceil(parseDuration(d)! / 1000);
+    // One start (login runner, not guarded), 2 retries, 30 s backoff: 3 x (timeout + 60) + 30 + 60 + 60.
+    assert.equal(cj.spec.jobTemplate.spec.activeDeadlineSeconds, 3 * (seconds(timeout) + 60) + 150, timeout);
+    // The runner's shutdown grace plus 15 s.
+    assert.equal(cj.spec.jobTemplate.spec.template.spec.terminationGracePeriodSeconds, seconds(grace) + 15, grace);
+  }
+});
+
+test("the docs' activeDeadlineSeconds for the defaults is the one the chart renders", () => {
+  const cj = byKind(
+    render(undefined, [
+      '--set',
+      'defaults.clientId=organization.3f0c1a52-7d4e-4b8a-9c61-2e5f8a7b9d10',
+      '--set',
+      'defaults.clientSecret=env://X',
+      '--set-json',
+      'instances={"a":{"dataJson":{"directoryType":0}}}',
+    ]),
+    'CronJob',
+  )[0]!;
+  const seconds = cj.spec.jobTemplate.spec.activeDeadlineSeconds as number;
+  for (const doc of ['docs/kubernetes.md', 'helm/bwdc-runner/README.md']) {
+    const text = readFileSync(join(chart, '..', '..', doc), 'utf8');
+    assert.ok(
+      text.includes(`${seconds.toLocaleString('en-US')} s`),
+      `${doc} does not state the default deadline ${seconds} s`,
+    );
+  }
 });
 
 test('the H minute is deterministic per instance and differs between instances', () => {
@@ -175,14 +206,19 @@ test('scheduler mode: one Deployment (1 replica, Recreate) running schedule, a S
   assert.deepEqual(c.args, ['schedule']);
   assert.equal(c.livenessProbe.httpGet.path, '/healthz');
   assert.equal(c.readinessProbe.httpGet.path, '/readyz');
-  // Its own sizing (runner + concurrency x bwdc), not the per-instance CronJob defaults.
-  assert.deepEqual(c.resources, { requests: { cpu: '200m', memory: '1152Mi' }, limits: { memory: '1536Mi' } });
+  // Its own sizing from the measurements (docs/kubernetes.md "Sizing"): 96 MiB + concurrency (2) x 224 MiB.
+  assert.deepEqual(c.resources, { requests: { cpu: '200m', memory: '544Mi' }, limits: { memory: '816Mi' } });
   assert.equal(dep!.spec.template.spec.automountServiceAccountToken, true, 'Vault Kubernetes auth needs the token');
-  const sources = dep!.spec.template.spec.volumes.find((v: { name: string }) => v.name === 'config').projected.sources;
+  const volumes = dep!.spec.template.spec.volumes;
+  const sources = volumes.find((v: { name: string }) => v.name === 'config').projected.sources;
   assert.deepEqual(
     sources.map((s: { configMap: { items: Array<{ path: string }> } }) => s.configMap.items[0]!.path),
-    ['config.yaml', 'data/ldap-eu.json', 'data/okta.json'],
+    ['config.yaml'],
   );
+  // The inline templates: the whole data ConfigMap, so a new one needs no new volume (no restart).
+  assert.deepEqual(volumes.find((v: { name: string }) => v.name === 'templates').configMap, {
+    name: 'rel-bwdc-runner-data',
+  });
   const [svc] = byKind(objs, 'Service');
   assert.equal(svc!.spec.ports[0].port, 8080);
   const [sm] = byKind(objs, 'ServiceMonitor');
@@ -265,12 +301,6 @@ test('an existing Secret: mounted, no Secret rendered; Vault token auth reads it
   assert.equal(env.BWDC_LOG_FILE, 'true', 'extraEnv');
 });
 
-test('helm test runs `bwdc-runner check` against the whole configuration', () => {
-  const pod = render('three-instances-values.yaml').find((o) => o.kind === 'Pod')!;
-  assert.equal(pod.metadata.annotations!['helm.sh/hook'], 'test');
-  assert.deepEqual((pod as any).spec.containers[0].args, ['check']);
-});
-
 test("the values schema rejects a misspelled key and a wrong type, with helm's own error", () => {
   const typo = spawnSync(helm, ['template', 'rel', chart, '--set', 'defaults.shedule=0 * * * *'], { encoding: 'utf8' });
   assert.notEqual(typo.status, 0);
@@ -342,7 +372,7 @@ test('directory blocks: the config the chart renders is what the runner loads, i
   const sched = render('directory-values.yaml', ['--set', 'mode=scheduler']);
   const cfg = sched.find((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-config'))!.data!['config.yaml']!;
   const cfgPath = join(d, 'config.yaml');
-  writeFileSync(cfgPath, cfg.replace('/etc/bwdc-runner/data/legacy.json', join(d, 'legacy.json')));
+  writeFileSync(cfgPath, cfg.replace('/etc/bwdc-runner-templates/legacy.json', join(d, 'legacy.json')));
   writeFileSync(join(d, 'legacy.json'), data['legacy.json']);
   const all = loadConfig({ BWDC_RUNNER_CONFIG: cfgPath, BWDC_STATE_DIR: d });
   assert.equal(all.instances[0]!.guard.always, true, 'scheduler mode: guard in config.yaml');

@@ -3,11 +3,13 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { root } from './helpers/fixture.js';
 import { unknownFields, validateModel } from './helpers/k8s-schema.js';
+import { missingReferences, podSpecs, references } from './helpers/k8s-refs.js';
 import { renderK8s } from '../scripts/generate-k8s.js';
 
 const kubectl = join(root, '.cache', 'bin', 'kubectl');
@@ -56,6 +58,50 @@ test('kubectl kustomize k8s/ builds two CronJobs, instance-1 and instance-2, tha
     env1.find((e) => e.name === 'BWDC_DATA_JSON'),
     undefined,
   );
+  // Nothing unreferenced, nothing missing: every ConfigMap is some pod's, every pod's reference is there
+  // (or is the Secret you create, k8s/README.md).
+  assert.deepEqual(missingReferences(objs, new Set(['Secret/bwdc-credentials'])), []);
+  const used = new Set(podSpecs(objs).flatMap((p) => references(p.spec).map((r) => `${r.kind}/${r.name}`)));
+  for (const o of objs.filter((x) => x.kind === 'ConfigMap' || x.kind === 'Secret'))
+    assert.ok(used.has(`${o.kind}/${o.metadata.name}`), `${o.kind}/${o.metadata.name} is referenced by nothing`);
+});
+
+test('the client id is set once: a kustomize overlay changes it for every CronJob', () => {
+  const clientIds = (objs: any[]) => {
+    const settings = new Map(objs.filter((o) => o.kind === 'ConfigMap').map((o) => [o.metadata.name, o.data]));
+    return objs
+      .filter((o) => o.kind === 'CronJob')
+      .map((c) => {
+        const container = c.spec.jobTemplate.spec.template.spec.containers[0];
+        assert.equal(
+          container.env.find((e: { name: string }) => e.name === 'BW_CLIENTID'),
+          undefined,
+        );
+        return settings.get(container.envFrom[0].configMapRef.name).BW_CLIENTID;
+      });
+  };
+  const build = (dir: string) =>
+    parseAllDocuments(execFileSync(kubectl, ['kustomize', dir], { encoding: 'utf8' }))
+      .map((d) => d.toJS())
+      .filter(Boolean);
+  assert.deepEqual(clientIds(build(join(root, 'k8s', 'base'))), [
+    'organization.00000000-0000-4000-8000-000000000000',
+    'organization.00000000-0000-4000-8000-000000000000',
+  ]);
+  const overlay = mkdtempSync(join(tmpdir(), 'bwdc-k8s-overlay-'));
+  const mine = 'organization.3f0c1a52-7d4e-4b8a-9c61-2e5f8a7b9d10';
+  writeFileSync(
+    join(overlay, 'kustomization.yaml'),
+    [
+      'resources: [' + JSON.stringify(relative(overlay, join(root, 'k8s', 'base'))) + ']',
+      'configMapGenerator:',
+      '  - name: bwdc-settings',
+      '    behavior: merge',
+      `    literals: [BW_CLIENTID=${mine}]`,
+      '',
+    ].join('\n'),
+  );
+  assert.deepEqual(clientIds(build(overlay)), [mine, mine]);
 });
 
 test('k8s/ reads the same under a YAML 1.1 reader as under YAML 1.2 (BWDC_HTTP_PORT stays the string "off")', () => {

@@ -1,5 +1,5 @@
-// DESIGN.md's one-way chain, enforced by ESLint's import restrictions (eslint.config.js): the whole
-// tree passes `npm run lint` in CI, and here the rule is shown to catch a slip (it is not vacuous).
+// docs/architecture.md's one-way chain, enforced by ESLint's import restrictions (eslint.config.js): the
+// whole tree passes `npm run lint` in CI, and here the rule is shown to catch a slip (it is not vacuous).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';

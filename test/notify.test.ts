@@ -4,8 +4,6 @@
 // body or log line, and the scheduler picking up a ConfigMap-style symlink swap.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { body } from '../src/notify/payload.js';
@@ -21,43 +19,9 @@ import {
   waitFor,
   type CliRun,
 } from './helpers/fixture.js';
+import { receiver } from './helpers/receiver.js';
 
 const HOOK_TOKEN = 'canary-HOOK-t0ken-5a7d';
-
-interface Received {
-  method: string;
-  path: string;
-  body: string;
-}
-
-/** A webhook receiver: `mode` decides how it answers. */
-async function receiver(): Promise<{
-  url: string;
-  got: Received[];
-  mode: 'ok' | '500' | 'hang';
-  server: Server;
-}> {
-  const r = {
-    url: '',
-    got: [] as Received[],
-    mode: 'ok' as 'ok' | '500' | 'hang',
-    server: undefined as unknown as Server,
-  };
-  r.server = createServer((req: IncomingMessage, res) => {
-    let b = '';
-    req.on('data', (c: Buffer) => (b += c.toString()));
-    req.on('end', () => {
-      r.got.push({ method: req.method!, path: req.url!, body: b });
-      if (r.mode === 'hang') return; // never answers
-      res.writeHead(r.mode === '500' ? 500 : 200).end('ok');
-    });
-  });
-  await new Promise<void>((done) => r.server.listen(0, '127.0.0.1', done));
-  r.url = `http://127.0.0.1:${(r.server.address() as AddressInfo).port}`;
-  after(() => r.server.closeAllConnections?.() ?? r.server.close());
-  r.server.unref();
-  return r;
-}
 
 test('a failing instance notifies once after `after` failures, not again, then once on recovery', async () => {
   const hook = await receiver();
@@ -145,21 +109,30 @@ test('heartbeat: <url>/start then <url> on success, <url>/<exit code> on failure
   assert.ok(!(ok.stdout + bad.stdout).includes(HOOK_TOKEN));
 });
 
-test('a webhook URL from a secret reference; check validates targets, --notify-test sends one message', async () => {
+test('a webhook URL from a secret reference; check validates targets, --notify-test sends one message to each, the heartbeat at <url>/log', async () => {
   const hook = await receiver();
+  const hc = await receiver();
   const fx = makeFixture('ref');
   const env = fx.env({
     BWDC_NOTIFY: JSON.stringify([{ url: 'env://SLACK_HOOK', format: 'slack', on: ['always'] }]),
     SLACK_HOOK: `${hook.url}/services/${HOOK_TOKEN}`,
+    BWDC_HEARTBEAT_URL: `${hc.url}/ping/${HOOK_TOKEN}`,
   });
   const check = await runCli(['check'], env);
   assert.equal(check.code, 0, check.stdout + check.stderr);
-  assert.match(check.stdout, /notify slack-0: env:\/\/SLACK_HOOK {2}ok/);
-  assert.equal(hook.got.length, 0, 'check sends nothing by default');
+  assert.match(check.stdout, /ok {3}notify \(\d+m?s\): notify slack-0 \(env:\/\/SLACK_HOOK\) resolved/);
+  assert.match(check.stdout, /ok {3}heartbeat \(\d+m?s\): heartbeat \(literal URL\) resolved/);
+  assert.equal(hook.got.length + hc.got.length, 0, 'check sends nothing by default');
   const sent = await runCli(['check', '--notify-test'], env);
   assert.equal(sent.code, 0, sent.stdout);
   assert.equal(hook.got.length, 1);
   assert.match(JSON.parse(hook.got[0]!.body).text, /a test notification for ref/);
+  // The heartbeat's test is a logged event (healthchecks.io's /log), not a success or a start.
+  assert.deepEqual(
+    hc.got.map((g) => `${g.method} ${g.path.replace(HOOK_TOKEN, 'T')}`),
+    ['POST /ping/T/log'],
+  );
+  assert.match(hc.got[0]!.body, /check --notify-test: instance ref/);
   const run = await runCli(['run'], env);
   assert.equal(run.code, 0);
   assert.match(JSON.parse(hook.got[1]!.body).text, /ref synced/);

@@ -2,7 +2,7 @@
 // installed globally into a throwaway prefix, and the installed bin run from there.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,14 +45,19 @@ test('the tarball ships the bin, the compiled runner and the config schema, and 
   );
 });
 
-test('the installed bwdc-runner answers --version and check', () => {
+test('the installed bwdc-runner answers --version and check', async () => {
   const bin = join(prefix, 'bin', 'bwdc-runner');
   const fx = makeFixture();
   const version = spawnSync(bin, ['--version'], { env: fx.env(), encoding: 'utf8', cwd: work });
   assert.equal(version.status, 0, version.stderr);
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   assert.match(version.stdout, new RegExp(`^bwdc-runner ${pkg.version.replace(/\./g, '\\.')}\\nbwdc \\d+\\.\\d+`));
-  const check = spawnSync(bin, ['check'], { env: fx.env(), encoding: 'utf8', cwd: work });
+  // Not spawnSync: check asks this process's Bitwarden test server for a token.
+  const check = await new Promise<{ status: number | null; stdout: string; stderr: string }>((done) =>
+    execFile(bin, ['check'], { env: fx.env(), encoding: 'utf8', cwd: work }, (err, stdout, stderr) =>
+      done({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
   assert.equal(check.status, 0, check.stdout + check.stderr);
   assert.match(check.stdout, /instance one/);
   assert.match(check.stdout, /\nok\n$/);

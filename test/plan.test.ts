@@ -1,6 +1,6 @@
-// Safe syncs: `plan` against the test Bitwarden server (its Public API and import semantics, bitwarden-
-// api.md), the guard rails that stop a sync before bwdc runs, the override, and the plan's prediction
-// checked against what the server then did.
+// Safe syncs: `plan` against the test Bitwarden server (its Public API and import semantics,
+// docs/upstream/bitwarden-server.md), the guard rails that stop a sync before bwdc runs, the override, and
+// the plan's prediction checked against what the server then did.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { computePlan } from '../src/plan/compute.js';

@@ -131,7 +131,7 @@ test('never more than `concurrency` runs in bwdc at once; the next ones prepare 
   const s = new Scheduler({
     concurrency: 3,
     log,
-    run: async (inst, _attempt, _signal, bwdcGate) => {
+    run: async (inst, { gate: bwdcGate }) => {
       inRun++;
       peakRun = Math.max(peakRun, inRun);
       await new Promise((r) => setTimeout(r, 5)); // preparing
@@ -185,7 +185,7 @@ test('stop() drops queued runs and prepared runs still waiting for bwdc, waits f
     concurrency: 1,
     log,
     hooks: { onDropped: (name) => dropped.push(name) },
-    run: (inst, _attempt, signal, bwdcGate) =>
+    run: (inst, { signal, gate: bwdcGate }) =>
       bwdcGate(
         () =>
           new Promise((resolve) => {
@@ -215,8 +215,7 @@ test('stop() drops queued runs and prepared runs still waiting for bwdc, waits f
     overlaps: 0,
     dropped: 2,
     removed: 0,
-    firstAttemptsFinished: 1,
-    retriesFinished: 0,
+    finished: 1,
   });
 });
 
@@ -281,7 +280,7 @@ test('an instance removed by a reload while queued never runs, and one removed w
   const s = new Scheduler({
     concurrency: 1,
     log,
-    run: async (i, _attempt, _signal, gate) => {
+    run: async (i, { gate }) => {
       started.push(i.name);
       await gate(async () => {
         inBwdc.push(i.name);
@@ -304,7 +303,7 @@ test('an instance removed by a reload while queued never runs, and one removed w
   assert.deepEqual(dropped, [], 'a removal is not a drop');
   assert.equal(
     s.totals.due,
-    s.totals.firstAttemptsFinished + s.totals.overlaps + s.totals.dropped + s.totals.removed,
+    s.totals.finished + s.totals.overlaps + s.totals.dropped + s.totals.removed,
     'every due run accounted for',
   );
   assert.equal(s.totals.removed, 2);
@@ -354,7 +353,7 @@ test('daylight saving, Europe/Berlin: */30 keeps every real half hour in spring,
   const autumn = runsFrom('*/30 * * * *', 'Europe/Berlin', '2026-10-24T22:00:00Z', '2026-10-25T04:00:00Z');
   const local = autumn.map(berlin);
   assert.equal(new Set(local).size, local.length, `no wall-clock time twice: ${local.join(', ')}`);
-  // 02:00 runs in summer time, 02:30 in winter time: one 90-minute gap, documented in the README.
+  // 02:00 runs in summer time, 02:30 in winter time: one 90-minute gap, documented in docs/configuration.md ("Environment variables", its paragraph Time zones).
   const gaps = autumn.slice(1).map((d, i) => (d.getTime() - autumn[i]!.getTime()) / 60_000);
   assert.deepEqual(
     gaps.filter((g) => g !== 30),
@@ -412,4 +411,34 @@ test('the shared retry loop: retries only what the caller calls retryable, count
   );
   assert.equal(n, 1);
   assert.ok(Date.now() - t0 < 30_000, 'the wait did not run its course');
+});
+
+test('a run waiting to retry holds no slot: others are admitted meanwhile; /status says retry-wait; stop() ends the wait', async () => {
+  const started: string[] = [];
+  let waitEnded = false;
+  const s = new Scheduler({
+    concurrency: 1, // two admitted at once
+    log,
+    run: async (inst, { gate, away, draining }) => {
+      started.push(inst.name);
+      await gate(async () => undefined);
+      if (inst.name === 'a' || inst.name === 'b') {
+        // What runInstance does between attempts: wait away from the slots until shutdown.
+        await away(() => new Promise<void>((r) => draining.addEventListener('abort', () => r(), { once: true })));
+        waitEnded = true;
+      }
+      return result(inst.name, 'failure');
+    },
+  });
+  s.apply(['a', 'b', 'c'].map((n) => instance(n)));
+  s.start(true);
+  await waitFor(() => started.includes('c'));
+  const states = Object.fromEntries(s.status().map((st) => [st.directory, st.state]));
+  assert.equal(states.a, 'retry-wait');
+  assert.equal(states.b, 'retry-wait');
+  const t0 = Date.now();
+  await s.stop(10_000);
+  assert.ok(waitEnded, 'the wait ended with the shutdown');
+  assert.ok(Date.now() - t0 < 5000, 'not held until the grace period ends');
+  assert.equal(s.totals.finished, 3);
 });

@@ -154,6 +154,12 @@ test('no auth method, or no VAULT_ADDR, is an explicit error', () => {
     () => provider({ VAULT_AUTH_METHOD: 'kubernetes' }),
     /VAULT_AUTH_METHOD=kubernetes needs VAULT_K8S_ROLE/,
   );
+  // A name that is a built-in property of objects is just another unsupported method.
+  for (const method of ['constructor', 'toString'])
+    assert.throws(
+      () => provider({ VAULT_AUTH_METHOD: method }),
+      /is not supported; expected token, kubernetes or approle/,
+    );
 });
 
 test('403 and 404 are not retried; a missing key names the keys', async () => {

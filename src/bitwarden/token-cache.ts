@@ -1,12 +1,19 @@
 // Organization tokens held in memory only, shared by every run of the process that uses the same
 // API key (same identity URL, client id and secret): at most one identity request per key per token
 // lifetime, however many instances share it. A token with less than bwdc's own margin left is not
-// handed out. Each token is registered with the redactor the moment it arrives.
+// handed out. Each token is registered with the redactor the moment it arrives, and forgotten by it
+// once expired (observability/redact.ts).
+//
+// A request in flight is shared with every run that asks meanwhile, and so is its outcome: a refused
+// key or a failed request fails all of them with one identity request (docs/scheduler.md "Failure
+// paths"). Each run waits within its own bound (its timeout and its signal), not the first asker's;
+// the shared request is bounded by the longest waiter and abandoned once nobody waits.
 import { createHash } from 'node:crypto';
 import { redactor } from '../observability/redact.js';
 import { requestOrgToken, type OrgToken, type TokenRequest } from './identity.js';
+import { BitwardenError } from './request-error.js';
 
-/** bwdc renews a token with less than this left before an import (bwdc-contract.md). */
+/** bwdc renews a token with less than this left before an import (docs/upstream/bwdc.md "Login and tokens"). */
 export const TOKEN_MARGIN_MS = 5 * 60_000;
 
 /**
@@ -18,8 +25,16 @@ export function tokenLifeNeededMs(runTimeoutMs: number): number {
   return TOKEN_MARGIN_MS + Math.min(runTimeoutMs, 30 * 60_000);
 }
 
+interface InFlight {
+  outcome: Promise<OrgToken>;
+  waiters: number;
+  /** Aborted when the last waiter gave up: nobody needs the answer any more. */
+  abandon: AbortController;
+}
+
 export class TokenCache {
-  private readonly tokens = new Map<string, Promise<OrgToken>>();
+  private readonly tokens = new Map<string, OrgToken>();
+  private readonly inFlight = new Map<string, InFlight>();
   /** Identity requests made: the figure the benchmarks report. */
   requests = 0;
 
@@ -27,22 +42,52 @@ export class TokenCache {
 
   async get(req: TokenRequest, minLifeMs = TOKEN_MARGIN_MS): Promise<OrgToken> {
     const key = `${req.identityUrl}\n${req.clientId}\n${createHash('sha256').update(req.clientSecret).digest('hex')}`;
-    const held = this.tokens.get(key);
-    if (held) {
-      const token = await held.catch(() => undefined);
-      if (token && token.expiresAt - Date.now() > minLifeMs) return token;
-      // Another run replaced it meanwhile: take that one.
-      if (this.tokens.get(key) !== held) return this.get(req, minLifeMs);
-    }
+    const token = this.tokens.get(key);
+    if (token && token.expiresAt - Date.now() > minLifeMs) return token;
+    const shared = this.inFlight.get(key) ?? this.start(key, req);
+    return this.wait(shared, req);
+  }
+
+  private start(key: string, req: TokenRequest): InFlight {
     this.requests++;
-    const fresh = this.request(req).then((token) => {
-      redactor.add(token.accessToken);
+    const abandon = new AbortController();
+    // Bounded by the asker's timeout; later waiters have their own bound in wait().
+    const outcome = this.request({ ...req, signal: abandon.signal }).then((token) => {
+      redactor.add(token.accessToken, token.expiresAt);
+      this.tokens.set(key, token);
       return token;
     });
-    this.tokens.set(key, fresh);
-    fresh.catch(() => {
-      if (this.tokens.get(key) === fresh) this.tokens.delete(key);
+    const shared: InFlight = { outcome, waiters: 0, abandon };
+    this.inFlight.set(key, shared);
+    // Settled, whatever the outcome: the next asker (not a waiter of this one) makes a new request.
+    const settle = () => {
+      if (this.inFlight.get(key) === shared) this.inFlight.delete(key);
+    };
+    outcome.then(settle, settle);
+    return shared;
+  }
+
+  /** The shared outcome, or this waiter's own timeout or abort, whichever comes first. */
+  private wait(shared: InFlight, req: TokenRequest): Promise<OrgToken> {
+    shared.waiters++;
+    return new Promise<OrgToken>((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        req.signal?.removeEventListener('abort', aborted);
+        if (--shared.waiters === 0) shared.abandon.abort();
+      };
+      const giveUp = (reason: string) => {
+        done();
+        reject(new BitwardenError(`request to ${req.identityUrl}/connect/token failed, reason: ${reason}`, 'network'));
+      };
+      const aborted = () => giveUp('aborted');
+      const timer = setTimeout(() => giveUp('timed out'), req.timeoutMs);
+      req.signal?.addEventListener('abort', aborted, { once: true });
+      if (req.signal?.aborted) return aborted();
+      shared.outcome.then(
+        (token) => (done(), resolve(token)),
+        (err: unknown) => (done(), reject(err as Error)),
+      );
     });
-    return fresh;
   }
 }

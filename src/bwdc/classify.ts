@@ -1,7 +1,7 @@
-// Maps what bwdc said (bwdc-contract.md's table) to a failure class, by the error itself. The order
-// matters: a TLS certificate error is a setting to fix (config), whoever it came from; a passing
-// network error (DNS try-again, a timeout, a reset connection) is `network` and retried, whether
-// the Bitwarden API or the directory server was being reached; a refused LDAP connection or a bind
+// Maps what bwdc said (the table in docs/upstream/bwdc.md "Output and exit codes") to a failure class, by the
+// error itself. The order matters: a TLS certificate error is a setting to fix (config), whoever it came
+// from; a passing network error (DNS try-again, a timeout, a reset connection) is `network` and retried,
+// whether the Bitwarden API or the directory server was being reached; a refused LDAP connection or a bind
 // error is the directory's (not retried), while "request to <url> failed" names the Bitwarden side.
 import type { FailureClass } from '../errors.js';
 
@@ -13,8 +13,22 @@ export interface ClassifyInput {
 }
 
 /** Node's and OpenSSL's words for a certificate that is not trusted or does not fit the host. */
-const tlsUntrusted =
-  /self[- ]signed certificate|unable to verify the first certificate|unable to get local issuer certificate|unable to get issuer certificate|certificate has expired|certificate is not yet valid|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|CERT_HAS_EXPIRED/i;
+const tlsUntrusted = new RegExp(
+  [
+    'self[- ]signed certificate',
+    'unable to verify the first certificate',
+    'unable to get local issuer certificate',
+    'unable to get issuer certificate',
+    'certificate has expired',
+    'certificate is not yet valid',
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'SELF_SIGNED_CERT_IN_CHAIN',
+    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    'CERT_HAS_EXPIRED',
+  ].join('|'),
+  'i',
+);
 const tlsWrongHost = /Hostname\/IP does not match certificate's altnames|ERR_TLS_CERT_ALTNAME_INVALID/;
 
 const rules: ReadonlyArray<[FailureClass, RegExp]> = [
@@ -53,7 +67,10 @@ export function classifyFailure(input: ClassifyInput): FailureClass {
 export function failureHint(input: Pick<ClassifyInput, 'message' | 'stderr'>): string | undefined {
   const text = `${input.message}\n${input.stderr}`;
   if (tlsUntrusted.test(text)) {
-    return "TLS: the server's certificate is not trusted; give bwdc the CA that signed it (NODE_EXTRA_CA_CERTS, the chart's caBundle), for the Bitwarden server and for LDAPS alike";
+    return (
+      "TLS: the server's certificate is not trusted; give bwdc the CA that signed it " +
+      "(NODE_EXTRA_CA_CERTS, the chart's caBundle), for the Bitwarden server and for LDAPS alike"
+    );
   }
   if (tlsWrongHost.test(text))
     return 'TLS: the certificate does not name the host connected to; use the host name it was issued for';

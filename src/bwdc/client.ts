@@ -1,4 +1,4 @@
-// Drives the bwdc CLI the way bwdc-contract.md says it behaves: plaintext secrets in the instance's
+// Drives the bwdc CLI the way docs/upstream/bwdc.md says it behaves: plaintext secrets in the instance's
 // own appdata folder, non-interactive, `--response` JSON; the API key and the directory secret
 // only ever in the environment of the one call that needs them.
 import { BwdcUnusableError, type FailureClass } from '../errors.js';
@@ -70,7 +70,7 @@ export function childBaseEnv(
   for (const [k, v] of Object.entries(env))
     if (v !== undefined && wanted(k) && !neverPassed.has(k) && !redactor.isSecret(v)) out[k] = v;
   // bwdc 2026.6+ sends its requests with Node's fetch, which ignores the proxy variables unless
-  // NODE_USE_ENV_PROXY=1 (bwdc-contract.md): with a proxy configured, bwdc is told to use it.
+  // NODE_USE_ENV_PROXY=1 (docs/upstream/bwdc.md "Proxy"): with a proxy configured, bwdc is told to use it.
   if (proxyConfigured(out)) out.NODE_USE_ENV_PROXY ??= '1';
 
   return {
@@ -107,6 +107,8 @@ export interface BwdcClientOptions {
   nice?: number;
   signal?: AbortSignal;
   log: Logger;
+  /** Told of each bwdc process started (its pid) and ended (undefined): the instance lock records it. */
+  onSpawn?: (pid: number | undefined) => void;
 }
 
 /**
@@ -157,6 +159,7 @@ export class BwdcClient {
       killGraceMs: this.options.killGraceMs,
       nice: this.options.nice,
       signal: this.options.signal,
+      onSpawn: this.options.onSpawn,
       stdoutFile,
     });
     if (exec.timedOut || exec.aborted || exec.signal) this.killed = true;

@@ -1,5 +1,6 @@
 // What bwdc does with data.json around a run: the session `bwdc login` would write, the directory
-// secret where `bwdc config <secret>` would put it, and wiping both afterwards (bwdc-contract.md).
+// secret where `bwdc config <secret>` would put it, and wiping both afterwards (docs/upstream/bwdc.md "What
+// config rewrites").
 
 import { directoryKind, type DirectoryKind } from '../directory/types.js';
 import { sectionOf } from '../shared/json.js';

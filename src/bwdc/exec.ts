@@ -29,6 +29,8 @@ export interface ExecOptions {
    * end of it, as it can through a pipe, which Node writes asynchronously (docs/guard-rails.md "Cost").
    */
   stdoutFile?: { path: string; maxBytes: number };
+  /** Called with bwdc's pid once it started, and with undefined once it and its group are gone. */
+  onSpawn?: (pid: number | undefined) => void;
 }
 
 export interface ExecResult {
@@ -46,13 +48,22 @@ export interface ExecResult {
   stdoutFlooded: boolean;
 }
 
-/** Keeps the first and the last `limit` bytes of a stream. */
+/**
+ * Keeps the first and the last `limit` bytes of a stream. The tail is a list of the stream's own chunks,
+ * trimmed from the front: nothing is copied per chunk, so a flood of output makes no garbage for the
+ * GC to catch up with (Node 24 lets such garbage grow further before collecting it than Node 20 did).
+ */
 class BoundedCapture {
   private head: Buffer[] = [];
   private headLen = 0;
-  private tail: Buffer = Buffer.alloc(0);
-  dropped = 0;
+  private tail: Buffer[] = [];
+  private tailLen = 0;
+  private droppedChunks = 0;
   constructor(private readonly limit: number) {}
+  /** Bytes dropped between the head and the last `limit` bytes. */
+  get dropped(): number {
+    return this.droppedChunks + Math.max(0, this.tailLen - this.limit);
+  }
   push(chunk: Buffer): void {
     if (this.headLen < this.limit) {
       const take = chunk.subarray(0, this.limit - this.headLen);
@@ -61,15 +72,21 @@ class BoundedCapture {
       chunk = chunk.subarray(take.length);
     }
     if (chunk.length === 0) return;
-    const joined = Buffer.concat([this.tail, chunk]);
-    const keep = Math.min(joined.length, this.limit);
-    this.dropped += joined.length - keep;
-    this.tail = Buffer.from(joined.subarray(joined.length - keep));
+    this.tail.push(chunk);
+    this.tailLen += chunk.length;
+    // Whole chunks that lie entirely before the last `limit` bytes go.
+    while (this.tailLen - this.tail[0]!.length >= this.limit) {
+      const first = this.tail.shift()!;
+      this.tailLen -= first.length;
+      this.droppedChunks += first.length;
+    }
   }
   text(): string {
     const head = Buffer.concat(this.head).toString('utf8');
-    if (this.tail.length === 0) return head;
-    return `${head}${this.dropped ? `\n[... ${this.dropped} bytes dropped ...]\n` : ''}${this.tail.toString('utf8')}`;
+    if (this.tailLen === 0) return head;
+    const tail = Buffer.concat(this.tail);
+    const last = tail.subarray(Math.max(0, tail.length - this.limit));
+    return `${head}${this.dropped ? `\n[... ${this.dropped} bytes dropped ...]\n` : ''}${last.toString('utf8')}`;
   }
 }
 
@@ -116,6 +133,7 @@ export function execBwdc(options: ExecOptions): Promise<ExecResult> {
       if (fd !== undefined) closeSync(fd);
     }
     if (child.pid && options.nice) lowerPriority(child.pid, options.nice);
+    if (child.pid) options.onSpawn?.(child.pid);
     const out = new BoundedCapture(limit);
     const err = new BoundedCapture(limit);
     let stdoutFlooded = false;
@@ -176,6 +194,7 @@ export function execBwdc(options: ExecOptions): Promise<ExecResult> {
       if (child.pid) killGroup(child.pid, 'SIGKILL');
     });
     child.on('close', () => {
+      if (child.pid) options.onSpawn?.(undefined);
       clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
       options.signal?.removeEventListener('abort', onAbort);

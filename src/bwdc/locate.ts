@@ -30,3 +30,15 @@ export function bundledVersion(bwdcPath: string): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * What the image's bwdc stage recorded when a test build let it install a bwdc that is not the real
+ * executable (scripts/image/install-bwdc.mjs, its test-only build argument), or undefined for a real one.
+ */
+export function testDoubleNote(bwdcPath: string): string | undefined {
+  try {
+    return readFileSync(join(dirname(bwdcPath), 'TEST_DOUBLE'), 'utf8').trim() || 'a test double';
+  } catch {
+    return undefined;
+  }
+}

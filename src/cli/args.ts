@@ -1,8 +1,10 @@
-// argv -> a command and its options. Nothing else happens here.
+// argv -> a command and its options. Nothing else happens here. Which options a command takes, and its
+// help, come from help.ts.
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
+import { commandSpecs, options as optionSpecs, type CommandName, type OptionName } from './help.js';
 
-export const commands = ['run', 'test', 'plan', 'check', 'schedule', 'config'] as const;
+export const commands = ['run', 'test', 'plan', 'check', 'schedule', 'config', 'version', 'help'] as const;
 export const configActions = ['import', 'render'] as const;
 export type Command = (typeof commands)[number];
 
@@ -17,109 +19,120 @@ export interface CliOptions {
   allowRemovals: number | undefined;
   /** check --notify-test: send one test message to every notification target. */
   notifyTest: boolean;
+  /** check --offline: every step but the directory (no bwdc test). */
+  offline: boolean;
   verbose: boolean;
   json: boolean;
   help: boolean;
   version: boolean;
+  /** The command whose help was asked for (`run --help`, `help config import`). */
+  helpFor: CommandName | undefined;
 }
 
-export const usage = `Usage: bwdc-runner <command> [options]
+export { usage } from './help.js';
 
-Runs the Bitwarden Directory Connector CLI (bwdc) unattended, for one or many directory instances.
+const usageHint = (topic: string) => `\nRun "bwdc-runner ${topic}--help" for usage.`;
 
-Commands:
-  run [--instance NAME]...    one sync of the selected (default: all) instances, then exit
-  test [--instance NAME]...   dry run (bwdc test): what would be synced; changes nothing
-  plan [--instance NAME]... [--json]
-                              what a sync would change in the organization (bwdc test + the
-                              Public API): invitations, removals and why, links, skipped
-                              emails, groups, seats; changes nothing
-  schedule                    long-running: every instance on its own schedule, with HTTP
-                              endpoints /healthz /readyz /metrics /status (the image's default)
-  check                       validate the configuration, resolve every secret (values never
-                              shown), check bwdc, print each instance and its next runs
-  config import PATH          a bwdc data.json (e.g. a desktop export) as directory and sync
-                              blocks (YAML), secrets left out, with the references to set
-  config render [--instance NAME]
-                              the data.json the runner gives bwdc, secrets masked
+/** The options of the command (its spec's, plus --help and --version), as parseArgs takes them. */
+function optionsOf(names: readonly OptionName[]) {
+  return Object.fromEntries(
+    [...names, 'help' as const, 'version' as const].map((n) => {
+      const o = optionSpecs[n];
+      return [
+        n,
+        { type: o.type, ...('short' in o ? { short: o.short } : {}), ...('multiple' in o ? { multiple: true } : {}) },
+      ];
+    }),
+  );
+}
 
-Options:
-  -c, --config PATH     configuration file (YAML or JSON); default BWDC_RUNNER_CONFIG
-  -i, --instance NAME   only this instance (repeatable)
-  -v, --verbose         test: list the users and groups; check: more detail
-      --json            check, plan: print the report as JSON
-      --notify-test     check: send one test message to every notification target
-      --allow-removals N
-                        run: this once, let a sync remove up to N members past the guard
-                        rails (BWDC_ALLOW_REMOVALS)
-  -h, --help            this help
-  -V, --version         the runner's and bwdc's versions
+/** The command named by argv, found before its options are checked (so errors can list them). */
+function commandOf(argv: readonly string[]): { topic: CommandName | undefined; positionals: string[] } {
+  const { positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: false,
+    options: optionsOf(Object.keys(optionSpecs) as OptionName[]),
+  });
+  const [first, second] = positionals;
+  if (first === undefined) return { topic: undefined, positionals };
+  if (!(commands as readonly string[]).includes(first))
+    throw new ConfigError(`unknown command "${first}"; expected one of: ${commands.join(', ')}${usageHint('')}`);
+  if (first === 'config' && (configActions as readonly string[]).includes(second ?? ''))
+    return { topic: `config ${second}` as CommandName, positionals };
+  return { topic: first === 'help' ? undefined : (first as CommandName), positionals };
+}
 
-Without a configuration file the single instance comes from the environment (BW_CLIENTID,
-BW_CLIENTSECRET or BW_CLIENTSECRET_FILE, BWDC_DATA_JSON, ...) or from the subfolders of
-BWDC_INSTANCES_DIR. See README.md for every variable.
-
-Exit codes: 0 ok, 1 a sync failed (or the guard rails stopped it), 2 configuration or usage error, 3 a secret could not be
-resolved, 4 bwdc missing or unusable, 75 skipped (instance locked by another run),
-130/143 interrupted by SIGINT/SIGTERM.`;
-
-export function parseCli(argv: readonly string[]): CliOptions {
-  let parsed;
+function strictParse(argv: readonly string[], topic: CommandName | undefined) {
+  const allowed: readonly OptionName[] = topic ? commandSpecs[topic].options : ['config'];
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        config: { type: 'string', short: 'c' },
-        instance: { type: 'string', short: 'i', multiple: true },
-        verbose: { type: 'boolean', short: 'v', default: false },
-        json: { type: 'boolean', default: false },
-        'allow-removals': { type: 'string' },
-        'notify-test': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-        version: { type: 'boolean', short: 'V', default: false },
-      },
-    });
+    return parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: optionsOf(allowed) }).values;
   } catch (err) {
-    throw new ConfigError(`${(err as Error).message}\nRun "bwdc-runner --help" for usage.`);
-  }
-  const [command, ...extra] = parsed.positionals;
-  if (command !== undefined && !(commands as readonly string[]).includes(command)) {
+    const message = (err as Error).message;
+    // node:util parseArgs: "Option '-c, --config <value>' argument missing" (or "is ambiguous", a value
+    // starting with "-"): said as the option and what it takes.
+    const bare = /Option '.*?--([\w-]+)[^']*' argument (?:missing|is ambiguous)/.exec(message)?.[1];
+    if (bare && Object.hasOwn(optionSpecs, bare))
+      throw new ConfigError(
+        `${topic ?? 'bwdc-runner'}: ${optionSpecs[bare as OptionName].form} needs a value` +
+          usageHint(topic ? `${topic} ` : ''),
+      );
+    const unknown = /Unknown option '([^']+)'/.exec(message)?.[1];
+    if (!unknown) throw new ConfigError(`${message}${usageHint(topic ? `${topic} ` : '')}`);
+    const valid = [...allowed, 'help' as const].map((n) => optionSpecs[n].form).join(', ');
     throw new ConfigError(
-      `unknown command "${command}"; expected one of: ${commands.join(', ')}\nRun "bwdc-runner --help" for usage.`,
+      `${topic ?? 'bwdc-runner'}: unknown option "${unknown}"; its options: ${valid}${usageHint(topic ? `${topic} ` : '')}`,
     );
   }
-  let action: CliOptions['action'];
-  if (command === 'config') {
-    const [act, ...operands] = extra;
-    if (!(configActions as readonly string[]).includes(act ?? ''))
-      throw new ConfigError(`config: expected "config import PATH" or "config render [--instance NAME]"`);
-    action = act as CliOptions['action'];
-    if (action === 'import' && operands.length !== 1)
-      throw new ConfigError('config import: expected one path, the data.json to convert');
-    if (action === 'render' && operands.length)
-      throw new ConfigError(`unexpected argument "${operands[0]}"; use --instance NAME to pick instances`);
-    extra.splice(0, extra.length, ...operands);
-  } else if (extra.length)
-    throw new ConfigError(`unexpected argument "${extra[0]}"; use --instance NAME to pick instances`);
-  const v = parsed.values;
-  const allow = v['allow-removals'];
+}
+
+function checkOperands(command: string | undefined, extra: string[]): CliOptions['action'] {
+  if (command !== 'config') {
+    if (extra.length && command !== 'help')
+      throw new ConfigError(`unexpected argument "${extra[0]}"; use --instance NAME to pick instances`);
+    return undefined;
+  }
+  const [act, ...operands] = extra;
+  if (!(configActions as readonly string[]).includes(act ?? ''))
+    throw new ConfigError(
+      `config: expected "config import PATH" or "config render [--instance NAME]"${usageHint('config ')}`,
+    );
+  if (act === 'import' && operands.length !== 1)
+    throw new ConfigError(`config import: expected one path, the data.json to convert${usageHint('config import ')}`);
+  if (act === 'render' && operands.length)
+    throw new ConfigError(`unexpected argument "${operands[0]}"; use --instance NAME to pick instances`);
+  extra.splice(0, extra.length, ...operands);
+  return act as CliOptions['action'];
+}
+
+export function parseCli(argv: readonly string[]): CliOptions {
+  const { topic, positionals } = commandOf(argv);
+  const [command, ...extra] = positionals as [Command | undefined, ...string[]];
+  // `help [command]` and `<command> --help`: the help of that command, whatever else is on the line.
+  const helpTopic = command === 'help' ? extra.join(' ') : topic;
+  if (command === 'help' && helpTopic && !Object.hasOwn(commandSpecs, helpTopic))
+    throw new ConfigError(
+      `help: unknown command "${helpTopic}"; expected one of: ${Object.keys(commandSpecs).join(', ')}`,
+    );
+  const v = strictParse(argv, command === 'help' ? undefined : topic) as Record<string, unknown>;
+  const help = v.help === true || command === 'help';
+  const action = help ? undefined : checkOperands(command, extra);
+  const allow = v['allow-removals'] as string | undefined;
   if (allow !== undefined && !/^\d+$/.test(allow))
     throw new ConfigError(`--allow-removals: "${allow}" is not a count; expected a whole number such as 250`);
-  if (allow !== undefined && command !== 'run') throw new ConfigError('--allow-removals: only for run');
-  if (v['notify-test'] && command !== 'check') throw new ConfigError('--notify-test: only for check');
   return {
-    allowRemovals: allow === undefined ? undefined : Number(allow),
-    notifyTest: v['notify-test'] ?? false,
-    command: command as Command | undefined,
+    command,
     action,
     operands: extra,
-    config: v.config,
-    instances: v.instance ?? [],
-    verbose: v.verbose ?? false,
-    json: v.json ?? false,
-    help: v.help ?? false,
-    version: v.version ?? false,
+    config: v.config as string | undefined,
+    instances: (v.instance as string[] | undefined) ?? [],
+    allowRemovals: allow === undefined ? undefined : Number(allow),
+    notifyTest: v['notify-test'] === true,
+    offline: v.offline === true,
+    verbose: v.verbose === true,
+    json: v.json === true,
+    help,
+    version: v.version === true,
+    helpFor: help ? ((helpTopic || undefined) as CommandName | undefined) : undefined,
   };
 }

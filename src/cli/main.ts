@@ -8,18 +8,23 @@ process.env.UV_THREADPOOL_SIZE ??= '16';
 // the runner's own files are written with explicit modes anyway. Children (bwdc) inherit it.
 process.umask(0o077);
 import { parseCli, usage } from './args.js';
+import { commandHelp } from './help.js';
 import { errorMessage } from '../errors.js';
 import { redactor } from '../observability/redact.js';
 
 async function main(argv: readonly string[]): Promise<number> {
   const options = parseCli(argv);
-  if (options.version) {
+  if (options.help) {
+    process.stdout.write(`${options.helpFor ? commandHelp(options.helpFor) : usage()}\n`);
+    return 0;
+  }
+  if (options.version || options.command === 'version') {
     const { printVersion } = await import('./commands/version.js');
     return printVersion(process.env);
   }
-  if (options.help || !options.command) {
-    process.stdout.write(`${usage}\n`);
-    return options.help ? 0 : 2;
+  if (!options.command) {
+    process.stderr.write(`${usage()}\n`);
+    return 2;
   }
   switch (options.command) {
     case 'plan': {
@@ -39,6 +44,8 @@ async function main(argv: readonly string[]): Promise<number> {
       const { configCommand } = await import('./commands/config.js');
       return configCommand(options, process.env);
     }
+    case 'help':
+      return 0; // answered above
     case 'check': {
       const { checkCommand } = await import('./commands/check.js');
       return checkCommand(options, process.env);

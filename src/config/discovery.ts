@@ -5,7 +5,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
 import { folderInstanceSchema, type RawInstanceSettings } from './schema.js';
-import { formatZodIssues, type Locate } from './issues.js';
+import type { Locate, PathKey } from './issues.js';
+import { issueLines, validate } from './validate.js';
 import { parseYamlWithLines } from './file.js';
 
 export interface DiscoveredInstance {
@@ -13,6 +14,8 @@ export interface DiscoveredInstance {
   /** Undefined: the folder's runner.yaml has a directory block instead. */
   dataJsonPath: string | undefined;
   overrides: RawInstanceSettings;
+  /** Fields of runner.yaml left out as invalid (already reported). */
+  invalid: PathKey[][];
   locate: Locate;
   origin: string;
 }
@@ -35,6 +38,7 @@ export function discoverInstances(root: string, where: string, errors: string[])
     const hasTemplate = existsSync(dataJsonPath);
     if (!hasTemplate && !existsSync(overridePath)) continue;
     let overrides: RawInstanceSettings = {};
+    let invalid: PathKey[][] = [];
     let locate: Locate = () => dir;
     if (existsSync(overridePath)) {
       const yaml = parseYamlWithLines(readFileSync(overridePath, 'utf8'), overridePath);
@@ -43,14 +47,12 @@ export function discoverInstances(root: string, where: string, errors: string[])
         continue;
       }
       locate = yaml.locate;
-      const parsed = folderInstanceSchema.safeParse(yaml.data);
-      if (!parsed.success) {
-        errors.push(...formatZodIssues(parsed.error, folderInstanceSchema, locate, [], yaml.data));
-        continue;
-      }
-      overrides = parsed.data;
+      const checked = validate(folderInstanceSchema, yaml.data);
+      errors.push(...issueLines(checked.issues, locate));
+      overrides = checked.value ?? {};
+      invalid = checked.issues.map((i) => i.path);
     }
-    found.push({ name, dataJsonPath: hasTemplate ? dataJsonPath : undefined, overrides, locate, origin: dir });
+    found.push({ name, dataJsonPath: hasTemplate ? dataJsonPath : undefined, overrides, invalid, locate, origin: dir });
   }
   if (found.length === 0)
     errors.push(`instancesDir (${where}): no subfolder of "${root}" holds a data.json or a runner.yaml`);

@@ -1,7 +1,8 @@
-// The environment variables of DESIGN.md, read into the same raw shapes the config file uses, each
-// value remembering the variable it came from.
+// The environment variables of docs/design.md "Configuration", read into the same raw shapes the config file
+// uses, each value remembering the variable it came from.
 import { defaultsSchema, type RawInstanceSettings } from './schema.js';
-import { formatZodIssues, type Locate, type PathKey } from './issues.js';
+import type { Locate, PathKey } from './issues.js';
+import { issueLines, validate } from './validate.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -43,6 +44,14 @@ function notifyFromEnv(env: Env, errors: string[]): unknown {
     errors.push('notify (BWDC_NOTIFY, BWDC_NOTIFY_URL): both are set; set only one');
     return undefined;
   }
+  // They only shape BWDC_NOTIFY_URL's target: alone they would do nothing, silently.
+  const loose = ['BWDC_NOTIFY_FORMAT', 'BWDC_NOTIFY_ON', 'BWDC_NOTIFY_AFTER'].filter((n) => val(env, n) !== undefined);
+  if (url === undefined && loose.length)
+    errors.push(
+      `notify (${loose.join(', ')}): set without BWDC_NOTIFY_URL, so no notification would use it; expected ` +
+        'BWDC_NOTIFY_URL as well (the webhook, e.g. env://SLACK_WEBHOOK_URL)' +
+        (list === undefined ? '' : ", or the setting inside BWDC_NOTIFY's list"),
+    );
   if (list !== undefined) {
     try {
       return JSON.parse(list) as unknown;
@@ -120,6 +129,8 @@ export interface EnvLayer {
   values: RawInstanceSettings;
   locate: Locate;
   errors: string[];
+  /** Fields left out as invalid (already reported): later stages say nothing more about them. */
+  invalid: PathKey[][];
 }
 
 /** A secret given either directly or as NAME_FILE (the Docker secrets convention). */
@@ -192,13 +203,15 @@ export function readEnvLayer(env: Env): EnvLayer {
   for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k];
 
   const locate: Locate = (path: readonly PathKey[]) => {
+    if (path[0] === 'notify' && path.length > 2 && val(env, 'BWDC_NOTIFY') === undefined)
+      return `BWDC_NOTIFY_${String(path[2]).toUpperCase()}`; // one target: BWDC_NOTIFY_URL, _FORMAT, _ON, _AFTER
+    if (path[0] === 'notify') return val(env, 'BWDC_NOTIFY') === undefined ? 'BWDC_NOTIFY_URL' : 'BWDC_NOTIFY';
     const field = path.map(String).join('.');
     return used.get(field) ?? instanceEnvNames[field] ?? 'environment';
   };
-  const parsed = defaultsSchema.safeParse(raw);
-  if (!parsed.success) {
-    errors.push(...formatZodIssues(parsed.error, defaultsSchema, locate, [], raw));
-    return { values: {}, locate, errors };
-  }
-  return { values: parsed.data, locate, errors };
+  // The problems found so far each left a field out (clientSecret, directory, notify): named first in each.
+  const leftOut = errors.map((e) => [e.slice(0, e.indexOf(' '))]);
+  const checked = validate(defaultsSchema, raw);
+  errors.push(...issueLines(checked.issues, locate));
+  return { values: checked.value ?? {}, locate, errors, invalid: [...leftOut, ...checked.issues.map((i) => i.path)] };
 }

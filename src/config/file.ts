@@ -5,7 +5,8 @@ import { createRequire } from 'node:module';
 import type { LineCounter, Document } from 'yaml';
 import { ConfigError, errorMessage } from '../errors.js';
 import { fileSchema, type RawFile } from './schema.js';
-import { formatZodIssues, type Locate, type PathKey } from './issues.js';
+import type { Locate, PathKey } from './issues.js';
+import { issueLines, validate } from './validate.js';
 
 // The YAML parser is loaded on first use, synchronously (its CommonJS build): ~50 ms of start-up that a
 // one-shot run configured through the environment alone never needs (bench/README.md).
@@ -16,8 +17,13 @@ function yaml(): typeof import('yaml') {
 
 export interface ParsedConfigFile {
   path: string;
+  /** The file's settings, every invalid field left out. */
   raw: RawFile;
   locate: Locate;
+  /** One message per invalid field, with file:line. */
+  issues: string[];
+  /** The fields left out as invalid: later stages say nothing more about them. */
+  invalid: PathKey[][];
 }
 
 export function locatorFor(doc: Document, lines: LineCounter, file: string): Locate {
@@ -66,10 +72,12 @@ export function readConfigFile(path: string): ParsedConfigFile {
   const yaml = parseYamlWithLines(text, path);
   if (!yaml.ok) throw new ConfigError(yaml.issues.join('\n'), yaml.issues);
   const { data, locate } = yaml;
-  const parsed = fileSchema.safeParse(data);
-  if (!parsed.success) {
-    const issues = formatZodIssues(parsed.error, fileSchema, locate, [], data);
-    throw new ConfigError(issues.join('\n'), issues);
-  }
-  return { path, raw: parsed.data, locate };
+  const checked = validate(fileSchema, data);
+  return {
+    path,
+    raw: checked.value ?? {},
+    locate,
+    issues: issueLines(checked.issues, locate),
+    invalid: checked.issues.map((i) => i.path),
+  };
 }

@@ -39,7 +39,7 @@ export interface InstanceConfig {
   /** Who logs in: the runner itself (one bwdc start per run) or `bwdc login` (the fallback). */
   login: 'runner' | 'bwdc';
   retry: RetryPolicy;
-  /** The guard rails checked before a sync (DESIGN.md "Safe syncs"). */
+  /** The guard rails checked before a sync (docs/design.md "Safe syncs"). */
   guard: GuardSettings;
   /** Notification targets (URLs as secret references or literal URLs). */
   notify: readonly NotifyTarget[];

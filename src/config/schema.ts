@@ -48,7 +48,8 @@ const notifyTarget = z
       .min(1)
       .optional()
       .describe(
-        'When: failure (after `after` consecutive failures, once until a recovery), recovery (the first success after a failure notice), always (every run). Default [failure, recovery].',
+        'When: failure (after `after` consecutive failures, once until a recovery), recovery (the ' +
+          'first success after a failure notice), always (every run). Default [failure, recovery].',
       ),
     after: z
       .number()
@@ -60,7 +61,17 @@ const notifyTarget = z
   })
   .describe('One notification target.');
 
-export const instanceNamePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+/**
+ * The one rule for instance names, here, in the Helm chart and in k8s/ (docs/kubernetes.md "Instance
+ * names"): a DNS-1123 label of at most 30 characters, because the chart names each instance's CronJob
+ * `<release full name>-<instance>`, and Kubernetes allows a CronJob name 52 characters (21 + 1 + 30).
+ */
+export const instanceNamePattern = /^[a-z0-9]([-a-z0-9]{0,28}[a-z0-9])?$/;
+export const instanceNameRule =
+  'expected lowercase letters, digits and "-", starting and ending with a letter or digit, at most 30 characters (it names Kubernetes resources)';
+/** The one message for a refused name, naming it (the chart's `bwdc-runner.checkName` says the same). */
+export const instanceNameProblem = (name: unknown): string =>
+  `${JSON.stringify(name)} is not a valid instance name; ${instanceNameRule}`;
 
 const retry = z
   .strictObject({
@@ -97,7 +108,8 @@ const instanceSettings = {
   directorySecret: secretRef
     .optional()
     .describe(
-      "The directory's secret (LDAP bind password, Entra key, Google key, Okta token, OneLogin secret), set with the setting matching data.json's directoryType.",
+      "The directory's secret (LDAP bind password, Entra key, Google key, Okta token, " +
+        "OneLogin secret), set with the setting matching data.json's directoryType.",
     ),
   server: z
     .string()
@@ -108,7 +120,9 @@ const instanceSettings = {
     .enum(['runner', 'bwdc'])
     .optional()
     .describe(
-      '`runner` (default): the runner requests the organization token and writes it, and the directory secret, into data.json, then starts bwdc once (`sync`). `bwdc`: the fallback, `bwdc login` and `bwdc config <secret> --secretenv` before the sync, for a future bwdc whose storage differs.',
+      '`runner` (default): the runner requests the organization token and writes it, and the directory ' +
+        'secret, into data.json, then starts bwdc once (`sync`). `bwdc`: the fallback, `bwdc login` and ' +
+        '`bwdc config <secret> --secretenv` before the sync, for a future bwdc whose storage differs.',
     ),
   directory: directoryBlock.optional(),
   sync: syncBlock
@@ -149,7 +163,9 @@ const instanceSettings = {
     })
     .optional()
     .describe(
-      "Guard rails: every import bwdc sends passes through the runner's import gate, which plans it against the organization (Public API) and refuses it, class guard, if it breaks one (docs/guard-rails.md). One-time override: run --allow-removals N.",
+      'Guard rails: every import bwdc sends passes through the runner\'s import gate, which plans it ' +
+        'against the organization (Public API) and refuses it, class guard, if it breaks one ' +
+        '(docs/guard-rails.md). One-time override: run --allow-removals N.',
     ),
   notify: z
     .array(notifyTarget)
@@ -160,7 +176,8 @@ const instanceSettings = {
   heartbeat: secretRef
     .optional()
     .describe(
-      'A cron-monitoring check URL (healthchecks.io convention: <url>/start when a run starts, <url> on success, <url>/<exit code> on failure), or a secret reference to it.',
+      'A cron-monitoring check URL (healthchecks.io convention: <url>/start when a run ' +
+        'starts, <url> on success, <url>/<exit code> on failure), or a secret reference to it.',
     ),
   logFile: z
     .union([z.boolean(), z.string()])
@@ -169,7 +186,8 @@ const instanceSettings = {
   spread: duration
     .optional()
     .describe(
-      '`schedule`: delay each run by a fixed offset in [0, spread), derived from a hash of the instance name (like Jenkins H), so many instances on one schedule do not start together. Default 0.',
+      '`schedule`: delay each run by a fixed offset in [0, spread), derived from a hash of the instance ' +
+        'name (like Jenkins H), so many instances on one schedule do not start together. Default 0.',
     ),
   jitter: duration.optional().describe('`schedule`: a further random delay in [0, jitter) per run. Default 0.'),
   staleAfter: z
@@ -190,10 +208,10 @@ export const instanceSchema = z
   .strictObject({
     name: z
       .string()
-      .regex(
-        instanceNamePattern,
-        'expected letters, digits, ".", "_" or "-", starting with a letter or digit, at most 63 characters',
-      )
+      // The name in the message, as the chart and the environment's path give it.
+      .regex(instanceNamePattern, {
+        error: (issue) => instanceNameProblem(issue.input),
+      })
       .describe('Instance name: used for the state folder, logs and metrics.'),
     dataJson: z
       .union([z.string().min(1), z.record(z.string(), z.unknown())])
@@ -223,7 +241,8 @@ export const fileSchema = z
       .max(19)
       .optional()
       .describe(
-        `CPU priority (nice value) bwdc runs at, so the runner's own work is never starved by syncs; 0 runs bwdc at the runner's priority. Default ${builtinDefaults.bwdcNice}.`,
+        `CPU priority (nice value) bwdc runs at, so the runner's own work is never starved ` +
+          `by syncs; 0 runs bwdc at the runner's priority. Default ${builtinDefaults.bwdcNice}.`,
       ),
     concurrency: z
       .number()
@@ -245,8 +264,14 @@ export const fileSchema = z
       .boolean()
       .optional()
       .describe('`schedule`: run every instance once at start, then on its schedule. Default false.'),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
-    logFormat: z.enum(['json', 'pretty']).optional(),
+    logLevel: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .optional()
+      .describe(`Log level; debug adds one line per bwdc call. Default ${builtinDefaults.logLevel}.`),
+    logFormat: z
+      .enum(['json', 'pretty'])
+      .optional()
+      .describe(`json: one JSON line per event; pretty: for people. Default ${builtinDefaults.logFormat}.`),
     instancesDir: z
       .string()
       .optional()

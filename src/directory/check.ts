@@ -154,27 +154,39 @@ export function checkTemplate(
   const warnings: string[] = [];
   if ('authenticatedAccounts' in data || 'activeUserId' in data) {
     errors.push(
-      'is in the nested layout of bwdc before 2026.6 (authenticatedAccounts, activeUserId): open it once with bwdc 2026.6 or later (which migrates it in place) and use the migrated file, or better, convert it with "bwdc-runner config import PATH" into a directory block',
+      'is in the nested layout of bwdc before 2026.6 (authenticatedAccounts, activeUserId): open it once ' +
+        'with bwdc 2026.6 or later (which migrates it in place) and use the migrated file, ' +
+        'or better, convert it with "bwdc-runner config import PATH" into a directory block',
     );
     return { errors, warnings };
   }
   const version = data.stateVersion;
   if (version === undefined || version === null) {
     warnings.push(
-      'has no stateVersion: bwdc 2026.6 stamps 6 and carries on, but the next bwdc release takes such a file as new, leaves sync.inviteUsersAfterProvisioning unset (false) and, with the server\'s staged-users feature, creates new members "Staged" without an invitation; add "stateVersion": 6 and "inviteUsersAfterProvisioning": true to sync (or use a directory block, which writes both)',
+      'has no stateVersion: bwdc 2026.6 stamps 6 and carries on, but the next bwdc release takes such a file ' +
+        "as new, leaves sync.inviteUsersAfterProvisioning unset (false) and, with the server's staged-users " +
+        'feature, creates new members "Staged" without an invitation; add "stateVersion": 6 and ' +
+        '"inviteUsersAfterProvisioning": true to sync (or use a directory block, which writes both)',
     );
   } else if (typeof version !== 'number' || version < 5) {
     errors.push(
-      `has stateVersion ${JSON.stringify(version)}; bwdc refuses anything below 5 ("too old to migrate"): use a data.json from bwdc 2026.6 or later, or a directory block`,
+      `has stateVersion ${JSON.stringify(version)}; bwdc refuses anything below 5 ("too ` +
+        `old to migrate"): use a data.json from bwdc 2026.6 or later, or a directory block`,
     );
   }
   const kind = directoryKind(typeof data.directoryType === 'number' ? data.directoryType : undefined);
+  if (data.directoryType != null && !kind)
+    errors.push(
+      `has directoryType ${JSON.stringify(data.directoryType)}, a type that bwdc does not know; ` +
+        'expected 0 LDAP, 1 Entra ID, 2 Google Workspace, 3 Okta or 4 OneLogin',
+    );
   if (kind && !hasSecret) {
     const [section, field] = kind.path;
     const value = (data[section] as Record<string, unknown> | undefined)?.[field];
     if (isSecretPlaceholder(value))
       errors.push(
-        `${section}.${field} holds a placeholder (as a desktop export writes in place of ${kind.secretLabel}), which bwdc would use literally: set directorySecret to a reference to the real secret`,
+        `${section}.${field} holds a placeholder (as a desktop export writes in place of ${kind.secretLabel}), ` +
+          `which bwdc would use literally: set directorySecret to a reference to the real secret`,
       );
   }
   // The checks of a directory block where they apply: what bwdc needs in the active section, TLS

@@ -4,13 +4,14 @@
 import { directoryBlock, readSection, syncBlock } from './schema.js';
 import { checkBlocks } from './check.js';
 import { directoryKind } from './types.js';
+import { importedServer } from './import-server.js';
 
 export interface Imported {
   /** The instance settings to print: directory, sync, and where known clientId and server. */
   settings: Record<string, unknown>;
   /** Comments for the reader: the secrets to set as references, what was dropped and why. */
   notes: string[];
-  /** Problems the blocks still have (the configuration would refuse them): fix by hand. */
+  /** Problems the blocks still have beyond their schema (the configuration would refuse them): fix by hand. */
   problems: string[];
 }
 
@@ -19,7 +20,8 @@ type Json = Record<string, unknown>;
 export function importDataJson(data: Json): Imported {
   if ('authenticatedAccounts' in data || 'activeUserId' in data)
     throw new Error(
-      'is in the nested layout of bwdc before 2026.6 (authenticatedAccounts, activeUserId): start bwdc 2026.6 or later once with this file (it migrates it in place, so copy it first), then import the migrated file',
+      'is in the nested layout of bwdc before 2026.6 (authenticatedAccounts, activeUserId): start bwdc 2026.6 ' +
+        'or later once with this file (it migrates it in place, so copy it first), then import the migrated file',
     );
   const kind = directoryKind(typeof data.directoryType === 'number' ? data.directoryType : Number(data.directoryType));
   if (!kind)
@@ -42,26 +44,28 @@ export function importDataJson(data: Json): Imported {
   const settings: Json = {};
   if (typeof data.apiKeyClientId === 'string' && data.apiKeyClientId.startsWith('organization.'))
     settings.clientId = data.apiKeyClientId;
-  const urls = (data.environmentUrls ?? {}) as Json;
-  if (typeof urls.base === 'string' && urls.base) settings.server = urls.base;
-  else if (typeof urls.api === 'string' && urls.api.includes('bitwarden.eu')) settings.server = 'eu';
+  const server = importedServer(data.environmentUrls);
+  if (server !== undefined) settings.server = server;
   settings.directory = directory;
   settings.sync = sync;
 
   if (dropped.length) notes.push(`left out (not settings bwdc reads): ${dropped.join(', ')}`);
   const secretWas = section[kind.path[1]];
+  const field = kind.path[1];
+  const secretNote =
+    typeof secretWas === 'string' && secretWas ? ` (it was in ${kind.path.join('.')}, left out here)` : '';
   notes.push(
-    `directorySecret: set a reference to ${kind.secretLabel}${typeof secretWas === 'string' && secretWas ? ` (it was in ${kind.path.join('.')}, left out here)` : ''}, e.g. vault://secret/bwdc/NAME#${kind.path[1]}, awssm://bwdc/NAME#${kind.path[1]} or file:///var/run/secrets/bwdc/${kind.path[1]}`,
+    `directorySecret: set a reference to ${kind.secretLabel}${secretNote}, e.g. vault://secret/bwdc/NAME#${field}, ` +
+      `awssm://bwdc/NAME#${field} or file:///var/run/secrets/bwdc/${field}`,
   );
-  notes.push(
-    `clientSecret: set a reference to the organization API key's client secret${typeof data.apiKeyClientSecret === 'string' ? ' (it was in apiKeyClientSecret, left out here)' : ''}`,
-  );
+  const clientNote =
+    typeof data.apiKeyClientSecret === 'string' ? ' (it was in apiKeyClientSecret, left out here)' : '';
+  notes.push(`clientSecret: set a reference to the organization API key's client secret${clientNote}`);
 
+  // Schema problems are the caller's to word (config/validate.ts); these are the checks beyond the schema.
   const problems: string[] = [];
   const parsedDir = directoryBlock.safeParse(directory);
   const parsedSync = syncBlock.safeParse(sync);
-  for (const issue of [...(parsedDir.error?.issues ?? []), ...(parsedSync.error?.issues ?? [])])
-    problems.push(`${issue.path.join('.') || '(block)'}: ${issue.message}`);
   if (parsedDir.success && parsedSync.success)
     for (const p of checkBlocks(parsedDir.data, parsedSync.data, true, process.cwd()))
       problems.push(`${p.path.join('.')}: ${p.message}`);

@@ -1,8 +1,8 @@
 // A `directory` + `sync` block -> the data.json bwdc reads. bwdc applies its defaults only when it
 // creates a section itself (`bwdc config`); a section it finds is read as is, so an omitted boolean
-// is false and a missing host fails (bwdc-contract.md). Every field bwdc reads is therefore written
-// here, with the default the desktop app would have used. Deterministic: the same blocks give the
-// same text, whose hash decides when the state folder is re-seeded.
+// is false and a missing host fails (docs/upstream/bwdc.md "Directory and sync sections"). Every field bwdc
+// reads is therefore written here, with the default the desktop app would have used. Deterministic: the same
+// blocks give the same text, whose hash decides when the state folder is re-seeded.
 import type { DirectoryBlock, SyncBlock } from './schema.js';
 import { directoryKindNamed } from './types.js';
 

@@ -1,4 +1,4 @@
-// The `directory` and `sync` blocks (DESIGN.md "Declarative directory settings"): bwdc's own data.json
+// The `directory` and `sync` blocks (docs/design.md "Declarative directory settings"): bwdc's own data.json
 // field names, one schema per directory type. Part of the configuration's single zod source, so the
 // published JSON Schema and the Helm chart's schema cover them. Every field is optional here: a
 // `defaults` block may give some and the instance the rest; what must be present once merged is
@@ -137,7 +137,10 @@ export const syncBlock = z
     ),
     largeImport: flag('Send big imports in chunks (more than 2,000 users). Default false.'),
     inviteUsersAfterProvisioning: flag(
-      "Invite new members by e-mail. Default true (as bwdc always did). false: with the server's staged-users feature, new members are created staged and get no invitation; honoured by bwdc releases after v2026.6.1 only (v2026.6.1 never sends it: the server invites; docs/guard-rails.md).",
+      'Invite new members by e-mail. Default true (as bwdc always did). false: with the ' +
+        "server's staged-users feature, new members are created staged and get no invitation; " +
+        'honoured by bwdc releases after v2026.6.1 only (v2026.6.1 never sends it: the server ' +
+        'invites; docs/guard-rails.md).',
     ),
     userObjectClass: text('LDAP: object class of users. Default person.'),
     groupObjectClass: text('LDAP: object class of groups. Default group.'),
@@ -180,7 +183,7 @@ export function readSection(
   const unknown: string[] = [];
   for (const [k, v] of Object.entries(from)) {
     if (v === null || v === undefined || v === '' || k === 'type' || k === o.skip) continue;
-    if (!(k in shape)) unknown.push(k);
+    if (!Object.hasOwn(shape, k)) unknown.push(k);
     else if (of === 'sync' && o.directoryType !== 'ldap' && (ldapOnlySyncFields as readonly string[]).includes(k))
       continue;
     else fields[k] = v;

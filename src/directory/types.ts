@@ -1,7 +1,7 @@
-// The five directory types bwdc syncs from, in one table (bwdc-contract.md "Directory and sync
-// settings"): the name users write (`type: ldap`), bwdc's `directoryType` number, the data.json section
-// that holds the settings, the field where plaintext mode keeps the secret, and the `bwdc config`
-// setting that takes it. Everything else about directory settings reads this table.
+// The five directory types bwdc syncs from, in one table (docs/upstream/bwdc.md "Directory and sync
+// sections"): the name users write (`type: ldap`), bwdc's `directoryType` number, the data.json section that
+// holds the settings, the field where plaintext mode keeps the secret, and the `bwdc config` setting that
+// takes it. Everything else about directory settings reads this table.
 
 export type DirectoryTypeName = 'ldap' | 'entra' | 'google' | 'okta' | 'onelogin';
 

@@ -6,7 +6,6 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BwdcClient, CallOutcome } from '../bwdc/client.js';
 import { writeFileAtomic } from '../state/atomic.js';
-import { apiUrlOf } from '../bitwarden/public-api.js';
 import type { InstanceState } from '../state/instance-state.js';
 import { sectionOf } from '../shared/json.js';
 import { judge, type GuardSettings } from '../plan/guard.js';
@@ -16,6 +15,8 @@ import { workerPlanner } from './planner.js';
 export interface GatedSyncOptions {
   state: InstanceState;
   bwdc: BwdcClient;
+  /** The real API URL (runner/steps/server.ts: never the cloud when data.json's server is unreadable). */
+  apiUrl: string;
   guard: GuardSettings;
   allowRemovals: number | undefined;
   freshToken?: () => Promise<string>;
@@ -46,7 +47,7 @@ export function restoreApiUrl(data: Json, templateText: string): boolean {
 export async function gatedSync(o: GatedSyncOptions): Promise<{ run: CallOutcome; gate: ImportGate }> {
   const status = await o.state.readDataJson();
   const data = status.ok ? status.data : {};
-  const apiUrl = apiUrlOf(data);
+  const apiUrl = o.apiUrl;
   const original = sectionOf(data, 'environmentUrls').api ?? null;
   const organizationId = typeof data.organizationId === 'string' ? data.organizationId : '';
   const lastHash = typeof data.lastSyncHash === 'string' ? data.lastSyncHash : undefined;

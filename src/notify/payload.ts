@@ -1,5 +1,5 @@
 // The bodies each target kind takes, all plain JSON over HTTP POST: the documented generic payload
-// (README "Notifications and cron monitoring"), a Slack incoming webhook's `text`, and a Microsoft
+// (docs/notifications.md), a Slack incoming webhook's `text`, and a Microsoft
 // Teams Workflows webhook's Adaptive Card. Every text field is already secret-free (the run's message
 // went through the redactor).
 import { hostname } from 'node:os';

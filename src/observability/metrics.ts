@@ -2,7 +2,7 @@
 // are instance names from the configuration, outcomes and classes: all bounded, none secret.
 // The instance's name is the label `directory`: `instance` and `job` are Prometheus's own target
 // labels, and a scrape renames a colliding metric label (exported_instance), which would break
-// every per-instance alert (DESIGN.md "Observability").
+// every per-instance alert (docs/design.md "Observability").
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { failureClasses, transientClasses } from '../errors.js';
 import { planChangeKinds, planCounts, type Plan } from '../plan/compute.js';
@@ -20,6 +20,8 @@ export interface RunRecord {
   users: number | undefined;
   groups: number | undefined;
   bwdcCalls: number;
+  /** Attempts the run made (1 + its retries); absent for a run that never reached its attempts. */
+  attempts?: number;
   /** When the last success ended, this run's or an earlier one's (from the state folder). */
   lastSuccessAt: Date | undefined;
   /** The run's plan, when it made one (`plan`, a guarded sync), and the guard rules that stopped it. */
@@ -45,6 +47,7 @@ export class RunnerMetrics {
   private readonly inProgress: Gauge<D>;
   private readonly skippedOverlap: Counter<D>;
   private readonly retries: Counter<D | 'class'>;
+  private readonly attempts: Counter<D>;
   private readonly secretFetches: Counter<'backend' | 'result'>;
   private readonly nextRun: Gauge<D>;
   private readonly stale: Gauge<D>;
@@ -122,6 +125,12 @@ export class RunnerMetrics {
       name: 'bwdc_runner_retries_total',
       help: 'Retries of transient failures, by the class that caused them.',
       labelNames: ['directory', 'class'],
+      registers,
+    });
+    this.attempts = new Counter({
+      name: 'bwdc_runner_attempts_total',
+      help: 'Attempts made by finished runs: a run is one due tick (or one `run`), its retries included (docs/scheduler.md).',
+      labelNames,
       registers,
     });
     this.secretFetches = new Counter({
@@ -205,7 +214,8 @@ export class RunnerMetrics {
       for (const outcome of outcomes) this.runs.inc({ directory, outcome }, 0);
       for (const cls of failureClasses) this.failures.inc({ directory, class: cls }, 0);
       for (const cls of transientClasses) this.retries.inc({ directory, class: cls }, 0);
-      for (const c of [this.skippedOverlap, this.bwdcCalls, this.due, this.dropped]) c.inc({ directory }, 0);
+      for (const c of [this.skippedOverlap, this.bwdcCalls, this.due, this.dropped, this.attempts])
+        c.inc({ directory }, 0);
       this.duration.zero({ directory });
       this.inProgress.set({ directory }, 0);
     }
@@ -240,6 +250,7 @@ export class RunnerMetrics {
     }
     if (r.lastSuccessAt) this.lastSuccess.set({ directory }, r.lastSuccessAt.getTime() / 1000);
     if (r.bwdcCalls) this.bwdcCalls.inc({ directory }, r.bwdcCalls);
+    if (r.attempts) this.attempts.inc({ directory }, r.attempts);
     if (r.plan) this.planned(directory, planCounts(r.plan), r.plan.seats);
     if (r.guardRules?.length) this.guardStopped(directory, r.guardRules);
   }
@@ -297,6 +308,7 @@ export class RunnerMetrics {
       this.bwdcCalls,
       this.due,
       this.dropped,
+      this.attempts,
     ])
       m.remove({ directory });
     for (const outcome of outcomes) this.runs.remove({ directory, outcome });

@@ -25,3 +25,8 @@ export function runTail(runId: string): readonly string[] {
 export function forgetRun(runId: string): void {
   tails.delete(runId);
 }
+
+/** Runs whose lines are being kept: 0 between runs (every run forgets its own, whatever its ending). */
+export function watchedRuns(): number {
+  return tails.size;
+}

@@ -58,7 +58,9 @@ export function judge(plan: PlanView, guard: GuardSettings, allowRemovals?: numb
   if (removals > limit && !allowed)
     breaches.push({
       rule: 'maxRemovals',
-      message: `the sync would remove ${removals} of ${plan.members} members, above guard.maxRemovals (${limit}); if intended, run once with --allow-removals ${removals} (BWDC_ALLOW_REMOVALS)`,
+      message:
+        `the sync would remove ${removals} of ${plan.members} members, above guard.maxRemovals ` +
+        `(${limit}); if intended, run once with --allow-removals ${removals} (BWDC_ALLOW_REMOVALS)`,
       numbers: { removals, members: plan.members, limit },
     });
   // Only an import that removes someone: a groups-only instance (users: false) sends no members and,
@@ -66,13 +68,17 @@ export function judge(plan: PlanView, guard: GuardSettings, allowRemovals?: numb
   if (guard.refuseEmptyDirectory && plan.import.sent && plan.import.members === 0 && removals > 0 && !allowed)
     breaches.push({
       rule: 'refuseEmptyDirectory',
-      message: `the directory returned no users, and the import would go to an organization with ${plan.directoryManaged} directory-managed members (a filter or base DN mistake looks like this); if intended, run once with --allow-removals ${removals}`,
+      message:
+        `the directory returned no users, and the import would go to an organization with ${plan.directoryManaged} ` +
+        `directory-managed members (a filter or base DN mistake looks like this); if intended, run once with --allow-removals ${removals}`,
       numbers: { users: 0, directoryManaged: plan.directoryManaged, removals },
     });
   if (guard.requireSeats && plan.seats?.autoscale === 'refused')
     breaches.push({
       rule: 'requireSeats',
-      message: `the sync needs ${plan.seats.needed} more seat(s) than the subscription allows (autoscaling is capped): the server would refuse the new members after the removals; add seats or raise the autoscale limit`,
+      message:
+        `the sync needs ${plan.seats.needed} more seat(s) than the subscription allows (autoscaling is capped): ` +
+        `the server would refuse the new members after the removals; add seats or raise the autoscale limit`,
       numbers: { needed: plan.seats.needed },
     });
   // Sponsorships and provider (MSP) billing are invisible to the Public API: an import that needs
@@ -80,7 +86,10 @@ export function judge(plan: PlanView, guard: GuardSettings, allowRemovals?: numb
   if (guard.requireSeats && plan.seats?.autoscale === 'unknown')
     breaches.push({
       rule: 'requireSeats',
-      message: `the sync needs ${plan.seats.needed} seat(s) beyond the free ones, and whether the server may autoscale cannot be known (sponsorships and provider billing are not in the Public API): add the seats, or set guard.requireSeats false to let the server autoscale`,
+      message:
+        `the sync needs ${plan.seats.needed} seat(s) beyond the free ones, and whether the server may autoscale ` +
+        `cannot be known (sponsorships and provider billing are not in the Public API): add the seats, ` +
+        `or set guard.requireSeats false to let the server autoscale`,
       numbers: { needed: plan.seats.needed },
     });
   return breaches;

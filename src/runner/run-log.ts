@@ -8,7 +8,10 @@ import type { RunResult } from './result.js';
 export function formatRunLine(r: RunResult): string {
   const counts = r.users !== undefined ? ` users=${r.users} groups=${r.groups}` : '';
   const cls = r.failureClass ? ` class=${r.failureClass}` : '';
-  return `${r.endedAt.toISOString()} ${r.instance} run=${r.runId} ${r.mode} ${r.outcome}${cls}${counts} duration=${(r.durationMs / 1000).toFixed(1)}s ${r.message}\n`;
+  return (
+    `${r.endedAt.toISOString()} ${r.instance} run=${r.runId} ${r.mode} ` +
+    `${r.outcome}${cls}${counts} duration=${(r.durationMs / 1000).toFixed(1)}s ${r.message}\n`
+  );
 }
 
 export async function appendRunLog(path: string, r: RunResult): Promise<void> {

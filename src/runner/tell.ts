@@ -16,7 +16,7 @@ import { errorMessage } from '../errors.js';
 import type { InstanceState } from '../state/instance-state.js';
 import { runnerVersion } from '../version.js';
 import type { RunResult } from './result.js';
-import type { History, RunDeps } from './run-instance.js';
+import type { History, RunDeps } from './types.js';
 
 /**
  * A notification or heartbeat URL: a literal http(s) URL is used as is (and masked in logs from now on,
@@ -74,7 +74,7 @@ export class Teller {
   }
 
   /** The heartbeat's end and the notices, then the record of who was told. */
-  async finished(result: RunResult, history: History, state: InstanceState): Promise<void> {
+  async finished(result: RunResult, history: History, state: InstanceState | undefined): Promise<void> {
     const heartbeat = this.instance.heartbeat;
     const outcome = result.outcome === 'success' || result.outcome === 'failure' ? result.outcome : undefined;
     const summary: RunSummary | undefined = outcome && {
@@ -112,12 +112,16 @@ export class Teller {
       jobs.push(this.notice(target, notice, summary!).then((ok) => ok && delivered.add(target.label)));
     await Promise.all(jobs);
     const notified = decision ? decision.notifiedAfter(delivered) : history.notified;
-    forgetRun(this.runId);
-    if (history.record && JSON.stringify(notified) !== JSON.stringify(history.notified)) {
+    if (state && history.record && JSON.stringify(notified) !== JSON.stringify(history.notified)) {
       await state
         .writeLastRun({ ...history.record, notified })
         .catch((err) => this.log.warn({ err: errorMessage(err) }, 'could not record the notices in the state folder'));
     }
+  }
+
+  /** Releases what the run holds here (its log tail): every run calls it, whatever its ending. */
+  forget(): void {
+    forgetRun(this.runId);
   }
 
   private async notice(target: NotifyTarget, notice: Notice, run: RunSummary): Promise<boolean> {

@@ -1,14 +1,14 @@
 // `schedule`: every instance on its cron schedule (croner), at most `concurrency` runs in their costly part
 // at once, in FIFO queues (Slots). An instance is never queued twice, so no instance can starve
 // another, and a tick that finds its previous run still going (or queued, or waiting to retry) is
-// skipped and counted. Knows nothing of bwdc: it calls `run` and reads the result.
+// skipped and counted. Knows nothing of bwdc: it calls `run` and reads the result. A run's retries
+// are inside the run (docs/scheduler.md "What counts as a run"): one due tick, one run, one result.
 import { Cron } from 'croner';
 import type { InstanceConfig } from '../config/model.js';
-import { RunNotStartedError, type FailureClass } from '../errors.js';
+import { RunNotStartedError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { RunResult } from '../runner/result.js';
-import { retryWaitMs } from '../runner/retry-policy.js';
-import { Slots, type Gate } from '../shared/slots.js';
+import { Slots, type Away, type Gate } from '../shared/slots.js';
 import { cronZone, effectiveTimezone, jitterMs, scheduleIntervalMs, spreadOffsetMs } from './timing.js';
 
 /**
@@ -25,18 +25,28 @@ interface SharedSchedule {
   intervalMs: number | undefined;
 }
 
+/** What the scheduler hands a run: how to take a bwdc slot, how to wait without one, when to stop. */
+export interface RunControls {
+  /** The costly part goes through it (the concurrency limit); rejects with RunNotStartedError when stopping. */
+  gate: Gate;
+  /** A wait between attempts goes through it: no slot is held meanwhile (shared/slots.ts). */
+  away: Away;
+  /** Aborted when the scheduler starts to stop: no new attempt. */
+  draining: AbortSignal;
+  /** Aborted when running work must stop (the grace period is over). */
+  signal: AbortSignal;
+}
+
 /**
- * Runs one instance once. Its costly part goes through `gate` (the scheduler's concurrency limit);
- * if the gate rejects with RunNotStartedError (the scheduler is stopping), the run rethrows it and
- * counts as dropped. `signal` is aborted when running work must stop.
+ * Runs one instance once, its retries included. If the gate rejects with RunNotStartedError before
+ * anything ran (the scheduler is stopping), the run rethrows it and counts as dropped.
  */
-export type RunFn = (instance: InstanceConfig, attempt: number, signal: AbortSignal, gate: Gate) => Promise<RunResult>;
+export type RunFn = (instance: InstanceConfig, controls: RunControls) => Promise<RunResult>;
 
 export interface SchedulerHooks {
   onStart?(instance: string): void;
   onResult?(result: RunResult): void;
   onOverlap?(instance: string): void;
-  onRetry?(instance: string, attempt: number, failureClass: FailureClass): void;
   onNextRun?(instance: string, at: Date | undefined): void;
   onRemoved?(instance: string): void;
   /** A run became due (a tick, or runOnStart): every one ends as a result, an overlap skip or a drop. */
@@ -97,11 +107,12 @@ export class Scheduler {
   private readonly schedules = new Map<string, SharedSchedule>();
   private readonly slots: Slots;
   private readonly hard = new AbortController();
+  private readonly drain = new AbortController();
   private readonly inFlight = new Set<Promise<void>>();
   private stopping = false;
   private started = false;
-  /** Every due run ends in exactly one of: a finished first attempt, an overlap skip, a drop, or its instance's removal. */
-  readonly totals = { due: 0, overlaps: 0, dropped: 0, removed: 0, firstAttemptsFinished: 0, retriesFinished: 0 };
+  /** Every due run ends in exactly one of: a finished run, an overlap skip, a drop, or its instance's removal. */
+  readonly totals = { due: 0, overlaps: 0, dropped: 0, removed: 0, finished: 0 };
 
   constructor(private readonly options: SchedulerOptions) {
     this.slots = new Slots(options.concurrency, () => this.stopping);
@@ -248,42 +259,53 @@ export class Scheduler {
   }
 
   /** Run now (delay 0) or after a delay; the job counts as busy from here on. */
-  private trigger(job: Job, delayMs: number, attempt = 1): void {
-    job.state = delayMs > 0 ? (attempt > 1 ? 'retry-wait' : 'waiting') : 'queued';
+  private trigger(job: Job, delayMs: number): void {
+    job.state = delayMs > 0 ? 'waiting' : 'queued';
     const go = () => {
       job.timer = undefined;
       job.state = 'queued';
-      this.enqueue(job, attempt);
+      this.enqueue(job);
     };
     if (delayMs > 0) job.timer = setTimeout(go, delayMs);
     else go();
   }
 
-  private enqueue(job: Job, attempt: number): void {
+  private enqueue(job: Job): void {
     const instance = job.instance;
     const drop = () => {
       job.state = 'idle';
-      if (attempt === 1) {
-        this.totals.dropped++;
-        this.options.hooks?.onDropped?.(instance.name);
-      }
+      this.totals.dropped++;
+      this.options.hooks?.onDropped?.(instance.name);
     };
     // Removed by a reload while queued or preparing: it starts nothing and reports nothing (its
     // metrics are gone and must not come back); a run already past the gate finishes, unreported.
     const forget = () => {
       job.state = 'idle';
-      if (attempt === 1) this.totals.removed++;
+      this.totals.removed++;
       this.options.log.info({ instance: instance.name }, 'not started: the instance was removed by a reload');
     };
-    const p: Promise<void> = this.slots.run(async (slotGate) => {
+    const p: Promise<void> = this.slots.run(async (slotGate, slotAway) => {
       if (job.removed) return forget();
       if (this.stopping) return drop();
       job.state = 'running';
       this.options.hooks?.onStart?.(instance.name);
       const gate: Gate = (work) => slotGate(() => (job.removed ? Promise.reject(new RunNotStartedError()) : work()));
+      const away: Away = async (work) => {
+        job.state = 'retry-wait';
+        try {
+          return await slotAway(work);
+        } finally {
+          job.state = 'running';
+        }
+      };
       let result: RunResult;
       try {
-        result = await this.options.run(instance, attempt, this.hard.signal, gate);
+        result = await this.options.run(instance, {
+          gate,
+          away,
+          draining: this.drain.signal,
+          signal: this.hard.signal,
+        });
       } catch (err) {
         if (err instanceof RunNotStartedError) return job.removed ? forget() : drop();
         // runInstance reports failures as results; reaching here is a bug, but must not stop the job.
@@ -291,38 +313,21 @@ export class Scheduler {
         job.state = 'idle';
         return;
       }
-      result.attempts = attempt;
+      job.state = 'idle';
       if (job.removed) {
-        job.state = 'idle';
-        if (attempt === 1) this.totals.removed++;
+        this.totals.removed++;
         this.options.log.info(
           { instance: instance.name, runId: result.runId, outcome: result.outcome },
           'run of a removed instance finished; not reported',
         );
         return;
       }
-      if (attempt === 1) this.totals.firstAttemptsFinished++;
-      else this.totals.retriesFinished++;
+      this.totals.finished++;
       job.last = result;
       if (result.lastSuccessAt) job.lastSuccessAt = result.lastSuccessAt;
       if (result.outcome === 'failure') job.consecutiveFailures++;
       else if (result.outcome === 'success') job.consecutiveFailures = 0;
       this.options.hooks?.onResult?.(result);
-      const cls = result.failureClass;
-      const wait =
-        result.outcome === 'failure' && !this.stopping && !job.removed
-          ? retryWaitMs(cls, attempt, instance.retry, this.options.random, result.transient)
-          : undefined;
-      if (wait !== undefined && cls) {
-        this.options.log.warn(
-          { instance: instance.name, runId: result.runId, attempt, failureClass: cls, retryInMs: wait },
-          'transient failure, will retry',
-        );
-        this.options.hooks?.onRetry?.(instance.name, attempt, cls);
-        this.trigger(job, wait, attempt + 1);
-        return;
-      }
-      job.state = 'idle';
     });
     this.inFlight.add(p);
     void p.finally(() => this.inFlight.delete(p));
@@ -380,6 +385,7 @@ export class Scheduler {
    */
   async stop(graceMs: number): Promise<{ abortedRunning: boolean }> {
     this.stopping = true;
+    this.drain.abort();
     for (const job of this.jobs.values()) {
       this.disarm(job);
       if (job.timer) clearTimeout(job.timer);
@@ -387,7 +393,7 @@ export class Scheduler {
         this.totals.dropped++;
         this.options.hooks?.onDropped?.(job.instance.name);
       }
-      if (job.state === 'waiting' || job.state === 'retry-wait') job.state = 'idle';
+      if (job.state === 'waiting') job.state = 'idle';
     }
     const all = () => Promise.allSettled([...this.inFlight]);
     let timer: NodeJS.Timeout | undefined;

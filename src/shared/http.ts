@@ -11,6 +11,8 @@ export interface HttpReply {
   text: string;
   /** The Retry-After header, as sent (seconds or an HTTP date), for 429 and 503 answers. */
   retryAfter?: string;
+  /** The Location header of a redirect. */
+  location?: string;
 }
 
 export interface HttpRequest {
@@ -19,6 +21,8 @@ export interface HttpRequest {
   headers: Record<string, string>;
   body?: string;
   signal: AbortSignal;
+  /** Hand redirects back (status and location) rather than follow them. Node's http never follows. */
+  manualRedirects?: boolean;
 }
 
 type Send = (req: HttpRequest) => Promise<HttpReply>;
@@ -28,10 +32,12 @@ export function httpRequest(req: HttpRequest, env: NodeJS.ProcessEnv = process.e
   if (!proxyConfigured(env)) return direct(req);
   viaProxy ??= import('undici').then((u) => {
     const dispatcher = new u.EnvHttpProxyAgent();
-    return async ({ method, url, headers, body, signal }) => {
-      const res = await u.fetch(url, { method, body, headers, signal, dispatcher });
+    return async ({ method, url, headers, body, signal, manualRedirects }) => {
+      const redirect = manualRedirects ? 'manual' : 'follow';
+      const res = await u.fetch(url, { method, body, headers, signal, dispatcher, redirect });
+      const location = res.headers.get('location') ?? undefined;
       const retryAfter = res.headers.get('retry-after') ?? undefined;
-      return { status: res.status, text: await res.text().catch(() => ''), retryAfter };
+      return { status: res.status, text: await res.text().catch(() => ''), location, retryAfter };
     };
   });
   return viaProxy.then((send) => send(req));
@@ -46,7 +52,12 @@ async function direct({ method, url, headers, body, signal }: HttpRequest): Prom
       res.on('data', (c: Buffer) => chunks.push(c));
       const retryAfter = res.headers['retry-after'];
       res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), retryAfter }),
+        resolve({
+          status: res.statusCode ?? 0,
+          text: Buffer.concat(chunks).toString('utf8'),
+          location: res.headers.location,
+          retryAfter,
+        }),
       );
       res.on('error', reject);
     });

@@ -1,5 +1,5 @@
-// Parses the secret reference syntax of DESIGN.md. A reference is not secret and may be printed;
-// a literal value is, and is only ever described as "a literal value".
+// Parses the secret reference syntax of docs/design.md "Secret references". A reference is not secret and may
+// be printed; a literal value is, and is only ever described as "a literal value".
 
 export const secretSchemes = ['vault', 'awssm', 'bws', 'file', 'env'] as const;
 export type SecretScheme = (typeof secretSchemes)[number];

@@ -8,6 +8,8 @@ import { RunNotStartedError } from '../errors.js';
 
 /** What a run wraps its costly part in. Rejects with RunNotStartedError once the runner is stopping. */
 export type Gate = <T>(work: () => Promise<T>) => Promise<T>;
+/** What a run wraps a wait in (between attempts): it gives up its admission meanwhile, and queues again after. */
+export type Away = <T>(work: () => Promise<T>) => Promise<T>;
 
 export class Slots {
   private readonly admitted: LimitFunction;
@@ -27,9 +29,29 @@ export class Slots {
     this.costly.concurrency = n;
   }
 
-  /** Runs `run` once admitted, handing it the gate for its costly part. */
-  run<T>(run: (gate: Gate) => Promise<T>): Promise<T> {
-    return this.admitted(() => run(this.gate));
+  /** Runs `run` once admitted, handing it the gate for its costly part and `away` for its waits. */
+  async run<T>(run: (gate: Gate, away: Away) => Promise<T>): Promise<T> {
+    let release = await this.admit();
+    const away: Away = async (work) => {
+      release();
+      try {
+        return await work();
+      } finally {
+        release = await this.admit();
+      }
+    };
+    try {
+      return await run(this.gate, away);
+    } finally {
+      release();
+    }
+  }
+
+  /** Waits for admission (FIFO); resolves with the function that gives it up. */
+  private admit(): Promise<() => void> {
+    return new Promise((admitted) => {
+      void this.admitted(() => new Promise<void>((release) => admitted(release)));
+    });
   }
 
   readonly gate: Gate = (work) =>

@@ -8,7 +8,10 @@ import { acquireLock, type LockHandle, type LockOptions } from './lock.js';
 
 export type JsonObject = Record<string, unknown>;
 
-/** proper-lockfile's default `stale`, which bwdc's data.json lock uses (bwdc-contract.md). */
+/**
+ * proper-lockfile's default `stale`, which bwdc's data.json lock uses (docs/upstream/bwdc.md "data.json: files,
+ * lock and mode").
+ */
 export const BWDC_LOCK_STALE_MS = 10_000;
 
 export type DataJsonStatus = { ok: true; data: JsonObject } | { ok: false; why: 'missing' | 'empty' | 'unparsable' };
@@ -56,6 +59,11 @@ export class InstanceState {
     // mkdir keeps an existing folder's mode: tighten it in case it was created by hand.
     await chmod(dir, 0o700);
     return new InstanceState(dir);
+  }
+
+  /** last-run.json of an instance whose folder this process does not hold (read only; undefined if unreadable). */
+  static peekLastRun(stateRoot: string, name: string): Promise<LastRun | undefined> {
+    return new InstanceState(join(stateRoot, name)).readLastRun();
   }
 
   lock(options: LockOptions): Promise<LockHandle> {

@@ -4,8 +4,12 @@
 // refreshing the file's mtime (the heartbeat), is dead, and its lock is taken over: one contender at
 // a time, and only the dead file that was seen (takeOver). Our own module rather than proper-lockfile:
 // the lock must say who holds it (pid, host, run id) and a dead pid on this host frees it at once.
+// It also names the bwdc the holder started (its process group): while that bwdc is alive on this
+// host the lock stays held, even if the runner that started it died (SIGKILL, OOM): bwdc runs in a
+// group of its own and outlives its runner (docs/scheduler.md "Crash recovery").
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rmdir, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { LockedError } from '../errors.js';
 
@@ -14,6 +18,8 @@ export interface LockOwner {
   hostname: string;
   runId: string;
   since: string;
+  /** The pid of the bwdc the holder is running (the leader of its own process group), if any. */
+  child?: number;
 }
 
 export interface LockOptions {
@@ -27,6 +33,8 @@ export interface LockHandle {
   readonly path: string;
   /** Set when a dead holder's lock was taken over. */
   readonly recoveredFrom: LockOwner | undefined;
+  /** Records the bwdc now running (its pid, which leads its process group), or that none runs. */
+  recordChild(pid: number | undefined): void;
   release(): Promise<void>;
 }
 
@@ -38,6 +46,20 @@ function pidAlive(pid: number): boolean {
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Whether the bwdc `pid` is still running on this host: alive and not a zombie (an orphan's zombie
+ * lingers where PID 1 does not reap it, and has stopped writing anything).
+ */
+function childRunning(pid: number): boolean {
+  if (!pidAlive(pid)) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc: alive as far as we can tell
   }
 }
 
@@ -139,14 +161,10 @@ export async function acquireLock(path: string, options: LockOptions): Promise<L
   heldInProcess.set(path, options.runId);
 
   let recoveredFrom: LockOwner | undefined;
+  let owner: LockOwner;
   try {
     for (let attempt = 0; ; attempt++) {
-      const owner: LockOwner = {
-        pid: process.pid,
-        hostname: hostname(),
-        runId: options.runId,
-        since: new Date().toISOString(),
-      };
+      owner = { pid: process.pid, hostname: hostname(), runId: options.runId, since: new Date().toISOString() };
       if (await tryCreate(path, owner)) break;
       const seen = await inspect(path);
       // Released between our open and stat: compete again, a few times, then say it is busy.
@@ -158,6 +176,9 @@ export async function acquireLock(path: string, options: LockOptions): Promise<L
       const deadHere = holder !== undefined && holder.hostname === hostname() && !pidAlive(holder.pid);
       const silent = Date.now() - seen.mtimeMs > staleMs;
       if (!deadHere && !silent) throw new LockedError(`locked by ${describe(holder)}`);
+      // The dead holder's bwdc, still running on this host, holds the lock until it ends.
+      if (holder?.child !== undefined && holder.hostname === hostname() && childRunning(holder.child))
+        throw new LockedError(`locked by the bwdc (pid ${holder.child}) started by ${describe(holder)}, still running`);
       const took = await takeOver(path, seen, owner);
       if (took === 'taken') {
         recoveredFrom = holder;
@@ -178,9 +199,18 @@ export async function acquireLock(path: string, options: LockOptions): Promise<L
   }, heartbeatMs);
   timer.unref();
 
+  const ours = owner!;
   return {
     path,
     recoveredFrom,
+    recordChild(pid) {
+      // Synchronous, at the spawn: the window in which a killed runner leaves an unrecorded bwdc stays tiny.
+      try {
+        writeFileSync(path, JSON.stringify(pid === undefined ? ours : { ...ours, child: pid }), { mode: 0o600 });
+      } catch {
+        /* the lock file stays as it was: the runner's pid still holds it */
+      }
+    },
     async release() {
       clearInterval(timer);
       heldInProcess.delete(path);

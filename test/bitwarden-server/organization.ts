@@ -1,5 +1,6 @@
 // One organization as the Bitwarden server keeps it, and what POST /public/organization/import does
-// to it, step by step as the server's code does (each step cites bitwarden/server v2026.8.0).
+// to it, step by step as the server's code does (docs/upstream/bitwarden-server.md "What an import does";
+// each step cites bitwarden/server v2026.8.0; not in one transaction).
 import { randomUUID } from 'node:crypto';
 
 export const MemberStatus = { revoked: -1, invited: 0, accepted: 1, confirmed: 2, staged: 3 } as const;

@@ -1,4 +1,4 @@
-// A stand-in for the Bitwarden server as bwdc and the runner meet it (bitwarden-api.md): the
+// A stand-in for the Bitwarden server as bwdc and the runner meet it (docs/upstream/bitwarden-server.md): the
 // identity endpoint for organization API keys and the Public API's import. Tokens are real JWTs
 // (HS256, with `exp`), which bwdc decodes and never verifies; the server does verify its own.
 //   POST {base}/identity/connect/token   form: grant_type=client_credentials, scope=api.organization,

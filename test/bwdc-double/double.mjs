@@ -17,7 +17,8 @@
 //   identityHttp    `login` sends the real identity request ({identity}/connect/token) over HTTP, through
 //                   a proxy only as bwdc 2026.6 does: with NODE_USE_ENV_PROXY=1 (see proxyFor)
 //   apiHttp         `sync` sends its import to {api}/public/organization/import over HTTP as bwdc does
-//                   (bearer token, bitwarden-api.md's body); otherwise it only computes the payload hash
+//                   (bearer token, the body of docs/upstream/bwdc.md "The import bwdc sends"); otherwise it
+//                   only computes the payload hash
 //   build           'main': behave as bitwarden/directory-connector main (d9afa86): `config
 //                   sync.inviteUsersAfterProvisioning` is a setting and the import carries it; otherwise
 //                   v2026.6.1 (the setting is unknown and never sent)
@@ -304,7 +305,7 @@ async function postForm(target, body, headers, method = 'POST') {
   });
 }
 
-/** The request `bwdc login` makes (bwdc-contract.md "How bwdc authenticates"); returns the access token. */
+/** The request `bwdc login` makes (docs/upstream/bwdc.md "Login and tokens"); returns the access token. */
 async function identityToken(data, clientId, clientSecret) {
   const target = `${url(data, 'identity')}/connect/token`;
   const form = new URLSearchParams({
@@ -370,9 +371,10 @@ async function ensureFreshToken(data) {
   record({ renewedToken: true });
 }
 
-// What every `config <secret>` call also does (bwdc-contract.md): rewrites directoryType, all five
-// sections (a missing one becomes {}) and sync, and when the LDAP section says `ad` (or is missing),
-// overwrites the sync settings below with Active Directory's defaults, whatever the user had.
+// What every `config <secret>` call also does (docs/upstream/bwdc.md "What config rewrites"): rewrites
+// directoryType, all five sections (a missing one becomes {}) and sync, and when the LDAP section says `ad`
+// (or is missing), overwrites the sync settings below with Active Directory's defaults, whatever the user
+// had.
 const adDefaults = {
   userObjectClass: 'person',
   groupObjectClass: 'group',
@@ -428,7 +430,10 @@ function directory() {
   return { users, groups };
 }
 
-/** `bwdc test --response`'s data (bitwarden-api.md): displayName is the email, else the reference id. */
+/**
+ * `bwdc test --response`'s data (docs/upstream/bwdc.md "What test prints"): displayName is the email, else
+ * the reference id.
+ */
 function testReport(dir) {
   const user = (u) => ({ externalId: u.externalId, displayName: u.email ?? u.referenceId });
   return {
@@ -465,7 +470,7 @@ function importRequests(body) {
   return out;
 }
 
-/** The import bwdc builds from a directory read (bitwarden-api.md "What bwdc sends"). */
+/** The import bwdc builds from a directory read (docs/upstream/bwdc.md "The import bwdc sends"). */
 function importBody(dir, sync) {
   const members = (sync.users === false ? [] : dir.users)
     .filter((u) => u.email && u.email.length <= 256)
@@ -676,7 +681,8 @@ async function main() {
         if (data[section]?.[field] !== control.directorySecret)
           failWith(data.directoryType > 0 ? 'Invalid credentials for the directory.' : ' Code: 0x31');
       }
-      // A hand-written section is read as is (bwdc-contract.md): no defaults, so a missing field fails.
+      // A hand-written section is read as is (docs/upstream/bwdc.md "Directory and sync sections"): no
+      // defaults, so a missing field fails.
       const needed = requiredFields[data.directoryType ?? 0] ?? [];
       const section = data[sectionOf[data.directoryType ?? 0]] ?? {};
       const missing = needed.filter((f) => section[f] === undefined || section[f] === null || section[f] === '');
@@ -719,7 +725,8 @@ async function main() {
           }
           record({ import: { status: res.status, members: request.members.length, groups: request.groups.length } });
           if (res.status !== 200) {
-            // bwdc resets the delta tokens on a failed sync and keeps the old hash (bwdc-contract.md).
+            // bwdc resets the delta tokens on a failed sync and keeps the old hash (docs/upstream/bwdc.md
+            // "What must survive between runs").
             data.userDeltaToken = null;
             data.groupDeltaToken = null;
             await save(data);

@@ -43,7 +43,10 @@ export interface DoubleControl {
   runningDir?: string;
   instanceFaults?: Record<string, Record<string, string>>;
   identityHttp?: boolean;
-  /** `sync` sends its import to the test server's Public API (bitwarden-api.md). */
+  /**
+   * `sync` sends its import to the test server's Public API (docs/upstream/bitwarden-server.md "What an import
+   * does").
+   */
   apiHttp?: boolean;
   /** Users per request of a large import (bwdc: 2,000). */
   batchSize?: number;

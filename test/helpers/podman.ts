@@ -1,9 +1,10 @@
-// Builds the real Dockerfile with podman from a local stand-in of its default base
-// (node:22-trixie-slim, laid out as the official image: scripts/image/make-base-images.sh) and a
-// stand-in bwdc bundle (the test double packaged as the release zip is: `bwdc` next to a .node
-// file), installing podman and making the base image first on a fresh machine.
+// Builds the real Dockerfile with podman from a local stand-in of its default base (node:24-trixie-slim,
+// laid out as the official image: scripts/image/make-base-images.sh) and the REAL bwdc release zip
+// (BWDC_RELEASE_ZIP, test/helpers/real-bwdc.ts), from a throwaway build context: the files .dockerignore
+// lets in, copied to a temp folder with the zip in its bwdc-bundle/. Nothing is written to the
+// repository's bwdc-bundle/. Installs podman and makes the base image first on a fresh machine.
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdtempSync, copyFileSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { root } from './fixture.js';
@@ -32,10 +33,10 @@ function sh(script: string): void {
 }
 
 export const bwdcVersion = '2026.6.1';
-/** The stand-in for the Dockerfile's default BUILD_IMAGE and RUNTIME_IMAGE (docker.io/library/node:22-trixie-slim). */
-export const defaultBase = 'localhost/bwdc-runner-base:node22-trixie-slim';
+/** The stand-in for the Dockerfile's default BUILD_IMAGE and RUNTIME_IMAGE (docker.io/library/node:24-trixie-slim). */
+export const defaultBase = 'localhost/bwdc-runner-base:node24-trixie-slim';
 
-/** The build arguments every test build uses: the default base for both stages, the bundled bwdc. */
+/** The build arguments every test build uses: the default base for both stages, bwdc from the context. */
 export function baseBuildArgs(): string[] {
   return [
     // The official Node binary trusts only its own CA store; TLS to the registry here is signed by the
@@ -53,22 +54,35 @@ export function baseBuildArgs(): string[] {
   ];
 }
 
-/** Builds localhost/bwdc-runner:test from the repository's Dockerfile; returns the tag. */
-export function buildTestImage(tag = 'localhost/bwdc-runner:test'): string {
+/**
+ * A throwaway build context: the Dockerfile, .dockerignore and what .dockerignore lets in, with `zip` as
+ * bwdc-bundle/bwdc-linux-<version>.zip. The caller removes it (rmSync) when the build is done.
+ */
+export function throwawayContext(zip: string): string {
+  const ctx = mkdtempSync(join(tmpdir(), 'bwdc-runner-context-'));
+  const allowed = readFileSync(join(root, '.dockerignore'), 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('!'))
+    .map((l) => l.slice(1).replace(/\/$/, ''))
+    .filter((p) => p !== 'bwdc-bundle');
+  for (const p of ['Dockerfile', '.dockerignore', ...allowed]) cpSync(join(root, p), join(ctx, p), { recursive: true });
+  mkdirSync(join(ctx, 'bwdc-bundle'));
+  cpSync(zip, join(ctx, 'bwdc-bundle', `bwdc-linux-${bwdcVersion}.zip`));
+  return ctx;
+}
+
+export function ensureBaseImage(): void {
   sh('scripts/ci/install-podman.sh');
   sh('scripts/image/make-base-images.sh');
-  const stage = mkdtempSync(join(tmpdir(), 'bwdc-bundle-'));
-  for (const f of ['bwdc', 'double.mjs']) copyFileSync(join(root, 'test', 'bwdc-double', f), join(stage, f));
-  writeFileSync(join(stage, 'dc_native.linux-x64-gnu.node'), 'stand-in for the native module\n');
-  const zip = `bwdc-linux-${bwdcVersion}.zip`;
-  const z = spawnSync('zip', ['-q', zip, 'bwdc', 'double.mjs', 'dc_native.linux-x64-gnu.node'], { cwd: stage });
-  if (z.status !== 0) throw new Error('zip failed');
-  copyFileSync(join(stage, zip), join(root, 'bwdc-bundle', zip));
-  rmSync(stage, { recursive: true, force: true });
+}
+
+/** Builds `tag` from the repository's Dockerfile with the bwdc release zip `zip`; returns the tag. */
+export function buildTestImage(zip: string, tag = 'localhost/bwdc-runner:test', extra: string[] = []): string {
+  ensureBaseImage();
+  const ctx = throwawayContext(zip);
   const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version as string;
-  const r = spawnSync(
-    'podman',
-    [
+  try {
+    const r = podman([
       'build',
       '--format',
       'docker',
@@ -76,20 +90,22 @@ export function buildTestImage(tag = 'localhost/bwdc-runner:test'): string {
       ...baseBuildArgs(),
       '--build-arg',
       `RUNNER_VERSION=${version}`,
+      ...extra,
       '-t',
       tag,
-      root,
-    ],
-    { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-  );
-  if (r.status !== 0) throw new Error(`podman build failed:\n${r.stdout}\n${r.stderr}`);
-  // The build log names the base (the runtime stage prints it when it is not cached).
-  process.stdout.write(
-    `# built ${tag} from ${defaultBase}\n${r.stdout
-      .split('\n')
-      .filter((l) => /runtime base:|STEP 1\/|FROM /.test(l))
-      .map((l) => `# ${l}`)
-      .join('\n')}\n`,
-  );
+      ctx,
+    ]);
+    if (r.status !== 0) throw new Error(`podman build failed:\n${r.stdout}\n${r.stderr}`);
+    // The build log names the base (the runtime stage prints it when it is not cached).
+    process.stdout.write(
+      `# built ${tag} from ${defaultBase}\n${r.stdout
+        .split('\n')
+        .filter((l) => /runtime base:|STEP 1\/|FROM /.test(l))
+        .map((l) => `# ${l}`)
+        .join('\n')}\n`,
+    );
+  } finally {
+    rmSync(ctx, { recursive: true, force: true });
+  }
   return tag;
 }

@@ -35,10 +35,14 @@ export interface Pushgateway {
   stop(): void;
 }
 
+// --persistence.file= (empty): Debian's build persists by default to /var/lib/prometheus/pushgateway.data,
+// so a new Pushgateway would start with what earlier tests pushed.
 export async function startPushgateway(): Promise<Pushgateway> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn('prometheus-pushgateway', [`--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+  const child = spawn('prometheus-pushgateway', [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file='], {
+    stdio: 'ignore',
+  });
   let ready = false;
   const poll = setInterval(() => {
     fetch(`${url}/-/ready`).then(

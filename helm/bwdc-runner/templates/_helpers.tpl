@@ -17,9 +17,24 @@
 {{- end }}
 {{- end }}
 
-{{/* An instance's resource name: CronJob names may have at most 52 characters. */}}
+{{/*
+An instance's resource name, <full name>-<instance>. Kubernetes allows a CronJob name 52 characters
+(its Jobs add 11), so instance names have at most 30 (the runner's rule, src/config/schema.ts) and the
+full name at most 21: refused with a message naming the instance, never truncated into a collision.
+*/}}
 {{- define "bwdc-runner.instanceFullname" -}}
-{{- printf "%s-%s" (include "bwdc-runner.fullname" .root) .name | trunc 52 | trimSuffix "-" }}
+{{- $full := printf "%s-%s" (include "bwdc-runner.fullname" .root) .name }}
+{{- if and (eq .root.Values.mode "cronjob") (gt (len $full) 52) }}
+{{- fail (printf "instances.%s: the CronJob name %q has %d characters; Kubernetes allows 52. Instance names may have 30 characters, the release's full name %q (%d) at most 21: set fullnameOverride or use a shorter release name (docs/kubernetes.md \"Instance names\")" .name $full (len $full) (include "bwdc-runner.fullname" .root) (len (include "bwdc-runner.fullname" .root))) }}
+{{- end }}
+{{- $full }}
+{{- end }}
+
+{{/* The runner's instance-name rule (src/config/schema.ts instanceNamePattern), with the runner's message. */}}
+{{- define "bwdc-runner.checkName" -}}
+{{- if not (regexMatch "^[a-z0-9]([-a-z0-9]{0,28}[a-z0-9])?$" .) }}
+{{- fail (printf "instances.%s: %q is not a valid instance name; expected lowercase letters, digits and \"-\", starting and ending with a letter or digit, at most 30 characters (it names Kubernetes resources)" . .) }}
+{{- end }}
 {{- end }}
 
 {{- define "bwdc-runner.chart" -}}
@@ -74,12 +89,20 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end }}
 
-{{/* A duration (90s, 15m, 1h, 1d, or bare seconds) in seconds. */}}
+{{/* A duration (90s, 15m, 1h30m, 500ms, or bare seconds) in whole seconds, rounded up: every part summed,
+as the runner reads it (src/shared/duration.ts). */}}
 {{- define "bwdc-runner.seconds" -}}
-{{- $d := toString . }}
-{{- $n := regexFind "^[0-9]+" $d | default "0" | atoi }}
-{{- $u := regexFind "[smhd]$" $d }}
-{{- if eq $u "m" }}{{ mul $n 60 }}{{ else if eq $u "h" }}{{ mul $n 3600 }}{{ else if eq $u "d" }}{{ mul $n 86400 }}{{ else }}{{ $n }}{{ end }}
+{{- $d := toString . | trim }}
+{{- if regexMatch "^[0-9]+$" $d }}{{ atoi $d }}
+{{- else }}
+{{- $ms := 0 }}
+{{- range $part := regexFindAll "[0-9]+(ms|s|m|h|d)" $d -1 }}
+{{- $n := regexFind "^[0-9]+" $part | atoi }}
+{{- $u := regexFind "[a-z]+$" $part }}
+{{- $ms = add $ms (mul $n (get (dict "ms" 1 "s" 1000 "m" 60000 "h" 3600000 "d" 86400000) $u)) }}
+{{- end }}
+{{- div (add $ms 999) 1000 }}
+{{- end }}
 {{- end }}
 
 {{/* Replaces H in the minute and hour fields by values derived from the instance's name (like Jenkins' H). */}}
@@ -98,6 +121,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 
 {{/* An instance's settings merged over the defaults. */}}
 {{- define "bwdc-runner.instance" -}}
+{{- include "bwdc-runner.checkName" .name }}
 {{- $i := merge (deepCopy (default dict .instance)) (deepCopy .root.Values.defaults) }}
 {{- if not $i.clientSecret }}
 {{- if include "bwdc-runner.hasSecret" .root }}{{ $_ := set $i "clientSecret" "file:///var/run/secrets/bwdc/client-secret" }}
@@ -209,33 +233,66 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end }}
 
-{{/* Volumes shared by every pod: /tmp, secrets, CA bundles, extra. */}}
+{{/*
+The keys of the chart's Secret a pod may read (docs/kubernetes.md "Per-instance secrets"): those its
+instances' references name under /var/run/secrets/bwdc/, plus Vault's token or AppRole secret id.
+.root, .instances (merged instance settings). A JSON list, sorted.
+*/}}
+{{- define "bwdc-runner.secretKeys" -}}
+{{- $keys := list }}
+{{- range $i := .instances }}
+{{- $refs := list $i.clientSecret (default "" $i.directorySecret) (default "" $i.heartbeat) }}
+{{- range $t := $i.notify }}{{ $refs = append $refs $t.url }}{{ end }}
+{{- range $ref := $refs }}
+{{- $m := regexFind "^file:///var/run/secrets/bwdc/[-._a-zA-Z0-9]+$" (toString $ref) }}
+{{- if $m }}{{ $keys = append $keys (trimPrefix "file:///var/run/secrets/bwdc/" $m) }}{{ end }}
+{{- end }}
+{{- end }}
+{{- with .root.Values.vault }}{{ if .address }}
+{{- if eq .authMethod "token" }}{{ $keys = append $keys .tokenKey }}{{ end }}
+{{- if eq .authMethod "approle" }}{{ $keys = append $keys .approleSecretIdKey }}{{ end }}
+{{- end }}{{ end }}
+{{- if not (include "bwdc-runner.hasSecret" .root) }}{{ $keys = list }}{{ end }}
+{{- toJson (uniq $keys | sortAlpha) }}
+{{- end }}
+
+{{/* Volumes shared by every pod: /tmp, its own keys of the Secret, CA bundles, extra. .root, .keys */}}
 {{- define "bwdc-runner.commonVolumes" -}}
 - name: tmp
   emptyDir: { medium: Memory, sizeLimit: 16Mi }
-{{- if include "bwdc-runner.hasSecret" . }}
+{{- with .keys }}
 - name: secrets
   secret:
-    secretName: {{ include "bwdc-runner.secretName" . }}
+    secretName: {{ include "bwdc-runner.secretName" $.root }}
+    # Only the keys this pod's instances name: another instance's secrets are not in the pod. Optional:
+    # a key missing from an existing Secret is a missing file the runner and `check` name (exit 3),
+    # not a pod stuck in ContainerCreating.
+    optional: true
+    items:
+      {{- range . }}
+      - { key: {{ . | quote }}, path: {{ . | quote }} }
+      {{- end }}
     defaultMode: 288  # 0440 in octal; written in decimal so YAML 1.1 and 1.2 readers agree
 {{- end }}
-{{- if .Values.caBundle.configMap }}
+{{- with .root.Values }}
+{{- if .caBundle.configMap }}
 - name: ca
-  configMap: { name: {{ .Values.caBundle.configMap }} }
+  configMap: { name: {{ .caBundle.configMap }} }
 {{- end }}
-{{- if .Values.bws.accessTokenSecret.name }}
+{{- if .bws.accessTokenSecret.name }}
 - name: bws-token
   secret:
-    secretName: {{ .Values.bws.accessTokenSecret.name }}
-    items: [{ key: {{ .Values.bws.accessTokenSecret.key | quote }}, path: {{ .Values.bws.accessTokenSecret.key | quote }} }]
+    secretName: {{ .bws.accessTokenSecret.name }}
+    items: [{ key: {{ .bws.accessTokenSecret.key | quote }}, path: {{ .bws.accessTokenSecret.key | quote }} }]
     defaultMode: 288  # 0440
 {{- end }}
-{{- if .Values.vault.caConfigMap.name }}
+{{- if .vault.caConfigMap.name }}
 - name: vault-ca
-  configMap: { name: {{ .Values.vault.caConfigMap.name }} }
+  configMap: { name: {{ .vault.caConfigMap.name }} }
 {{- end }}
-{{- with .Values.extraVolumes }}
+{{- with .extraVolumes }}
 {{ toYaml . }}
+{{- end }}
 {{- end }}
 {{- end }}
 
@@ -244,29 +301,42 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   mountPath: /tmp
 - name: state
   mountPath: /var/lib/bwdc-runner
-{{- if include "bwdc-runner.hasSecret" . }}
+{{- if .keys }}
 - name: secrets
   mountPath: /var/run/secrets/bwdc
   readOnly: true
 {{- end }}
-{{- if .Values.caBundle.configMap }}
+{{- with .root.Values }}
+{{- if .caBundle.configMap }}
 - name: ca
   mountPath: /etc/bwdc-runner/ca
   readOnly: true
 {{- end }}
-{{- if .Values.bws.accessTokenSecret.name }}
+{{- if .bws.accessTokenSecret.name }}
 - name: bws-token
   mountPath: /var/run/secrets/bws
   readOnly: true
 {{- end }}
-{{- if .Values.vault.caConfigMap.name }}
+{{- if .vault.caConfigMap.name }}
 - name: vault-ca
   mountPath: /etc/bwdc-runner/vault-ca
   readOnly: true
 {{- end }}
-{{- with .Values.extraVolumeMounts }}
+{{- with .extraVolumeMounts }}
 {{ toYaml . }}
 {{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Resources from the measurements (docs/kubernetes.md "Sizing"): the runner's peak RSS with 1,000
+instances (87 MiB, rounded up to 96) plus the real bwdc's per process that runs at once (223 MiB, 224);
+the limit half as much again. .n bwdc processes at once, .cpu the request. Set resources to override.
+*/}}
+{{- define "bwdc-runner.measuredResources" -}}
+{{- $request := add 96 (mul .n 224) }}
+requests: { cpu: {{ .cpu }}, memory: {{ $request }}Mi }
+limits: { memory: {{ div (mul $request 3) 2 }}Mi }
 {{- end }}
 
 {{/* Pod-level settings shared by the CronJobs, the Deployment and the test pod. */}}

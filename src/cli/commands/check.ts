@@ -1,163 +1,142 @@
-// `check`: is this configuration ready to run? Validates (loadConfig throws on any problem),
-// resolves every secret reference without printing a value, checks bwdc and the state folder,
-// and prints each instance with its next run times.
+// `check`: proves a deployment before its first scheduled sync (docs/kubernetes.md "check"). The
+// configuration loads; bwdc and the state folder are usable; then, per instance, every step a sync
+// takes is tried for real and timed (preflight.ts). The report is text, or with --json the same
+// report as JSON, also when the configuration is invalid. Nothing in it is a secret value.
 import { access, constants, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { Cron } from 'croner';
 import { effectiveTimezone } from '../../scheduler/timing.js';
 import { bwdcVersion, childBaseEnv } from '../../bwdc/client.js';
 import { bundledVersion, resolveBwdcPath } from '../../bwdc/locate.js';
+import { TokenCache } from '../../bitwarden/token-cache.js';
 import { loadConfig, selectInstances } from '../../config/load.js';
+import type { InstanceConfig, RunnerConfig } from '../../config/model.js';
 import { formatDuration } from '../../shared/duration.js';
-import { ExitCode, errorMessage, mostSevereExitCode, type ExitCodeValue } from '../../errors.js';
+import { ConfigError, ExitCode, errorMessage, mostSevereExitCode, type ExitCodeValue } from '../../errors.js';
 import { createLogger } from '../../observability/logger.js';
 import { redactor } from '../../observability/redact.js';
 import { createSecretResolver } from '../../secrets/index.js';
-import { parseSecretRef } from '../../shared/secret-ref.js';
 import { runnerVersion } from '../../version.js';
 import type { CliOptions } from '../args.js';
-import { defaultDelivery, deliver } from '../../notify/deliver.js';
-import { body, type RunSummary } from '../../notify/payload.js';
-import { isLiteralUrl } from '../../notify/decide.js';
-import { resolveUrl } from '../../runner/tell.js';
+import { installShutdown } from '../shutdown.js';
+import { preflight, type StepReport } from './preflight.js';
 
-function testSummary(instance: string): RunSummary {
-  return {
-    instance,
-    runId: 'test',
-    outcome: 'success',
-    failureClass: undefined,
-    exitCode: 0,
-    message: 'a test message: notifications reach this target',
-    users: undefined,
-    groups: undefined,
-    durationMs: 0,
-    consecutiveFailures: 0,
-    endedAt: new Date(),
-  };
-}
-
-interface SecretCheck {
-  field: string;
-  reference: string;
-  ok: boolean;
+interface BwdcCheck {
+  path: string | undefined;
+  version?: string;
   error?: string;
 }
 
-export async function checkCommand(options: CliOptions, env: NodeJS.ProcessEnv): Promise<number> {
-  const config = loadConfig(env, { configPath: options.config });
-  const instances = selectInstances(config, options.instances);
-  // Logs would interleave with the report: only warnings and worse go to the log here.
-  const log = await createLogger({ level: 'warn', format: config.logFormat });
-  const codes: ExitCodeValue[] = [];
-
-  const bwdcPath = resolveBwdcPath(config.bwdcPath, env);
-  let bwdc: { path: string | undefined; version?: string; error?: string };
-  if (!bwdcPath)
-    bwdc = {
-      path: undefined,
-      error: `bwdc not found (${config.bwdcPath ? `BWDC_PATH=${config.bwdcPath}` : 'not on PATH'})`,
-    };
-  else {
-    try {
-      const version =
-        bundledVersion(bwdcPath) ??
-        (await bwdcVersion(bwdcPath, childBaseEnv(env, config.stateDir, config.passEnv), 15_000, [
-          tmpdir(),
-          config.stateDir,
-        ]));
-      bwdc = { path: bwdcPath, version };
-    } catch (err) {
-      bwdc = { path: bwdcPath, error: errorMessage(err) };
-    }
-  }
-  if (bwdc.error) codes.push(ExitCode.bwdcUnusable);
-
-  let stateDirError: string | undefined;
+async function checkBwdc(config: RunnerConfig, env: NodeJS.ProcessEnv): Promise<BwdcCheck> {
+  const path = resolveBwdcPath(config.bwdcPath, env);
+  if (!path)
+    return { path, error: `bwdc not found (${config.bwdcPath ? `BWDC_PATH=${config.bwdcPath}` : 'not on PATH'})` };
   try {
-    await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
-    await access(config.stateDir, constants.W_OK);
+    const version =
+      bundledVersion(path) ??
+      (await bwdcVersion(path, childBaseEnv(env, config.stateDir, config.passEnv), 15_000, [
+        tmpdir(),
+        config.stateDir,
+      ]));
+    return { path, version };
   } catch (err) {
-    stateDirError = `not writable: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`;
-    codes.push(ExitCode.config);
+    return { path, error: errorMessage(err) };
   }
+}
+
+async function checkStateDir(stateDir: string): Promise<string | undefined> {
+  try {
+    await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    await access(stateDir, constants.W_OK);
+    return undefined;
+  } catch (err) {
+    return `not writable: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`;
+  }
+}
+
+function describe(inst: InstanceConfig, verbose: boolean) {
+  let nextRuns: string[] = [];
+  if (inst.schedule) {
+    const job = new Cron(inst.schedule, { timezone: inst.timezone, paused: true });
+    nextRuns = job.nextRuns(verbose ? 5 : 3).map((d) => d.toISOString());
+    job.stop();
+  }
+  return {
+    name: inst.name,
+    origin: inst.origin,
+    template: inst.dataJson.origin,
+    directoryType: inst.dataJson.directoryType,
+    directory: inst.dataJson.rendered ? 'block' : 'template',
+    clientId: inst.clientId,
+    // A rendered data.json names no server: bwdc then uses the US cloud.
+    server: inst.server === undefined && !inst.dataJson.rendered ? 'as in data.json' : inst.server || 'US cloud',
+    schedule: inst.schedule ?? null,
+    timezone: effectiveTimezone(inst.timezone),
+    nextRuns,
+    timeout: formatDuration(inst.timeoutMs),
+    login: inst.login === 'runner' ? 'runner (one bwdc start per run)' : 'bwdc (login and config, then sync)',
+  };
+}
+
+export async function checkCommand(options: CliOptions, env: NodeJS.ProcessEnv): Promise<number> {
+  let config: RunnerConfig;
+  let instances: readonly InstanceConfig[];
+  try {
+    config = loadConfig(env, { configPath: options.config });
+    instances = selectInstances(config, options.instances);
+  } catch (err) {
+    // The same report, with the configuration's problems and no instance.
+    if (!options.json || !(err instanceof ConfigError)) throw err;
+    const out = { ok: false, exitCode: ExitCode.config, runner: runnerVersion(), config: { issues: err.issues } };
+    process.stdout.write(`${redactor.scrub(JSON.stringify(out, null, 2))}\n`);
+    return ExitCode.config;
+  }
+  // The report goes to stdout; the run pipeline's log (errors only, already in the report) to stderr.
+  const log = await createLogger({
+    level: options.verbose ? 'info' : 'silent',
+    format: config.logFormat,
+    destination: 2,
+  });
+  const codes: ExitCodeValue[] = [];
+  const bwdc = await checkBwdc(config, env);
+  if (bwdc.error) codes.push(ExitCode.bwdcUnusable);
+  const stateDirError = await checkStateDir(config.stateDir);
+  if (stateDirError) codes.push(ExitCode.config);
 
   const resolver = createSecretResolver(env, log);
-  const session = resolver.session();
+  const shutdown = installShutdown(log, config.shutdownGraceMs);
+  const deps = { config, env, secrets: resolver.session(shutdown.hard), log, signal: shutdown.hard };
+  const tokens = new TokenCache();
   const report = [];
   for (const inst of instances) {
-    const secrets: SecretCheck[] = [];
-    for (const [field, text] of [
-      ['clientSecret', inst.clientSecret],
-      ['directorySecret', inst.directorySecret],
-    ] as const) {
-      if (text === undefined) continue;
-      const ref = parseSecretRef(text);
-      const reference = ref.kind === 'ref' ? ref.text : 'literal value';
-      try {
-        await session.resolve(text, `${inst.origin} ${field}`);
-        secrets.push({ field, reference, ok: true });
-      } catch (err) {
-        secrets.push({ field, reference, ok: false, error: redactor.scrub(errorMessage(err)) });
-        codes.push(ExitCode.secret);
-      }
-    }
-    // Notification targets and the heartbeat: the URL (a secret) resolved, never shown; sent to only on request.
-    for (const [field, text, target] of [
-      ...inst.notify.map((t) => [`notify ${t.label}`, t.url, t] as const),
-      ...(inst.heartbeat ? [['heartbeat', inst.heartbeat, undefined] as const] : []),
-    ]) {
-      const reference = isLiteralUrl(text)
-        ? 'literal URL'
-        : parseSecretRef(text).kind === 'ref'
-          ? text
-          : 'literal value';
-      try {
-        const url = await resolveUrl(text, session, `${inst.origin} ${field}`);
-        new URL(url);
-        let sent = '';
-        if (target && options.notifyTest) {
-          const d = await deliver(
-            url,
-            { method: 'POST', json: body(target.format, 'test', testSummary(inst.name), runnerVersion()) },
-            { ...defaultDelivery, timeoutMs: config.notifyTimeoutMs },
-          );
-          if (!d.ok) throw new Error(`the test message was not delivered: ${d.detail}`);
-          sent = ', test message delivered';
-        }
-        secrets.push({ field: `${field}${sent}`, reference, ok: true });
-      } catch (err) {
-        secrets.push({ field, reference, ok: false, error: redactor.scrub(errorMessage(err)) });
-        codes.push(ExitCode.secret);
-      }
-    }
-    let nextRuns: string[] = [];
-    if (inst.schedule) {
-      const job = new Cron(inst.schedule, { timezone: inst.timezone, paused: true });
-      nextRuns = job.nextRuns(options.verbose ? 5 : 3).map((d) => d.toISOString());
-      job.stop();
-    }
+    // Without a usable bwdc or state folder the directory cannot be tried: the report says which.
+    const cannot = bwdc.error
+      ? 'bwdc is not usable (see "bwdc" above)'
+      : stateDirError && 'the state folder is not writable';
+    const { steps, secrets } = await preflight(inst, deps, {
+      offline: options.offline || !!cannot,
+      ...(cannot ? { offlineWhy: `${cannot}: the directory is not contacted` } : {}),
+      notifyTest: !cannot && options.notifyTest,
+      notifyTimeoutMs: config.notifyTimeoutMs,
+      tokens,
+    });
+    const failedSteps = steps.filter((s) => s.status === 'failed');
+    codes.push(...failedSteps.map((s) => s.exitCode ?? ExitCode.syncFailed));
     report.push({
-      name: inst.name,
-      origin: inst.origin,
-      template: inst.dataJson.origin,
-      directoryType: inst.dataJson.directoryType,
-      directory: inst.dataJson.rendered ? 'block' : 'template',
-      clientId: inst.clientId,
-      server: inst.server === undefined ? 'as in data.json' : inst.server || 'US cloud',
-      schedule: inst.schedule ?? null,
-      timezone: effectiveTimezone(inst.timezone),
-      nextRuns,
-      timeout: formatDuration(inst.timeoutMs),
-      login: inst.login === 'runner' ? 'runner (one bwdc start per run)' : 'bwdc (login and config, then sync)',
+      ...describe(inst, options.verbose),
+      ok: failedSteps.length === 0,
+      failureClass: failedSteps[0]?.failureClass ?? null,
+      steps,
       secrets,
     });
   }
   await resolver.close();
+  shutdown.dispose();
 
-  const code = mostSevereExitCode(codes);
+  const code = (shutdown.exitCode() as ExitCodeValue | undefined) ?? mostSevereExitCode(codes);
   const out = {
     ok: code === ExitCode.ok,
+    exitCode: code,
     runner: runnerVersion(),
     source: config.source,
     stateDir: config.stateDir,
@@ -177,9 +156,10 @@ export async function checkCommand(options: CliOptions, env: NodeJS.ProcessEnv):
     '',
   ];
   for (const r of report) {
-    lines.push(`instance ${r.name}  (${r.origin})`);
+    lines.push(`instance ${r.name}  (${r.origin})${r.ok ? '' : `  FAILED (${r.failureClass})`}`);
     lines.push(
-      `  ${r.directory === 'block' ? 'data.json rendered from' : 'data.json template:'} ${r.template}${r.directoryType !== undefined ? ` (directoryType ${r.directoryType})` : ''}`,
+      `  ${r.directory === 'block' ? 'data.json rendered from' : 'data.json template:'} ` +
+        `${r.template}${r.directoryType !== undefined ? ` (directoryType ${r.directoryType})` : ''}`,
     );
     lines.push(`  client id: ${r.clientId}   server: ${r.server}   timeout: ${r.timeout}`);
     lines.push(`  login: ${r.login}`);
@@ -189,9 +169,19 @@ export async function checkCommand(options: CliOptions, env: NodeJS.ProcessEnv):
         ? `  schedule: ${r.schedule} (${r.timezone}); next: ${r.nextRuns.join(', ')}`
         : '  schedule: none (run only)',
     );
+    for (const s of r.steps) lines.push(...stepLines(s));
   }
   if (config.warnings.length) lines.push('', 'warnings:', ...config.warnings.map((w) => `  ${w}`));
   lines.push('', code === ExitCode.ok ? 'ok' : `problems found (exit ${code})`);
   process.stdout.write(`${redactor.scrub(lines.join('\n'))}\n`);
   return code;
+}
+
+function stepLines(s: StepReport): string[] {
+  const status = s.status === 'ok' ? 'ok  ' : s.status === 'skipped' ? 'skip' : 'FAIL';
+  const took = s.status === 'skipped' ? '' : ` (${formatDuration(s.durationMs)})`;
+  const cls = s.failureClass ? ` [class ${s.failureClass}, exit ${s.exitCode}]` : '';
+  const lines = [`  ${status} ${s.step}${took}${cls}: ${s.detail}`];
+  if (s.fix) lines.push(`       fix: ${s.fix}`);
+  return lines;
 }

@@ -1,9 +1,11 @@
-// `run` and `test`: one pass over the selected instances, then exit with DESIGN.md's code.
+// `run` and `test`: one pass over the selected instances, then exit with the exit code of docs/design.md
+// "Commands and exit codes".
 import { loadConfig, selectInstances } from '../../config/load.js';
 import { createLogger } from '../../observability/logger.js';
 import { createSecretResolver } from '../../secrets/index.js';
 import { combinedExitCode } from '../../runner/result.js';
 import { runInstances } from '../../runner/run-many.js';
+import { recoverStateFolders } from '../../runner/recover.js';
 import { ConfigError, ExitCode } from '../../errors.js';
 import type { CliOptions } from '../args.js';
 import { installShutdown } from '../shutdown.js';
@@ -19,6 +21,8 @@ export async function runCommand(options: CliOptions, env: NodeJS.ProcessEnv): P
   secrets.observer = fetches.add;
   log.info({ command: options.command, instances: instances.map((i) => i.name), source: config.source }, 'starting');
   for (const warning of config.warnings) log.warn({ warning }, 'configuration warning');
+  // Secrets and temporary files a killed run left in any instance folder go first (docs/scheduler.md).
+  await recoverStateFolders(config.stateDir, config.instances, log);
 
   const allowRemovals = allowedRemovals(options, env);
   if (allowRemovals !== undefined) log.warn({ allowRemovals }, 'guard: up to this many removals are allowed this once');

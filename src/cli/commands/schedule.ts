@@ -12,6 +12,7 @@ import { RunnerMetrics } from '../../observability/metrics.js';
 import { startHttp, type HttpEndpoints } from '../../observability/http.js';
 import { createSecretResolver } from '../../secrets/index.js';
 import { runInstance } from '../../runner/run-instance.js';
+import { recoverStateFolders } from '../../runner/recover.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
 import { effectiveTimezone } from '../../scheduler/timing.js';
 import { parseDuration } from '../../shared/duration.js';
@@ -39,32 +40,33 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
   const scheduler = new Scheduler({
     concurrency: config.concurrency,
     log,
-    run: (instance, attempt, signal, gate) =>
-      runInstance(
-        // Retries are the scheduler's (they wait without holding a concurrency slot).
-        { ...instance, retry: { ...instance.retry, attempts: 0 } },
-        {
-          config,
-          env,
-          secrets: secrets.sharedSession(secretCacheMs),
-          log,
-          signal,
-          bwdcGate: gate,
-          notifyTimeoutMs: config.notifyTimeoutMs,
-          onNotified: (target, ok) => metrics.notified(target, ok),
-        },
-      ),
+    // One due tick is one run, its retries inside it (docs/scheduler.md "What counts as a run").
+    run: (instance, { gate, away, draining, signal }) =>
+      runInstance(instance, {
+        config,
+        env,
+        secrets: secrets.sharedSession(secretCacheMs),
+        log,
+        signal,
+        draining,
+        bwdcGate: gate,
+        away,
+        notifyTimeoutMs: config.notifyTimeoutMs,
+        onNotified: (target, ok) => metrics.notified(target, ok),
+        onRetry: (name, _attempt, cls) => metrics.retried(name, cls),
+      }),
     hooks: {
       onStart: (name) => metrics.runStarted(name),
       onResult: (r) => metrics.runFinished(r),
       onOverlap: (name) => metrics.overlapSkipped(name),
-      onRetry: (name, _attempt, cls) => metrics.retried(name, cls),
       onNextRun: (name, at) => metrics.setNextRun(name, at),
       onRemoved: (name) => metrics.forget(name),
       onDue: (name) => metrics.runDue(name),
       onDropped: (name) => metrics.runDropped(name),
     },
   });
+  // Secrets and temporary files a killed run left in any instance folder go first (docs/scheduler.md).
+  await recoverStateFolders(config.stateDir, config.instances, log);
   scheduler.apply(config.instances);
   metrics.setInstances(config.instances.map((i) => i.name));
 

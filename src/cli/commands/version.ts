@@ -1,4 +1,4 @@
-import { bundledVersion, resolveBwdcPath } from '../../bwdc/locate.js';
+import { bundledVersion, resolveBwdcPath, testDoubleNote } from '../../bwdc/locate.js';
 import { runnerVersion } from '../../version.js';
 
 export async function printVersion(env: NodeJS.ProcessEnv): Promise<number> {
@@ -10,6 +10,8 @@ export async function printVersion(env: NodeJS.ProcessEnv): Promise<number> {
       const { bwdcVersion } = await import('../../bwdc/client.js');
       bwdc = await bwdcVersion(path, { PATH: env.PATH ?? '' }, 10_000).catch(() => 'unusable');
     }
+    const double = testDoubleNote(path);
+    if (double) bwdc += ` (TEST DOUBLE, not the real bwdc: ${double})`;
   }
   process.stdout.write(`bwdc-runner ${runnerVersion()}\nbwdc ${bwdc}\n`);
   return 0;

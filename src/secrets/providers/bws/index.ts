@@ -13,7 +13,8 @@ export const bwsFactory = {
       native = createRequire(import.meta.url)('@bitwarden/sdk-napi-linux-x64-gnu') as NativeSdk;
     } catch (err) {
       throw new SecretError(
-        `bws:// needs Bitwarden's SDK (@bitwarden/sdk-napi-linux-x64-gnu, Linux x64 with glibc), which did not load: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        `bws:// needs Bitwarden's SDK (@bitwarden/sdk-napi-linux-x64-gnu, Linux x64 with glibc), ` +
+          `which did not load: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
       );
     }
     const { BwsProvider } = await import('./secrets-manager.js');

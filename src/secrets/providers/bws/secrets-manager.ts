@@ -2,8 +2,11 @@
 // token (BWS_ACCESS_TOKEN or BWS_ACCESS_TOKEN_FILE), the server as the official `bws` CLI takes it
 // (BWS_SERVER_URL, or BWS_API_URL + BWS_IDENTITY_URL; the US cloud by default). The SDK logs in once
 // (the organization key arrives encrypted with the token's key) and decrypts each secret it reads;
-// the login is shared by every reference of the process and renewed when the server refuses it.
-import { readFileSync } from 'node:fs';
+// the login is shared by every reference of the process and renewed when the server refuses it, or when
+// BWS_ACCESS_TOKEN_FILE changes (a rotated token is used at once, as for VAULT_TOKEN_FILE). The SDK's
+// calls cannot be cancelled: each attempt is bounded by BWDC_SECRET_TIMEOUT and the run's signal, and a
+// client that timed out is dropped (its late answer ignored), so the next attempt starts afresh.
+import { readFileSync, statSync } from 'node:fs';
 import { SecretError, errorMessage } from '../../../errors.js';
 import { redactor } from '../../../observability/redact.js';
 import type { Env, Reference, ResolveContext, SecretProvider } from '../../provider.js';
@@ -24,6 +27,11 @@ export function bwsServer(env: Env): BwsServer {
     throw new SecretError('bws: set both BWS_API_URL and BWS_IDENTITY_URL, or BWS_SERVER_URL');
   const urls = { base: env.BWS_SERVER_URL, api: env.BWS_API_URL, identity: env.BWS_IDENTITY_URL };
   return { apiUrl: serviceUrl(urls, 'api'), identityUrl: serviceUrl(urls, 'identity') };
+}
+
+/** BWS_ACCESS_TOKEN_FILE's modification time, to see a rotation (0 when unset or unreadable). */
+function tokenFileStamp(env: Env): number {
+  return env.BWS_ACCESS_TOKEN_FILE ? (statSync(env.BWS_ACCESS_TOKEN_FILE, { throwIfNoEntry: false })?.mtimeMs ?? 0) : 0;
 }
 
 function accessToken(env: Env): string {
@@ -82,9 +90,40 @@ export function describeBwsError(ref: Reference, err: unknown): SecretError {
   return new SecretError(`${ref.text}: ${why}`, { retryable, cause: undefined });
 }
 
+/** Settles with `work`, or fails when `timeoutMs` passes or `signal` aborts, whichever comes first. */
+function bounded<T>(work: Promise<T>, timeoutMs: number, signal: AbortSignal | undefined, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const end = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', aborted);
+    };
+    const aborted = () => {
+      end();
+      reject(new SecretError(`${what}: stopped (the run was aborted)`));
+    };
+    const timer = setTimeout(() => {
+      end();
+      reject(
+        new SecretError(`${what}: cannot reach Bitwarden Secrets Manager (no answer within ${timeoutMs} ms)`, {
+          retryable: true,
+        }),
+      );
+    }, timeoutMs);
+    signal?.addEventListener('abort', aborted, { once: true });
+    if (signal?.aborted) return aborted();
+    work.then(
+      (v) => (end(), resolve(v)),
+      (err: unknown) => (end(), reject(err as Error)),
+    );
+  });
+}
+
 export class BwsProvider implements SecretProvider {
   readonly scheme = 'bws' as const;
   private client: Promise<SdkClient> | undefined;
+  /** BWS_ACCESS_TOKEN_FILE's stamp when the client logged in, and the token it logged in with. */
+  private loggedInWith = 0;
+  private tokenUsed: string | undefined;
   /** Secret reads and logins, for the benchmarks and tests. */
   requests = 0;
   logins = 0;
@@ -96,8 +135,12 @@ export class BwsProvider implements SecretProvider {
   ) {}
 
   private login(ref: Reference): Promise<SdkClient> {
+    // A rotated token file: log in with the new token rather than wait for the old one to be refused.
+    if (this.client && tokenFileStamp(this.env) !== this.loggedInWith) this.client = undefined;
     this.client ??= (async () => {
+      this.loggedInWith = tokenFileStamp(this.env);
       const token = accessToken(this.env);
+      this.tokenUsed = token;
       const client = new SdkClient(this.native, { ...bwsServer(this.env), userAgent: 'bwdc-runner' });
       this.logins++;
       await client.loginAccessToken(token);
@@ -109,19 +152,41 @@ export class BwsProvider implements SecretProvider {
     return this.client;
   }
 
+  /** Whether BWS_ACCESS_TOKEN_FILE now holds another token than the one the client logged in with. */
+  private tokenFileChanged(): boolean {
+    const file = this.env.BWS_ACCESS_TOKEN_FILE;
+    if (!file) return false;
+    try {
+      return readFileSync(file, 'utf8').trim() !== this.tokenUsed;
+    } catch {
+      return false;
+    }
+  }
+
   async resolve(ref: Reference, ctx: ResolveContext): Promise<string> {
     const secret = await withRetries(
       ref.text,
       this.policy,
       ctx.log,
       async () => {
-        const client = await this.login(ref);
-        this.requests++;
+        const login = this.login(ref);
         try {
-          return await client.getSecret(ref.target);
+          const client = await bounded(login, this.policy.timeoutMs, ctx.signal, ref.text);
+          this.requests++;
+          return await bounded(client.getSecret(ref.target), this.policy.timeoutMs, ctx.signal, ref.text);
         } catch (err) {
+          // A client that timed out may stay stuck: the next attempt starts with a new one.
+          if (err instanceof SecretError && err.retryable && this.client === login) this.client = undefined;
+          if (err instanceof SecretError) throw err;
           // A refused token may be a renewal the SDK could not make: log in afresh on the next attempt.
-          if (tokenRefused(sdkFailure(err))) this.client = undefined;
+          if (tokenRefused(sdkFailure(err))) {
+            if (this.client === login) this.client = undefined;
+            // The token file holds another token by now (rotated): worth an attempt with it at once.
+            if (this.tokenFileChanged())
+              throw new SecretError(`${ref.text}: the access token was refused; the token file changed, trying it`, {
+                retryable: true,
+              });
+          }
           throw describeBwsError(ref, err);
         }
       },

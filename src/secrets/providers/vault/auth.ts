@@ -135,7 +135,7 @@ const builders = { token: tokenAuth, approle: appRoleAuth, kubernetes: kubernete
 export function selectAuthMethod(env: Env): AuthMethod {
   const forced = env.VAULT_AUTH_METHOD;
   if (forced) {
-    if (!(forced in builders))
+    if (!Object.hasOwn(builders, forced))
       throw new SecretError(`VAULT_AUTH_METHOD: "${forced}" is not supported; expected token, kubernetes or approle`);
     const m = builders[forced as keyof typeof builders](env);
     if (!m) {

@@ -1,0 +1,84 @@
+{{/*
+The scheduler's pod in scheduler mode: the Deployment's (args: schedule) and its `helm test` pod's
+(args: check), one definition so the test checks exactly what the scheduler reads. .root, .args;
+.test: no ports or probes, a throwaway state folder.
+*/}}
+{{- define "bwdc-runner.schedulerPod" -}}
+{{- $root := .root }}
+{{- $all := list }}
+{{- range $name, $raw := $root.Values.instances }}
+{{- $all = append $all (include "bwdc-runner.instance" (dict "root" $root "name" $name "instance" $raw) | fromYaml) }}
+{{- end }}
+{{- $keys := include "bwdc-runner.secretKeys" (dict "root" $root "instances" $all) | fromJsonArray }}
+{{ include "bwdc-runner.podSettings" $root }}
+{{- if .test }}
+restartPolicy: Never
+{{- else }}
+terminationGracePeriodSeconds: {{ $root.Values.scheduler.terminationGracePeriodSeconds }}
+{{- end }}
+containers:
+  - name: bwdc-runner
+    image: {{ include "bwdc-runner.image" $root }}
+    imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+    args: {{ toJson .args }}
+    env:
+      - name: BWDC_RUNNER_CONFIG
+        value: /etc/bwdc-runner/config.yaml
+      {{- include "bwdc-runner.commonEnv" $root | nindent 6 }}
+    {{- if not .test }}
+    ports:
+      - name: http
+        containerPort: {{ $root.Values.scheduler.port }}
+        protocol: TCP
+    livenessProbe:
+      httpGet: { path: /healthz, port: http }
+      periodSeconds: 30
+      timeoutSeconds: 5
+      failureThreshold: 3
+    readinessProbe:
+      httpGet: { path: /readyz, port: http }
+      periodSeconds: 10
+    {{- end }}
+    securityContext:
+      {{- toYaml $root.Values.securityContext | nindent 6 }}
+    resources:
+      {{- if $root.Values.scheduler.resources }}
+      {{- toYaml $root.Values.scheduler.resources | nindent 6 }}
+      {{- else }}
+      {{- include "bwdc-runner.measuredResources" (dict "n" (int $root.Values.scheduler.concurrency) "cpu" "200m") | nindent 6 }}
+      {{- end }}
+    volumeMounts:
+      - name: config
+        mountPath: /etc/bwdc-runner
+        readOnly: true
+      - name: templates
+        mountPath: /etc/bwdc-runner-templates
+        readOnly: true
+      {{- include "bwdc-runner.commonMounts" (dict "root" $root "keys" $keys) | nindent 6 }}
+volumes:
+  - name: config
+    projected:
+      sources:
+        - configMap:
+            name: {{ include "bwdc-runner.fullname" $root }}-config
+            items: [{ key: config.yaml, path: config.yaml }]
+        {{- /* Directory blocks are in config.yaml itself; templates from ConfigMaps of the user's here. */}}
+        {{- range $name, $raw := $root.Values.instances }}
+        {{- if and $raw $raw.dataJsonConfigMap }}
+        - configMap:
+            name: {{ $raw.dataJsonConfigMap.name }}
+            items: [{ key: {{ $raw.dataJsonConfigMap.key | default "data.json" | quote }}, path: {{ printf "data/%s.json" $name | quote }} }]
+        {{- end }}
+        {{- end }}
+  # The inline templates, the whole ConfigMap: one added or changed is reloaded, not restarted.
+  - name: templates
+    configMap:
+      name: {{ include "bwdc-runner.fullname" $root }}-data
+  - name: state
+    {{- if and $root.Values.state.persistence.enabled (not .test) }}
+    persistentVolumeClaim: { claimName: {{ include "bwdc-runner.fullname" $root }}-state }
+    {{- else }}
+    emptyDir: { sizeLimit: 256Mi }
+    {{- end }}
+  {{- include "bwdc-runner.commonVolumes" (dict "root" $root "keys" $keys) | nindent 2 }}
+{{- end }}

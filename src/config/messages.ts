@@ -1,0 +1,78 @@
+// What a configuration message says about a value: what was found (never a secret) and what is
+// expected, in words derived from the schema itself, with an example, so no validator wording
+// reaches the user.
+import { z } from 'zod';
+import type { PathKey } from './issues.js';
+
+/** Fields whose values are secrets or carry tokens: never quoted. */
+const secretFields = new Set(['clientSecret', 'directorySecret', 'heartbeat', 'url']);
+
+export function foundText(value: unknown, path: readonly PathKey[]): string {
+  if (secretFields.has(String(path[path.length - 1]))) return 'the value';
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (value === null || typeof value !== 'object') return String(value);
+  return Array.isArray(value) ? 'a list' : 'an object';
+}
+
+type JsonSchema = {
+  type?: string | string[];
+  enum?: unknown[];
+  const?: unknown;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  minLength?: number;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  items?: JsonSchema;
+  properties?: Record<string, JsonSchema>;
+};
+
+const quoteAll = (values: unknown[]) => values.map((v) => String(v)).join(', ');
+
+/** Examples of the number fields, by key: what a reader would likely write. */
+const numberExamples: Record<string, number> = { port: 636, attempts: 2, after: 3, interval: 5, staleAfter: 3 };
+
+function numberText(s: JsonSchema, key: string): string {
+  const kind = s.type === 'integer' ? 'a whole number' : 'a number';
+  const range =
+    s.minimum !== undefined && s.maximum !== undefined
+      ? ` from ${s.minimum} to ${s.maximum}`
+      : s.minimum !== undefined
+        ? ` of at least ${s.minimum}`
+        : s.exclusiveMinimum !== undefined
+          ? ` above ${s.exclusiveMinimum}`
+          : '';
+  return `${kind}${range}, e.g. ${numberExamples[key] ?? s.minimum ?? 10}`;
+}
+
+/** A JSON Schema node in words. */
+function describe(s: JsonSchema, key: string): string {
+  if (s.enum) return s.enum.length === 1 ? `"${String(s.enum[0])}"` : `one of ${quoteAll(s.enum)}`;
+  if (s.const !== undefined) return JSON.stringify(s.const);
+  const options = s.anyOf ?? s.oneOf;
+  if (options) return options.map((o) => describe(o, key)).join(', or ');
+  switch (s.type) {
+    case 'boolean':
+      return 'true or false';
+    case 'integer':
+    case 'number':
+      return numberText(s, key);
+    case 'array':
+      return s.items ? `a list of ${describe(s.items, key)}` : 'a list';
+    case 'object':
+      return s.properties ? `a block with ${Object.keys(s.properties).join(', ')}` : 'a block of settings';
+    default:
+      return s.minLength ? 'a non-empty text' : 'a text';
+  }
+}
+
+/** What `schema` expects, in words; `path` names the field (for its example). */
+export function expectedText(schema: z.ZodType, path: readonly PathKey[] = []): string {
+  try {
+    const key = String(path.filter((k) => typeof k === 'string').pop() ?? '');
+    return describe(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema, key);
+  } catch {
+    return 'a valid value';
+  }
+}

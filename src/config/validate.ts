@@ -1,0 +1,119 @@
+// The validate stage: a raw value (one layer: the file, the environment, a folder's runner.yaml) checked
+// against its zod schema field by field. A bad field is reported once, in this project's words, and
+// dropped; every other field is kept, so one bad value never turns into "required" errors about
+// settings that are set (docs/configuration.md "Errors"). The dropped paths are returned so later stages
+// stay quiet about them.
+import { z } from 'zod';
+import { closest, dotPath, type PathKey } from './issues.js';
+import { expectedText, foundText } from './messages.js';
+
+export interface FieldIssue {
+  path: PathKey[];
+  message: string;
+}
+
+export interface Validated<T> {
+  /** The value with every bad field left out. */
+  value: T | undefined;
+  issues: FieldIssue[];
+}
+
+type Def = {
+  type?: string;
+  shape?: Record<string, z.ZodType>;
+  element?: z.ZodType;
+  innerType?: z.ZodType;
+  options?: z.ZodType[];
+  discriminator?: string;
+};
+const defOf = (node: unknown): Def => (node as { def?: Def }).def ?? {};
+const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+function unwrap(node: z.ZodType): z.ZodType {
+  let n = node;
+  while (defOf(n).type === 'optional' || defOf(n).type === 'default') n = defOf(n).innerType!;
+  return n;
+}
+
+const isOptional = (node: z.ZodType) => ['optional', 'default'].includes(defOf(node).type ?? '');
+
+/** Checks `value` against `schema`; the result keeps every field that passed. */
+export function validate<T>(schema: z.ZodType<T>, value: unknown, path: PathKey[] = []): Validated<T> {
+  const issues: FieldIssue[] = [];
+  const out = walk(schema, value, path, issues);
+  return { value: out as T | undefined, issues };
+}
+
+function walk(schema: z.ZodType, value: unknown, path: PathKey[], issues: FieldIssue[]): unknown {
+  const node = unwrap(schema);
+  const def = defOf(node);
+  if (value === undefined) return schema.safeParse(undefined).success ? undefined : missing(node, path, issues);
+  if (def.type === 'object' && isRecord(value)) return walkObject(def.shape!, value, path, issues);
+  if (def.type === 'array' && Array.isArray(value))
+    return value.map((v, i) => walk(def.element!, v, [...path, i], issues)).filter((v) => v !== undefined);
+  if (def.type === 'union' && def.discriminator && isRecord(value)) {
+    const key = def.discriminator;
+    const option = def.options!.find((o) => defOf(unwrap(o)).shape?.[key]?.safeParse(value[key]).success);
+    if (option) return walk(option, value, path, issues);
+    const at = [...path, key];
+    issues.push({ path: at, message: problem(node, value[key], at, node.safeParse(value).error?.issues[0]) });
+    return undefined;
+  }
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  issues.push({ path, message: problem(schema, value, path, parsed.error.issues[0]) });
+  return undefined;
+}
+
+function walkObject(
+  shape: Record<string, z.ZodType>,
+  value: Record<string, unknown>,
+  path: PathKey[],
+  issues: FieldIssue[],
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const allowed = Object.keys(shape);
+  for (const [key, v] of Object.entries(value)) {
+    if (!Object.hasOwn(shape, key)) {
+      const hint = closest(key, allowed);
+      issues.push({
+        path: [...path, key],
+        message: `unknown key "${key}"${hint ? `; did you mean "${hint}"?` : ''} Allowed here: ${allowed.join(', ')}`,
+      });
+      continue;
+    }
+    const checked = walk(shape[key]!, v, [...path, key], issues);
+    if (checked !== undefined) out[key] = checked;
+  }
+  for (const key of allowed)
+    if (value[key] === undefined && !isOptional(shape[key]!)) walk(shape[key]!, undefined, [...path, key], issues);
+  return out;
+}
+
+function missing(node: z.ZodType, path: PathKey[], issues: FieldIssue[]): undefined {
+  const what = node.description ? `: ${node.description}` : `; expected ${expectedText(node, path)}`;
+  issues.push({ path, message: `required${what}` });
+  return undefined;
+}
+
+function problem(schema: z.ZodType, value: unknown, path: PathKey[], issue?: z.core.$ZodIssue): string {
+  // A whole sentence of the schema's own ("<found> is not a valid instance name; expected ...") is kept
+  // as written, so the file says what the environment and the chart say.
+  if (issue && issue.message.includes('; expected ')) return issue.message;
+  // The schema's own messages (all written "expected ...") are this project's; zod's defaults are not.
+  const own = issue && ownMessage(issue);
+  if (value === undefined) return `required; ${own ?? `expected ${expectedText(schema, path)}`}`;
+  return `${foundText(value, path)} is not valid; ${own ?? `expected ${expectedText(schema, path)}`}`;
+}
+
+function ownMessage(issue: z.core.$ZodIssue): string | undefined {
+  if (issue.message.startsWith('expected')) return issue.message;
+  if (issue.code === 'invalid_union')
+    for (const option of issue.errors) for (const i of option) if (i.message.startsWith('expected')) return i.message;
+  return undefined;
+}
+
+/** The issues as message lines: `field (where): message`, where is a variable or file:line. */
+export function issueLines(issues: readonly FieldIssue[], locate: (path: readonly PathKey[]) => string): string[] {
+  return issues.map((i) => `${dotPath(i.path) || '(top level)'} (${locate(i.path)}): ${i.message}`);
+}

@@ -1,0 +1,77 @@
+// How a step says it failed (RunFailure), and the one place where any error becomes the run's Ending.
+import type { CallOutcome } from '../../bwdc/client.js';
+import type { InstanceConfig } from '../../config/model.js';
+import {
+  BwdcUnusableError,
+  ExitCode,
+  LockedError,
+  RunNotStartedError,
+  SecretError,
+  errorMessage,
+  type ExitCodeValue,
+  type FailureClass,
+} from '../../errors.js';
+import { isTransient } from '../retry-policy.js';
+import type { Ending } from '../types.js';
+
+/** A failed step: its class, the exit code it maps to, and whether another attempt may help. */
+export class RunFailure extends Error {
+  constructor(
+    message: string,
+    readonly failureClass: FailureClass,
+    readonly exitCode: ExitCodeValue = ExitCode.syncFailed,
+    readonly transient = isTransient(failureClass),
+    /** bwdc was stopped by shutdown: the sync did not fail, it was interrupted. */
+    readonly interrupted = false,
+  ) {
+    super(message);
+  }
+}
+
+/** A bwdc call that did not succeed, as the step's failure. */
+export function fail(step: string, outcome: CallOutcome): never {
+  const cls = outcome.failureClass ?? 'internal';
+  throw new RunFailure(`${step}: ${outcome.message}`, cls, ExitCode.syncFailed, isTransient(cls), outcome.interrupted);
+}
+
+/** Every way a run can stop early, as one Ending: the only place errors become outcomes. */
+export function endingOf(err: unknown, instance: InstanceConfig): Ending {
+  if (err instanceof RunNotStartedError) return { outcome: 'not-started', error: err };
+  if (err instanceof LockedError)
+    return { outcome: 'skipped', message: `skipped: instance ${instance.name} is ${err.message}` };
+  if (err instanceof RunFailure) {
+    if (err.interrupted) return { outcome: 'interrupted', message: `interrupted by shutdown: ${err.message}` };
+    return {
+      outcome: 'failure',
+      failureClass: err.failureClass,
+      transient: err.transient,
+      exitCode: err.exitCode,
+      message: err.message,
+    };
+  }
+  if (err instanceof SecretError)
+    return {
+      outcome: 'failure',
+      failureClass: 'secret',
+      transient: err.retryable,
+      exitCode: ExitCode.secret,
+      message: err.message,
+    };
+  if (err instanceof BwdcUnusableError)
+    return {
+      outcome: 'failure',
+      failureClass: 'internal',
+      transient: false,
+      exitCode: ExitCode.bwdcUnusable,
+      message: err.message,
+    };
+  const code = (err as NodeJS.ErrnoException).code;
+  const failureClass = code === 'ENOSPC' || code === 'EROFS' || code === 'EACCES' ? 'config' : 'internal';
+  return {
+    outcome: 'failure',
+    failureClass,
+    transient: false,
+    exitCode: ExitCode.syncFailed,
+    message: `internal error: ${errorMessage(err)}`,
+  };
+}

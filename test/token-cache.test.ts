@@ -1,0 +1,72 @@
+// The organization token cache against the Bitwarden test server (test/bitwarden-server, real HTTP):
+// one request's outcome, success or failure, is shared by everyone waiting on it, and each waiter
+// waits within its own bound (docs/scheduler.md "Failure paths").
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TokenCache } from '../src/bitwarden/token-cache.js';
+import { BitwardenError } from '../src/bitwarden/request-error.js';
+import { BitwardenTestServer } from './bitwarden-server/server.js';
+
+const server = await new BitwardenTestServer().start();
+const clientId = 'organization.0b6c7e0e-1111-4a4a-9c9c-000000000001';
+server.addClient(clientId, 'the-right-secret');
+
+const ask = (cache: TokenCache, url: string, clientSecret: string, timeoutMs = 10_000, signal?: AbortSignal) =>
+  cache.get({
+    identityUrl: `${url}/identity`,
+    clientId,
+    clientSecret,
+    deviceIdentifier: 'dev',
+    clientVersion: 'test',
+    timeoutMs,
+    signal,
+  });
+
+test('50 instances on one refused key make one identity request, and all 50 fail with class auth', async () => {
+  const cache = new TokenCache();
+  const before = server.tokenRequests.length;
+  const outcomes = await Promise.allSettled(
+    Array.from({ length: 50 }, () => ask(cache, server.url, 'a-refused-secret')),
+  );
+  assert.equal(server.tokenRequests.length - before, 1);
+  assert.equal(cache.requests, 1);
+  for (const o of outcomes) {
+    assert.equal(o.status, 'rejected');
+    assert.ok(o.reason instanceof BitwardenError);
+    assert.equal(o.reason.failure, 'auth');
+  }
+  // The failure is not kept: the next run asks again (the key may have been fixed meanwhile).
+  await assert.rejects(ask(cache, server.url, 'a-refused-secret'));
+  assert.equal(server.tokenRequests.length - before, 2);
+});
+
+test('a success is shared too: 20 waiters, one request, one token', async () => {
+  const cache = new TokenCache();
+  const before = server.tokenRequests.length;
+  const tokens = await Promise.all(Array.from({ length: 20 }, () => ask(cache, server.url, 'the-right-secret')));
+  assert.equal(server.tokenRequests.length - before, 1);
+  assert.equal(new Set(tokens.map((t) => t.accessToken)).size, 1);
+});
+
+test('identity hanging: each waiter fails within its own timeout, not after the first asker', async () => {
+  const hanging = await new BitwardenTestServer().start();
+  hanging.delayMs = 60_000;
+  const cache = new TokenCache();
+  const stop = new AbortController();
+  let firstSettled = false;
+  const first = ask(cache, hanging.url, 's3cret-value', 30_000, stop.signal).finally(() => (firstSettled = true));
+  first.catch(() => undefined);
+  const later = await ask(cache, hanging.url, 's3cret-value', 200).then(
+    () => assert.fail('no token can come from a hanging server'),
+    (err: unknown) => err,
+  );
+  assert.ok(later instanceof BitwardenError);
+  assert.equal(later.failure, 'network');
+  assert.match(later.message, /timed out/);
+  assert.equal(firstSettled, false, 'the later, shorter waiter gave up while the first still waits');
+  assert.equal(cache.requests, 1, 'the later waiter shared the request in flight');
+  // The first asker's own signal (a shutdown) ends its wait too, and the abandoned request with it.
+  stop.abort();
+  await assert.rejects(first, /aborted/);
+  await hanging.stop();
+});
