@@ -163,7 +163,7 @@ const instanceSettings = {
     })
     .optional()
     .describe(
-      'Guard rails: every import bwdc sends passes through the runner\'s import gate, which plans it ' +
+      "Guard rails: every import bwdc sends passes through the runner's import gate, which plans it " +
         'against the organization (Public API) and refuses it, class guard, if it breaks one ' +
         '(docs/guard-rails.md). One-time override: run --allow-removals N.',
     ),

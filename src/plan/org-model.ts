@@ -25,7 +25,7 @@ export interface ModelGroup {
 export const Status = { revoked: -1, invited: 0, accepted: 1, confirmed: 2, staged: 3 } as const;
 export const Owner = 0;
 
-/** Invited, Accepted and Confirmed members take a seat; Staged and Revoked do not (bitwarden-api.md). */
+/** Invited, Accepted and Confirmed members take a seat; Staged and Revoked do not (docs/upstream/bitwarden-server.md). */
 export const takesSeat = (m: { status: number }): boolean => m.status >= 0 && m.status <= 2;
 
 export class OrgModel {
