@@ -96,10 +96,10 @@ test(
 );
 
 test(
-  'check, guarded with login: bwdc: the Public API its syncs read is tried too (not skipped)',
+  'check with login: bwdc: the Public API its syncs read through the import gate is tried too (not skipped)',
   { skip },
   async () => {
-    const { env } = await setup({ guard: true, login: 'bwdc' });
+    const { env } = await setup({ login: 'bwdc' });
     const r = await runCli(['check'], env);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /ok {3}directory \([\d.]+m?s\): bwdc test: 3 user\(s\) and 2 group\(s\) would be synced/);

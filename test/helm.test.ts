@@ -109,12 +109,12 @@ test('cronjob mode, 3 instances: one CronJob each with the right command, schedu
   assert.equal(i2!.spec.schedule, '*/30 * * * *');
   assert.equal(i2!.spec.timeZone, 'Europe/Berlin');
   assert.equal(i3!.spec.suspend, true);
-  // Login runner, not guarded: one bwdc start per attempt. 15m timeout, 2 retries, 30s backoff:
+  // Login runner: one bwdc start per attempt. 15m timeout, 2 retries, 30s backoff:
   // 3 attempts x (900 + 60) + backoffs 30 + 60 + 60.
   assert.equal(i1!.spec.jobTemplate.spec.activeDeadlineSeconds, 3 * (900 + 60) + 90 + 60);
   assert.equal(i2!.spec.jobTemplate.spec.activeDeadlineSeconds, 3 * (1800 + 60) + 90 + 60);
-  // instance-3's template comes from an existing ConfigMap: it may be guarded (bwdc test, then sync).
-  assert.equal(i3!.spec.jobTemplate.spec.activeDeadlineSeconds, 3 * (2 * 900 + 60) + 90 + 60);
+  // instance-3's template comes from an existing ConfigMap: still one start, the import gate adds none.
+  assert.equal(i3!.spec.jobTemplate.spec.activeDeadlineSeconds, 3 * (900 + 60) + 90 + 60);
   const tpl3 = i3!.spec.jobTemplate.spec.template.spec.volumes.find((v: { name: string }) => v.name === 'template');
   assert.equal(tpl3.configMap.name, 'bwdc-instance-3', 'an existing ConfigMap as the template');
   const data = byKind(objs, 'ConfigMap').find((c) => c.metadata.name === 'rel-bwdc-runner-data')!.data!;
@@ -144,7 +144,7 @@ test('deadlines read every duration the schema allows as the runner does (1h30m,
       'CronJob',
     )[0]!;
     const seconds = (d: string) => Math.ceil(parseDuration(d)! / 1000);
-    // One start (login runner, not guarded), 2 retries, 30 s backoff: 3 x (timeout + 60) + 30 + 60 + 60.
+    // One start (login runner), 2 retries, 30 s backoff: 3 x (timeout + 60) + 30 + 60 + 60.
     assert.equal(cj.spec.jobTemplate.spec.activeDeadlineSeconds, 3 * (seconds(timeout) + 60) + 150, timeout);
     // The runner's shutdown grace plus 15 s.
     assert.equal(cj.spec.jobTemplate.spec.template.spec.terminationGracePeriodSeconds, seconds(grace) + 15, grace);

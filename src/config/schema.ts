@@ -148,17 +148,22 @@ const instanceSettings = {
         .boolean()
         .optional()
         .describe(
-          'Never send an import with no users to an organization that has directory-managed members. Default true.',
+          'Refuse an import that lists no users and removes someone from an organization that has ' +
+            'directory-managed members (a groups-only instance removes nobody and passes). Default true.',
         ),
       requireSeats: z
         .boolean()
         .optional()
-        .describe('Refuse a sync whose new members the seats (and autoscaling) cannot cover. Default true.'),
+        .describe(
+          'Refuse an import whose new members the free seats cannot cover when autoscaling is capped, or ' +
+            'when whether the server may autoscale cannot be known (sponsorships, provider billing). Default true.',
+        ),
       always: z
         .boolean()
         .optional()
         .describe(
-          'No longer changes anything: every sync is judged by the import gate (docs/guard-rails.md). Accepted for older configs. Default false.',
+          'No longer changes anything: every sync is judged by the import gate (docs/guard-rails.md). ' +
+            'Accepted for older configs. Default false.',
         ),
     })
     .optional()

@@ -6,7 +6,16 @@
 // On main (d9afa86, "Staged Users") both builders also send inviteUsersAfterProvisioning; v2026.6.1 never
 // does, so the server's default (true: invite, take a seat) applies. docs/guard-rails.md.
 import type { TestReport, TestUser } from '../bwdc/response.js';
-import type { ImportRequest } from './compute.js';
+
+/** POST /public/organization/import's body (OrganizationImportRequestModel, bitwarden/server v2026.8.0). */
+export interface ImportRequest {
+  groups?: Array<{ name: string; externalId: string; memberExternalIds?: string[] | null }> | null;
+  members?: Array<{ email?: string | null; externalId: string; deleted?: boolean }> | null;
+  overwriteExisting: boolean;
+  largeImport?: boolean;
+  /** Absent: the server's default, true (bwdc v2026.6.1 never sends it). */
+  inviteUsersAfterProvisioning?: boolean;
+}
 
 export interface SyncSettings {
   users: boolean;
@@ -44,7 +53,9 @@ const emailOf = (u: TestUser): string | undefined => {
 
 export function bwdcImport(report: TestReport, sync: SyncSettings, build: BwdcBuild): BuiltImport {
   const notes = [
-    '`bwdc test` reads the whole directory; a delta sync may send less (unless overwriteExisting), and AD deleted objects (recycle bin) are sent only when forced or overwriting. A guarded `run` judges the import bwdc actually sends (the import gate).',
+    '`bwdc test` reads the whole directory; a delta sync may send less (unless overwriteExisting), and AD ' +
+      'deleted objects (recycle bin) are sent only when forced or overwriting. A `run` judges the import ' +
+      'bwdc actually sends (the import gate).',
     'bwdc sends nothing when the payload is unchanged since the last sync (its hash in data.json).',
   ];
   const disabled = new Set<string>();

@@ -6,20 +6,10 @@
 // Pure: no I/O; linear in members + groups (every lookup through OrgModel's maps). docs/guard-rails.md.
 import type { OrganizationState } from '../bitwarden/public-api.js';
 import { OrgModel, Owner, Status, type ModelMember } from './org-model.js';
-import { bwdcImport, type BwdcBuild, type SyncSettings } from './bwdc-import.js';
+import { bwdcImport, type BwdcBuild, type ImportRequest, type SyncSettings } from './bwdc-import.js';
 import type { TestReport } from '../bwdc/response.js';
 
-export type { SyncSettings } from './bwdc-import.js';
-
-/** POST /public/organization/import's body (OrganizationImportRequestModel, bitwarden/server v2026.8.0). */
-export interface ImportRequest {
-  groups?: Array<{ name: string; externalId: string; memberExternalIds?: string[] | null }> | null;
-  members?: Array<{ email?: string | null; externalId: string; deleted?: boolean }> | null;
-  overwriteExisting: boolean;
-  largeImport?: boolean;
-  /** Absent: the server's default, true (bwdc v2026.6.1 never sends it). */
-  inviteUsersAfterProvisioning?: boolean;
-}
+export type { ImportRequest, SyncSettings } from './bwdc-import.js';
 
 export interface PlannedMember {
   email: string;
@@ -130,7 +120,9 @@ export function planRequest(model: OrgModel, req: ImportRequest, plan: Plan, hin
     if (noAccount.length) {
       plan.failure = overwriteRefused;
       plan.notes.push(
-        `The server refuses the overwrite: ${noAccount.length} member(s) it would remove have no master password (invited or staged, no account yet): ${sample(noAccount.map((m) => m.email))}. The deleted members above are removed before that.`,
+        `The server refuses the overwrite: ${noAccount.length} member(s) it would remove have no master password ` +
+          `(invited or staged, no account yet): ${sample(noAccount.map((m) => m.email))}. ` +
+          'The deleted members above are removed before that.',
       );
       return false;
     }
@@ -140,7 +132,8 @@ export function planRequest(model: OrgModel, req: ImportRequest, plan: Plan, hin
     }
     if (doomed.length)
       plan.notes.push(
-        'overwriteExisting: a removed member who signs in with SSO and trusted devices (no master password) makes the server refuse the whole import; the Public API does not say who does.',
+        'overwriteExisting: a removed member who signs in with SSO and trusted devices (no master password) ' +
+          'makes the server refuse the whole import; the Public API does not say who does.',
       );
   }
   // UpdateExistingUsers: members without an externalId are linked by email; the new externalId is added
@@ -154,7 +147,10 @@ export function planRequest(model: OrgModel, req: ImportRequest, plan: Plan, hin
     if (holder || ghosts.has(i.externalId)) {
       plan.failure = `An item with the same key has already been added. Key: ${i.externalId}`;
       plan.notes.push(
-        `The server fails the import (HTTP 500): ${i.email} would be linked to external id ${i.externalId}, which ${holder ? `already belongs to ${holder.email}` : 'was just removed'} (an email change to an address invited by hand). Remove one of the two members, or give the hand-invited one no directory entry.`,
+        `The server fails the import (HTTP 500): ${i.email} would be linked to external id ${i.externalId}, ` +
+          `which ${holder ? `already belongs to ${holder.email}` : 'was just removed'} ` +
+          '(an email change to an address invited by hand). Remove one of the two members, ' +
+          'or give the hand-invited one no directory entry.',
       );
       return false;
     }
@@ -219,7 +215,9 @@ function planSeats(model: OrgModel, plan: Plan, newSeats: number): boolean {
   };
   if (newSeats > 0 && !plan.notes.some((n) => n.startsWith('Seats:')))
     plan.notes.push(
-      'Seats: the Public API shows neither admin-initiated sponsorships (they occupy seats) nor whether a provider (MSP) bills the organization (then it cannot autoscale): an import that needs more seats than the free ones has an outcome the plan cannot know.',
+      'Seats: the Public API shows neither admin-initiated sponsorships (they occupy seats) nor whether a ' +
+        'provider (MSP) bills the organization (then it cannot autoscale): an import that needs more seats ' +
+        'than the free ones has an outcome the plan cannot know.',
     );
   if (refused) {
     plan.failure = 'Seat limit has been reached.';

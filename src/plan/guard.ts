@@ -64,7 +64,7 @@ export function judge(plan: PlanView, guard: GuardSettings, allowRemovals?: numb
       numbers: { removals, members: plan.members, limit },
     });
   // Only an import that removes someone: a groups-only instance (users: false) sends no members and,
-  // without overwriteExisting, removes nobody (docs/guard-rails.md "refuseEmptyDirectory").
+  // without overwriteExisting, removes nobody (docs/guard-rails.md "The rules").
   if (guard.refuseEmptyDirectory && plan.import.sent && plan.import.members === 0 && removals > 0 && !allowed)
     breaches.push({
       rule: 'refuseEmptyDirectory',

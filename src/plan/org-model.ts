@@ -1,6 +1,6 @@
 // The organization as an import meets it, indexed the way the server looks members up (by id, by
 // externalId, by email): every step of the plan is a map lookup, never a scan of the member list
-// (docs/guard-rails.md "How the plan is computed"). Mutated on paper, import by import, so that the
+// (docs/guard-rails.md "What the plan predicts, and what it cannot know"). Mutated on paper, import by import, so that the
 // batches of a largeImport are planned against what the earlier batches left.
 import type { OrganizationState } from '../bitwarden/public-api.js';
 

@@ -79,7 +79,7 @@ containers:
       {{- if $i.resources }}
       {{- toYaml $i.resources | nindent 6 }}
       {{- else }}
-      {{- /* One bwdc at a time: a guarded sync's bwdc test ends before its sync starts. */}}
+      {{- /* One bwdc at a time: a sync is one bwdc start (the import gate adds none). */}}
       {{- include "bwdc-runner.measuredResources" (dict "n" 1 "cpu" "50m") | nindent 6 }}
       {{- end }}
     volumeMounts:
