@@ -106,8 +106,8 @@ export const commandSpecs = {
     summary: 'is this configuration ready to run? Changes nothing',
     details: [
       'Proves the deployment, per instance, each step timed: the secrets resolve, the API key gets a',
-      'token, the directory answers (bwdc test: user and group counts), a guarded instance reads the',
-      'Public API, notification targets resolve; a failed step names its class, exit code and fix.',
+      'token, the directory answers (bwdc test: user and group counts), the Public API the import gate',
+      'reads answers, notification targets resolve; a failed step names its class, exit code and fix.',
     ],
     options: [...instanceOptions, 'json', 'offline', 'notify-test'],
     example: 'bwdc-runner check -c config.yaml',

@@ -24,7 +24,7 @@ export interface RunRecord {
   attempts?: number;
   /** When the last success ended, this run's or an earlier one's (from the state folder). */
   lastSuccessAt: Date | undefined;
-  /** The run's plan, when it made one (`plan`, a guarded sync), and the guard rules that stopped it. */
+  /** The run's plan, when it made one (`plan`, the gate's plan of a sync's import), and the guard rules that stopped it. */
   plan?: Plan;
   guardRules?: readonly string[];
 }

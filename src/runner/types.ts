@@ -78,7 +78,7 @@ export interface Effort {
   bwdcCalls: number;
   /** A bwdc this run started was killed, so its data.json lock may be left behind. */
   bwdcKilled: boolean;
-  /** The plan of this run (`plan`, or a guarded sync), kept when the guard stops the run. */
+  /** The plan of this run (`plan`, or the gate's plan of a sync's import), kept when the guard stops the run. */
   plan?: Plan;
   guardRules?: string[];
 }
