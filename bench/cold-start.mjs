@@ -36,7 +36,7 @@ async function t(args) {
   try {
     await run(cmd, rest, { env, encoding: 'utf8' });
   } catch (err) {
-    throw new Error(`${args.join(' ')}: ${err.code} ${err.stderr}${err.stdout}`);
+    throw new Error(`${args.join(' ')}: ${err.code} ${err.stderr}${err.stdout}`, { cause: err });
   }
   return performance.now() - t0;
 }
