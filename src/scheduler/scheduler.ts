@@ -6,101 +6,13 @@
 import { Cron } from 'croner';
 import type { InstanceConfig } from '../config/model.js';
 import { RunNotStartedError } from '../errors.js';
-import type { Logger } from '../observability/logger.js';
 import type { RunResult } from '../runner/result.js';
 import { Slots, type Away, type Gate } from '../shared/slots.js';
-import { cronZone, effectiveTimezone, jitterMs, scheduleIntervalMs, spreadOffsetMs } from './timing.js';
+import { isStale, statusOf } from './status.js';
+import { cronZone, jitterMs, scheduleIntervalMs, spreadOffsetMs } from './timing.js';
+import type { InstanceStatus, Job, SchedulerOptions, SharedSchedule } from './types.js';
 
-/**
- * One croner job per distinct (cron expression, time zone), shared by every instance using it:
- * croner re-checks each of its jobs every 30 s with Intl date arithmetic, and a job per instance
- * kept a large idle scheduler busy (bench/README.md, "The scheduler at scale"). The next run and the
- * interval are computed once per tick, not per read.
- */
-interface SharedSchedule {
-  key: string;
-  cron: Cron;
-  jobs: Set<Job>;
-  next: Date | undefined;
-  intervalMs: number | undefined;
-}
-
-/** What the scheduler hands a run: how to take a bwdc slot, how to wait without one, when to stop. */
-export interface RunControls {
-  /** The costly part goes through it (the concurrency limit); rejects with RunNotStartedError when stopping. */
-  gate: Gate;
-  /** A wait between attempts goes through it: no slot is held meanwhile (shared/slots.ts). */
-  away: Away;
-  /** Aborted when the scheduler starts to stop: no new attempt. */
-  draining: AbortSignal;
-  /** Aborted when running work must stop (the grace period is over). */
-  signal: AbortSignal;
-}
-
-/**
- * Runs one instance once, its retries included. If the gate rejects with RunNotStartedError before
- * anything ran (the scheduler is stopping), the run rethrows it and counts as dropped.
- */
-export type RunFn = (instance: InstanceConfig, controls: RunControls) => Promise<RunResult>;
-
-export interface SchedulerHooks {
-  onStart?(instance: string): void;
-  onResult?(result: RunResult): void;
-  onOverlap?(instance: string): void;
-  onNextRun?(instance: string, at: Date | undefined): void;
-  onRemoved?(instance: string): void;
-  /** A run became due (a tick, or runOnStart): every one ends as a result, an overlap skip or a drop. */
-  onDue?(instance: string): void;
-  /** A due run that never started because the scheduler was stopping. */
-  onDropped?(instance: string): void;
-}
-
-export interface InstanceStatus {
-  /** The instance's name: the same key as the metrics' `directory` label. */
-  directory: string;
-  schedule: string | undefined;
-  timezone: string;
-  nextRun: string | null;
-  state: 'idle' | 'waiting' | 'queued' | 'running' | 'retry-wait';
-  lastRun: {
-    runId: string;
-    outcome: string;
-    failureClass: string | null;
-    message: string;
-    startedAt: string;
-    endedAt: string;
-    durationMs: number;
-    users: number | null;
-    groups: number | null;
-    attempt: number;
-  } | null;
-  lastSuccessAt: string | null;
-  consecutiveFailures: number;
-  stale: boolean;
-  skippedOverlaps: number;
-}
-
-interface Job {
-  instance: InstanceConfig;
-  schedule: SharedSchedule | undefined;
-  state: InstanceStatus['state'];
-  timer: NodeJS.Timeout | undefined;
-  last: RunResult | undefined;
-  lastSuccessAt: Date | undefined;
-  consecutiveFailures: number;
-  skippedOverlaps: number;
-  /** Start of the stale clock when there was never a success. */
-  since: number;
-  removed: boolean;
-}
-
-export interface SchedulerOptions {
-  run: RunFn;
-  log: Logger;
-  concurrency: number;
-  hooks?: SchedulerHooks;
-  random?: () => number;
-}
+export type { InstanceStatus, RunControls, RunFn, SchedulerHooks, SchedulerOptions } from './types.js';
 
 export class Scheduler {
   private readonly jobs = new Map<string, Job>();
@@ -334,49 +246,11 @@ export class Scheduler {
   }
 
   status(now = Date.now()): InstanceStatus[] {
-    return [...this.jobs.values()].map((job) => {
-      const i = job.instance;
-      const r = job.last;
-      return {
-        directory: i.name,
-        schedule: i.schedule,
-        timezone: effectiveTimezone(i.timezone),
-        nextRun: this.nextRun(job)?.toISOString() ?? null,
-        state: job.state,
-        lastRun: r
-          ? {
-              runId: r.runId,
-              outcome: r.outcome,
-              failureClass: r.failureClass ?? null,
-              message: r.message,
-              startedAt: r.startedAt.toISOString(),
-              endedAt: r.endedAt.toISOString(),
-              durationMs: r.durationMs,
-              users: r.users ?? null,
-              groups: r.groups ?? null,
-              attempt: r.attempts,
-            }
-          : null,
-        lastSuccessAt: job.lastSuccessAt?.toISOString() ?? null,
-        consecutiveFailures: job.consecutiveFailures,
-        stale: this.isStale(job, now),
-        skippedOverlaps: job.skippedOverlaps,
-      };
-    });
-  }
-
-  /** No success for longer than staleAfter intervals (plus the start delays we add ourselves). */
-  isStale(job: Job, now = Date.now()): boolean {
-    const i = job.instance;
-    if (!i.schedule) return false;
-    const interval = job.schedule?.intervalMs;
-    if (!interval) return false;
-    const since = job.lastSuccessAt?.getTime() ?? job.since;
-    return now - since > i.staleAfter * interval + i.spreadMs + i.jitterMs;
+    return [...this.jobs.values()].map((job) => statusOf(job, this.nextRun(job), now));
   }
 
   staleness(now = Date.now()): Array<{ name: string; stale: boolean }> {
-    return [...this.jobs.values()].map((j) => ({ name: j.instance.name, stale: this.isStale(j, now) }));
+    return [...this.jobs.values()].map((j) => ({ name: j.instance.name, stale: isStale(j, now) }));
   }
 
   /**
