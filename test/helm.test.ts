@@ -122,6 +122,16 @@ test('cronjob mode, 3 instances: one CronJob each with the right command, schedu
   assert.equal(JSON.parse(data['instance-2.json']!).directoryType, 1);
 });
 
+/** The CronJob of one instance `a` with these settings (client id and secret set), plus extra helm args. */
+function oneCronJob(instance: Record<string, unknown>, extra: string[] = []) {
+  const args = ['--set', 'defaults.clientId=organization.3f0c1a52-7d4e-4b8a-9c61-2e5f8a7b9d10'];
+  args.push('--set', 'defaults.clientSecret=env://X', ...extra);
+  return byKind(
+    render(undefined, [...args, '--set-json', `instances=${JSON.stringify({ a: instance })}`]),
+    'CronJob',
+  )[0]!;
+}
+
 test('deadlines read every duration the schema allows as the runner does (1h30m, 90000ms, 007s, bare seconds)', () => {
   for (const [timeout, grace] of [
     ['1h30m', '1m30s'],
@@ -130,19 +140,10 @@ test('deadlines read every duration the schema allows as the runner does (1h30m,
     ['2m30s', '25s'],
     ['900', '1h'],
   ] as const) {
-    const cj = byKind(
-      render(undefined, [
-        '--set',
-        'defaults.clientId=organization.3f0c1a52-7d4e-4b8a-9c61-2e5f8a7b9d10',
-        '--set',
-        'defaults.clientSecret=env://X',
-        '--set-string',
-        `cronjob.shutdownGrace=${grace}`,
-        '--set-json',
-        `instances=${JSON.stringify({ a: { dataJson: { directoryType: 0 }, timeout } })}`,
-      ]),
-      'CronJob',
-    )[0]!;
+    const cj = oneCronJob({ dataJson: { directoryType: 0 }, timeout }, [
+      '--set-string',
+      `cronjob.shutdownGrace=${grace}`,
+    ]);
     const seconds = (d: string) => Math.ceil(parseDuration(d)! / 1000);
     // One start (login runner), 2 retries, 30 s backoff: 3 x (timeout + 60) + 30 + 60 + 60.
     assert.equal(cj.spec.jobTemplate.spec.activeDeadlineSeconds, 3 * (seconds(timeout) + 60) + 150, timeout);
@@ -152,17 +153,7 @@ test('deadlines read every duration the schema allows as the runner does (1h30m,
 });
 
 test("the docs' activeDeadlineSeconds for the defaults is the one the chart renders", () => {
-  const cj = byKind(
-    render(undefined, [
-      '--set',
-      'defaults.clientId=organization.3f0c1a52-7d4e-4b8a-9c61-2e5f8a7b9d10',
-      '--set',
-      'defaults.clientSecret=env://X',
-      '--set-json',
-      'instances={"a":{"dataJson":{"directoryType":0}}}',
-    ]),
-    'CronJob',
-  )[0]!;
+  const cj = oneCronJob({ dataJson: { directoryType: 0 } });
   const seconds = cj.spec.jobTemplate.spec.activeDeadlineSeconds as number;
   for (const doc of ['docs/kubernetes.md', 'helm/bwdc-runner/README.md']) {
     const text = readFileSync(join(chart, '..', '..', doc), 'utf8');
