@@ -152,3 +152,14 @@ test('a data.json bwdc would migrate at start (pre-v5 state, an active account, 
   assert.equal(s.org.members.length, 9, 'nobody removed: the import never went around the gate');
   assert.match(r.stdout + r.stderr, /global\.environmentUrls/);
 });
+
+test('an unchanged largeImport (several requests, hashed by bwdc as one array) sends nothing the second time', async () => {
+  const users = Array.from({ length: 5 }, (_, i) => ({ externalId: `u${i}`, email: `u${i}@corp.example` }));
+  const s = setup({ users, members: 0, sync: { largeImport: true }, batchSize: 2 });
+  assert.equal((await s.cli(['run'])).code, 0);
+  assert.equal(importsOf(s.org).length, 3);
+  const again = await s.cli(['run']);
+  assert.equal(again.code, 0, again.stdout);
+  assert.match(again.stdout, /Synced 0 group\(s\) and 0 user\(s\)/);
+  assert.equal(importsOf(s.org).length, 3, 'nothing reached the server');
+});
