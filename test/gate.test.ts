@@ -6,7 +6,7 @@
 // service cannot report deleted users from slapd); gate-real-bwdc.test.ts runs the real one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertNoCanary, bitwarden } from './helpers/fixture.js';
 import { setup as planSetup, type DirUser } from './helpers/plan-setup.js';
@@ -126,4 +126,40 @@ test('20,000 directory users: plan reads the whole `bwdc test` output (far beyon
   assert.equal(r.code, 0, r.stdout.slice(-2000));
   assert.equal(s.org.members.length, n);
   assert.equal(importsOf(s.org).length, 10, 'ten requests of 2,000, each judged and forwarded');
+});
+
+test('a data.json bwdc would migrate at start (pre-v5 state, an active account, `global` holding the API URL) is refused before bwdc runs: the migration would send the import around the gate', async () => {
+  const users: DirUser[] = Array.from({ length: 9 }, (_, i) => ({
+    externalId: `u${i}`,
+    email: `u${i}@corp.example`,
+    deleted: i >= 4,
+  }));
+  const s = setup({ users: users.map((u) => ({ ...u, deleted: false })), members: 9, guard: { maxRemovals: 2 } });
+  assert.equal((await s.cli(['run'])).code, 0);
+  // The state a bwdc older than 2026.6 left (kept between runs, then the image's bwdc upgraded): no flat
+  // stateVersion, the URLs under `global`, an active account.
+  const path = join(s.fx.stateDir, 'corp', 'data.json');
+  const data = JSON.parse(readFileSync(path, 'utf8'));
+  delete data.stateVersion;
+  data.global = { stateVersion: 3, environmentUrls: { base: bitwarden.url } };
+  data.activeUserId = 'old-user';
+  data['old-user'] = { profile: {} };
+  writeFileSync(path, JSON.stringify(data));
+  s.fx.control({ apiHttp: true, directory: { users, groups: [] } });
+  const r = await s.cli(['run']);
+  assert.equal(r.code, 2, r.stdout);
+  assert.equal(r.logs.find((l) => l.outcome === 'failure')!.failureClass, 'config');
+  assert.equal(s.org.members.length, 9, 'nobody removed: the import never went around the gate');
+  assert.match(r.stdout + r.stderr, /global\.environmentUrls/);
+});
+
+test('an unchanged largeImport (several requests, hashed by bwdc as one array) sends nothing the second time', async () => {
+  const users = Array.from({ length: 5 }, (_, i) => ({ externalId: `u${i}`, email: `u${i}@corp.example` }));
+  const s = setup({ users, members: 0, sync: { largeImport: true }, batchSize: 2 });
+  assert.equal((await s.cli(['run'])).code, 0);
+  assert.equal(importsOf(s.org).length, 3);
+  const again = await s.cli(['run']);
+  assert.equal(again.code, 0, again.stdout);
+  assert.match(again.stdout, /Synced 0 group\(s\) and 0 user\(s\)/);
+  assert.equal(importsOf(s.org).length, 3, 'nothing reached the server');
 });

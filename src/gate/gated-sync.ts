@@ -44,9 +44,38 @@ export function restoreApiUrl(data: Json, templateText: string): boolean {
   return true;
 }
 
+/** data.json that bwdc would take around the gate: the sync is not started (class config). */
+export class GateBypassError extends Error {}
+
+/**
+ * Why bwdc would not use the API URL the gate writes, or undefined. A data.json whose state version is
+ * below 5 (flat stateVersion, else global.stateVersion when there is no flat one) is migrated by bwdc at
+ * start, and with an active account (activeUserId, a bwdc older than 2026.6 left it) the migration copies
+ * global.environmentUrls over environmentUrls: the import would go
+ * straight to that server, unjudged (bitwarden/directory-connector v2026.6.1 libs/services/
+ * state-service/stateMigration.service.ts getCurrentStateVersion, migrateStateFrom3To5).
+ */
+export function gateBypass(data: Json): string | undefined {
+  const global = data.global;
+  if (typeof global !== 'object' || global === null) return undefined;
+  const g = global as Json;
+  const version = data.stateVersion ?? g.stateVersion;
+  if (g.environmentUrls == null || typeof version !== 'number' || version >= 5) return undefined;
+  // Without an active account the migration only stamps the version (measured with the real v2026.6.1).
+  const account = typeof data.activeUserId === 'string' ? data[data.activeUserId] : undefined;
+  if (!account) return undefined;
+  return (
+    `data.json has state version ${version} and global.environmentUrls: bwdc would migrate it at start and ` +
+    'take the API URL from global.environmentUrls, sending the import around the guard rails; ' +
+    'use a data.json from bwdc 2026.6 or later (remove "global"), or a directory block'
+  );
+}
+
 export async function gatedSync(o: GatedSyncOptions): Promise<{ run: CallOutcome; gate: ImportGate }> {
   const status = await o.state.readDataJson();
   const data = status.ok ? status.data : {};
+  const bypass = gateBypass(data);
+  if (bypass) throw new GateBypassError(bypass);
   const apiUrl = o.apiUrl;
   const original = sectionOf(data, 'environmentUrls').api ?? null;
   const organizationId = typeof data.organizationId === 'string' ? data.organizationId : '';

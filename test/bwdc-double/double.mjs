@@ -226,7 +226,17 @@ function startUp() {
     return;
   }
   try {
-    const data = JSON.parse(readFileSync(dataPath, 'utf8'));
+    let data = JSON.parse(readFileSync(dataPath, 'utf8'));
+    // bitwarden/directory-connector v2026.6.1 libs/services/state-service/stateMigration.service.ts:
+    // a state version below 5 (the flat stateVersion, else global.stateVersion: getCurrentStateVersion) is
+    // migrated at start (migrateStateFrom3To5); with an active account it copies global.environmentUrls
+    // over the flat environmentUrls (measured with the real v2026.6.1 too).
+    const old = data?.stateVersion ?? data?.global?.stateVersion;
+    if ((old === 3 || old === 4) && data.activeUserId && data[data.activeUserId]) {
+      data = { ...data, stateVersion: 6 };
+      if (data.global?.environmentUrls != null) data.environmentUrls = data.global.environmentUrls;
+      writeData(data);
+    }
     if (data && typeof data === 'object' && data.installedVersion !== VERSION)
       writeData({ ...data, installedVersion: VERSION });
   } catch {

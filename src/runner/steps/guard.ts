@@ -8,7 +8,7 @@ import { bwdcBuild } from '../../bwdc/capabilities.js';
 import { childBaseEnv, type BwdcClient, type CallOutcome } from '../../bwdc/client.js';
 import { parseTestReport } from '../../bwdc/response.js';
 import { ExitCode } from '../../errors.js';
-import { gatedSync } from '../../gate/gated-sync.js';
+import { GateBypassError, gatedSync } from '../../gate/gated-sync.js';
 import { readOrganization } from '../../gate/read-organization.js';
 import { computePlan, planCounts, type Plan, type SyncSettings } from '../../plan/compute.js';
 import { sectionOf } from '../../shared/json.js';
@@ -55,6 +55,9 @@ export async function gatedSyncStep(run: RunContext, g: GuardInputs): Promise<Ca
     freshToken: freshToken(run, g),
     timeoutMs: bitwardenTimeoutMs(instance),
     signal: deps.signal,
+  }).catch((err: unknown) => {
+    if (err instanceof GateBypassError) throw new RunFailure(err.message, 'config', ExitCode.config, false);
+    throw err;
   });
   g.effort.plan = gate.plan;
   if (gate.refused) {

@@ -1,0 +1,53 @@
+// The import gate fails closed (docs/guard-rails.md "The import gate"): when the organization cannot be
+// read, nothing is forwarded, and no later request of the same sync is either (bwdc awaits each batch:
+// bitwarden/directory-connector v2026.6.1 libs/services/sync.service.ts sync). Only the path made for
+// the run, on loopback, with a bearer token, reaches it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ImportGate } from '../src/gate/gate.js';
+import { inProcessPlanner } from '../src/gate/planner.js';
+import { defaultGuard, judge } from '../src/plan/guard.js';
+
+const body = JSON.stringify({
+  groups: [],
+  members: [{ email: 'a@corp.example', externalId: 'a', deleted: true }],
+  overwriteExisting: false,
+  largeImport: false,
+});
+
+test('the organization cannot be read: the import is not forwarded, nor a retry of it', async () => {
+  let forwarded = 0;
+  const upstream = createServer((_req, res) => {
+    forwarded++;
+    res.end();
+  });
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  const apiUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+  const gate = await new ImportGate({
+    apiUrl,
+    organizationId: 'org',
+    lastHash: undefined,
+    planner: inProcessPlanner(() => Promise.reject(new Error('GET /public/members answered 500'))),
+    judge: (plan) => judge(plan, defaultGuard),
+    timeoutMs: 5000,
+  }).start();
+  try {
+    assert.match(gate.url, /^http:\/\/127\.0\.0\.1:\d+\/gate-[0-9a-f]{32}$/);
+    const post = (url: string, headers: Record<string, string> = { authorization: 'Bearer t' }) =>
+      fetch(`${url}/public/organization/import`, { method: 'POST', headers, body });
+    assert.equal((await post(`http://127.0.0.1:${new URL(gate.url).port}/gate-0`)).status, 404, 'another path');
+    assert.equal((await post(gate.url, {})).status, 401, 'no bearer token');
+    const first = await post(gate.url);
+    assert.equal(first.status, 503);
+    assert.match(((await first.json()) as { message: string }).message, /could not judge.*answered 500/);
+    assert.equal((await post(gate.url)).status, 400, 'a retry is refused too');
+    assert.equal(forwarded, 0, 'nothing reached the API');
+    assert.equal(gate.failure?.message, 'GET /public/members answered 500');
+    assert.equal(gate.acceptedJson(), undefined, 'no hash is kept for it');
+  } finally {
+    await gate.stop();
+    upstream.close();
+  }
+});
