@@ -5,35 +5,13 @@
 // every per-instance alert (docs/design.md "Observability").
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { failureClasses, transientClasses } from '../errors.js';
-import { planChangeKinds, planCounts, type Plan } from '../plan/compute.js';
+import { planChangeKinds, planCounts } from '../plan/compute.js';
 import { guardRules } from '../plan/guard.js';
+import { outcomes, seatKinds, type PlanSeats, type RunRecord } from './run-record.js';
 
-export const outcomes = ['success', 'failure', 'skipped', 'interrupted'] as const;
-export type Outcome = (typeof outcomes)[number];
-
-export interface RunRecord {
-  instance: string;
-  outcome: Outcome;
-  failureClass: string | undefined;
-  durationMs: number;
-  endedAt: Date;
-  users: number | undefined;
-  groups: number | undefined;
-  bwdcCalls: number;
-  /** Attempts the run made (1 + its retries); absent for a run that never reached its attempts. */
-  attempts?: number;
-  /** When the last success ended, this run's or an earlier one's (from the state folder). */
-  lastSuccessAt: Date | undefined;
-  /** The run's plan, when it made one (`plan`, the gate's plan of a sync's import), and the guard rules that stopped it. */
-  plan?: Plan;
-  guardRules?: readonly string[];
-}
+export { outcomes, type Outcome, type PlanSeats, type RunRecord } from './run-record.js';
 
 type D = 'directory';
-
-/** The label values of bwdc_runner_seats: the plan's seat figures. */
-const seatKinds = ['occupied', 'free', 'needed'] as const;
-export type PlanSeats = Record<(typeof seatKinds)[number], number>;
 
 export class RunnerMetrics {
   readonly registry = new Registry();
