@@ -70,3 +70,21 @@ test('identity hanging: each waiter fails within its own timeout, not after the 
   await assert.rejects(first, /aborted/);
   await hanging.stop();
 });
+
+test('a request abandoned by its last waiter is not joined by the next asker: it gets a request of its own', async () => {
+  let calls = 0;
+  // The first request ends a while after it is abandoned (a socket being torn down); the next one answers.
+  const cache = new TokenCache(async (req) => {
+    calls++;
+    if (calls > 1) return { accessToken: 'eyJ.fresh-token.sig', expiresAt: Date.now() + 3_600_000 };
+    return new Promise((_resolve, reject) =>
+      req.signal!.addEventListener('abort', () =>
+        setTimeout(() => reject(new BitwardenError('aborted', 'network')), 200),
+      ),
+    );
+  });
+  await assert.rejects(ask(cache, 'http://identity.invalid', 's3cret-value', 50), /timed out/);
+  const token = await ask(cache, 'http://identity.invalid', 's3cret-value', 10_000);
+  assert.equal(token.accessToken, 'eyJ.fresh-token.sig');
+  assert.equal(calls, 2);
+});
