@@ -125,6 +125,11 @@ test("a data.json whose server setting cannot be read fails as config, never fal
     assert.equal(done.attempts, 1, 'not retried');
     assert.match(String(done.msg), /environmentUrls.*not falling back to Bitwarden's cloud/);
     assert.equal(fx.records().length, 0, 'bwdc never started');
+    // check's token step asks the same server a run would: none, rather than Bitwarden's cloud.
+    const c = await runCli(['check', '--offline'], fx.env({ BW_SERVER: undefined }));
+    assert.equal(c.code, 2, c.stdout);
+    assert.match(c.stdout, /FAIL token .*\[class config.*not falling back to Bitwarden's cloud/);
+    assert.doesNotMatch(c.stdout, /bitwarden\.com/);
   }
 });
 
