@@ -11,7 +11,7 @@ export type JsonObject = Record<string, unknown>;
 /**
  * Temporary files an interrupted write leaves beside data.json: ours, `<target>.tmp-<pid>-<hex>`
  * (state/atomic.ts), and bwdc's own `.data.json.tmp`, a whole data.json with the session and the directory
- * secret, renamed over data.json on every write (lowdb's FileSync adapter that
+ * secret, renamed over data.json on every write (lowdb 7's JSONFileSync, which
  * `libs/services/baseLowdbStorage.service.ts` of directory-connector v2026.6.1 uses; measured with strace).
  */
 export function isLeftoverTemp(file: string): boolean {
