@@ -2,11 +2,13 @@
 // data.json, and state folders that hold something other than an instance's files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { LockedError } from '../src/errors.js';
 import { recoverStateFolders } from '../src/runner/recover.js';
+import { RECOVERY_RUN_PREFIX, acquireLock } from '../src/state/lock.js';
 import { makeFixture, startCli, waitFor } from './helpers/fixture.js';
 
 const CANARY = 'canary-client-secret-7f3a91';
@@ -53,4 +55,18 @@ test("a run whose bwdc is killed mid-write (its timeout) sweeps bwdc's temporary
     [],
     'no temporary file with the session left for the life of the process',
   );
+});
+
+test("a run waits for another process's crash recovery to let go of its folder instead of being skipped (exit 75)", async () => {
+  const root = mkdtempSync(join(tmpdir(), 'recover-'));
+  const path = join(root, 'runner.lock');
+  // Another runner starting on the same volume (a CronJob of another instance) sweeping this folder.
+  const sweeper = { pid: process.pid, hostname: hostname(), runId: `${RECOVERY_RUN_PREFIX}0a1b2c3d`, since: '' };
+  writeFileSync(path, JSON.stringify(sweeper));
+  setTimeout(() => unlinkSync(path), 200);
+  const lock = await acquireLock(path, { runId: 'the-run', recoveryWaitMs: 5000 });
+  await lock.release();
+  // Anyone else holding it still means locked, at once.
+  writeFileSync(path, JSON.stringify({ ...sweeper, runId: 'another-run' }));
+  await assert.rejects(acquireLock(path, { runId: 'the-run', recoveryWaitMs: 5000 }), LockedError);
 });

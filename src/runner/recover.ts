@@ -11,6 +11,7 @@ import type { InstanceConfig } from '../config/model.js';
 import { LockedError, errorMessage } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { InstanceState, isLeftoverTemp } from '../state/instance-state.js';
+import { RECOVERY_RUN_PREFIX } from '../state/lock.js';
 
 export interface Recovery {
   /** Folders whose data.json held secrets, now removed. */
@@ -59,7 +60,7 @@ async function recoverOne(
   const state = await InstanceState.open(stateDir, name);
   let lock;
   try {
-    lock = await state.lock({ runId: `recover-${randomBytes(4).toString('hex')}` });
+    lock = await state.lock({ runId: `${RECOVERY_RUN_PREFIX}${randomBytes(4).toString('hex')}` });
   } catch (err) {
     if (err instanceof LockedError) return void done.busy.push(name);
     throw err;
