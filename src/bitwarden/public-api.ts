@@ -1,7 +1,7 @@
 // The Bitwarden Public API, read with the organization token the runner already holds (the API key acts
 // as an owner): members, groups with their members, the subscription (docs/upstream/bitwarden-server.md
 // "Public API"). For `plan` and the guard rails. Every request has a timeout and is retried on network
-// errors, 5xx and 429 with backoff; 401/403/404 are not. Errors name the URL and the status, never the token.
+// errors, 5xx and 429 with backoff; 401/403/404 are not (404: a wrong URL, class config). Errors name the URL and the status, never the token.
 import { retry } from '../shared/retry.js';
 import { failureReason, httpRequest, type HttpReply } from '../shared/http.js';
 import { BitwardenError, failureOfStatus } from './request-error.js';
@@ -81,9 +81,16 @@ export class PublicApi {
           );
         }
         if (res.status < 300 || res.status === 400) return res;
+        // As for the identity request (identity.ts): a 404 or an unfollowed redirect is not the Public API.
+        if (res.status === 404 || res.status < 400)
+          throw new BitwardenError(
+            `${url} answered HTTP ${res.status}: not the Bitwarden Public API; check the server URL ` +
+              '(BW_SERVER, server: or data.json environmentUrls)',
+            'config',
+          );
         throw new BitwardenError(`${url} answered HTTP ${res.status}`, failureOfStatus(res.status));
       },
-      (err) => err instanceof BitwardenError && err.failure !== 'auth',
+      (err) => err instanceof BitwardenError && (err.failure === 'network' || err.failure === 'server'),
       { retries: this.o.retries ?? 2, baseMs: this.o.backoffMs ?? 500, maxMs: 10_000, signal: this.o.signal },
     );
   }

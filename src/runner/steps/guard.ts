@@ -106,7 +106,12 @@ async function planSync(
   try {
     org = await api.organization();
   } catch (err) {
-    if (err instanceof BitwardenError) throw new RunFailure(`planning the sync: ${err.message}`, err.failure);
+    if (err instanceof BitwardenError)
+      throw new RunFailure(
+        `planning the sync: ${err.message}`,
+        err.failure,
+        err.failure === 'config' ? ExitCode.config : undefined,
+      );
     throw err;
   }
   const plan = computePlan(report, syncSettingsOf(data), org);
