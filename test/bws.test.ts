@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createSecretResolver } from '../src/secrets/index.js';
 import { createLogger } from '../src/observability/logger.js';
 import { parseSecretRef } from '../src/shared/secret-ref.js';
-import { bwsServer } from '../src/secrets/providers/bws/secrets-manager.js';
+import { MAX_UNANSWERED_CALLS, bwsServer } from '../src/secrets/providers/bws/secrets-manager.js';
 import { BwsTestServer } from './bws-server/server.js';
 import {
   CANARY_CLIENT_SECRET,
@@ -191,4 +191,22 @@ test('BWS_ACCESS_TOKEN_FILE rotated: the new token is used at once, by the chang
   utimesSync(file, stamp, stamp);
   assert.equal(await resolver.session().resolve(`bws://${id}`, 'x'), 'rotated-ok');
   await resolver.close();
+});
+
+test('a bws:// endpoint that never answers: the SDK calls given up on stay few, however many attempts follow', async () => {
+  const sockets: Socket[] = [];
+  const silent = createNetServer((s) => sockets.push(s)); // accepts, never answers
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+  const env = { BWS_ACCESS_TOKEN: bws.machineAccount(), BWS_SERVER_URL: url, BWDC_SECRET_RETRIES: '0' };
+  const id = bws.setSecret('never-served');
+  const resolver = createSecretResolver({ ...env, BWDC_SECRET_TIMEOUT: '200ms' }, log);
+  // A scheduler's runs, one after another, each with its own attempt.
+  for (let run = 0; run < 12; run++)
+    await assert.rejects(resolver.session().resolve(`bws://${id}`, 'x'), /cannot reach Bitwarden Secrets Manager/);
+  await new Promise((r) => setTimeout(r, 300));
+  const open = sockets.filter((s) => !s.destroyed && !s.readableEnded).length;
+  assert.ok(open <= MAX_UNANSWERED_CALLS, `${open} connections left open by 12 attempts`);
+  for (const s of sockets) s.destroy();
+  silent.close();
 });

@@ -125,5 +125,28 @@ test("a data.json whose server setting cannot be read fails as config, never fal
     assert.equal(done.attempts, 1, 'not retried');
     assert.match(String(done.msg), /environmentUrls.*not falling back to Bitwarden's cloud/);
     assert.equal(fx.records().length, 0, 'bwdc never started');
+    // check's token step asks the same server a run would: none, rather than Bitwarden's cloud.
+    const c = await runCli(['check', '--offline'], fx.env({ BW_SERVER: undefined }));
+    assert.equal(c.code, 2, c.stdout);
+    assert.match(c.stdout, /FAIL token .*\[class config.*not falling back to Bitwarden's cloud/);
+    assert.doesNotMatch(c.stdout, /bitwarden\.com/);
   }
+});
+
+test('schedule: a state folder that stays unusable counts its failures in a row, so `after: 2` is sent on the second', async () => {
+  const hook = await receiver();
+  const fx = makeFixture();
+  const notAFolder = join(fx.dir, 'not-a-folder');
+  writeFileSync(notAFolder, 'a file where the state folder should be\n');
+  const cfg = fx.writeConfig([
+    { name: 'stuck', schedule: '* * * * * *', retry: { attempts: 0 }, notify: [{ url: `${hook.url}/n`, after: 2 }] },
+  ]);
+  const run = startCli(['schedule', '--config', cfg], fx.fileEnv({ BWDC_STATE_DIR: notAFolder }));
+  live.push(run);
+  const failed = () => run.logs().filter((l) => typeof l.msg === 'string' && l.msg.startsWith('run failed')).length;
+  await waitFor(() => failed() >= 3, 30_000);
+  await waitFor(() => hook.got.length > 0, 5000).catch(() => undefined);
+  assert.equal(hook.got.length, 1, 'one notice, on the second failure in a row, and not again on the third');
+  const notice = JSON.parse(hook.got[0]!.body);
+  assert.equal(notice.consecutiveFailures, 2);
 });

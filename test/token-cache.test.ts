@@ -6,6 +6,13 @@ import assert from 'node:assert/strict';
 import { TokenCache } from '../src/bitwarden/token-cache.js';
 import { BitwardenError } from '../src/bitwarden/request-error.js';
 import { BitwardenTestServer } from './bitwarden-server/server.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { redactor } from '../src/observability/redact.js';
+import { obtainToken } from '../src/runner/steps/token.js';
+import type { RunContext } from '../src/runner/types.js';
+import { InstanceState } from '../src/state/instance-state.js';
 
 const server = await new BitwardenTestServer().start();
 const clientId = 'organization.0b6c7e0e-1111-4a4a-9c9c-000000000001';
@@ -69,4 +76,38 @@ test('identity hanging: each waiter fails within its own timeout, not after the 
   stop.abort();
   await assert.rejects(first, /aborted/);
   await hanging.stop();
+});
+
+test('a request abandoned by its last waiter is not joined by the next asker: it gets a request of its own', async () => {
+  let calls = 0;
+  // The first request ends a while after it is abandoned (a socket being torn down); the next one answers.
+  const cache = new TokenCache(async (req) => {
+    calls++;
+    if (calls > 1) return { accessToken: 'eyJ.fresh-token.sig', expiresAt: Date.now() + 3_600_000 };
+    return new Promise((_resolve, reject) =>
+      req.signal!.addEventListener('abort', () =>
+        setTimeout(() => reject(new BitwardenError('aborted', 'network')), 200),
+      ),
+    );
+  });
+  await assert.rejects(ask(cache, 'http://identity.invalid', 's3cret-value', 50), /timed out/);
+  const token = await ask(cache, 'http://identity.invalid', 's3cret-value', 10_000);
+  assert.equal(token.accessToken, 'eyJ.fresh-token.sig');
+  assert.equal(calls, 2);
+});
+
+test('a token that expired by our clock (a server clock behind ours) stays masked while the run that got it uses it', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'token-step-'));
+  const state = await InstanceState.open(root, 'skewed');
+  await state.writeDataJson({ environmentUrls: { base: 'https://vault.example.test' } });
+  const canary = 'eyJ.canary-skewed-token-4e1d.sig';
+  // The JWT's exp, read by our clock: ten minutes ago. The run still gets it and hands it to bwdc.
+  const tokens = new TokenCache(async () => ({ accessToken: canary, expiresAt: Date.now() - 600_000 }));
+  const run = {
+    instance: { name: 'skewed', clientId, timeoutMs: 15 * 60_000 },
+    deps: { tokens, config: { bwdcPath: '/nonexistent/bwdc' }, env: {} },
+  } as unknown as RunContext;
+  const got = await obtainToken(run, state, 'the-right-secret');
+  assert.equal(got.accessToken, canary);
+  assert.equal(redactor.scrub(`bwdc: ${canary}`), 'bwdc: [REDACTED]');
 });

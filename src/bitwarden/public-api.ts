@@ -2,8 +2,8 @@
 // as an owner): members, groups with their members, the subscription (docs/upstream/bitwarden-server.md
 // "Public API"). For `plan` and the import gate. Every request has a timeout and is retried on network
 // errors, 5xx and 429 with backoff, or after the server's Retry-After when it sends one; 401/403/404 are
-// not. The member ids of the groups (one request per group) are read a few at a time (docs/guard-rails.md
-// "Cost"). Errors name the URL and the status, never the token.
+// not (404: a wrong URL, class config). The member ids of the groups (one request per group) are read a few
+// at a time (docs/guard-rails.md "Cost"). Errors name the URL and the status, never the token.
 import pLimit from 'p-limit';
 import { retry } from '../shared/retry.js';
 import { failureReason, httpRequest, type HttpReply } from '../shared/http.js';
@@ -106,13 +106,20 @@ export class PublicApi {
           );
         }
         if (res.status < 300 || res.status === 400) return res;
+        // As for the identity request (identity.ts): a 404 or an unfollowed redirect is not the Public API.
+        if (res.status === 404 || res.status < 400)
+          throw new BitwardenError(
+            `${url} answered HTTP ${res.status}: not the Bitwarden Public API; check the server URL ` +
+              '(BW_SERVER, server: or data.json environmentUrls)',
+            'config',
+          );
         throw new ReplyError(
           `${url} answered HTTP ${res.status}`,
           failureOfStatus(res.status),
           retryAfterMs(res.retryAfter),
         );
       },
-      (err) => err instanceof BitwardenError && err.failure !== 'auth',
+      (err) => err instanceof BitwardenError && (err.failure === 'network' || err.failure === 'server'),
       {
         retries: this.o.retries ?? 2,
         baseMs: this.o.backoffMs ?? 500,

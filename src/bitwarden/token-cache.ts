@@ -45,7 +45,7 @@ export class TokenCache {
     const token = this.tokens.get(key);
     if (token && token.expiresAt - Date.now() > minLifeMs) return token;
     const shared = this.inFlight.get(key) ?? this.start(key, req);
-    return this.wait(shared, req);
+    return this.wait(key, shared, req);
   }
 
   private start(key: string, req: TokenRequest): InFlight {
@@ -68,13 +68,16 @@ export class TokenCache {
   }
 
   /** The shared outcome, or this waiter's own timeout or abort, whichever comes first. */
-  private wait(shared: InFlight, req: TokenRequest): Promise<OrgToken> {
+  private wait(key: string, shared: InFlight, req: TokenRequest): Promise<OrgToken> {
     shared.waiters++;
     return new Promise<OrgToken>((resolve, reject) => {
       const done = () => {
         clearTimeout(timer);
         req.signal?.removeEventListener('abort', aborted);
-        if (--shared.waiters === 0) shared.abandon.abort();
+        if (--shared.waiters > 0) return;
+        shared.abandon.abort();
+        // Abandoned, though maybe not settled yet: the next asker makes a request of its own, not this one's abort.
+        if (this.inFlight.get(key) === shared) this.inFlight.delete(key);
       };
       const giveUp = (reason: string) => {
         done();

@@ -4,16 +4,14 @@
 // is visited, also those of instances no longer configured: each one whose lock is free (no live run,
 // no live bwdc) is taken, wiped and swept; a locked one belongs to a live run and is left alone.
 import { randomBytes } from 'node:crypto';
-import { readdir, unlink } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { wipeSecrets } from '../bwdc/directory.js';
 import type { InstanceConfig } from '../config/model.js';
 import { LockedError, errorMessage } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import { InstanceState } from '../state/instance-state.js';
-
-/** writeFileAtomic's temporary files: `<target>.tmp-<pid>-<hex>` (state/atomic.ts). */
-const atomicTemp = /\.tmp-\d+-[0-9a-f]+$/;
+import { InstanceState, isLeftoverTemp } from '../state/instance-state.js';
+import { RECOVERY_RUN_PREFIX } from '../state/lock.js';
 
 export interface Recovery {
   /** Folders whose data.json held secrets, now removed. */
@@ -58,20 +56,17 @@ async function recoverOne(
   done: Recovery,
 ): Promise<void> {
   const files = await readdir(join(stateDir, name));
-  if (!files.includes('data.json') && !files.some((f) => atomicTemp.test(f))) return;
+  if (!files.includes('data.json') && !files.some(isLeftoverTemp)) return;
   const state = await InstanceState.open(stateDir, name);
   let lock;
   try {
-    lock = await state.lock({ runId: `recover-${randomBytes(4).toString('hex')}` });
+    lock = await state.lock({ runId: `${RECOVERY_RUN_PREFIX}${randomBytes(4).toString('hex')}` });
   } catch (err) {
     if (err instanceof LockedError) return void done.busy.push(name);
     throw err;
   }
   try {
-    for (const f of files.filter((f) => atomicTemp.test(f))) {
-      await unlink(join(state.dir, f)).catch(() => {});
-      done.swept++;
-    }
+    done.swept += await state.sweepTemp();
     // A configured instance's template may carry its own directory secret (the user's): only the one
     // the runner sets is wiped. A removed instance's folder is dead: everything goes.
     const wiped = await state.update((data) => {

@@ -112,7 +112,8 @@ export class Teller {
       jobs.push(this.notice(target, notice, summary!).then((ok) => ok && delivered.add(target.label)));
     await Promise.all(jobs);
     const notified = decision ? decision.notifiedAfter(delivered) : history.notified;
-    if (state && history.record && JSON.stringify(notified) !== JSON.stringify(history.notified)) {
+    if (!state || !history.record) history.remember?.(notified);
+    else if (JSON.stringify(notified) !== JSON.stringify(history.notified)) {
       await state
         .writeLastRun({ ...history.record, notified })
         .catch((err) => this.log.warn({ err: errorMessage(err) }, 'could not record the notices in the state folder'));

@@ -99,4 +99,6 @@ export interface History {
   /** Targets that sent a failure notice since the last success. */
   notified: string[];
   record: LastRun | undefined;
+  /** A run that could not record (its folder unusable): keeps who was told in this process's memory. */
+  remember?: (notified: string[]) => void;
 }

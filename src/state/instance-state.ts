@@ -1,12 +1,22 @@
 // One writable folder per instance (mode 0700): bwdc's data.json (0600), its backup, the hash of
 // the template it was seeded from, and the lock. bwdc's own state (lastSyncHash, delta tokens)
 // survives between runs unless the template changes.
-import { chmod, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 import { acquireLock, type LockHandle, type LockOptions } from './lock.js';
 
 export type JsonObject = Record<string, unknown>;
+
+/**
+ * Temporary files an interrupted write leaves beside data.json: ours, `<target>.tmp-<pid>-<hex>`
+ * (state/atomic.ts), and bwdc's own `.data.json.tmp`, a whole data.json with the session and the directory
+ * secret, renamed over data.json on every write (lowdb 7's JSONFileSync, which
+ * `libs/services/baseLowdbStorage.service.ts` of directory-connector v2026.6.1 uses; measured with strace).
+ */
+export function isLeftoverTemp(file: string): boolean {
+  return /\.tmp-\d+-[0-9a-f]+$/.test(file) || file === '.data.json.tmp';
+}
 
 /**
  * proper-lockfile's default `stale`, which bwdc's data.json lock uses (docs/upstream/bwdc.md "data.json: files,
@@ -149,6 +159,18 @@ export class InstanceState {
     if (!options.ours && Date.now() - st.mtimeMs < (options.staleMs ?? BWDC_LOCK_STALE_MS)) return false;
     await rm(this.bwdcLockPath, { recursive: true, force: true });
     return true;
+  }
+
+  /** Removes the temporary files an interrupted write left (isLeftoverTemp); how many. Only while no bwdc runs here. */
+  async sweepTemp(): Promise<number> {
+    let swept = 0;
+    for (const f of (await readdir(this.dir)).filter(isLeftoverTemp)) {
+      await unlink(join(this.dir, f)).then(
+        () => swept++,
+        () => {},
+      );
+    }
+    return swept;
   }
 
   /** What the last run recorded (last-run.json), so a new process knows the last success. */

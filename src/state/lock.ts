@@ -22,8 +22,16 @@ export interface LockOwner {
   child?: number;
 }
 
+/** The run id prefix of crash recovery's brief hold on a folder (runner/recover.ts). */
+export const RECOVERY_RUN_PREFIX = 'recover-';
+
 export interface LockOptions {
   runId: string;
+  /**
+   * How long to wait for a live crash recovery (another process starting) to let go of the folder, rather
+   * than report it locked: it holds each folder for milliseconds. Default 0, no wait.
+   */
+  recoveryWaitMs?: number;
   /** A holder whose file is older than this is dead, whatever its host. */
   staleMs?: number;
   heartbeatMs?: number;
@@ -162,6 +170,7 @@ export async function acquireLock(path: string, options: LockOptions): Promise<L
 
   let recoveredFrom: LockOwner | undefined;
   let owner: LockOwner;
+  const waitUntil = Date.now() + (options.recoveryWaitMs ?? 0);
   try {
     for (let attempt = 0; ; attempt++) {
       owner = { pid: process.pid, hostname: hostname(), runId: options.runId, since: new Date().toISOString() };
@@ -175,6 +184,12 @@ export async function acquireLock(path: string, options: LockOptions): Promise<L
       const holder = seen.owner;
       const deadHere = holder !== undefined && holder.hostname === hostname() && !pidAlive(holder.pid);
       const silent = Date.now() - seen.mtimeMs > staleMs;
+      const recovering = typeof holder?.runId === 'string' && holder.runId.startsWith(RECOVERY_RUN_PREFIX);
+      if (!deadHere && !silent && recovering && Date.now() < waitUntil) {
+        await new Promise((r) => setTimeout(r, 20));
+        attempt = 0;
+        continue;
+      }
       if (!deadHere && !silent) throw new LockedError(`locked by ${describe(holder)}`);
       // The dead holder's bwdc, still running on this host, holds the lock until it ends.
       if (holder?.child !== undefined && holder.hostname === hostname() && childRunning(holder.child))

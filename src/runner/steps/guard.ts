@@ -121,7 +121,12 @@ async function planSync(run: RunContext, g: GuardInputs): Promise<Plan> {
       signal: deps.signal,
     });
   } catch (err) {
-    if (err instanceof BitwardenError) throw new RunFailure(`planning the sync: ${err.message}`, err.failure);
+    if (err instanceof BitwardenError)
+      throw new RunFailure(
+        `planning the sync: ${err.message}`,
+        err.failure,
+        err.failure === 'config' ? ExitCode.config : undefined,
+      );
     throw err;
   }
   const env = childBaseEnv(deps.env, g.state.dir, deps.config.passEnv);

@@ -16,7 +16,8 @@ export async function lockInstance({ instance, deps, runId, log }: RunContext): 
       ExitCode.config,
     );
   }
-  const lock = await state.lock({ runId });
+  // Another process starting (a CronJob of another instance on the same volume) may be sweeping this folder.
+  const lock = await state.lock({ runId, recoveryWaitMs: 5000 });
   if (lock.recoveredFrom) log.warn({ deadHolder: lock.recoveredFrom }, 'took over a lock left by a process that died');
   return { state, lock };
 }

@@ -5,12 +5,21 @@ import { errorMessage } from '../../errors.js';
 import { InstanceState, type LastRun } from '../../state/instance-state.js';
 import type { Ending, History, RunContext } from '../types.js';
 
+/**
+ * The record of an instance whose state folder cannot be read, kept in memory by this process instead, so
+ * that a folder that stays unusable still counts its failures in a row (notifications' `after`) and
+ * remembers who was told. Keyed by state root and instance name.
+ */
+const unheld = new Map<string, LastRun>();
+const unheldKey = ({ deps, instance }: RunContext) => `${deps.config.stateDir}\0${instance.name}`;
+
 export async function recordLastRun(
   run: RunContext,
   state: InstanceState,
   ending: Exclude<Ending, { outcome: 'not-started' }>,
   endedAt: Date,
 ): Promise<History> {
+  unheld.delete(unheldKey(run));
   const history = nextHistory(run, await state.readLastRun(), ending, endedAt);
   if (history.record)
     await state
@@ -28,8 +37,13 @@ export async function unrecordedHistory(
   ending: Exclude<Ending, { outcome: 'not-started' }>,
   endedAt: Date,
 ): Promise<History> {
-  const previous = await InstanceState.peekLastRun(run.deps.config.stateDir, run.instance.name);
-  return { ...nextHistory(run, previous, ending, endedAt), record: undefined };
+  const onDisk = await InstanceState.peekLastRun(run.deps.config.stateDir, run.instance.name);
+  const key = unheldKey(run);
+  const history = nextHistory(run, onDisk ?? unheld.get(key), ending, endedAt);
+  if (onDisk || !history.record) return { ...history, record: undefined };
+  const record = history.record;
+  unheld.set(key, record);
+  return { ...history, record: undefined, remember: (notified) => unheld.set(key, { ...record, notified }) };
 }
 
 function nextHistory(

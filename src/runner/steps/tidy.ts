@@ -20,6 +20,9 @@ export async function tidyState(
 ): Promise<Tidy> {
   try {
     await state.clearBwdcLock({ ours: bwdcKilled });
+    // A bwdc killed (by us, or by the kernel's OOM killer) mid-write leaves its whole data.json, session included.
+    const swept = await state.sweepTemp();
+    if (swept) log.warn({ tempFilesRemoved: swept }, 'removed temporary files left by an interrupted write');
     const status = await state.restoreIfBroken();
     const brokenWhy = !status.ok ? status.why : undefined;
     if (status.restored) log.error({ why: brokenWhy }, 'bwdc left data.json unusable; restored it from the backup');

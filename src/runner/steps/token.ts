@@ -6,6 +6,7 @@ import { BitwardenError } from '../../bitwarden/request-error.js';
 import { TokenCache, tokenLifeNeededMs } from '../../bitwarden/token-cache.js';
 import { bundledVersion, resolveBwdcPath } from '../../bwdc/locate.js';
 import type { InstanceConfig } from '../../config/model.js';
+import { redactor } from '../../observability/redact.js';
 import type { InstanceState } from '../../state/instance-state.js';
 import { ExitCode } from '../../errors.js';
 import type { RunContext, SessionToken } from '../types.js';
@@ -43,6 +44,9 @@ export async function obtainToken(
       },
       minLifeMs,
     );
+    // Masked while this attempt may still use it (bwdc holds it until its timeout), even when the token expires
+    // sooner by our clock: a server clock behind ours, or a short lifetime, would otherwise unmask it mid-run.
+    redactor.add(token.accessToken, Date.now() + instance.timeoutMs);
     return { ...token, appId };
   } catch (err) {
     if (err instanceof BitwardenError)

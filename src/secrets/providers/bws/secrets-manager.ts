@@ -118,9 +118,23 @@ function bounded<T>(work: Promise<T>, timeoutMs: number, signal: AbortSignal | u
   });
 }
 
+/**
+ * SDK calls left unanswered (timed out or aborted; they cannot be cancelled, and each holds a connection)
+ * after which no new one is made: a server that accepts and never answers would otherwise gain one stuck
+ * connection per attempt for the life of a `schedule` process (measured: 20 attempts, 20 open sockets).
+ */
+export const MAX_UNANSWERED_CALLS = 3;
+/**
+ * A call unanswered for this long stops counting (the SDK itself never gives up: measured, still open after
+ * 120 s): a server that recovers is tried again, at the cost of at most MAX_UNANSWERED_CALLS more per period.
+ */
+const UNANSWERED_FORGET_MS = 5 * 60_000;
+
 export class BwsProvider implements SecretProvider {
   readonly scheme = 'bws' as const;
   private client: Promise<SdkClient> | undefined;
+  /** SDK calls given up on (MAX_UNANSWERED_CALLS) and not ended yet. */
+  private readonly unanswered = new Map<Promise<unknown>, number>();
   /** BWS_ACCESS_TOKEN_FILE's stamp when the client logged in, and the token it logged in with. */
   private loggedInWith = 0;
   private tokenUsed: string | undefined;
@@ -163,17 +177,41 @@ export class BwsProvider implements SecretProvider {
     }
   }
 
+  /** An SDK call within the attempt's bounds; one given up on while still running is counted until it ends. */
+  private async bounded<T>(work: Promise<T>, ref: Reference, signal: AbortSignal | undefined): Promise<T> {
+    let ended = false;
+    const end = () => {
+      ended = true;
+      this.unanswered.delete(work);
+    };
+    work.then(end, end);
+    try {
+      return await bounded(work, this.policy.timeoutMs, signal, ref.text);
+    } catch (err) {
+      if (!ended) this.unanswered.set(work, Date.now());
+      throw err;
+    }
+  }
+
   async resolve(ref: Reference, ctx: ResolveContext): Promise<string> {
     const secret = await withRetries(
       ref.text,
       this.policy,
       ctx.log,
       async () => {
+        for (const [call, since] of this.unanswered)
+          if (Date.now() - since > UNANSWERED_FORGET_MS) this.unanswered.delete(call);
+        if (this.unanswered.size >= MAX_UNANSWERED_CALLS)
+          throw new SecretError(
+            `${ref.text}: cannot reach Bitwarden Secrets Manager (${this.unanswered.size} earlier requests still ` +
+              'unanswered; no new one is made until they end)',
+            { retryable: true },
+          );
         const login = this.login(ref);
         try {
-          const client = await bounded(login, this.policy.timeoutMs, ctx.signal, ref.text);
+          const client = await this.bounded(login, ref, ctx.signal);
           this.requests++;
-          return await bounded(client.getSecret(ref.target), this.policy.timeoutMs, ctx.signal, ref.text);
+          return await this.bounded(client.getSecret(ref.target), ref, ctx.signal);
         } catch (err) {
           // A client that timed out may stay stuck: the next attempt starts with a new one.
           if (err instanceof SecretError && err.retryable && this.client === login) this.client = undefined;
