@@ -146,11 +146,21 @@ test('a run whose client secret and directory secret come from bws:// works end 
   assert.match(check.stdout, new RegExp(`clientSecret: bws://${client} {2}ok`));
 });
 
-test('a bws:// endpoint that accepts and never answers: the reference fails within BWDC_SECRET_TIMEOUT + 1 s, and at once when the run is aborted', async () => {
+/** A loopback endpoint that accepts connections and never answers (a hung Secrets Manager). */
+async function silentEndpoint() {
   const sockets: Socket[] = [];
-  const silent = createNetServer((s) => sockets.push(s)); // accepts, never answers
+  const silent = createNetServer((s) => sockets.push(s));
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+  const close = () => {
+    for (const s of sockets) s.destroy();
+    silent.close();
+  };
+  return { url, sockets, close };
+}
+
+test('a bws:// endpoint that accepts and never answers: the reference fails within BWDC_SECRET_TIMEOUT + 1 s, and at once when the run is aborted', async () => {
+  const { url, close } = await silentEndpoint();
   const env = { BWS_ACCESS_TOKEN: bws.machineAccount(), BWS_SERVER_URL: url, BWDC_SECRET_RETRIES: '0' };
   const id = bws.setSecret('never-served');
   const timed = createSecretResolver({ ...env, BWDC_SECRET_TIMEOUT: '1s' }, log);
@@ -165,8 +175,7 @@ test('a bws:// endpoint that accepts and never answers: the reference fails with
   const t1 = Date.now();
   await assert.rejects(pending, /stopped/);
   assert.ok(Date.now() - t1 < 1300, `took ${Date.now() - t1} ms`);
-  for (const s of sockets) s.destroy();
-  silent.close();
+  close();
 });
 
 test('BWS_ACCESS_TOKEN_FILE rotated: the new token is used at once, by the change and by a refusal of the old one', async () => {
@@ -194,10 +203,7 @@ test('BWS_ACCESS_TOKEN_FILE rotated: the new token is used at once, by the chang
 });
 
 test('a bws:// endpoint that never answers: the SDK calls given up on stay few, however many attempts follow', async () => {
-  const sockets: Socket[] = [];
-  const silent = createNetServer((s) => sockets.push(s)); // accepts, never answers
-  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+  const { url, sockets, close } = await silentEndpoint();
   const env = { BWS_ACCESS_TOKEN: bws.machineAccount(), BWS_SERVER_URL: url, BWDC_SECRET_RETRIES: '0' };
   const id = bws.setSecret('never-served');
   const resolver = createSecretResolver({ ...env, BWDC_SECRET_TIMEOUT: '200ms' }, log);
@@ -207,6 +213,5 @@ test('a bws:// endpoint that never answers: the SDK calls given up on stay few, 
   await new Promise((r) => setTimeout(r, 300));
   const open = sockets.filter((s) => !s.destroyed && !s.readableEnded).length;
   assert.ok(open <= MAX_UNANSWERED_CALLS, `${open} connections left open by 12 attempts`);
-  for (const s of sockets) s.destroy();
-  silent.close();
+  close();
 });
