@@ -40,3 +40,8 @@ export function unreadableServer(data: Record<string, unknown>): string | undefi
   }
   return undefined;
 }
+
+/** The refusal a run and `check` give when the server setting cannot be read (unreadableServer says why). */
+export function noServerMessage(why: string): string {
+  return `cannot tell which Bitwarden server to use: ${why}; not falling back to Bitwarden's cloud`;
+}

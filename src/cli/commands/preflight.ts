@@ -9,7 +9,7 @@ import { bundledVersion } from '../../bwdc/locate.js';
 import { identityUrlOf, type OrgToken } from '../../bitwarden/identity.js';
 import { BitwardenError } from '../../bitwarden/request-error.js';
 import { PublicApi, apiUrlOf } from '../../bitwarden/public-api.js';
-import { unreadableServer } from '../../shared/service-urls.js';
+import { noServerMessage, unreadableServer } from '../../shared/service-urls.js';
 import type { TokenCache } from '../../bitwarden/token-cache.js';
 import type { InstanceConfig } from '../../config/model.js';
 import { ExitCode, errorMessage, type ExitCodeValue, type FailureClass } from '../../errors.js';
@@ -173,16 +173,14 @@ export async function preflight(
 
   // 2. token: the identity request a run makes, from the identity URL bwdc would use.
   const data = bitwardenData(inst);
+  const serverUnreadable = unreadableServer(data);
   let token: OrgToken | undefined;
   // Tried with login: bwdc too: every sync reads the Public API through the import gate (with bwdc's
   // token), so the key is tried here for it (docs/guard-rails.md).
   if (clientSecret === undefined) steps.push(skipped('token', 'the client secret did not resolve'));
-  else if (unreadableServer(data)) {
+  else if (serverUnreadable) {
     // As a run refuses it (runner/steps/server.ts): the key never goes to Bitwarden's cloud by default.
-    const why =
-      `cannot tell which Bitwarden server to use: ${unreadableServer(data)}; ` +
-      "not falling back to Bitwarden's cloud";
-    steps.push(failed('token', Date.now(), why, 'config', inst.name));
+    steps.push(failed('token', Date.now(), noServerMessage(serverUnreadable), 'config', inst.name));
   } else {
     started = Date.now();
     const identityUrl = identityUrlOf(data);

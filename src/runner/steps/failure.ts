@@ -41,37 +41,15 @@ export function endingOf(err: unknown, instance: InstanceConfig): Ending {
     return { outcome: 'skipped', message: `skipped: instance ${instance.name} is ${err.message}` };
   if (err instanceof RunFailure) {
     if (err.interrupted) return { outcome: 'interrupted', message: `interrupted by shutdown: ${err.message}` };
-    return {
-      outcome: 'failure',
-      failureClass: err.failureClass,
-      transient: err.transient,
-      exitCode: err.exitCode,
-      message: err.message,
-    };
+    return failed(err.failureClass, err.transient, err.exitCode, err.message);
   }
-  if (err instanceof SecretError)
-    return {
-      outcome: 'failure',
-      failureClass: 'secret',
-      transient: err.retryable,
-      exitCode: ExitCode.secret,
-      message: err.message,
-    };
-  if (err instanceof BwdcUnusableError)
-    return {
-      outcome: 'failure',
-      failureClass: 'internal',
-      transient: false,
-      exitCode: ExitCode.bwdcUnusable,
-      message: err.message,
-    };
+  if (err instanceof SecretError) return failed('secret', err.retryable, ExitCode.secret, err.message);
+  if (err instanceof BwdcUnusableError) return failed('internal', false, ExitCode.bwdcUnusable, err.message);
   const code = (err as NodeJS.ErrnoException).code;
   const failureClass = code === 'ENOSPC' || code === 'EROFS' || code === 'EACCES' ? 'config' : 'internal';
-  return {
-    outcome: 'failure',
-    failureClass,
-    transient: false,
-    exitCode: ExitCode.syncFailed,
-    message: `internal error: ${errorMessage(err)}`,
-  };
+  return failed(failureClass, false, ExitCode.syncFailed, `internal error: ${errorMessage(err)}`);
+}
+
+function failed(failureClass: FailureClass, transient: boolean, exitCode: ExitCodeValue, message: string): Ending {
+  return { outcome: 'failure', failureClass, transient, exitCode, message };
 }
