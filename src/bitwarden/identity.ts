@@ -43,6 +43,14 @@ export function jwtExpiry(token: string): number | undefined {
   }
 }
 
+/**
+ * A token whose `exp` falls within a minute (or has passed): the gate and the organization read then use a
+ * fresh one. A token without a readable `exp` is taken as good.
+ */
+export function expiresSoon(token: string, now = Date.now()): boolean {
+  return (jwtExpiry(token) ?? Infinity) - now < 60_000;
+}
+
 /** Redirects followed at most: what fetch (WHATWG) allows. */
 const MAX_REDIRECTS = 20;
 

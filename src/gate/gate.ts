@@ -11,7 +11,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { jwtExpiry } from '../bitwarden/identity.js';
+import { expiresSoon } from '../bitwarden/identity.js';
 import { failureReason, httpRequest } from '../shared/http.js';
 import type { Plan } from '../plan/compute.js';
 import type { Breach } from '../plan/guard.js';
@@ -20,7 +20,7 @@ import type { Planner } from './planner.js';
 export interface GateOptions {
   /** The real API base bwdc would have used (environmentUrls.api, <base>/api, or the cloud's). */
   apiUrl: string;
-  /** data.json's organizationId: part of the payload hash bwdc keeps (gate/hash.ts). */
+  /** data.json's organizationId: part of the payload hash bwdc keeps (payloadHash below). */
   organizationId: string;
   /** The payload hash of the last import that reached the server; an identical single import is answered at once. */
   lastHash: string | undefined;
@@ -113,8 +113,7 @@ export class ImportGate {
       this.accepted++;
       return reply(res, 200, undefined);
     }
-    const token =
-      (jwtExpiry(bearer) ?? Infinity) - Date.now() < 60_000 && this.o.freshToken ? await this.o.freshToken() : bearer;
+    const token = expiresSoon(bearer) && this.o.freshToken ? await this.o.freshToken() : bearer;
     try {
       this.plan = await this.o.planner.plan(text, token);
     } catch (err) {

@@ -4,7 +4,7 @@
 // (docs/guard-rails.md "Tokens").
 import { PublicApi, type OrganizationState } from '../bitwarden/public-api.js';
 import { BitwardenError } from '../bitwarden/request-error.js';
-import { jwtExpiry } from '../bitwarden/identity.js';
+import { expiresSoon } from '../bitwarden/identity.js';
 
 export interface ReadOptions {
   apiUrl: string;
@@ -20,8 +20,8 @@ export async function readOrganization(o: ReadOptions): Promise<OrganizationStat
   try {
     return await read(o.accessToken);
   } catch (err) {
-    const expired = (jwtExpiry(o.accessToken) ?? Infinity) - Date.now() < 60_000;
-    if (!(err instanceof BitwardenError) || err.failure !== 'auth' || !expired || !o.freshToken) throw err;
+    if (!(err instanceof BitwardenError) || err.failure !== 'auth' || !expiresSoon(o.accessToken) || !o.freshToken)
+      throw err;
     return read(await o.freshToken());
   }
 }
