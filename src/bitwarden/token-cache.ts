@@ -7,7 +7,7 @@
 // A request in flight is shared with every run that asks meanwhile, and so is its outcome: a refused
 // key or a failed request fails all of them with one identity request (docs/scheduler.md "Failure
 // paths"). Each run waits within its own bound (its timeout and its signal), not the first asker's;
-// the shared request is bounded by the longest waiter and abandoned once nobody waits.
+// the shared request is bounded by its first asker's timeout and abandoned once nobody waits.
 import { createHash } from 'node:crypto';
 import { redactor } from '../observability/redact.js';
 import { requestOrgToken, type OrgToken, type TokenRequest } from './identity.js';

@@ -2,7 +2,7 @@
 // timeout (SIGTERM to the group, SIGKILL after a grace), bounded output capture (a runaway bwdc
 // cannot grow our memory), and no secret in argv: secrets travel in the environment only.
 import { spawn } from 'node:child_process';
-import { closeSync, fstatSync, openSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { setPriority } from 'node:os';
 import { BwdcUnusableError } from '../errors.js';
@@ -163,14 +163,8 @@ export function execBwdc(options: ExecOptions): Promise<ExecResult> {
     const bound = options.stdoutFile;
     const watch = bound
       ? setInterval(() => {
-          let size = 0;
-          try {
-            const f = openSync(bound.path, 'r');
-            size = fstatSync(f).size;
-            closeSync(f);
-          } catch {
-            /* gone: nothing to watch */
-          }
+          // One stat a tick (gone: nothing to watch).
+          const size = statSync(bound.path, { throwIfNoEntry: false })?.size ?? 0;
           if (size > bound.maxBytes && !stdoutFlooded) {
             stdoutFlooded = true;
             stop();
@@ -180,6 +174,7 @@ export function execBwdc(options: ExecOptions): Promise<ExecResult> {
     child.stderr?.on('data', (c: Buffer) => err.push(c));
     child.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
+      if (watch) clearInterval(watch);
       options.signal?.removeEventListener('abort', onAbort);
       if (e.code === 'ENOENT')
         reject(new BwdcUnusableError(`bwdc not found at "${options.path}" (set BWDC_PATH or put bwdc on PATH)`));
