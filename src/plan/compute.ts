@@ -29,6 +29,8 @@ export interface Plan {
     create: Array<{ name: string; externalId: string }>;
     rename: Array<{ externalId: string; from: string; to: string }>;
     membership: Array<{ name: string; externalId: string; add: string[]; remove: string[] }>;
+    /** Groups that had members and would have none (guard.refuseEmptiedGroups). */
+    emptied: Array<{ name: string; externalId: string; members: number }>;
   };
   /**
    * null: no seat limit, or the server does not say (self-hosted). 'unknown': the outcome depends on
@@ -45,6 +47,8 @@ export interface Plan {
   /** Members the directory manages now (non-owners with an external id): what an empty import removes. */
   directoryManaged: number;
   members: number;
+  /** Memberships of the organization's groups with an external id, before the sync (maxMembershipRemovals "P%"). */
+  memberships: number;
   notes: string[];
 }
 
@@ -55,11 +59,12 @@ export function emptyPlan(model: OrgModel): Plan {
     remove: [],
     link: [],
     skipped: [],
-    groups: { create: [], rename: [], membership: [] },
+    groups: { create: [], rename: [], membership: [], emptied: [] },
     seats: null,
     failure: undefined,
     directoryManaged: model.directoryManaged,
     members: model.initialMembers,
+    memberships: model.initialMemberships,
     notes: [],
   };
 }
@@ -256,6 +261,10 @@ function planGroups(model: OrgModel, groups: NonNullable<ImportRequest['groups']
     const remove = [...current.memberIds].filter((id) => model.byId.has(id) && !want.has(id)).map(label);
     if (add.length || remove.length)
       plan.groups.membership.push({ name: g.name, externalId: g.externalId, add, remove });
+    // Had members (hand-added ones and ones the import removes included), would have none.
+    const had = current.memberIds.size;
+    if (had > 0 && want.size === 0 && !plan.groups.emptied.some((e) => e.externalId === g.externalId))
+      plan.groups.emptied.push({ name: g.name, externalId: g.externalId, members: had });
     current.memberIds = new Set(want.keys());
   }
 }

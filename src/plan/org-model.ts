@@ -41,6 +41,8 @@ export class OrgModel {
   readonly initialOccupied: number;
   /** Non-owners with an external id when the first import arrives: what an empty overwrite removes. */
   readonly directoryManaged: number;
+  /** Memberships of the groups above when the first import arrives. */
+  readonly initialMemberships: number;
 
   constructor(org: OrganizationState) {
     for (const m of org.members)
@@ -68,6 +70,9 @@ export class OrgModel {
     let managed = 0;
     for (const m of this.byId.values()) if (m.externalId && m.type !== Owner) managed++;
     this.directoryManaged = managed;
+    let memberships = 0;
+    for (const g of this.groupsByExternal.values()) memberships += g.memberIds.size;
+    this.initialMemberships = memberships;
   }
 
   add(m: ModelMember): void {

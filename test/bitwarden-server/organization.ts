@@ -53,6 +53,14 @@ export class Organization {
   sponsorships = 0;
   /** Billed by a provider (MSP): it cannot autoscale, and the Public API does not say so. */
   providerManaged = false;
+  /** Test knobs: the import requests (counted from 1) answered 500 before anything is applied. */
+  failImports = new Set<number>();
+  /** Test knob: the import request (counted from 1) that is applied and never answered. */
+  hangImport: number | undefined;
+  /** Import requests received. */
+  importRequests = 0;
+  /** Test hook: called with each import request's number as it arrives. */
+  onImport: ((nth: number) => void) | undefined;
   /** What the imports did, for tests: removed, invited, linked, skipped emails. */
   readonly log: Array<{ removed: string[]; invited: string[]; staged: string[]; linked: string[]; skipped: string[] }> =
     [];
