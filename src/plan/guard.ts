@@ -51,6 +51,7 @@ export const guardRules = [
   'refuseEmptiedGroups',
   'refuseEmptyDirectory',
   'requireSeats',
+  'duplicateExternalIds',
 ] as const;
 export type GuardRuleName = (typeof guardRules)[number];
 
@@ -69,6 +70,7 @@ export interface PlanView {
   members: number;
   /** Group memberships in the organization before the sync (groups with an external id). */
   memberships?: number;
+  duplicateExternalIds?: Array<{ externalId: string; emails: string[] }>;
   groups?: {
     membership: Array<{ remove: string[] }>;
     emptied?: Array<{ name: string; members: number }>;
@@ -209,6 +211,28 @@ export const guardRuleTable: readonly GuardRule[] = [
           numbers: { needed: plan.seats.needed },
         };
       return undefined;
+    },
+  },
+  {
+    // Not a setting: the server fails every import then (bitwarden/server OrganizationUserImportData.cs,
+    // ToDictionary over the existing external ids), so nothing is sent and the fix is named.
+    name: 'duplicateExternalIds',
+    approvable: false,
+    check(plan) {
+      const dups = plan.duplicateExternalIds ?? [];
+      if (dups.length === 0) return undefined;
+      const named = dups
+        .slice(0, 5)
+        .map((d) => `${d.externalId} (${d.emails.join(', ')})`)
+        .join('; ');
+      return {
+        rule: 'duplicateExternalIds',
+        message:
+          `${dups.length} external id(s) belong to more than one member: ${named}${dups.length > 5 ? '; ...' : ''}. ` +
+          'The server fails every import then (HTTP 500, "An item with the same key has already been added"); ' +
+          'remove the duplicate member, or give it another external id (Public API PUT /public/members/{id})',
+        numbers: { duplicates: dups.length },
+      };
     },
   },
 ];

@@ -81,7 +81,7 @@ export async function gatedSyncStep(run: RunContext, g: GuardInputs): Promise<Ca
   });
   const plan = gate.plan;
   g.effort.plan = plan;
-  if (plan && breaches.length) await refuse(run, g, plan, breaches, removedLastDay);
+  if (plan && breaches.length) await refuse(run, g, plan, breaches, { removedLastDay, requests: gate.received });
   const failure = gate.failure;
   if (failure) throw new RunFailure(failure.message, failure instanceof BitwardenError ? failure.failure : 'internal');
   if (gate.foreignTokens)
@@ -107,7 +107,7 @@ async function refuse(
   g: GuardInputs,
   plan: Plan,
   breaches: Breach[],
-  removedLastDay: number,
+  facts: { removedLastDay: number; requests: number },
 ): Promise<never> {
   const { instance, log, runId } = run;
   const scope = planScope(plan);
@@ -121,7 +121,7 @@ async function refuse(
       remove: plan.remove,
       endedMemberships: scope.memberships.length,
       emptiedGroups: plan.groups.emptied,
-      removedLastDay,
+      ...facts,
     },
     'guard: what the refused sync would have removed',
   );
