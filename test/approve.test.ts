@@ -10,6 +10,8 @@ import { setup as planSetup, type DirGroup, type DirUser } from './helpers/plan-
 import { approvePlan, findApproval, recordRefusedPlan } from '../src/state/approvals.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { genericPayload, headline } from '../src/notify/payload.js';
+import { statusOf } from '../src/scheduler/status.js';
 
 const users = (n: number, deleted: (i: number) => boolean): DirUser[] =>
   Array.from({ length: n }, (_, i) => ({ externalId: `u${i}`, email: `u${i}@corp.example`, deleted: deleted(i) }));
@@ -170,4 +172,49 @@ test('group memberships: maxMembershipRemovals and an emptied group stop the syn
   const ok = await s.cli(['run']);
   assert.equal(ok.code, 0, ok.stdout);
   assert.equal(s.org.groups.find((g) => g.externalId === 'g2')!.memberIds.length, 0);
+});
+
+test('BWDC_APPROVE_PLAN (a one-off Job without a state volume): exactly that plan passes, this run only; another id does not', async () => {
+  const s = setup(
+    users(5, (i) => i >= 3),
+    5,
+  );
+  const id = String(refusal(await s.cli(['run'])).planId);
+  const other = await s.cli(['run'], { BWDC_APPROVE_PLAN: '0000000000' });
+  assert.equal(other.code, 1, other.stdout);
+  assert.equal(s.org.members.length, 5);
+  const bad = await s.cli(['run'], { BWDC_APPROVE_PLAN: 'yes' });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr + bad.stdout, /BWDC_APPROVE_PLAN: "yes" is not a plan id/);
+  const ok = await s.cli(['run'], { BWDC_APPROVE_PLAN: id });
+  assert.equal(ok.code, 0, ok.stdout);
+  assert.equal(s.org.members.length, 3);
+});
+
+test('the notification and /status carry the refused plan id', () => {
+  const run = {
+    instance: 'corp',
+    runId: 'r',
+    outcome: 'failure' as const,
+    failureClass: 'guard',
+    exitCode: 1,
+    message: 'stopped before the import (plan 0123456789): ...',
+    users: undefined,
+    groups: undefined,
+    durationMs: 1,
+    consecutiveFailures: 1,
+    endedAt: new Date(),
+    planId: '0123456789',
+  };
+  assert.equal(genericPayload('failure', run, '1').planId, '0123456789');
+  assert.match(headline('failure', run), /plan 0123456789/);
+  const job = {
+    instance: { name: 'corp', schedule: undefined, timezone: undefined },
+    state: 'idle',
+    last: { ...run, mode: 'sync', startedAt: new Date(), attempts: 1, planId: '0123456789' },
+    consecutiveFailures: 1,
+    skippedOverlaps: 0,
+    since: Date.now(),
+  } as unknown as Parameters<typeof statusOf>[0];
+  assert.equal(statusOf(job, undefined, Date.now()).lastRun?.planId, '0123456789');
 });
