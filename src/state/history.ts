@@ -129,3 +129,33 @@ async function compact(path: string, limits: HistoryLimits, now: number, incomin
   kept.reverse();
   await writeFileAtomic(path, kept.length ? `${kept.join('\n')}\n` : '', 0o600);
 }
+
+/** The last `n` whole entries, read from the file's last 256 KiB only (the status page, for many instances). */
+export async function readHistoryTail(dir: string, n: number): Promise<HistoryEntry[]> {
+  let fh;
+  try {
+    fh = await open(join(dir, historyFile), 'r');
+  } catch {
+    return [];
+  }
+  try {
+    const { size } = await fh.stat();
+    const length = Math.min(size, 256 * 1024);
+    const buf = Buffer.alloc(length);
+    await fh.read(buf, 0, length, size - length);
+    const lines = buf.toString('utf8').split('\n');
+    if (length < size) lines.shift(); // the first line read is probably cut
+    const out: HistoryEntry[] = [];
+    for (let i = lines.length - 1; i >= 0 && out.length < n; i--) {
+      try {
+        const e = JSON.parse(lines[i]!) as unknown;
+        if (isEntry(e)) out.push(e);
+      } catch {
+        /* torn or empty */
+      }
+    }
+    return out.reverse();
+  } finally {
+    await fh.close();
+  }
+}

@@ -54,6 +54,6 @@ export async function clearPause(dir: string): Promise<boolean> {
 }
 
 /** "paused since <time> by <who>: <reason>", the message of a skipped run and of `/status`. */
-export function pauseMessage(p: Pause): string {
+export function pauseMessage(p: Pick<Pause, 'since' | 'by' | 'reason'>): string {
   return `paused since ${p.since} by ${p.by}: ${p.reason}`;
 }
