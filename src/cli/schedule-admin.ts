@@ -77,8 +77,10 @@ export class ScheduleAdmin {
   }
 
   private async pageInstance(s: InstanceStatus): Promise<PageInstance> {
-    const history = (await readHistoryTail(this.dir(s.directory), 5)).map(entryLine);
-    const lastSync = [...history].reverse().find((h) => h.kind === 'sync');
+    const history = (await readHistoryTail(this.dir(s.directory), 5))
+      .map(entryLine)
+      .map((l) => ({ ...l, changes: l.changes || l.note }));
+    const lastSync = [...history].reverse().find((h) => h.kind === 'sync' && !h.note);
     const last = s.lastRun;
     const state = s.paused
       ? s.paused.quarantined
@@ -97,7 +99,8 @@ export class ScheduleAdmin {
       schedule: `${s.schedule ?? ''} (${s.timezone})`,
       nextRun: s.nextRun,
       lastOutcome: last ? `${last.outcome}${last.failureClass ? ` (${last.failureClass})` : ''}` : 'no run yet',
-      lastMessage: last?.message ?? '',
+      // "skipped: paused since ..." after the outcome "skipped" says it once.
+      lastMessage: (last?.message ?? '').replace(/^skipped: /, ''),
       lastChanges: lastSync?.changes ?? '',
       lastSuccessAt: s.lastSuccessAt,
       pause: s.paused ? pauseMessage(s.paused) : null,

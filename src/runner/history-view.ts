@@ -8,7 +8,10 @@ export interface EntryLine {
   at: string;
   kind: string;
   outcome: string;
+  /** What changed (or would have, or what happened to a pause); '' when nothing did. */
   changes: string;
+  /** The run's message, when there are no changes to show (a failure before the import). */
+  note: string;
 }
 
 const shown = 3;
@@ -72,20 +75,21 @@ export function entryLine(e: HistoryEntry): EntryLine {
           : describeChanges(e.changes as SyncChanges);
       if (verification && !verification.ok) notes.push('NOT VERIFIED;');
       const text = [...notes, changes].filter(Boolean).join(' ');
-      return { at: e.at, kind: 'sync', outcome, changes: text || s('message') };
+      return { at: e.at, kind: 'sync', outcome, changes: text, note: text ? '' : s('message') };
     }
     case 'pause':
-      return { at: e.at, kind: 'pause', outcome: '', changes: `paused by ${s('by')}: ${s('reason')}` };
+      return { at: e.at, kind: 'pause', outcome: '', changes: `paused by ${s('by')}: ${s('reason')}`, note: '' };
     case 'resume':
       return {
         at: e.at,
         kind: 'resume',
         outcome: '',
         changes: `${s('ended') === 'quarantine' ? 'quarantine' : 'pause'} ended by ${s('by')}`,
+        note: '',
       };
     case 'quarantine':
-      return { at: e.at, kind: 'quarantine', outcome: '', changes: s('reason') };
+      return { at: e.at, kind: 'quarantine', outcome: '', changes: s('reason'), note: '' };
     default:
-      return { at: e.at, kind: e.kind, outcome: s('outcome'), changes: s('message') || s('reason') };
+      return { at: e.at, kind: e.kind, outcome: s('outcome'), changes: '', note: s('message') || s('reason') };
   }
 }

@@ -21,7 +21,12 @@ export async function historyCommand(options: CliOptions, env: NodeJS.ProcessEnv
     return 0;
   }
   const rows = read
-    .flatMap((r) => r.entries.map((e) => ({ instance: r.name, ...entryLine(e) })))
+    .flatMap((r) =>
+      r.entries.map((e) => {
+        const l = entryLine(e);
+        return { instance: r.name, at: l.at, kind: l.kind, outcome: l.outcome, changes: l.changes || l.note };
+      }),
+    )
     .sort((a, b) => a.at.localeCompare(b.at));
   if (rows.length === 0) {
     process.stdout.write(`no history${options.sinceMs !== undefined ? ' in that time' : ''}\n`);
