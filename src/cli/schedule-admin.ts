@@ -9,7 +9,10 @@ import type { RunnerMetrics } from '../observability/metrics.js';
 import type { AdminAction, Answer } from '../observability/http.js';
 import type { PageInstance, PageView } from '../observability/status-page.js';
 import { entryLine } from '../runner/history-view.js';
-import { pauseInstance, resumeInstance } from '../runner/pause-control.js';
+import { approveInstancePlan, pauseInstance, resumeInstance, type ControlTarget } from '../runner/pause-control.js';
+import { planIdPattern } from '../plan/plan-id.js';
+import { parseDuration } from '../shared/duration.js';
+import { ApprovalError } from '../state/approvals.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { InstanceStatus, PauseInfo } from '../scheduler/types.js';
 import { readHistory, readHistoryTail } from '../state/history.js';
@@ -108,6 +111,26 @@ export class ScheduleAdmin {
     };
   }
 
+  /** POST /instances/NAME/approve {"planId", "expires"?}: as `bwdc-runner approve PLAN_ID --instance NAME`. */
+  private async approve(target: ControlTarget, body: Record<string, unknown>, by: string): Promise<Answer> {
+    const planId = typeof body.planId === 'string' ? body.planId : '';
+    if (!planIdPattern.test(planId))
+      return {
+        status: 400,
+        body: { error: 'planId: expected the 10 hex digits the refusal names, e.g. {"planId": "3fa9c01b2e"}' },
+      };
+    const expires = typeof body.expires === 'string' ? parseDuration(body.expires) : undefined;
+    if (body.expires !== undefined && !(expires && expires > 0))
+      return { status: 400, body: { error: 'expires: expected a duration such as 24h' } };
+    try {
+      const approval = await approveInstancePlan(target, planId, by, expires);
+      return { status: 200, body: { instance: target.name, approved: approval } };
+    } catch (err) {
+      if (err instanceof ApprovalError) return { status: 404, body: { error: err.message } };
+      throw err;
+    }
+  }
+
   /** One admin call; logged with what it did (never the token, which http.ts alone sees). */
   async act(name: string, action: AdminAction, body: Record<string, unknown>, peer: string): Promise<Answer> {
     const log = this.o.log.child({ admin: action, instance: name, peer });
@@ -149,7 +172,7 @@ export class ScheduleAdmin {
         break;
       }
       case 'approve':
-        answer = { status: 501, body: { error: 'approvals are not available in this build' } };
+        answer = await this.approve(target, body, by);
         break;
     }
     await this.refresh();

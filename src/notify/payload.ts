@@ -19,6 +19,8 @@ export interface RunSummary {
   endedAt: Date;
   /** What the sync changed, one line (runner/history-entry.ts), when it got as far as the import gate. */
   changes?: string;
+  /** A refused sync's plan id (class guard): what `bwdc-runner approve` takes. */
+  planId?: string;
 }
 
 export function genericPayload(notice: Notice, run: RunSummary, version: string): Record<string, unknown> {
@@ -34,6 +36,7 @@ export function genericPayload(notice: Notice, run: RunSummary, version: string)
     durationMs: run.durationMs,
     runId: run.runId,
     consecutiveFailures: run.consecutiveFailures,
+    planId: run.planId ?? null,
     time: run.endedAt.toISOString(),
     host: hostname(),
     version,

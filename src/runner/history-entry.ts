@@ -81,6 +81,7 @@ export function syncEntry(result: RunResult, effort: Effort, planId: string | un
   };
   if (effort.plan && disposition !== 'none') entry.changes = changesOf(effort.plan);
   if (refused) entry.refused = { ...(planId ? { planId } : {}), rules: effort.guardRules };
+  if (effort.approval) entry.approval = effort.approval;
   if (effort.verification) entry.verification = effort.verification;
   return entry;
 }

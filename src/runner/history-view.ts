@@ -87,6 +87,14 @@ export function entryLine(e: HistoryEntry): EntryLine {
         changes: `${s('ended') === 'quarantine' ? 'quarantine' : 'pause'} ended by ${s('by')}`,
         note: '',
       };
+    case 'approve':
+      return {
+        at: e.at,
+        kind: 'approve',
+        outcome: '',
+        changes: `plan ${s('planId')} approved by ${s('by')} until ${s('expiresAt')}`,
+        note: '',
+      };
     case 'quarantine':
       return { at: e.at, kind: 'quarantine', outcome: '', changes: s('reason'), note: '' };
     default:

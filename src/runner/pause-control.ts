@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { appendHistory, type HistoryLimits } from '../state/history.js';
 import { InstanceState } from '../state/instance-state.js';
 import { clearPause, readPause, writePause, type Pause } from '../state/pause.js';
+import { approvePlan, type Approval } from '../state/approvals.js';
 
 export interface ControlTarget {
   stateDir: string;
@@ -42,4 +43,21 @@ export async function resumeInstance(t: ControlTarget, by: string): Promise<Paus
     t.limits,
   );
   return previous;
+}
+
+/**
+ * Approves a refused plan (state/approvals.ts, docs/guard-rails.md "Approving a refused sync") and notes
+ * it in the history; for `approve` and schedule's POST /instances/NAME/approve. Throws ApprovalError for a
+ * plan id this instance never refused.
+ */
+export async function approveInstancePlan(
+  t: ControlTarget,
+  planId: string,
+  by: string,
+  expiresInMs?: number,
+): Promise<Approval> {
+  const dir = join(t.stateDir, t.name);
+  const a = await approvePlan(dir, planId, { by, expiresInMs });
+  await appendHistory(dir, { at: a.at, kind: 'approve', planId, by, expiresAt: a.expiresAt }, t.limits);
+  return a;
 }

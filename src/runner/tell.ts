@@ -96,6 +96,7 @@ export class Teller {
       consecutiveFailures: history.consecutiveFailures,
       endedAt: result.endedAt,
       changes: result.changes,
+      planId: result.planId,
     };
     const jobs: Array<Promise<unknown>> = [];
     if (heartbeat) {

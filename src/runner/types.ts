@@ -68,7 +68,15 @@ export interface Report {
 /** How a run ended, before tidying up may still turn a success into a failure. */
 export type Ending =
   | { outcome: 'success'; report: Report }
-  | { outcome: 'failure'; failureClass: FailureClass; transient: boolean; exitCode: ExitCodeValue; message: string }
+  | {
+      outcome: 'failure';
+      failureClass: FailureClass;
+      transient: boolean;
+      exitCode: ExitCodeValue;
+      message: string;
+      /** A refused sync's plan id. */
+      planId?: string;
+    }
   | { outcome: 'skipped' | 'interrupted'; message: string }
   | { outcome: 'not-started'; error: RunNotStartedError };
 
@@ -81,10 +89,12 @@ export interface Effort {
   /** The plan of this run (`plan`, or the gate's plan of a sync's import), kept when the guard stops the run. */
   plan?: Plan;
   guardRules?: string[];
-  /** The refused plan's id (issue 32's approvals), when the gate gives one. */
+  /** The id of the plan the guard refused (plan/plan-id.ts): what `approve` takes. */
   planId?: string;
   /** What the import gate saw of a sync's import: sent by bwdc, forwarded to the server, accepted by it. */
   gate?: { received: number; forwarded: number; accepted: number; unchanged: boolean };
+  /** The approval (issue 32's `approve PLAN_ID`) this sync passed on and used up. */
+  approval?: { planId: string; by: string };
   /** The read-back after an accepted import (steps/verify.ts): what the organization does not show. */
   verification?: Verification;
 }
