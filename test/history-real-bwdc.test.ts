@@ -21,7 +21,7 @@ type Entry = Record<string, unknown> & {
     removed: Array<{ email: string; reason: string }>;
     groupsCreated: Array<{ name: string }>;
   };
-  refused?: { rules: string[] };
+  refused?: { rules: string[]; planId?: string };
   verification?: { ok: boolean; notInvited: string[] };
 };
 
@@ -68,6 +68,7 @@ test(
       );
       const [refused, applied, unchanged] = entries as [Entry, Entry, Entry];
       assert.deepEqual(refused.refused?.rules, ['maxRemovals']);
+      assert.match(refused.refused?.planId ?? '', /^[0-9a-f]{10}$/, 'the plan id approve takes');
       assert.deepEqual(
         refused.changes?.removed.map((r) => `${r.email} ${r.reason}`).sort(),
         ['x1@example.com overwrite', 'x2@example.com overwrite', 'x3@example.com overwrite'],
@@ -93,7 +94,7 @@ test(
       appendFileSync(file, '{"at":"2026-12-05T10:00:00.000Z","kind":"sync","outcome":"succ');
       const table = await cli(['history']);
       assert.equal(table.code, 0, table.stderr);
-      assert.match(table.stdout, /REFUSED by maxRemovals/);
+      assert.match(table.stdout, /REFUSED by maxRemovals, plan [0-9a-f]{10}/);
       assert.match(table.stdout, /3 invited \(alice@example\.com, bob@example\.com, carol@example\.com\)/);
       assert.match(table.stdout, /3 removed, overwrite \(x1@example\.com/);
       assert.match(table.stderr, /history\.jsonl line 4 skipped: torn last line/);

@@ -4,9 +4,10 @@
 // the history over HTTP.
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeFixture, runCli, startCli, waitFor, type CliRun, type Fixture } from './helpers/fixture.js';
+import { setup } from './helpers/plan-setup.js';
 
 const live: CliRun[] = [];
 afterEach(() => {
@@ -146,3 +147,71 @@ test('without BWDC_ADMIN_TOKEN_FILE the admin endpoints do not exist', async () 
   assert.equal(existsSync(join(fx.stateDir, 'c', 'pause.json')), false);
   assert.equal((await call(port, 'GET', '/instances/c/history')).status, 200);
 });
+
+test('approve over HTTP: a refused plan (its id and rules in the history) approved by POST /instances/NAME/approve; the run now passes on it, and the history says so', async () => {
+  const users = Array.from({ length: 3 }, (_, i) => ({
+    externalId: `u${i}`,
+    email: `u${i}@corp.example`,
+    deleted: true,
+  }));
+  const live1 = { externalId: 'live', email: 'live@corp.example' };
+  const s = setup({
+    users: [...users, live1],
+    guard: { maxRemovals: 1 },
+    org: (org) => users.forEach((u) => org.addMember({ email: u.email, externalId: u.externalId })),
+  });
+  const refused = await s.cli(['run']);
+  assert.equal(refused.code, 1, refused.stdout);
+  const history = () =>
+    runCliJson(s, ['history', '--json']).then(
+      (h) => (h as { instances: Array<{ entries: Array<Record<string, any>> }> }).instances[0]!.entries,
+    );
+  const [entry] = await history();
+  assert.deepEqual(entry!.refused.rules, ['maxRemovals']);
+  const planId = entry!.refused.planId as string;
+  assert.match(planId, /^[0-9a-f]{10}$/);
+  assert.deepEqual(
+    entry!.changes.removed.map((r: { email: string; reason: string }) => `${r.email} ${r.reason}`).sort(),
+    ['u0@corp.example deleted', 'u1@corp.example deleted', 'u2@corp.example deleted'],
+  );
+
+  const tokenFile = join(s.fx.dir, 'admin-token');
+  writeFileSync(tokenFile, TOKEN, { mode: 0o600 });
+  const cfg = join(s.fx.dir, 'config.yaml');
+  writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('"name":"corp"', '"name":"corp","schedule":"0 0 1 1 *"'));
+  const run = startCli(
+    ['schedule', '-c', cfg],
+    s.fx.fileEnv({ BWDC_HTTP_PORT: '0', BWDC_HTTP_HOST: '127.0.0.1', BWDC_ADMIN_TOKEN_FILE: tokenFile }),
+  );
+  live.push(run);
+  const port = await portOf(run);
+  assert.equal((await call(port, 'POST', '/instances/corp/approve', 'x'.repeat(20), { planId })).status, 401);
+  assert.equal((await call(port, 'POST', '/instances/corp/approve', TOKEN, { planId: 'nonsense' })).status, 400);
+  assert.equal((await call(port, 'POST', '/instances/corp/approve', TOKEN, { planId: '0123456789' })).status, 404);
+  const approved = await call(port, 'POST', '/instances/corp/approve', TOKEN, { planId });
+  assert.equal(approved.status, 200, approved.text);
+  assert.equal((await call(port, 'POST', '/instances/corp/run', TOKEN)).status, 202);
+  await until(
+    async () => (await metric(port, 'bwdc_runner_runs_total{directory="corp",outcome="success"}')) === 1,
+    30_000,
+  );
+  assert.deepEqual(
+    s.org.members.map((m) => m.email),
+    ['live@corp.example'],
+    'the approved removals went through',
+  );
+  const entries = await history();
+  assert.deepEqual(
+    entries.map((e) => e.kind),
+    ['sync', 'approve', 'sync'],
+  );
+  assert.equal(entries[1]!.planId, planId);
+  assert.deepEqual(entries[2]!.approval, { planId, by: 'admin API (127.0.0.1)' });
+  assert.equal(entries[2]!.disposition, 'applied');
+});
+
+async function runCliJson(s: ReturnType<typeof setup>, args: string[]): Promise<unknown> {
+  const r = await s.cli(args);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}

@@ -46,7 +46,7 @@ export async function resumeInstance(t: ControlTarget, by: string): Promise<Paus
 }
 
 /**
- * Approves a refused plan (state/approvals.ts, docs/guard-rails.md "Approving a refused sync") and notes
+ * Approves a refused plan (state/approvals.ts, docs/guard-rails.md) and notes
  * it in the history; for `approve` and schedule's POST /instances/NAME/approve. Throws ApprovalError for a
  * plan id this instance never refused.
  */
