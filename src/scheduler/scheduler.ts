@@ -33,12 +33,10 @@ export class Scheduler {
   get running(): boolean {
     return this.started && !this.stopping;
   }
-
   /** croner jobs in use: one per distinct schedule and time zone. */
   get cronJobs(): number {
     return this.schedules.size;
   }
-
   /** Due runs waiting to be admitted or waiting for the gate. */
   get queued(): number {
     return this.slots.waiting;
@@ -47,7 +45,6 @@ export class Scheduler {
   setConcurrency(n: number): void {
     this.slots.setConcurrency(n);
   }
-
   /** Adds, replaces and removes jobs to match `instances` (start and SIGHUP reload). */
   apply(instances: readonly InstanceConfig[]): { added: string[]; changed: string[]; removed: string[] } {
     const added: string[] = [];
@@ -90,10 +87,7 @@ export class Scheduler {
     return { added, changed, removed };
   }
 
-  /**
-   * Run now (schedule's admin endpoint): queued like a due tick, within the concurrency limit, with no
-   * start offset. `busy` when the instance's previous run is still going (or queued, or waiting).
-   */
+  /** Run now (admin endpoint): queued like a due tick (no offset), within the limit; busy if one is going. */
   runNow(name: string): 'queued' | 'busy' | 'unknown' | 'stopping' {
     const job = this.jobs.get(name);
     if (!job) return 'unknown';
@@ -105,7 +99,7 @@ export class Scheduler {
     return 'queued';
   }
 
-  /** `resume` (schedule's admin endpoint): the failures in a row shown in /status start again from 0. */
+  /** `resume` (admin endpoint): the failures in a row shown in /status start again from 0. */
   resetFailures(name: string): void {
     const job = this.jobs.get(name);
     if (job) job.consecutiveFailures = 0;
@@ -267,9 +261,8 @@ export class Scheduler {
   }
 
   status(now = Date.now()): InstanceStatus[] {
-    return [...this.jobs.values()].map((job) =>
-      statusOf(job, this.nextRun(job), now, this.options.pausedOf?.(job.instance.name)),
-    );
+    const paused = this.options.pausedOf ?? (() => undefined);
+    return [...this.jobs.values()].map((job) => statusOf(job, this.nextRun(job), now, paused(job.instance.name)));
   }
 
   staleness(now = Date.now()): Array<{ name: string; stale: boolean }> {
