@@ -239,6 +239,7 @@ export class RunnerMetrics {
     if (r.attempts) this.attempts.inc({ directory }, r.attempts);
     if (r.plan) this.planned(directory, planCounts(r.plan), r.plan.seats);
     if (r.guardRules?.length) this.guardStopped(directory, r.guardRules);
+    if (r.paused) this.paused.set({ directory }, 1);
   }
 
   /** A plan's counts per change, and the seats where known (PlanView: the shape of plan/compute.ts's Plan). */
