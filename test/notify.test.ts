@@ -178,6 +178,7 @@ test('payloads: Slack text, a Teams Adaptive Card, the generic JSON; decide() al
     'instance',
     'message',
     'outcome',
+    'planId',
     'runId',
     'time',
     'version',
