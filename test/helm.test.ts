@@ -353,8 +353,24 @@ test('directory blocks: the config the chart renders is what the runner loads, i
     assert.deepEqual(
       config.instances[0]!.guard,
       name === 'corp-ad'
-        ? { maxRemovals: '5%', refuseEmptyDirectory: true, requireSeats: false, always: true }
-        : { maxRemovals: '5%', refuseEmptyDirectory: true, requireSeats: true, always: false },
+        ? {
+            maxRemovals: '5%',
+            maxRemovalsPerDay: 20,
+            maxMembershipRemovals: undefined,
+            refuseEmptiedGroups: false,
+            refuseEmptyDirectory: true,
+            requireSeats: false,
+            always: true,
+          }
+        : {
+            maxRemovals: '5%',
+            maxRemovalsPerDay: undefined,
+            maxMembershipRemovals: undefined,
+            refuseEmptiedGroups: true,
+            refuseEmptyDirectory: true,
+            requireSeats: true,
+            always: false,
+          },
     );
   }
   // The template instance still mounts its data.json.

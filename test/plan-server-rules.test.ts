@@ -246,6 +246,12 @@ test('duplicate external ids in the organization: named by plan with the fix, th
   assert.equal(bitwarden.imports.filter((i) => i.orgId === s.org.id).length, 0, 'nothing sent');
   // What the server does with it: a 500 for any import.
   assert.throws(() => s.org.import({ members: [], groups: [], overwriteExisting: false }), /same key/);
+  // check names it too, with the fix, before any sync.
+  const check = await s.cli(['check', '--json']);
+  assert.equal(check.code, 2, check.stdout + check.stderr);
+  const step = JSON.parse(check.stdout).instances[0].steps.find((x: { step: string }) => x.step === 'public-api');
+  assert.equal(step.status, 'failed');
+  assert.match(step.detail, /dup \(a@corp\.example, b@corp\.example\).*remove the duplicate member/);
 });
 
 // AddNewUsers: AccessSecretsManager = HasSecretsManagerStandalone(organization) on every invitation.

@@ -33,6 +33,8 @@ export const processVariables: Record<string, string> = {
   BWDC_SECRET_BACKOFF: 'First backoff of those retries. Default `250ms`.',
   BWDC_PASS_ENV:
     "Extra variables passed to bwdc: names or `PREFIX*`, comma-separated (`*` for all); the runner's own credentials are never passed, whatever it says.",
+  BWDC_APPROVE_PLAN:
+    '`run`: a sync whose plan has exactly this id (a refusal names it) passes the guard rails an approval can lift, this run only: a one-off Job of a CronJob without a state volume (docs/guard-rails.md).',
   BWDC_ALLOW_REMOVALS: '`run`: this once, up to this many removals pass the guard rails (as `--allow-removals N`).',
   PUSHGATEWAY_URL: "`run`: push each instance's run metrics to this Prometheus Pushgateway at the end.",
   PUSHGATEWAY_JOB: 'The `job` of the pushed grouping key. Default `bwdc-runner`.',

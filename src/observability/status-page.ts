@@ -35,6 +35,8 @@ const badge = (state: string) => {
   return `<span class="state ${tone}">${escapeHtml(state)}</span>`;
 };
 
+const tableHead = '<thead><tr><th>time</th><th>what</th><th>outcome</th><th>changes</th></tr></thead>';
+
 function instanceRows(i: PageInstance): string {
   const history = i.history
     .map(
@@ -53,7 +55,7 @@ function instanceRows(i: PageInstance): string {
 <dt>last success</dt><dd>${escapeHtml(i.lastSuccessAt ?? 'never')}</dd>
 ${i.pause ? `<dt>paused</dt><dd class="pause">${escapeHtml(i.pause)}</dd>` : ''}
 </dl>
-${history ? `<table><thead><tr><th>time</th><th>what</th><th>outcome</th><th>changes</th></tr></thead><tbody>${history}</tbody></table>` : '<p>no history yet</p>'}
+${history ? `<table>${tableHead}<tbody>${history}</tbody></table>` : '<p>no history yet</p>'}
 </section>`;
 }
 
@@ -80,7 +82,8 @@ table{border-collapse:collapse;width:100%;font-size:.9em}td,th{border-top:1px so
 </head>
 <body>
 <h1>bwdc-runner on ${escapeHtml(view.host)}</h1>
-<p>${view.instances.length} instance(s): ${summary || 'none'}. Generated ${escapeHtml(view.generatedAt)}; refreshes every ${view.refreshSeconds} s. Read only.</p>
+<p>${view.instances.length} instance(s): ${summary || 'none'}. Generated ${escapeHtml(view.generatedAt)};
+refreshes every ${view.refreshSeconds} s. Read only.</p>
 ${view.instances.map(instanceRows).join('\n')}
 </body>
 </html>

@@ -221,21 +221,23 @@ export const guardRuleTable: readonly GuardRule[] = [
     check(plan) {
       const dups = plan.duplicateExternalIds ?? [];
       if (dups.length === 0) return undefined;
-      const named = dups
-        .slice(0, 5)
-        .map((d) => `${d.externalId} (${d.emails.join(', ')})`)
-        .join('; ');
-      return {
-        rule: 'duplicateExternalIds',
-        message:
-          `${dups.length} external id(s) belong to more than one member: ${named}${dups.length > 5 ? '; ...' : ''}. ` +
-          'The server fails every import then (HTTP 500, "An item with the same key has already been added"); ' +
-          'remove the duplicate member, or give it another external id (Public API PUT /public/members/{id})',
-        numbers: { duplicates: dups.length },
-      };
+      return { rule: 'duplicateExternalIds', message: duplicatesMessage(dups), numbers: { duplicates: dups.length } };
     },
   },
 ];
+
+/** What `plan`, `check` and a refused sync say of external ids two members hold, with the fix. */
+export function duplicatesMessage(dups: ReadonlyArray<{ externalId: string; emails: string[] }>): string {
+  const named = dups
+    .slice(0, 5)
+    .map((d) => `${d.externalId} (${d.emails.join(', ')})`)
+    .join('; ');
+  return (
+    `${dups.length} external id(s) belong to more than one member: ${named}${dups.length > 5 ? '; ...' : ''}. ` +
+    'The server fails every import then (HTTP 500, "An item with the same key has already been added"); ' +
+    'remove the duplicate member, or give it another external id (Public API PUT /public/members/{id})'
+  );
+}
 
 /** The rules the plan breaks, given a one-time allowance of removals and the removals of the last day. */
 export function judge(plan: PlanView, guard: GuardSettings, ctx: JudgeContext | number = {}): Breach[] {

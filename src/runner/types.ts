@@ -34,6 +34,8 @@ export interface RunDeps {
   tokens?: TokenCache;
   /** run --allow-removals N: this once, up to N removals pass the guard rails. */
   allowRemovals?: number;
+  /** BWDC_APPROVE_PLAN: a sync whose plan has exactly this id passes the approvable rails, this run only. */
+  approvedPlan?: string;
   /** Per attempt of a notification or heartbeat delivery (BWDC_NOTIFY_TIMEOUT). */
   notifyTimeoutMs?: number;
   /** Called with every notification and heartbeat delivery (metrics): the target's label, delivered or not. */

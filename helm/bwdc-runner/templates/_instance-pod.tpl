@@ -55,7 +55,7 @@ containers:
       {{- end }}
       {{- with $i.guard }}
       {{- $guard := . }}
-      {{- range $key, $var := dict "maxRemovals" "BWDC_GUARD_MAX_REMOVALS" "refuseEmptyDirectory" "BWDC_GUARD_REFUSE_EMPTY" "requireSeats" "BWDC_GUARD_REQUIRE_SEATS" "always" "BWDC_GUARD_ALWAYS" }}
+      {{- range $key, $var := dict "maxRemovals" "BWDC_GUARD_MAX_REMOVALS" "maxRemovalsPerDay" "BWDC_GUARD_MAX_REMOVALS_PER_DAY" "maxMembershipRemovals" "BWDC_GUARD_MAX_MEMBERSHIP_REMOVALS" "refuseEmptiedGroups" "BWDC_GUARD_REFUSE_EMPTIED_GROUPS" "refuseEmptyDirectory" "BWDC_GUARD_REFUSE_EMPTY" "requireSeats" "BWDC_GUARD_REQUIRE_SEATS" "always" "BWDC_GUARD_ALWAYS" }}
       {{- if hasKey $guard $key }}
       - name: {{ $var }}
         value: {{ get $guard $key | toString | quote }}

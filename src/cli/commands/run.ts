@@ -1,5 +1,6 @@
 // `run` and `test`: one pass over the selected instances, then exit with the exit code of docs/design.md
 // "Commands and exit codes".
+import { planIdPattern } from '../../plan/plan-id.js';
 import { loadConfig, selectInstances } from '../../config/load.js';
 import { createLogger } from '../../observability/logger.js';
 import { createSecretResolver } from '../../secrets/index.js';
@@ -26,6 +27,13 @@ export async function runCommand(options: CliOptions, env: NodeJS.ProcessEnv): P
 
   const allowRemovals = allowedRemovals(options, env);
   if (allowRemovals !== undefined) log.warn({ allowRemovals }, 'guard: up to this many removals are allowed this once');
+  // A one-off Job of a CronJob without a state volume: the refused plan's id, approved for this run only.
+  const approvedPlan = env.BWDC_APPROVE_PLAN || undefined;
+  if (approvedPlan !== undefined && !planIdPattern.test(approvedPlan))
+    throw new ConfigError(
+      `BWDC_APPROVE_PLAN: "${approvedPlan}" is not a plan id; expected the 10 hex digits a refusal names`,
+    );
+  if (approvedPlan) log.warn({ planId: approvedPlan }, 'guard: this plan is approved for this run');
   const notices = tally('target');
   const deps = {
     config,
@@ -34,6 +42,7 @@ export async function runCommand(options: CliOptions, env: NodeJS.ProcessEnv): P
     log,
     signal: shutdown.hard,
     allowRemovals,
+    approvedPlan,
     notifyTimeoutMs: config.notifyTimeoutMs,
     onNotified: notices.add,
   };

@@ -59,7 +59,13 @@ export async function gatedSyncStep(run: RunContext, g: GuardInputs): Promise<Ca
     removedLastDay = await removedInLastDay(dir);
     const removedThisRun = await removedByRun(dir, runId);
     const breaches = judge(plan, instance.guard, { allowRemovals: deps.allowRemovals, removedLastDay, removedThisRun });
-    approval = breaches.length && approvable(breaches) ? await findApproval(dir, planScope(plan)) : undefined;
+    if (!breaches.length || !approvable(breaches)) return breaches;
+    const scope = planScope(plan);
+    if (deps.approvedPlan !== undefined && deps.approvedPlan === planId(scope)) {
+      log.warn({ planId: deps.approvedPlan }, 'guard: passed on BWDC_APPROVE_PLAN');
+      return [];
+    }
+    approval = await findApproval(dir, scope);
     return approval ? [] : breaches;
   };
   const {
