@@ -74,3 +74,9 @@ test('bench/redactor.mjs: tokens that keep coming are forgotten once expired; th
   assert.equal(r.tokens, 2000);
   assert.ok(r.held <= 5 + 1, `held ${r.held}`);
 });
+
+test('bench/verify-cost.mjs: the read-back verifies a small organization', () => {
+  const r = bench('verify-cost.mjs', ['--runs', '1', '--sizes', '200']);
+  assert.equal(r.results[0].n, 200);
+  assert.ok(r.results[0].read > 0);
+});

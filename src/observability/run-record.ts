@@ -20,6 +20,8 @@ export interface RunRecord {
   /** The run's plan, when it made one (`plan`, the gate's plan of a sync's import), and the guard rules that stopped it. */
   plan?: Plan;
   guardRules?: readonly string[];
+  /** Set when the instance is paused (this run skipped for it, or its failure quarantined it). */
+  paused?: object;
 }
 
 /** The label values of bwdc_runner_seats: the plan's seat figures. */

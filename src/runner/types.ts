@@ -14,7 +14,7 @@ import type { LockHandle } from '../state/lock.js';
 import type { RunMode } from './result.js';
 
 export interface RunDeps {
-  config: Pick<RunnerConfig, 'stateDir' | 'bwdcPath' | 'passEnv' | 'bwdcNice'>;
+  config: Pick<RunnerConfig, 'stateDir' | 'bwdcPath' | 'passEnv' | 'bwdcNice' | 'historyMaxBytes' | 'historyMaxAgeMs'>;
   env: Readonly<Record<string, string | undefined>>;
   secrets: SecretSession;
   log: Logger;
@@ -93,6 +93,24 @@ export interface Effort {
   guardRules?: string[];
   /** The id of the plan the guard refused (plan/plan-id.ts): what `approve` takes. */
   planId?: string;
+  /** What the import gate saw of a sync's import: sent by bwdc, forwarded to the server, accepted by it. */
+  gate?: { received: number; forwarded: number; accepted: number; unchanged: boolean };
+  /** The approval (issue 32's `approve PLAN_ID`) this sync passed on and used up. */
+  approval?: { planId: string; by: string };
+  /** The read-back after an accepted import (steps/verify.ts): what the organization does not show. */
+  verification?: Verification;
+}
+
+/** What the organization read back after an accepted import lacked (empty lists: verified). */
+export interface Verification {
+  ok: boolean;
+  /** Invited members (external ids) the organization does not have. */
+  notInvited: string[];
+  /** Removed members (external ids) still in the organization. */
+  notRemoved: string[];
+  /** Created groups (external ids) the organization does not have. */
+  groupsMissing: string[];
+  durationMs: number;
 }
 
 /** The organization token and the device id it was requested with (data.json's appId). */

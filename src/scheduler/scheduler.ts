@@ -33,12 +33,10 @@ export class Scheduler {
   get running(): boolean {
     return this.started && !this.stopping;
   }
-
   /** croner jobs in use: one per distinct schedule and time zone. */
   get cronJobs(): number {
     return this.schedules.size;
   }
-
   /** Due runs waiting to be admitted or waiting for the gate. */
   get queued(): number {
     return this.slots.waiting;
@@ -47,7 +45,6 @@ export class Scheduler {
   setConcurrency(n: number): void {
     this.slots.setConcurrency(n);
   }
-
   /** Adds, replaces and removes jobs to match `instances` (start and SIGHUP reload). */
   apply(instances: readonly InstanceConfig[]): { added: string[]; changed: string[]; removed: string[] } {
     const added: string[] = [];
@@ -88,6 +85,24 @@ export class Scheduler {
       if (this.started) this.arm(this.jobs.get(inst.name)!);
     }
     return { added, changed, removed };
+  }
+
+  /** Run now (admin endpoint): queued like a due tick (no offset), within the limit; busy if one is going. */
+  runNow(name: string): 'queued' | 'busy' | 'unknown' | 'stopping' {
+    const job = this.jobs.get(name);
+    if (!job) return 'unknown';
+    if (this.stopping || !this.started) return 'stopping';
+    if (job.state !== 'idle') return 'busy';
+    this.totals.due++;
+    this.options.hooks?.onDue?.(name);
+    this.trigger(job, 0);
+    return 'queued';
+  }
+
+  /** `resume` (admin endpoint): the failures in a row shown in /status start again from 0. */
+  resetFailures(name: string): void {
+    const job = this.jobs.get(name);
+    if (job) job.consecutiveFailures = 0;
   }
 
   start(runOnStart: boolean): void {
@@ -246,7 +261,8 @@ export class Scheduler {
   }
 
   status(now = Date.now()): InstanceStatus[] {
-    return [...this.jobs.values()].map((job) => statusOf(job, this.nextRun(job), now));
+    const paused = this.options.pausedOf ?? (() => undefined);
+    return [...this.jobs.values()].map((job) => statusOf(job, this.nextRun(job), now, paused(job.instance.name)));
   }
 
   staleness(now = Date.now()): Array<{ name: string; stale: boolean }> {

@@ -9,8 +9,9 @@
 //   GET  {base}/api/public/members, /members/{id}/group-ids, /groups, /groups/{id}/member-ids,
 //        /organization/subscription (400 "Only allowed when not self hosted." when self-hosted)
 // Knobs: failNext (answer N identity requests 500), failApiNext (N Public API requests 503), delayMs,
-// tokenTtlSec; every request is counted. Per organization: failImports (these import requests answered 500),
-// hangImport (this import request applied and never answered).
+// tokenTtlSec; ignoreImports (answer an import 200 and apply nothing: what the runner's read-back must
+// catch, docs/operations.md "Verification"); every request is counted. Per organization: failImports (these
+// import requests answered 500), hangImport (this import request applied and never answered).
 import { createHmac, randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { listenLoopback, loopbackUrl } from '../helpers/loopback.js';
@@ -36,6 +37,8 @@ export class BitwardenTestServer {
   failApiNext = 0;
   delayMs = 0;
   tokenTtlSec = 3600;
+  /** Imports are answered 200 and not applied. */
+  ignoreImports = false;
 
   addClient(clientId: string, secret: string): this {
     const set = this.clients.get(clientId) ?? new Set<string>();
@@ -150,6 +153,7 @@ export class BitwardenTestServer {
       if (org.failImports.has(nth)) return error(500, 'An error has occurred.');
       this.imports.push({ orgId: org.id, body: parsed });
       if (typeof parsed.overwriteExisting !== 'boolean') return error(400, 'The OverwriteExisting field is required.');
+      if (this.ignoreImports) return this.send(res, 200, {});
       try {
         org.import(parsed);
       } catch (err) {

@@ -7,7 +7,8 @@ import { loadConfig, selectInstances } from '../../config/load.js';
 import { ConfigError } from '../../errors.js';
 import { planIdPattern } from '../../plan/plan-id.js';
 import { parseDuration } from '../../shared/duration.js';
-import { ApprovalError, approvePlan, readRefusedPlans } from '../../state/approvals.js';
+import { ApprovalError, readRefusedPlans } from '../../state/approvals.js';
+import { approveInstancePlan } from '../../runner/pause-control.js';
 import type { CliOptions } from '../args.js';
 
 export async function approveCommand(options: CliOptions, env: NodeJS.ProcessEnv): Promise<number> {
@@ -39,7 +40,13 @@ export async function approveCommand(options: CliOptions, env: NodeJS.ProcessEnv
   const instance = candidates[0]!;
   const by = options.by ?? env.USER ?? env.LOGNAME ?? 'unknown';
   try {
-    const a = await approvePlan(dirOf(instance.name), id, { by, expiresInMs });
+    const limits = { maxBytes: config.historyMaxBytes, maxAgeMs: config.historyMaxAgeMs };
+    const a = await approveInstancePlan(
+      { stateDir: config.stateDir, name: instance.name, limits },
+      id,
+      by,
+      expiresInMs,
+    );
     process.stdout.write(
       `approved plan ${id} of instance ${instance.name} (${a.removals.length} removal(s), ` +
         `${a.memberships.length} ended membership(s)) by ${a.by}, until ${a.expiresAt}: ` +

@@ -22,6 +22,7 @@ import type { Effort, Report, RunContext, SessionToken } from '../types.js';
 import { RunFailure, fail } from './failure.js';
 import { serverOf } from './server.js';
 import { bitwardenTimeoutMs, obtainToken } from './token.js';
+import { verifyImport } from './verify.js';
 
 /** What the step needs besides the run: where bwdc runs, the token in hand and the key to renew it. */
 export interface GuardInputs {
@@ -87,6 +88,13 @@ export async function gatedSyncStep(run: RunContext, g: GuardInputs): Promise<Ca
   });
   const plan = gate.plan;
   g.effort.plan = plan;
+  // For the history (steps/control.ts): what bwdc sent, what reached the server and what it accepted.
+  g.effort.gate = {
+    received: gate.received,
+    forwarded: forward?.total ?? 0,
+    accepted: forward?.accepted ?? 0,
+    unchanged: gate.unchanged,
+  };
   if (plan && breaches.length) await refuse(run, g, plan, breaches, { removedLastDay, requests: gate.received });
   const failure = gate.failure;
   if (failure) throw new RunFailure(failure.message, failure instanceof BitwardenError ? failure.failure : 'internal');
@@ -99,11 +107,15 @@ export async function gatedSyncStep(run: RunContext, g: GuardInputs): Promise<Ca
   const id = planId(planScope(plan));
   if (approval && forward.accepted > 0) {
     await useApproval(dir, approval.planId, runId);
+    g.effort.approval = { planId: approval.planId, by: approval.by };
     log.warn({ planId: approval.planId, approvedBy: approval.by }, 'guard: passed on an approval, now used up');
   }
   await recordRemovals(dir, { at: new Date().toISOString(), removals: forward.removalsAccepted, runId, planId: id });
   if (forward.failure) throw forwardFailure(forward);
   log.info({ plan: planCounts(plan), planId: id, requests: forward.total }, 'guard: the import is within the limits');
+  // Read back what the server accepted (a sync that sent nothing has no forward and reads nothing).
+  if (outcome.ok && forward.total > 0 && forward.accepted === forward.total)
+    await verifyImport(run, g, apiUrl, plan, freshToken(run, g));
   return outcome;
 }
 
