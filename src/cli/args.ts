@@ -19,6 +19,8 @@ export interface CliOptions {
   allowRemovals: number | undefined;
   /** check --notify-test: send one test message to every notification target. */
   notifyTest: boolean;
+  /** schedule --shard I/N: run only this shard's instances (src/scheduler/shard.ts). */
+  shard: string | undefined;
   /** check --offline: every step but the directory (no bwdc test). */
   offline: boolean;
   verbose: boolean;
@@ -129,6 +131,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     allowRemovals: allow === undefined ? undefined : Number(allow),
     notifyTest: v['notify-test'] === true,
     offline: v.offline === true,
+    shard: v.shard as string | undefined,
     verbose: v.verbose === true,
     json: v.json === true,
     help,

@@ -15,6 +15,8 @@ import { runInstance } from '../../runner/run-instance.js';
 import { recoverStateFolders } from '../../runner/recover.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
 import { effectiveTimezone } from '../../scheduler/timing.js';
+import { shardLabel, shardOf, shareOf } from '../../scheduler/shard.js';
+import { registerShardMetrics } from '../../observability/shard-metrics.js';
 import { parseDuration } from '../../shared/duration.js';
 import type { CliOptions } from '../args.js';
 
@@ -28,8 +30,13 @@ function requireSchedules(config: RunnerConfig): void {
 }
 
 export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEnv): Promise<number> {
+  // Checked first: a wrong share would run some instances twice and others never (docs/scheduler.md "Shards").
+  const shard = shardOf(options.shard, env, hostname());
   let config = loadConfig(env, { configPath: options.config });
   requireSchedules(config);
+  // This process's instances; the others are other shards'. Only these get metrics series, so every
+  // directory has one series across the replicas (docs/metrics.md).
+  let share = shareOf(config.instances, shard);
   const log: Logger = await createLogger({ level: config.logLevel, format: config.logFormat });
   const metrics = new RunnerMetrics();
   const secrets = createSecretResolver(env, log);
@@ -66,9 +73,14 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
     },
   });
   // Secrets and temporary files a killed run left in any instance folder go first (docs/scheduler.md).
-  await recoverStateFolders(config.stateDir, config.instances, log);
-  scheduler.apply(config.instances);
-  metrics.setInstances(config.instances.map((i) => i.name));
+  await recoverStateFolders(config.stateDir, share, log);
+  scheduler.apply(share);
+  metrics.setInstances(share.map((i) => i.name));
+  registerShardMetrics(
+    metrics.registry,
+    () => shard,
+    () => ({ held: share.length, configured: config.instances.length }),
+  );
 
   let http: HttpEndpoints | undefined;
   if (config.httpPort !== 'off') {
@@ -82,6 +94,7 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
       metricsContentType: metrics.contentType,
       status: () => ({
         host: hostname(),
+        shard: { index: shard.index, count: shard.count, instances: share.length, configured: config.instances.length },
         source: config.source,
         config: { ...configState, watching: config.watchConfig ? config.readFrom.map((r) => r.path) : [] },
         concurrency: config.concurrency,
@@ -123,15 +136,17 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
       }
       if (next.httpPort !== config.httpPort)
         log.warn(`${why}: httpPort changes need a restart; keeping the current port`);
-      const before = JSON.stringify(config.instances);
+      const before = JSON.stringify(share);
+      const nextShare = shareOf(next.instances, shard);
       config = next;
+      share = nextShare;
       configState.reloadError = null;
       configState.reloadErrorAt = null;
       scheduler.setConcurrency(next.concurrency);
-      const diff = scheduler.apply(next.instances);
-      metrics.setInstances(next.instances.map((i) => i.name));
+      const diff = scheduler.apply(nextShare);
+      metrics.setInstances(nextShare.map((i) => i.name));
       watchConfig(); // the files may be others now (a new template)
-      if (why === 'SIGHUP' || before !== JSON.stringify(next.instances)) {
+      if (why === 'SIGHUP' || before !== JSON.stringify(nextShare)) {
         configState.loadedAt = new Date().toISOString();
         log.info({ ...diff, trigger: why }, `${why}: configuration reloaded`);
         for (const warning of next.warnings) log.warn({ warning }, 'configuration warning');
@@ -142,7 +157,9 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
   // Logged once everything is up, the watcher included: a change made after this line is seen.
   log.info(
     {
-      instances: config.instances.map((i) => ({
+      shard: shardLabel(shard),
+      configured: config.instances.length,
+      instances: share.map((i) => ({
         name: i.name,
         schedule: i.schedule,
         timezone: effectiveTimezone(i.timezone),
