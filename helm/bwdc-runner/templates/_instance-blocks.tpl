@@ -1,15 +1,23 @@
 {{/*
 Scheduler mode: every instance's settings as one file `<name>.runner.yaml` (JSON, which YAML reads) and its
-inline template as `<name>.data.json`, in blocks of at most ~750 kB: one ConfigMap per block, so no
-object nears Kubernetes' 1 MiB limit whatever the number of instances (docs/kubernetes.md
-"Shards (scheduler mode)"). The runner reads them through folder discovery (docs/configuration.md).
-Returns a JSON list of blocks, each a map of file name to text.
+inline template as `<name>.data.json`, in blocks of scheduler.instancesPerConfigMap instances (by name):
+one ConfigMap per block, so no object nears Kubernetes' 1 MiB limit whatever the number of instances
+(docs/kubernetes.md "Shards (scheduler mode)"); a block that would is refused with what to do. The runner
+reads them through folder discovery (docs/configuration.md). Returns a JSON list of blocks, each a map of
+file name to text.
 */}}
+{{- define "bwdc-runner.instanceBlockCount" -}}
+{{- $per := int .Values.scheduler.instancesPerConfigMap }}
+{{- div (sub (add (len .Values.instances) $per) 1) $per }}
+{{- end }}
+
 {{- define "bwdc-runner.instanceBlocks" -}}
 {{- $root := .root }}
+{{- $per := int $root.Values.scheduler.instancesPerConfigMap }}
 {{- $blocks := list }}
 {{- $block := dict }}
 {{- $size := 0 }}
+{{- $count := 0 }}
 {{- range $name, $raw := $root.Values.instances }}
 {{- $i := include "bwdc-runner.instance" (dict "root" $root "name" $name "instance" $raw) | fromYaml }}
 {{- $s := dict }}
@@ -34,10 +42,14 @@ Returns a JSON list of blocks, each a map of file name to text.
 {{- if and $raw $raw.dataJson }}{{ $_ := set $files (printf "%s.data.json" $name) (toJson $raw.dataJson) }}{{ end }}
 {{- $n := 0 }}
 {{- range $k, $v := $files }}{{ $n = add $n (len $k) (len $v) 8 }}{{ end }}
-{{- if and $block (gt (add $size $n) 750000) }}
-{{- $blocks = append $blocks $block }}{{ $block = dict }}{{ $size = 0 }}
+{{- if eq $count $per }}
+{{- $blocks = append $blocks $block }}{{ $block = dict }}{{ $size = 0 }}{{ $count = 0 }}
 {{- end }}
-{{- $block = merge $block $files }}{{ $size = add $size $n }}
+{{- $block = merge $block $files }}{{ $size = add $size $n }}{{ $count = add1 $count }}
+{{- /* Quoting in the manifest adds about a sixth; Kubernetes refuses a ConfigMap of 1 MiB. */}}
+{{- if gt $size 800000 }}
+{{- fail (printf "scheduler mode: the ConfigMap of instances block %d (instances up to %s) would pass 800 kB (1 MiB is Kubernetes' limit): lower scheduler.instancesPerConfigMap (now %d), or move large inline dataJson templates to dataJsonConfigMap" (len $blocks) $name $per) }}
+{{- end }}
 {{- end }}
 {{- if $block }}{{ $blocks = append $blocks $block }}{{ end }}
 {{- toJson $blocks }}

@@ -70,7 +70,7 @@ volumes:
   - name: instances
     projected:
       sources:
-        {{- range $k, $_ := include "bwdc-runner.instanceBlocks" (dict "root" $root) | fromJsonArray }}
+        {{- range $k := until (include "bwdc-runner.instanceBlockCount" $root | int) }}
         - configMap:
             name: {{ include "bwdc-runner.fullname" $root }}-instances-{{ $k }}
         {{- end }}
