@@ -134,3 +134,38 @@ test('upgrade from the Deployment (chart before shards): what helm upgrade repla
     c.instances.map(({ origin: _o, dataJson, ...rest }) => ({ ...rest, dataJson: dataJson.text }));
   assert.deepEqual(comparable(b), comparable(a));
 });
+
+test('scheduler.control: one ReadWriteMany claim every replica mounts as BWDC_CONTROL_DIR (what follows a moved instance)', () => {
+  const objs = render('scheduler-monitoring-values.yaml', [
+    '--set',
+    'scheduler.replicas=3',
+    '--set',
+    'scheduler.control.enabled=true',
+  ]);
+  const claim = byKind(objs, 'PersistentVolumeClaim').find((c) => c.metadata.name === 'rel-bwdc-runner-control')!;
+  assert.deepEqual(claim.spec.accessModes, ['ReadWriteMany']);
+  assert.equal(claim.metadata.annotations!['helm.sh/resource-policy'], 'keep');
+  for (const spec of [byKind(objs, 'StatefulSet')[0]!.spec.template.spec, byKind(objs, 'Pod')[0]!.spec]) {
+    const c = spec.containers[0];
+    assert.equal(
+      c.env.find((e: { name: string }) => e.name === 'BWDC_CONTROL_DIR').value,
+      '/var/lib/bwdc-runner-control',
+    );
+    assert.ok(c.volumeMounts.some((m: { name: string }) => m.name === 'control'));
+    assert.deepEqual(spec.volumes.find((v: { name: string }) => v.name === 'control').persistentVolumeClaim, {
+      claimName: 'rel-bwdc-runner-control',
+    });
+  }
+  const existing = render('scheduler-monitoring-values.yaml', [
+    '--set',
+    'scheduler.control.enabled=true',
+    '--set',
+    'scheduler.control.existingClaim=shared-nfs',
+  ]);
+  assert.equal(byKind(existing, 'PersistentVolumeClaim').length, 0);
+  assert.equal(
+    byKind(existing, 'StatefulSet')[0]!.spec.template.spec.volumes.find((v: { name: string }) => v.name === 'control')
+      .persistentVolumeClaim.claimName,
+    'shared-nfs',
+  );
+});

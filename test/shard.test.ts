@@ -2,10 +2,14 @@
 // processes sharing one configuration that sync every instance exactly once between them.
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig } from '../src/config/load.js';
 import { ConfigError } from '../src/errors.js';
+import { controlIsShared, instanceControlDir } from '../src/state/control-dir.js';
 import { ownerOf, parseShard, shardOf, shareOf } from '../src/scheduler/shard.js';
-import { makeFixture, runCli, startCli, waitFor, type CliRun } from './helpers/fixture.js';
+import { CLIENT_ID, ldapTemplate, makeFixture, runCli, startCli, waitFor, type CliRun } from './helpers/fixture.js';
 
 const names = Array.from({ length: 2000 }, (_, i) => `dir-${i}`);
 
@@ -118,6 +122,31 @@ test('three schedule processes with 30 instances due at the same tick sync each 
     const shard = Number(replicas[0]!.replace('state-', ''));
     assert.ok(held[shard]!.includes(name), `${name} ran on the shard that holds it`);
   }
+  // No shared control folder here: each replica says that pause, approvals and history do not follow a move.
+  for (const r of runs)
+    assert.ok(
+      r.logs().some((l) => String(l.msg).startsWith('sharded without a shared control folder (BWDC_CONTROL_DIR)')),
+    );
   for (const r of runs) r.kill('SIGTERM');
   for (const r of runs) assert.equal((await r.done).code, 0);
+});
+
+test('BWDC_CONTROL_DIR (controlDir): the root of every instance control folder, stateDir without it', () => {
+  const d = mkdtempSync(join(tmpdir(), 'bwdc-control-'));
+  const env = {
+    BWDC_DATA_JSON: JSON.stringify(ldapTemplate),
+    BW_CLIENTID: CLIENT_ID,
+    BW_CLIENTSECRET: 'x',
+    BWDC_STATE_DIR: join(d, 'state'),
+  };
+  const plain = loadConfig(env);
+  assert.equal(instanceControlDir(plain, 'corp'), join(d, 'state', 'corp'));
+  assert.equal(controlIsShared(plain), false);
+  const shared = loadConfig({ ...env, BWDC_CONTROL_DIR: join(d, 'control') });
+  assert.equal(instanceControlDir(shared, 'corp'), join(d, 'control', 'corp'));
+  assert.equal(controlIsShared(shared), true);
+  assert.throws(
+    () => loadConfig({ ...env, BWDC_CONTROL_DIR: '/proc/bwdc' }),
+    /BWDC_CONTROL_DIR: "\/proc\/bwdc" is on a pseudo-filesystem/,
+  );
 });

@@ -24,6 +24,10 @@ containers:
     env:
       - name: BWDC_RUNNER_CONFIG
         value: /etc/bwdc-runner/config.yaml
+      {{- if $root.Values.scheduler.control.enabled }}
+      - name: BWDC_CONTROL_DIR
+        value: /var/lib/bwdc-runner-control
+      {{- end }}
       {{- if not .test }}
       # Each pod runs its share: I from its name <statefulset>-<I> (docs/scheduler.md "Shards").
       - name: BWDC_SHARD
@@ -59,6 +63,10 @@ containers:
       - name: instances
         mountPath: /etc/bwdc-runner-instances
         readOnly: true
+      {{- if $root.Values.scheduler.control.enabled }}
+      - name: control
+        mountPath: /var/lib/bwdc-runner-control
+      {{- end }}
       {{- include "bwdc-runner.commonMounts" (dict "root" $root "keys" $keys) | nindent 6 }}
 volumes:
   - name: config
@@ -81,6 +89,12 @@ volumes:
             items: [{ key: {{ $raw.dataJsonConfigMap.key | default "data.json" | quote }}, path: {{ printf "%s.data.json" $name | quote }} }]
         {{- end }}
         {{- end }}
+  {{- with $root.Values.scheduler.control }}
+  {{- if .enabled }}
+  - name: control
+    persistentVolumeClaim: { claimName: {{ .existingClaim | default (printf "%s-control" (include "bwdc-runner.fullname" $root)) }} }
+  {{- end }}
+  {{- end }}
   {{- /* With persistence, the StatefulSet's volumeClaimTemplates give each replica its own `state`. */}}
   {{- if or .test (not $root.Values.state.persistence.enabled) }}
   - name: state

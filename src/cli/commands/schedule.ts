@@ -17,6 +17,7 @@ import { Scheduler } from '../../scheduler/scheduler.js';
 import { effectiveTimezone } from '../../scheduler/timing.js';
 import { shardLabel, shardOf, shareOf } from '../../scheduler/shard.js';
 import { registerShardMetrics } from '../../observability/shard-metrics.js';
+import { controlIsShared, controlRootOf } from '../../state/control-dir.js';
 import { parseDuration } from '../../shared/duration.js';
 import type { CliOptions } from '../args.js';
 
@@ -159,6 +160,7 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
     {
       shard: shardLabel(shard),
       configured: config.instances.length,
+      controlDir: controlRootOf(config),
       instances: share.map((i) => ({
         name: i.name,
         schedule: i.schedule,
@@ -170,6 +172,12 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
     'scheduler started',
   );
   for (const warning of config.warnings) log.warn({ warning }, 'configuration warning');
+  if (shard.count > 1 && !controlIsShared(config))
+    log.warn(
+      { shard: shardLabel(shard), controlDir: controlRootOf(config) },
+      'sharded without a shared control folder (BWDC_CONTROL_DIR): pause, approvals and history stay on ' +
+        "this replica's state volume and do not follow an instance that moves to another replica",
+    );
 
   const exitCode = await new Promise<number>((resolve) => {
     let stopping = false;
