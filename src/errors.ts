@@ -24,6 +24,7 @@ export const failureClasses = [
   'internal',
   'secret',
   'guard',
+  'unverified',
 ] as const;
 export type FailureClass = (typeof failureClasses)[number];
 

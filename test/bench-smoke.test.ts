@@ -97,3 +97,8 @@ test(
     assert.equal(r.nextRunInItsState.importsSent, 0);
   },
 );
+test('bench/verify-cost.mjs: the read-back verifies a small organization', () => {
+  const r = bench('verify-cost.mjs', ['--runs', '1', '--sizes', '200']);
+  assert.equal(r.results[0].n, 200);
+  assert.ok(r.results[0].read > 0);
+});

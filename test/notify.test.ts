@@ -167,6 +167,7 @@ test('payloads: Slack text, a Teams Adaptive Card, the generic JSON; decide() al
   assert.equal(teams.attachments[0]!.content.type, 'AdaptiveCard');
   assert.match(teams.attachments[0]!.content.body[0]!.text, /FAILED/);
   assert.deepEqual(Object.keys(body('json', 'failure', run, '1.0') as object).sort(), [
+    'changes',
     'class',
     'consecutiveFailures',
     'counts',

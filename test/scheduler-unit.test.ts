@@ -32,6 +32,7 @@ function instance(name: string, schedule = '0 0 1 1 *', extra: Partial<InstanceC
     spreadMs: 0,
     jitterMs: 0,
     staleAfter: 3,
+    quarantineAfter: 0,
     origin: 'test',
     dataJson: { text: '{}', hash: 'h', origin: 'test', directoryType: undefined },
     ...extra,

@@ -150,3 +150,66 @@ test('BWDC_CONTROL_DIR (controlDir): the root of every instance control folder, 
     /BWDC_CONTROL_DIR: "\/proc\/bwdc" is on a pseudo-filesystem/,
   );
 });
+
+/**
+ * Two replicas' worth of history in one test: the instance is paused while replica 0 of 1 holds it, then the
+ * release scales to 2 and it moves to replica 1, whose state volume is new. With a shared control folder
+ * (BWDC_CONTROL_DIR) it stays paused there; without one, it would run (the second half shows it does).
+ */
+test('a paused instance stays paused after it moves to another replica (a shared BWDC_CONTROL_DIR)', async () => {
+  const fx = makeFixture();
+  const names = Array.from({ length: 8 }, (_, i) => `org-${i}`);
+  // An instance that moves from shard 0 of 1 to shard 1 of 2, and one that stays on shard 0.
+  const moving = names.find((n) => ownerOf(n, 2) === 1)!;
+  const staying = names.find((n) => ownerOf(n, 2) === 0)!;
+  const cfg = fx.writeConfig(
+    [moving, staying].map((name) => ({ name, schedule: '0 0 1 1 *' })),
+    'runOnStart: true',
+  );
+  const control = join(fx.dir, 'control');
+  const replica = (i: number, extra: Record<string, string> = {}) =>
+    fx.fileEnv({
+      BWDC_HTTP_PORT: '0',
+      BWDC_HTTP_HOST: '127.0.0.1',
+      BWDC_STATE_DIR: join(fx.dir, `state-${i}`),
+      ...extra,
+    });
+  const paused = await runCli(
+    ['pause', moving, '--config', cfg, '--reason', 'AD migration'],
+    replica(0, { BWDC_CONTROL_DIR: control }),
+  );
+  assert.equal(paused.code, 0, paused.stderr);
+
+  const syncsOf = (name: string) =>
+    fx.records().filter((c) => c.command === 'sync' && c.env.BITWARDENCLI_CONNECTOR_APPDATA_DIR!.endsWith(`/${name}`));
+  const oneReplica = async (extra: Record<string, string>) => {
+    const r = startCli(['schedule', '--config', cfg, '--shard', '1/2'], replica(1, extra));
+    live.push(r);
+    await waitFor(() => r.logs().some((l) => l.instance === moving && l.outcome !== undefined), 60_000);
+    const end = r.logs().find((l) => l.instance === moving && l.outcome !== undefined)!;
+    const port = r.logs().find((l) => l.port !== undefined)!.port as number;
+    const status = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as {
+      shard: { index: number; count: number; instances: number };
+      instances: Array<{ directory: string; paused?: unknown }>;
+    };
+    r.kill('SIGTERM');
+    assert.equal((await r.done).code, 0);
+    return { end, status };
+  };
+
+  // Replica 1 of 2, a new state volume, the shared control folder: the moved instance is still paused.
+  const moved = await oneReplica({ BWDC_CONTROL_DIR: control });
+  assert.match(String(moved.end.msg), /^skipped: paused since \S+ by \S+: AD migration$/);
+  assert.equal(syncsOf(moving).length, 0, 'no sync of the paused instance');
+  assert.deepEqual(
+    moved.status.instances.map((i) => i.directory),
+    [moving],
+    'replica 1 holds only the moved instance',
+  );
+  assert.ok(moved.status.instances[0]!.paused, '/status says it is paused');
+
+  // The same move with the pause kept in replica 0's state folder (no shared control folder): it runs.
+  const lost = await oneReplica({});
+  assert.equal(lost.end.outcome, 'success');
+  assert.equal(syncsOf(moving).length, 1);
+});

@@ -20,6 +20,10 @@ export const processVariables: Record<string, string> = {
   BWDC_NOTIFY_ON: 'When, comma-separated: `failure`, `recovery`, `always`. Default `failure,recovery`.',
   BWDC_NOTIFY_AFTER: 'Failed runs in a row before the first failure notice. Default 1.',
   BWDC_NOTIFY_TIMEOUT: 'Limit of one delivery attempt of a notification or a heartbeat (two retries). Default `5s`.',
+  BWDC_HISTORY_MAX_SIZE:
+    "Each instance's history.jsonl is compacted past this size (bytes, or with a k, M or G suffix; at least 4k). Default `10M`.",
+  BWDC_HISTORY_MAX_AGE:
+    'History entries older than this go at the next compaction (docs/operations.md). Default `90d`.',
   BWDC_HTTP_HOST: '`schedule`: the address the endpoints listen on. Default `0.0.0.0`.',
   BWDC_SHARD:
     '`schedule`: run only shard `I/N` (I from 0) of the instances, or `auto/N` (I from the host name\'s trailing ordinal, a StatefulSet pod); `--shard` wins. Unset: all (docs/scheduler.md "Shards").',

@@ -2,9 +2,22 @@
 // help, come from help.ts.
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
+import { parseDuration } from '../shared/duration.js';
 import { commandSpecs, options as optionSpecs, type CommandName, type OptionName } from './help.js';
 
-export const commands = ['run', 'test', 'plan', 'check', 'schedule', 'config', 'version', 'help'] as const;
+export const commands = [
+  'run',
+  'test',
+  'plan',
+  'check',
+  'schedule',
+  'history',
+  'pause',
+  'resume',
+  'config',
+  'version',
+  'help',
+] as const;
 export const configActions = ['import', 'render'] as const;
 export type Command = (typeof commands)[number];
 
@@ -23,6 +36,10 @@ export interface CliOptions {
   shard: string | undefined;
   /** check --offline: every step but the directory (no bwdc test). */
   offline: boolean;
+  /** pause --reason TEXT. */
+  reason: string | undefined;
+  /** history --since 7d: milliseconds back from now. */
+  sinceMs: number | undefined;
   verbose: boolean;
   json: boolean;
   help: boolean;
@@ -89,6 +106,13 @@ function strictParse(argv: readonly string[], topic: CommandName | undefined) {
 }
 
 function checkOperands(command: string | undefined, extra: string[]): CliOptions['action'] {
+  if (command === 'pause' || command === 'resume') {
+    if (extra.length !== 1)
+      throw new ConfigError(
+        `${command}: expected one instance name, e.g. "bwdc-runner ${command} corp-ad"${usageHint(`${command} `)}`,
+      );
+    return undefined;
+  }
   if (command !== 'config') {
     if (extra.length && command !== 'help')
       throw new ConfigError(`unexpected argument "${extra[0]}"; use --instance NAME to pick instances`);
@@ -122,9 +146,18 @@ export function parseCli(argv: readonly string[]): CliOptions {
   const allow = v['allow-removals'] as string | undefined;
   if (allow !== undefined && !/^\d+$/.test(allow))
     throw new ConfigError(`--allow-removals: "${allow}" is not a count; expected a whole number such as 250`);
+  const since = v.since as string | undefined;
+  const sinceMs = since === undefined ? undefined : parseDuration(since);
+  if (since !== undefined && (sinceMs === undefined || sinceMs <= 0))
+    throw new ConfigError(`--since: "${since}" is not a duration; expected e.g. 7d, 12h or 30m`);
+  const reason = v.reason as string | undefined;
+  if (reason !== undefined && reason.trim() === '')
+    throw new ConfigError('--reason: expected some text, e.g. --reason "AD migration"');
   return {
     command,
     action,
+    reason,
+    sinceMs,
     operands: extra,
     config: v.config as string | undefined,
     instances: (v.instance as string[] | undefined) ?? [],

@@ -36,6 +36,16 @@ export const options = {
     form: '--allow-removals N',
     text: 'this once, let the sync remove up to N members past the guard rails (or BWDC_ALLOW_REMOVALS=N)',
   },
+  since: {
+    type: 'string',
+    form: '--since DURATION',
+    text: 'only entries newer than this, e.g. 7d, 12h (default: all that are kept)',
+  },
+  reason: {
+    type: 'string',
+    form: '--reason TEXT',
+    text: 'why, shown in /status, the status page and the skipped runs (default "paused by hand")',
+  },
   'notify-test': {
     type: 'boolean',
     form: '--notify-test',
@@ -118,6 +128,33 @@ export const commandSpecs = {
     options: [...instanceOptions, 'json', 'offline', 'notify-test'],
     example: 'bwdc-runner check -c config.yaml',
   },
+  history: {
+    usage: 'history [--instance NAME]... [--since 7d] [--json]',
+    summary: 'what each sync changed: invited, removed (and why), linked, groups; refusals, pauses',
+    details: [
+      "Reads each instance's history.jsonl in its state folder (kept BWDC_HISTORY_MAX_AGE, at most",
+      'BWDC_HISTORY_MAX_SIZE): a table of one line per entry, or every name with --json. Changes nothing.',
+    ],
+    options: [...instanceOptions, 'since', 'json'],
+    example: 'bwdc-runner history --instance corp-ad --since 7d',
+  },
+  pause: {
+    usage: 'pause NAME [--reason TEXT]',
+    summary: 'stop syncing one instance until resumed (run exits 75 for it; schedule skips it)',
+    details: [
+      "Kept in the instance's state folder (pause.json): it holds across restarts, reloads and replicas.",
+      'schedule skips it from its next tick, without a restart.',
+    ],
+    options: ['config', 'reason'],
+    example: 'bwdc-runner pause corp-ad --reason "AD migration this weekend"',
+  },
+  resume: {
+    usage: 'resume NAME',
+    summary: 'end a pause or a quarantine; the failures in a row start again from 0',
+    details: ['The next run (or schedule tick) syncs again.'],
+    options: ['config'],
+    example: 'bwdc-runner resume corp-ad',
+  },
   config: {
     usage: 'config import PATH | config render [--instance NAME]...',
     summary: 'convert a bwdc data.json into a config file, or show the data.json an instance gives bwdc',
@@ -158,7 +195,7 @@ export const commandSpecs = {
 export type CommandName = keyof typeof commandSpecs;
 
 const exitCodes = `Exit codes: 0 ok, 1 a sync failed (or the guard rails stopped it), 2 configuration or usage error,
-3 a secret could not be resolved, 4 bwdc missing or unusable, 75 skipped (instance locked by another run),
+3 a secret could not be resolved, 4 bwdc missing or unusable, 75 skipped (instance locked by another run, or paused),
 130/143 interrupted by SIGINT/SIGTERM.`;
 
 const optionLines = (names: readonly OptionName[]) =>

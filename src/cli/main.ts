@@ -44,6 +44,15 @@ async function main(argv: readonly string[]): Promise<number> {
       const { configCommand } = await import('./commands/config.js');
       return configCommand(options, process.env);
     }
+    case 'history': {
+      const { historyCommand } = await import('./commands/history.js');
+      return historyCommand(options, process.env);
+    }
+    case 'pause':
+    case 'resume': {
+      const { pauseCommand } = await import('./commands/pause.js');
+      return pauseCommand(options, process.env);
+    }
     case 'help':
       return 0; // answered above
     case 'check': {

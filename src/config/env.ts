@@ -116,6 +116,7 @@ export const instanceEnvNames: Record<string, string> = {
   spread: 'BWDC_SPREAD',
   jitter: 'BWDC_JITTER',
   staleAfter: 'BWDC_STALE_AFTER',
+  quarantineAfter: 'BWDC_QUARANTINE_AFTER',
   ...Object.fromEntries(Object.entries(directoryEnv).map(([k, v]) => [`directory.${k}`, v.name])),
   ...Object.fromEntries(Object.entries(syncEnv).map(([k, v]) => [`sync.${k}`, v.name])),
 };
@@ -179,6 +180,8 @@ export function readEnvLayer(env: Env): EnvLayer {
   raw.jitter = val(env, 'BWDC_JITTER');
   const stale = val(env, 'BWDC_STALE_AFTER');
   raw.staleAfter = stale !== undefined && /^\d+(\.\d+)?$/.test(stale) ? Number(stale) : stale;
+  const quarantine = val(env, 'BWDC_QUARANTINE_AFTER');
+  raw.quarantineAfter = quarantine !== undefined && /^\d+$/.test(quarantine) ? Number(quarantine) : quarantine;
   const retry: Record<string, unknown> = {};
   const attempts = val(env, 'BWDC_RETRY_ATTEMPTS');
   if (attempts !== undefined) retry.attempts = /^\d+$/.test(attempts) ? Number(attempts) : attempts;

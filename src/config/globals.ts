@@ -108,6 +108,22 @@ export const globalSettings = {
     expected: 'true or false',
     fallback: false,
   }),
+  historyMaxBytes: setting({
+    env: 'BWDC_HISTORY_MAX_SIZE',
+    parse: (v) => {
+      const m = /^(\d+)(k|M|G)?i?B?$/.exec(String(v));
+      const n = m ? Number(m[1]) * ({ k: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2] as 'k'] ?? 1) : NaN;
+      return n >= 4096 ? n : undefined;
+    },
+    expected: 'a size of at least 4k, such as 10M (bytes, or with a k, M or G suffix)',
+    fallback: 10 * 1024 * 1024,
+  }),
+  historyMaxAgeMs: setting({
+    env: 'BWDC_HISTORY_MAX_AGE',
+    parse: positiveDuration,
+    expected: 'a duration such as 90d',
+    fallback: 90 * 86_400_000,
+  }),
   notifyTimeoutMs: setting({
     env: 'BWDC_NOTIFY_TIMEOUT',
     parse: positiveDuration,

@@ -31,7 +31,14 @@ type JsonSchema = {
 const quoteAll = (values: unknown[]) => values.map((v) => String(v)).join(', ');
 
 /** Examples of the number fields, by key: what a reader would likely write. */
-const numberExamples: Record<string, number> = { port: 636, attempts: 2, after: 3, interval: 5, staleAfter: 3 };
+const numberExamples: Record<string, number> = {
+  port: 636,
+  attempts: 2,
+  after: 3,
+  interval: 5,
+  staleAfter: 3,
+  quarantineAfter: 24,
+};
 
 function numberText(s: JsonSchema, key: string): string {
   const kind = s.type === 'integer' ? 'a whole number' : 'a number';

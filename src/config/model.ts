@@ -53,6 +53,8 @@ export interface InstanceConfig {
   jitterMs: number;
   /** `schedule`: stale after this many intervals without a success. */
   staleAfter: number;
+  /** Failed syncs in a row that pause the instance (docs/operations.md "Quarantine"); 0: never. */
+  quarantineAfter: number;
   /** Where the instance was defined, for messages. */
   origin: string;
 }
@@ -80,6 +82,10 @@ export interface RunnerConfig {
   passEnv: readonly string[];
   /** What the configuration was read from, for messages: "environment", a file, a folder. */
   source: string;
+  /** The history file of each instance is compacted past this size (BWDC_HISTORY_MAX_SIZE). */
+  historyMaxBytes: number;
+  /** History entries older than this go (BWDC_HISTORY_MAX_AGE). */
+  historyMaxAgeMs: number;
   /** Delivery of notifications and heartbeats: per attempt (BWDC_NOTIFY_TIMEOUT). */
   notifyTimeoutMs: number;
   /** `schedule`: reload when the configuration's files change (BWDC_WATCH_CONFIG). */

@@ -267,6 +267,7 @@ export function normalizeInstance(
     ...notifications,
     logFile: logFileOf(input),
     staleAfter: pick<number>(layers, ['staleAfter']).value ?? builtinDefaults.staleAfter,
+    quarantineAfter: pick<number>(layers, ['quarantineAfter']).value ?? builtinDefaults.quarantineAfter,
     origin: input.origin,
   });
 }

@@ -20,6 +20,7 @@ export const builtinDefaults = {
   logFormat: 'json',
   instanceName: 'default',
   staleAfter: 3,
+  quarantineAfter: 24,
   bwdcNice: 10,
 } as const;
 
@@ -202,6 +203,16 @@ const instanceSettings = {
     .optional()
     .describe(
       `\`schedule\`: an instance with no success for longer than this many schedule intervals is reported stale. Default ${3}.`,
+    ),
+  quarantineAfter: z
+    .number()
+    .int()
+    .min(0)
+    .max(100000)
+    .optional()
+    .describe(
+      'Pause the instance after this many failed syncs in a row ("quarantined after N failures"; ' +
+        '`bwdc-runner resume NAME` ends it); 0: never. Default 24 (a day of hourly runs).',
     ),
 };
 

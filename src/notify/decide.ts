@@ -23,7 +23,7 @@ export function isLiteralUrl(text: string): boolean {
 }
 
 /** What a notice says happened (`test`: `check --notify-test`). */
-export type Notice = 'failure' | 'recovery' | 'success' | 'test';
+export type Notice = 'failure' | 'recovery' | 'success' | 'test' | 'quarantine';
 
 export interface Decision {
   sends: Array<{ target: NotifyTarget; notice: Notice }>;
@@ -58,5 +58,21 @@ export function decide(
       const failureSent = sends.filter((s) => s.notice === 'failure' && delivered.has(s.target.label));
       return [...new Set([...notified, ...failureSent.map((s) => s.target.label)])];
     },
+  };
+}
+
+/**
+ * The run that quarantined its instance: one quarantine notice to every target that hears of failures
+ * (whatever its `after`), instead of the failure notice; it counts as the failure notice sent.
+ */
+export function quarantineNotices(targets: readonly NotifyTarget[], notified: readonly string[]): Decision {
+  const sends = targets
+    .filter((t) => t.on.includes('failure') || t.on.includes('always'))
+    .map((target) => ({ target, notice: 'quarantine' as const }));
+  return {
+    sends,
+    notifiedAfter: (delivered) => [
+      ...new Set([...notified, ...sends.map((s) => s.target.label).filter((l) => delivered.has(l))]),
+    ],
   };
 }

@@ -17,6 +17,8 @@ export interface RunSummary {
   durationMs: number;
   consecutiveFailures: number;
   endedAt: Date;
+  /** What the sync changed, one line (runner/history-entry.ts), when it got as far as the import gate. */
+  changes?: string;
 }
 
 export function genericPayload(notice: Notice, run: RunSummary, version: string): Record<string, unknown> {
@@ -28,6 +30,7 @@ export function genericPayload(notice: Notice, run: RunSummary, version: string)
     message: run.message,
     exitCode: run.exitCode,
     counts: { users: run.users ?? null, groups: run.groups ?? null },
+    changes: run.changes ?? null,
     durationMs: run.durationMs,
     runId: run.runId,
     consecutiveFailures: run.consecutiveFailures,
@@ -41,6 +44,12 @@ export function genericPayload(notice: Notice, run: RunSummary, version: string)
 export function headline(notice: Notice, run: RunSummary): string {
   if (notice === 'test')
     return `bwdc-runner: a test notification for ${run.instance} (bwdc-runner check --notify-test)`;
+  if (notice === 'quarantine')
+    return (
+      `bwdc-runner: ${run.instance} QUARANTINED after ${run.consecutiveFailures} failed syncs in a row ` +
+      `(last: class ${run.failureClass ?? 'unknown'}: ${run.message}); no sync runs until ` +
+      `"bwdc-runner resume ${run.instance}" (or POST /instances/${run.instance}/resume)`
+    );
   if (notice === 'recovery') return `bwdc-runner: ${run.instance} recovered: the sync works again (${run.message})`;
   if (notice === 'success') return `bwdc-runner: ${run.instance} synced: ${run.message}`;
   const times = run.consecutiveFailures > 1 ? ` (${run.consecutiveFailures} runs in a row)` : '';
@@ -49,7 +58,9 @@ export function headline(notice: Notice, run: RunSummary): string {
 
 export function body(format: NotifyFormat, notice: Notice, run: RunSummary, version: string): unknown {
   const text = headline(notice, run);
-  const facts = `run ${run.runId} on ${hostname()}, exit code ${run.exitCode}, ${(run.durationMs / 1000).toFixed(1)} s`;
+  const facts =
+    `run ${run.runId} on ${hostname()}, exit code ${run.exitCode}, ${(run.durationMs / 1000).toFixed(1)} s` +
+    (run.changes ? `\nchanges: ${run.changes}` : '');
   if (format === 'slack') return { text: `${text}\n${facts}` };
   if (format === 'teams')
     return {

@@ -29,6 +29,7 @@ export class RunnerMetrics {
   private readonly secretFetches: Counter<'backend' | 'result'>;
   private readonly nextRun: Gauge<D>;
   private readonly stale: Gauge<D>;
+  private readonly paused: Gauge<D>;
   private readonly bwdcCalls: Counter<D>;
   readonly queued: Gauge;
   private readonly due: Counter<D>;
@@ -129,6 +130,12 @@ export class RunnerMetrics {
       labelNames,
       registers,
     });
+    this.paused = new Gauge({
+      name: 'bwdc_runner_paused',
+      help: '1 while the instance is paused (by hand or quarantined): its syncs are skipped until resumed.',
+      labelNames,
+      registers,
+    });
     this.bwdcCalls = new Counter({
       name: 'bwdc_runner_bwdc_calls_total',
       help: 'bwdc processes started.',
@@ -196,6 +203,7 @@ export class RunnerMetrics {
         c.inc({ directory }, 0);
       this.duration.zero({ directory });
       this.inProgress.set({ directory }, 0);
+      this.paused.set({ directory }, 0);
     }
   }
 
@@ -270,6 +278,10 @@ export class RunnerMetrics {
     this.stale.set({ directory }, stale ? 1 : 0);
   }
 
+  setPaused(directory: string, paused: boolean): void {
+    this.paused.set({ directory }, paused ? 1 : 0);
+  }
+
   /** An instance removed by a reload: all its series go, so dashboards and alerts see no ghosts. */
   forget(directory: string): void {
     this.known.delete(directory);
@@ -282,6 +294,7 @@ export class RunnerMetrics {
       this.inProgress,
       this.nextRun,
       this.stale,
+      this.paused,
       this.skippedOverlap,
       this.bwdcCalls,
       this.due,

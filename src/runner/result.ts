@@ -1,6 +1,7 @@
 import { mostSevereExitCode, type ExitCodeValue, type FailureClass } from '../errors.js';
 import type { TestReport } from '../bwdc/response.js';
 import type { Plan } from '../plan/compute.js';
+import type { Pause } from '../state/pause.js';
 
 /** `interrupted`: stopped by shutdown (SIGTERM/SIGINT) while in bwdc; not a failure of the sync. */
 export type Outcome = 'success' | 'failure' | 'skipped' | 'interrupted';
@@ -34,6 +35,10 @@ export interface RunResult {
   seeded: string | undefined;
   restoredDataJson: boolean;
   interrupted: boolean;
+  /** The instance is paused: this run was skipped for it, or its failure quarantined it. */
+  paused?: Pause;
+  /** What the sync changed, one line (history-entry.ts summarize), for notifications. */
+  changes?: string;
   /** When the last success ended: this run's, or an earlier run's as recorded in the state folder. */
   lastSuccessAt: Date | undefined;
 }

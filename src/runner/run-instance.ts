@@ -15,6 +15,7 @@ import { recordLastRun, unrecordedHistory } from './steps/record.js';
 import { buildResult, report } from './steps/report.js';
 import { afterTidy, tidyState } from './steps/tidy.js';
 import { Teller } from './tell.js';
+import { pausedNow, pausedSkipMessage, quarantineIfDue, recordHistory } from './steps/control.js';
 import type { Effort, Ending, Held, RunContext, RunDeps } from './types.js';
 
 export type { History, RunDeps } from './types.js';
@@ -33,6 +34,27 @@ export async function runInstance(instance: InstanceConfig, deps: RunDeps, mode:
   const run: RunContext = { instance, deps, mode, runId, log, wipeType };
   const effort: Effort = { attempts: 0, bwdcCalls: 0, bwdcKilled: false };
   const tell = new Teller(instance, deps, runId, log);
+  // Paused (by hand or by quarantine): skipped before anything starts, exit 75 (docs/operations.md).
+  const paused = await pausedNow(run);
+  if (paused) {
+    const result = buildResult(
+      run,
+      { outcome: 'skipped', message: pausedSkipMessage(paused) },
+      {
+        startedAt,
+        endedAt: new Date(),
+        effort,
+        seeded: undefined,
+        restoredDataJson: false,
+        lastSuccessAt: undefined,
+        interrupted: false,
+      },
+    );
+    result.paused = paused;
+    await report(run, result);
+    tell.forget();
+    return result;
+  }
   if (mode === 'sync') tell.started();
 
   let held: Held | undefined;
@@ -74,8 +96,11 @@ export async function runInstance(instance: InstanceConfig, deps: RunDeps, mode:
     interrupted: deps.signal?.aborted ?? false,
   });
   await report(run, result);
+  if (held) await recordHistory(run, result, effort);
+  const quarantined = held ? await quarantineIfDue(run, result, history) : undefined;
+  if (quarantined) result.paused = quarantined;
   // Telling someone never changes the outcome; bounded by the delivery timeout (notify/deliver.ts).
-  if (mode === 'sync') await tell.finished(result, history, held?.state);
+  if (mode === 'sync') await tell.finished(result, history, held?.state, quarantined);
   tell.forget();
   await held?.lock.release();
   return result;

@@ -4,11 +4,12 @@
 // lines, and the state folder that remembers which targets have been told of a failure. Nothing here
 // throws or changes the run's outcome: a failed delivery is logged and counted.
 import type { InstanceConfig } from '../config/model.js';
-import { decide, isLiteralUrl, type Notice, type NotifyTarget } from '../notify/decide.js';
+import { decide, isLiteralUrl, quarantineNotices, type Notice, type NotifyTarget } from '../notify/decide.js';
 import type { SecretSession } from '../secrets/resolver.js';
 import { defaultDelivery, deliver, type DeliveryOptions } from '../notify/deliver.js';
 import { capBody, pingUrl } from '../notify/heartbeat.js';
 import { body, type RunSummary } from '../notify/payload.js';
+import type { Pause } from '../state/pause.js';
 import type { Logger } from '../observability/logger.js';
 import { redactor } from '../observability/redact.js';
 import { forgetRun, runTail, watchRun } from '../observability/run-tail.js';
@@ -74,7 +75,12 @@ export class Teller {
   }
 
   /** The heartbeat's end and the notices, then the record of who was told. */
-  async finished(result: RunResult, history: History, state: InstanceState | undefined): Promise<void> {
+  async finished(
+    result: RunResult,
+    history: History,
+    state: InstanceState | undefined,
+    quarantined?: Pause,
+  ): Promise<void> {
     const heartbeat = this.instance.heartbeat;
     const outcome = result.outcome === 'success' || result.outcome === 'failure' ? result.outcome : undefined;
     const summary: RunSummary | undefined = outcome && {
@@ -89,6 +95,7 @@ export class Teller {
       durationMs: result.durationMs,
       consecutiveFailures: history.consecutiveFailures,
       endedAt: result.endedAt,
+      changes: result.changes,
     };
     const jobs: Array<Promise<unknown>> = [];
     if (heartbeat) {
@@ -105,7 +112,9 @@ export class Teller {
     }
     const decision =
       summary && this.instance.notify.length
-        ? decide(this.instance.notify, summary.outcome, history.consecutiveFailures, history.notified)
+        ? quarantined
+          ? quarantineNotices(this.instance.notify, history.notified)
+          : decide(this.instance.notify, summary.outcome, history.consecutiveFailures, history.notified)
         : undefined;
     const delivered = new Set<string>();
     for (const { target, notice } of decision?.sends ?? [])

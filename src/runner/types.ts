@@ -14,7 +14,10 @@ import type { LockHandle } from '../state/lock.js';
 import type { RunMode } from './result.js';
 
 export interface RunDeps {
-  config: Pick<RunnerConfig, 'stateDir' | 'bwdcPath' | 'passEnv' | 'bwdcNice'>;
+  config: Pick<
+    RunnerConfig,
+    'stateDir' | 'controlDir' | 'bwdcPath' | 'passEnv' | 'bwdcNice' | 'historyMaxBytes' | 'historyMaxAgeMs'
+  >;
   env: Readonly<Record<string, string | undefined>>;
   secrets: SecretSession;
   log: Logger;
@@ -81,6 +84,24 @@ export interface Effort {
   /** The plan of this run (`plan`, or the gate's plan of a sync's import), kept when the guard stops the run. */
   plan?: Plan;
   guardRules?: string[];
+  /** The refused plan's id (issue 32's approvals), when the gate gives one. */
+  planId?: string;
+  /** What the import gate saw of a sync's import: sent by bwdc, forwarded to the server, accepted by it. */
+  gate?: { received: number; forwarded: number; accepted: number; unchanged: boolean };
+  /** The read-back after an accepted import (steps/verify.ts): what the organization does not show. */
+  verification?: Verification;
+}
+
+/** What the organization read back after an accepted import lacked (empty lists: verified). */
+export interface Verification {
+  ok: boolean;
+  /** Invited members (external ids) the organization does not have. */
+  notInvited: string[];
+  /** Removed members (external ids) still in the organization. */
+  notRemoved: string[];
+  /** Created groups (external ids) the organization does not have. */
+  groupsMissing: string[];
+  durationMs: number;
 }
 
 /** The organization token and the device id it was requested with (data.json's appId). */

@@ -90,6 +90,27 @@ export class Scheduler {
     return { added, changed, removed };
   }
 
+  /**
+   * Run now (schedule's admin endpoint): queued like a due tick, within the concurrency limit, with no
+   * start offset. `busy` when the instance's previous run is still going (or queued, or waiting).
+   */
+  runNow(name: string): 'queued' | 'busy' | 'unknown' | 'stopping' {
+    const job = this.jobs.get(name);
+    if (!job) return 'unknown';
+    if (this.stopping || !this.started) return 'stopping';
+    if (job.state !== 'idle') return 'busy';
+    this.totals.due++;
+    this.options.hooks?.onDue?.(name);
+    this.trigger(job, 0);
+    return 'queued';
+  }
+
+  /** `resume` (schedule's admin endpoint): the failures in a row shown in /status start again from 0. */
+  resetFailures(name: string): void {
+    const job = this.jobs.get(name);
+    if (job) job.consecutiveFailures = 0;
+  }
+
   start(runOnStart: boolean): void {
     this.started = true;
     for (const job of this.jobs.values()) {
@@ -246,7 +267,9 @@ export class Scheduler {
   }
 
   status(now = Date.now()): InstanceStatus[] {
-    return [...this.jobs.values()].map((job) => statusOf(job, this.nextRun(job), now));
+    return [...this.jobs.values()].map((job) =>
+      statusOf(job, this.nextRun(job), now, this.options.pausedOf?.(job.instance.name)),
+    );
   }
 
   staleness(now = Date.now()): Array<{ name: string; stale: boolean }> {

@@ -1,9 +1,9 @@
 // What /status shows of one instance, and when an instance counts as stale: pure functions of the
 // scheduler's bookkeeping (types.ts), so the scheduler itself only schedules.
 import { effectiveTimezone } from './timing.js';
-import type { InstanceStatus, Job } from './types.js';
+import type { InstanceStatus, Job, PauseInfo } from './types.js';
 
-export function statusOf(job: Job, nextRun: Date | undefined, now: number): InstanceStatus {
+export function statusOf(job: Job, nextRun: Date | undefined, now: number, paused?: PauseInfo): InstanceStatus {
   const i = job.instance;
   const r = job.last;
   return {
@@ -12,6 +12,7 @@ export function statusOf(job: Job, nextRun: Date | undefined, now: number): Inst
     timezone: effectiveTimezone(i.timezone),
     nextRun: nextRun?.toISOString() ?? null,
     state: job.state,
+    paused: paused ?? null,
     lastRun: r
       ? {
           runId: r.runId,

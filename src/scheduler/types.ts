@@ -50,6 +50,14 @@ export interface SchedulerHooks {
   onDropped?(instance: string): void;
 }
 
+/** An instance's pause as /status shows it (state/pause.ts, read by whoever wires the scheduler). */
+export interface PauseInfo {
+  since: string;
+  by: string;
+  reason: string;
+  quarantined: boolean;
+}
+
 export interface InstanceStatus {
   /** The instance's name: the same key as the metrics' `directory` label. */
   directory: string;
@@ -57,6 +65,8 @@ export interface InstanceStatus {
   timezone: string;
   nextRun: string | null;
   state: 'idle' | 'waiting' | 'queued' | 'running' | 'retry-wait';
+  /** Paused by hand or quarantined: its ticks start runs that are skipped at once (exit 75). */
+  paused: PauseInfo | null;
   lastRun: {
     runId: string;
     outcome: string;
@@ -95,4 +105,6 @@ export interface SchedulerOptions {
   concurrency: number;
   hooks?: SchedulerHooks;
   random?: () => number;
+  /** Whether an instance is paused, for /status. */
+  pausedOf?: (instance: string) => PauseInfo | undefined;
 }

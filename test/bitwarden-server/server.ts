@@ -9,7 +9,8 @@
 //   GET  {base}/api/public/members, /members/{id}/group-ids, /groups, /groups/{id}/member-ids,
 //        /organization/subscription (400 "Only allowed when not self hosted." when self-hosted)
 // Knobs: failNext (answer N identity requests 500), failApiNext (N Public API requests 503), delayMs,
-// tokenTtlSec; every request is counted.
+// tokenTtlSec; ignoreImports (answer an import 200 and apply nothing: what the runner's read-back must
+// catch, docs/operations.md "Verification"); every request is counted.
 import { createHmac, randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { listenLoopback, loopbackUrl } from '../helpers/loopback.js';
@@ -35,6 +36,8 @@ export class BitwardenTestServer {
   failApiNext = 0;
   delayMs = 0;
   tokenTtlSec = 3600;
+  /** Imports are answered 200 and not applied. */
+  ignoreImports = false;
 
   addClient(clientId: string, secret: string): this {
     const set = this.clients.get(clientId) ?? new Set<string>();
@@ -146,6 +149,7 @@ export class BitwardenTestServer {
       const parsed = JSON.parse(body || '{}') as ImportBody;
       this.imports.push({ orgId: org.id, body: parsed });
       if (typeof parsed.overwriteExisting !== 'boolean') return error(400, 'The OverwriteExisting field is required.');
+      if (this.ignoreImports) return this.send(res, 200, {});
       try {
         org.import(parsed);
       } catch (err) {

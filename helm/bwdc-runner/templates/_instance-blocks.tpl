@@ -35,6 +35,7 @@ file name to text.
 {{- $_ := set $s "login" $i.login }}
 {{- $_ := set $s "retry" (dict "attempts" $i.retry.attempts "backoff" $i.retry.backoff) }}
 {{- with $i.guard }}{{ $_ := set $s "guard" . }}{{ end }}
+{{- if hasKey $i "quarantineAfter" }}{{ $_ := set $s "quarantineAfter" (int $i.quarantineAfter) }}{{ end }}
 {{- with $i.notify }}{{ $_ := set $s "notify" . }}{{ end }}
 {{- with $i.heartbeat }}{{ $_ := set $s "heartbeat" . }}{{ end }}
 {{- with $root.Values.scheduler.spread }}{{ $_ := set $s "spread" . }}{{ end }}

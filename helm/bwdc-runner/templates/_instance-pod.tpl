@@ -45,6 +45,10 @@ containers:
       - name: BWDC_NOTIFY
         value: {{ toJson . | quote }}
       {{- end }}
+      {{- if hasKey $i "quarantineAfter" }}
+      - name: BWDC_QUARANTINE_AFTER
+        value: {{ int $i.quarantineAfter | quote }}
+      {{- end }}
       {{- with $i.heartbeat }}
       - name: BWDC_HEARTBEAT_URL
         value: {{ . | quote }}

@@ -34,6 +34,11 @@ containers:
         value: {{ printf "auto/%d" (int $root.Values.scheduler.replicas) | quote }}
       {{- end }}
       {{- include "bwdc-runner.commonEnv" $root | nindent 6 }}
+      {{- if and $root.Values.scheduler.adminToken.existingSecret (not .test) }}
+      # The admin endpoints' token (docs/operations.md "Admin endpoints"): a mounted Secret, re-read on rotation.
+      - name: BWDC_ADMIN_TOKEN_FILE
+        value: /etc/bwdc-runner-admin/{{ $root.Values.scheduler.adminToken.key }}
+      {{- end }}
     {{- if not .test }}
     ports:
       - name: http
@@ -68,6 +73,11 @@ containers:
         mountPath: /var/lib/bwdc-runner-control
       {{- end }}
       {{- include "bwdc-runner.commonMounts" (dict "root" $root "keys" $keys) | nindent 6 }}
+      {{- if and $root.Values.scheduler.adminToken.existingSecret (not .test) }}
+      - name: admin-token
+        mountPath: /etc/bwdc-runner-admin
+        readOnly: true
+      {{- end }}
 volumes:
   - name: config
     configMap:
@@ -101,4 +111,11 @@ volumes:
     emptyDir: { sizeLimit: 256Mi }
   {{- end }}
   {{- include "bwdc-runner.commonVolumes" (dict "root" $root "keys" $keys) | nindent 2 }}
+  {{- if and $root.Values.scheduler.adminToken.existingSecret (not .test) }}
+  - name: admin-token
+    secret:
+      secretName: {{ $root.Values.scheduler.adminToken.existingSecret }}
+      defaultMode: 0400
+      items: [{ key: {{ $root.Values.scheduler.adminToken.key | quote }}, path: {{ $root.Values.scheduler.adminToken.key | quote }} }]
+  {{- end }}
 {{- end }}

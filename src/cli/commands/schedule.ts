@@ -10,10 +10,14 @@ import type { RunnerConfig } from '../../config/model.js';
 import { createLogger, type Logger } from '../../observability/logger.js';
 import { RunnerMetrics } from '../../observability/metrics.js';
 import { startHttp, type HttpEndpoints } from '../../observability/http.js';
+import { AdminToken } from '../../observability/admin-token.js';
+import { renderStatusPage } from '../../observability/status-page.js';
+import { ScheduleAdmin } from '../schedule-admin.js';
 import { createSecretResolver } from '../../secrets/index.js';
 import { runInstance } from '../../runner/run-instance.js';
 import { recoverStateFolders } from '../../runner/recover.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
+import type { PauseInfo } from '../../scheduler/types.js';
 import { effectiveTimezone } from '../../scheduler/timing.js';
 import { shardLabel, shardOf, shareOf } from '../../scheduler/shard.js';
 import { registerShardMetrics } from '../../observability/shard-metrics.js';
@@ -45,9 +49,19 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
   // Runs that start within this window share secret fetches (see SecretResolver.sharedSession).
   const secretCacheMs = parseDuration(env.BWDC_SECRET_CACHE_TTL ?? '30s') ?? 30_000;
 
-  const scheduler = new Scheduler({
+  // The admin side sees this replica's share: its pauses (bwdc_runner_paused once per directory across the
+  // replicas), its history and admin calls; an instance of another shard is another replica's.
+  const admin: ScheduleAdmin = new ScheduleAdmin({
+    config: () => ({ ...config, instances: share }),
+    scheduler: () => scheduler,
+    metrics,
+    log,
+  });
+  const scheduler: Scheduler = new Scheduler({
     concurrency: config.concurrency,
     log,
+    // Pauses are read from each instance's state folder (docs/operations.md "Pause and resume").
+    pausedOf: (name): PauseInfo | undefined => admin.pausedOf(name),
     // One due tick is one run, its retries inside it (docs/scheduler.md "What counts as a run").
     run: (instance, { gate, away, draining, signal }) =>
       runInstance(instance, {
@@ -65,7 +79,11 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
       }),
     hooks: {
       onStart: (name) => metrics.runStarted(name),
-      onResult: (r) => metrics.runFinished(r),
+      onResult: (r) => {
+        metrics.runFinished(r);
+        // A quarantine (or a pause found by a run) shows at once, not at the next re-read.
+        if (r.paused) void admin.refresh();
+      },
       onOverlap: (name) => metrics.overlapSkipped(name),
       onNextRun: (name, at) => metrics.setNextRun(name, at),
       onRemoved: (name) => metrics.forget(name),
@@ -82,6 +100,10 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
     () => shard,
     () => ({ held: share.length, configured: config.instances.length }),
   );
+  await admin.refresh();
+  admin.start();
+  const token = env.BWDC_ADMIN_TOKEN_FILE ? new AdminToken(env.BWDC_ADMIN_TOKEN_FILE) : undefined;
+  if (token?.trouble) log.warn({ problem: token.trouble }, 'admin endpoints: no usable token; every call gets 401');
 
   let http: HttpEndpoints | undefined;
   if (config.httpPort !== 'off') {
@@ -93,6 +115,9 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
         return metrics.text();
       },
       metricsContentType: metrics.contentType,
+      page: async () => renderStatusPage(await admin.pageView(hostname())),
+      history: (name, sinceMs) => admin.history(name, sinceMs),
+      admin: token && { token, act: (name, action, body, peer) => admin.act(name, action, body, peer) },
       status: () => ({
         host: hostname(),
         shard: { index: shard.index, count: shard.count, instances: share.length, configured: config.instances.length },
@@ -104,7 +129,10 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
         instances: scheduler.status(),
       }),
     });
-    log.info({ port: http.port }, 'http endpoints listening: /healthz /readyz /metrics /status');
+    log.info(
+      { port: http.port, admin: token ? `POST /instances/NAME/{pause,resume,run,approve}` : 'off' },
+      'http endpoints listening: / /healthz /readyz /metrics /status /instances/NAME/history',
+    );
   }
 
   scheduler.start(config.runOnStart);
@@ -146,6 +174,7 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
       scheduler.setConcurrency(next.concurrency);
       const diff = scheduler.apply(nextShare);
       metrics.setInstances(nextShare.map((i) => i.name));
+      void admin.refresh();
       watchConfig(); // the files may be others now (a new template)
       if (why === 'SIGHUP' || before !== JSON.stringify(nextShare)) {
         configState.loadedAt = new Date().toISOString();
@@ -193,6 +222,7 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
       );
       void scheduler.stop(config.shutdownGraceMs).then(async ({ abortedRunning }) => {
         unwatch?.();
+        admin.stop();
         await http?.close();
         await secrets.close();
         log.info({ abortedRunning, totals: scheduler.totals }, 'stopped');

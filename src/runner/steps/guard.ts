@@ -17,6 +17,7 @@ import type { Effort, Report, RunContext, SessionToken } from '../types.js';
 import { RunFailure, fail } from './failure.js';
 import { serverOf } from './server.js';
 import { bitwardenTimeoutMs, obtainToken } from './token.js';
+import { verifyImport } from './verify.js';
 
 /** What the step needs besides the run: where bwdc runs, the token in hand and the key to renew it. */
 export interface GuardInputs {
@@ -60,6 +61,12 @@ export async function gatedSyncStep(run: RunContext, g: GuardInputs): Promise<Ca
     throw err;
   });
   g.effort.plan = gate.plan;
+  g.effort.gate = {
+    received: gate.received,
+    forwarded: gate.forwarded,
+    accepted: gate.accepted,
+    unchanged: gate.unchanged,
+  };
   if (gate.refused) {
     for (const b of gate.breaches) log.error({ rule: b.rule, ...b.numbers }, `guard: ${b.message}`);
     log.error({ remove: gate.plan?.remove }, 'guard: the members the refused import would have removed');
@@ -74,6 +81,9 @@ export async function gatedSyncStep(run: RunContext, g: GuardInputs): Promise<Ca
   const failure = gate.failure;
   if (failure) throw new RunFailure(failure.message, failure instanceof BitwardenError ? failure.failure : 'internal');
   if (gate.plan) log.info({ plan: planCounts(gate.plan) }, 'guard: the import is within the limits');
+  // A sync that sent nothing (unchanged, or nothing to send) reads nothing back.
+  if (outcome.ok && gate.plan && gate.forwarded > 0 && gate.accepted === gate.forwarded)
+    await verifyImport(run, g, apiUrl, gate.plan, freshToken(run, g));
   return outcome;
 }
 
