@@ -52,10 +52,13 @@ async function run(dir, state) {
   });
   const imports = bitwarden.imports.length;
   const t0 = performance.now();
-  const child = spawn(process.execPath, [bin, 'run'], { env, stdio: 'ignore' });
+  const child = spawn(process.execPath, [bin, 'run'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (c) => (out += c));
+  child.stderr.on('data', (c) => (out += c));
   const code = await new Promise((r) => child.on('close', r));
   const wallMs = performance.now() - t0;
-  if (code !== 0) throw new Error(`run exited ${code}`);
+  if (code !== 0) throw new Error(`run exited ${code}: ${out.slice(-2000)}`);
   return {
     wallMs,
     imported: bitwarden.imports.length > imports,
