@@ -2,6 +2,7 @@
 // processes sharing one configuration that sync every instance exactly once between them.
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,17 @@ import { loadConfig } from '../src/config/load.js';
 import { ConfigError } from '../src/errors.js';
 import { controlIsShared, instanceControlDir } from '../src/state/control-dir.js';
 import { ownerOf, parseShard, shardOf, shareOf } from '../src/scheduler/shard.js';
-import { CLIENT_ID, ldapTemplate, makeFixture, runCli, startCli, waitFor, type CliRun } from './helpers/fixture.js';
+import {
+  binPath,
+  CLIENT_ID,
+  ldapTemplate,
+  makeFixture,
+  parseLogs,
+  runCli,
+  startCli,
+  waitFor,
+  type CliRun,
+} from './helpers/fixture.js';
 
 const names = Array.from({ length: 2000 }, (_, i) => `dir-${i}`);
 
@@ -213,3 +224,55 @@ test('a paused instance stays paused after it moves to another replica (a shared
   assert.equal(lost.end.outcome, 'success');
   assert.equal(syncsOf(moving).length, 1);
 });
+
+// A StatefulSet pod's host name is its pod name: a UTS namespace of its own gives the process one (needs
+// unshare(1) and the right to make the namespace, as root in CI's container).
+const unshareSkip = (() => {
+  const r = spawnSync('unshare', ['-u', 'sh', '-c', 'hostname bwdc-runner-9'], { encoding: 'utf8' });
+  return r.status === 0
+    ? false
+    : `cannot make a UTS namespace here (unshare -u): ${(r.stderr || r.error?.message) ?? ''}`;
+})();
+
+test(
+  'BWDC_SHARD=auto/3 in a process whose host name is a StatefulSet pod name takes its ordinal',
+  { skip: unshareSkip },
+  async () => {
+    const fx = makeFixture();
+    const cfg = fx.writeConfig(Array.from({ length: 9 }, (_, i) => ({ name: `org-${i}`, schedule: '0 0 1 1 *' })));
+    const env = fx.fileEnv({ BWDC_HTTP_PORT: 'off', BWDC_SHARD: 'auto/3' });
+    const child = spawn(
+      'unshare',
+      [
+        '-u',
+        'sh',
+        '-c',
+        'hostname bwdc-runner-scheduler-2 && exec "$0" "$@"',
+        process.execPath,
+        binPath,
+        'schedule',
+        '--config',
+        cfg,
+      ],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    try {
+      await waitFor(() => out.includes('"scheduler started"'), 30_000);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const started = parseLogs(out).find((l) => l.msg === 'scheduler started')!;
+    assert.equal(started.shard, '2/3');
+    const expected = shareOf(
+      Array.from({ length: 9 }, (_, i) => ({ name: `org-${i}` })),
+      { index: 2, count: 3 },
+    ).map((i) => i.name);
+    assert.deepEqual(
+      (started.instances as Array<{ name: string }>).map((i) => i.name),
+      expected,
+    );
+  },
+);
