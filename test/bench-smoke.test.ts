@@ -5,17 +5,19 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { root } from './helpers/fixture.js';
+import { realBwdc, realBwdcSkip } from './helpers/real-bwdc.js';
 
 // Under tsx: the benchmarks load the Bitwarden test server (TypeScript) for the runner's login.
 function bench(
   script: string,
   args: string[],
   runner: string[] = [process.execPath, '--import', 'tsx'],
+  env: Record<string, string> = {},
 ): Record<string, any> {
   const r = spawnSync(runner[0]!, [...runner.slice(1), join(root, 'bench', script), ...args], {
     cwd: root,
     encoding: 'utf8',
-    env: { ...process.env },
+    env: { ...process.env, ...env },
   });
   assert.equal(r.status, 0, `${script}: ${r.stderr}${r.stdout}`);
   return JSON.parse(r.stdout.slice(r.stdout.indexOf('{')));
@@ -75,6 +77,26 @@ test('bench/redactor.mjs: tokens that keep coming are forgotten once expired; th
   assert.ok(r.held <= 5 + 1, `held ${r.held}`);
 });
 
+test('bench/shards.mjs: three replicas run every instance exactly once, each its own share', () => {
+  const r = bench('shards.mjs', ['--instances', '12', '--replicas', '3', '--delay', '0', '--concurrency', '2']);
+  assert.equal(r.exactlyOnce, true);
+  assert.equal(r.syncCalls, 12);
+  assert.equal(
+    r.perReplica.reduce((a: number, p: { held: number }) => a + p.held, 0),
+    12,
+  );
+  assert.ok(r.perReplica.every((p: { peakRssMB: number }) => p.peakRssMB > 0));
+});
+
+test(
+  'bench/moved-instance.mjs: with a real bwdc, the first run after a move sends the import, the next does not',
+  { skip: realBwdcSkip() },
+  () => {
+    const r = bench('moved-instance.mjs', ['--rounds', '1', '--users', '5'], undefined, { BWDC_PATH: realBwdc()! });
+    assert.equal(r.firstRunAfterMove.importsSent, 1);
+    assert.equal(r.nextRunInItsState.importsSent, 0);
+  },
+);
 test('bench/verify-cost.mjs: the read-back verifies a small organization', () => {
   const r = bench('verify-cost.mjs', ['--runs', '1', '--sizes', '200']);
   assert.equal(r.results[0].n, 200);

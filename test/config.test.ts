@@ -273,6 +273,39 @@ test('folder discovery: each subfolder with a data.json is an instance, runner.y
   assert.doesNotMatch(broken, /hunter2-canary/, 'the offending text is not quoted');
 });
 
+test('folder discovery: a <name>.runner.yaml file (a ConfigMap key) is an instance, its <name>.data.json beside it', () => {
+  const d = dir();
+  const root = join(d, 'instances');
+  mkdirSync(join(root, 'in-folder'), { recursive: true });
+  writeFileSync(join(root, 'in-folder', 'data.json'), JSON.stringify(ldapTemplate));
+  writeFileSync(
+    join(root, 'flat-block.runner.yaml'),
+    'schedule: "0 4 * * *"\ndirectory: { type: ldap, hostname: ldap.test, port: 389 }\n',
+  );
+  writeFileSync(join(root, 'flat-template.runner.yaml'), 'schedule: "0 5 * * *"\n');
+  writeFileSync(join(root, 'flat-template.data.json'), JSON.stringify(ldapTemplate));
+  writeFileSync(join(root, 'notes.yaml'), 'not an instance\n');
+  const c = loadConfig({
+    ...goodEnv(d),
+    BWDC_DATA_JSON: undefined,
+    BWDC_INSTANCES_DIR: root,
+    BWDC_SCHEDULE: '0 * * * *',
+  });
+  assert.deepEqual(
+    c.instances.map((i) => [i.name, i.schedule]),
+    [
+      ['flat-block', '0 4 * * *'],
+      ['flat-template', '0 5 * * *'],
+      ['in-folder', '0 * * * *'],
+    ],
+  );
+  writeFileSync(join(root, 'flat-block.runner.yaml'), 'schedule: "0 4 * * *"\nschedul: x\n');
+  assert.match(
+    configErrors(() => loadConfig({ ...goodEnv(d), BWDC_INSTANCES_DIR: root })).join('\n'),
+    /schedul \(.*flat-block\.runner\.yaml:2\): unknown key/,
+  );
+});
+
 test('a config file with instancesDir combines listed and discovered instances, and rejects clashes', () => {
   const d = dir();
   mkdirSync(join(d, 'more', 'instance-1'), { recursive: true });

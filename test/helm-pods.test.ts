@@ -39,14 +39,17 @@ test('every ConfigMap, Secret and key a pod projects or references exists in the
   for (const { label, file, objs } of rendered) assert.deepEqual(missingReferences(objs, external(file)), [], label);
 });
 
-test("the reference check is not vacuous: the old test pod's projection of <name>.json for a directory block fails it", () => {
+test("the reference check is not vacuous: the test pod's projection of a missing <name>.json, or of a missing block, fails it", () => {
   const objs = render('directory-values.yaml', ['--set', 'mode=scheduler']);
   const pod = objs.find((o) => o.kind === 'Pod')!;
-  pod.spec.volumes[0].projected.sources.push({
-    configMap: { name: 'rel-bwdc-runner-data', items: [{ key: 'corp-ad.json', path: 'data/corp-ad.json' }] },
-  });
+  const instances = pod.spec.volumes.find((v: { name: string }) => v.name === 'instances');
+  instances.projected.sources.push(
+    { configMap: { name: 'rel-bwdc-runner-instances-0', items: [{ key: 'corp-ad.json', path: 'corp-ad.data.json' }] } },
+    { configMap: { name: 'rel-bwdc-runner-instances-1' } },
+  );
   assert.deepEqual(missingReferences(objs, new Set()), [
-    'Pod/rel-bwdc-runner-check volume config: ConfigMap/rel-bwdc-runner-data has no key "corp-ad.json" (it has legacy.json)',
+    'Pod/rel-bwdc-runner-check volume instances: ConfigMap/rel-bwdc-runner-instances-0 has no key "corp-ad.json" (it has corp-ad.runner.yaml, entra.runner.yaml, google.runner.yaml, legacy.data.json, legacy.runner.yaml, okta.runner.yaml, onelogin.runner.yaml)',
+    'Pod/rel-bwdc-runner-check volume instances: ConfigMap/rel-bwdc-runner-instances-1 is not in the release',
   ]);
   const cronjobs = render('directory-values.yaml');
   byKind(cronjobs, 'ConfigMap').find((c) => c.metadata.name === 'rel-bwdc-runner-data')!.data = {};
@@ -61,6 +64,8 @@ function comparable(spec: any): any {
     delete c.ports;
     delete c.livenessProbe;
     delete c.readinessProbe;
+    // The test pod checks every instance: no shard.
+    c.env = c.env.filter((e: { name: string }) => e.name !== 'BWDC_SHARD');
   }
   copy.volumes = copy.volumes.filter((v: { name: string }) => v.name !== 'state');
   delete copy.terminationGracePeriodSeconds;
@@ -68,7 +73,7 @@ function comparable(spec: any): any {
   return copy;
 }
 
-test('helm test runs check in the pod the release runs: one per instance like its CronJob, or one like the Deployment for all', () => {
+test('helm test runs check in the pod the release runs: one per instance like its CronJob, or one like the StatefulSet for all', () => {
   for (const { label, objs } of rendered) {
     const tests = byKind(objs, 'Pod');
     assert.ok(
@@ -76,7 +81,7 @@ test('helm test runs check in the pod the release runs: one per instance like it
       label,
     );
     const cronjobs = byKind(objs, 'CronJob');
-    const [dep] = byKind(objs, 'Deployment');
+    const [dep] = byKind(objs, 'StatefulSet');
     if (dep) {
       assert.equal(tests.length, 1, label);
       assert.deepEqual(tests[0]!.spec.containers[0].args, ['check'], label);
@@ -122,7 +127,7 @@ test("no CronJob pod (nor its test pod) can reach another instance's secret key"
   let compared = 0;
   for (const { label, objs } of rendered) {
     const pods = podSpecs(objs).filter(
-      (p) => !p.owner.startsWith('Deployment/') && p.owner !== 'Pod/rel-bwdc-runner-check',
+      (p) => !p.owner.startsWith('StatefulSet/') && p.owner !== 'Pod/rel-bwdc-runner-check',
     );
     const perPod = pods.map((p) => ({
       ...p,
@@ -164,7 +169,7 @@ test('isolated-secrets-values.yaml: exactly the keys each instance names, the sh
     'customer-b': ['client-secret', 'customer-b-healthchecks', 'customer-b-ldap'],
     'customer-c': ['customer-c-api-key'],
   });
-  const [dep] = byKind(render('isolated-secrets-values.yaml', ['--set', 'mode=scheduler']), 'Deployment');
+  const [dep] = byKind(render('isolated-secrets-values.yaml', ['--set', 'mode=scheduler']), 'StatefulSet');
   assert.deepEqual(items(dep!.spec.template.spec), [
     'client-secret',
     'customer-a-ldap',
@@ -176,7 +181,7 @@ test('isolated-secrets-values.yaml: exactly the keys each instance names, the sh
 
 test('scheduler mode: an instance change leaves the pod template alone (the scheduler reloads it); a port change rolls it', () => {
   const template = (...extra: string[]) =>
-    byKind(render('scheduler-monitoring-values.yaml', extra), 'Deployment')[0]!.spec.template;
+    byKind(render('scheduler-monitoring-values.yaml', extra), 'StatefulSet')[0]!.spec.template;
   const base = template();
   assert.equal(base.metadata.annotations['checksum/config'], undefined);
   assert.match(base.metadata.annotations['checksum/process'], /^[0-9a-f]{64}$/);

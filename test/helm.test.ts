@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
-import { byKind, chart, ciDir, ensureHelm, helm, render } from './helpers/helm.js';
+import { byKind, chart, ciDir, ensureHelm, helm, render, schedulerConfigFiles } from './helpers/helm.js';
 import { unknownFields, validateModel } from './helpers/k8s-schema.js';
 import { cronProblem } from '../src/config/normalize.js';
 import { fileSchema } from '../src/config/schema.js';
@@ -187,34 +187,56 @@ test('the H minute is deterministic per instance and differs between instances',
   );
 });
 
-test('scheduler mode: one Deployment (1 replica, Recreate) running schedule, a Service, ServiceMonitor and PrometheusRule', () => {
+test('scheduler mode: a StatefulSet (1 replica by default, parallel) running schedule as shard auto/1, a PDB, the Services, ServiceMonitor and PrometheusRule', () => {
   const objs = render('scheduler-monitoring-values.yaml');
   assert.equal(byKind(objs, 'CronJob').length, 0);
-  const [dep] = byKind(objs, 'Deployment');
-  assert.equal(dep!.spec.replicas, 1);
-  assert.equal(dep!.spec.strategy.type, 'Recreate');
-  const c = dep!.spec.template.spec.containers[0];
+  assert.equal(byKind(objs, 'Deployment').length, 0);
+  const [sts] = byKind(objs, 'StatefulSet');
+  assert.equal(sts!.spec.replicas, 1);
+  assert.equal(sts!.spec.podManagementPolicy, 'Parallel');
+  assert.equal(sts!.spec.serviceName, 'rel-bwdc-runner-pods');
+  assert.equal(sts!.spec.volumeClaimTemplates, undefined, 'no persistence: no claims');
+  const c = sts!.spec.template.spec.containers[0];
   assert.deepEqual(c.args, ['schedule']);
+  assert.deepEqual(
+    c.env.find((e: { name: string }) => e.name === 'BWDC_SHARD'),
+    { name: 'BWDC_SHARD', value: 'auto/1' },
+  );
   assert.equal(c.livenessProbe.httpGet.path, '/healthz');
   assert.equal(c.readinessProbe.httpGet.path, '/readyz');
   // Its own sizing from the measurements (docs/kubernetes.md "Sizing"): 96 MiB + concurrency (2) x 224 MiB.
   assert.deepEqual(c.resources, { requests: { cpu: '200m', memory: '544Mi' }, limits: { memory: '816Mi' } });
-  assert.equal(dep!.spec.template.spec.automountServiceAccountToken, true, 'Vault Kubernetes auth needs the token');
-  const volumes = dep!.spec.template.spec.volumes;
-  const sources = volumes.find((v: { name: string }) => v.name === 'config').projected.sources;
-  assert.deepEqual(
-    sources.map((s: { configMap: { items: Array<{ path: string }> } }) => s.configMap.items[0]!.path),
-    ['config.yaml'],
-  );
-  // The inline templates: the whole data ConfigMap, so a new one needs no new volume (no restart).
-  assert.deepEqual(volumes.find((v: { name: string }) => v.name === 'templates').configMap, {
-    name: 'rel-bwdc-runner-data',
+  assert.equal(sts!.spec.template.spec.automountServiceAccountToken, true, 'Vault Kubernetes auth needs the token');
+  const volumes = sts!.spec.template.spec.volumes;
+  assert.deepEqual(volumes.find((v: { name: string }) => v.name === 'config').configMap, {
+    name: 'rel-bwdc-runner-config',
+    items: [{ key: 'config.yaml', path: 'config.yaml' }],
   });
-  const [svc] = byKind(objs, 'Service');
+  // Every block of instances in one projected folder, so an instance added to a block needs no new volume.
+  assert.deepEqual(volumes.find((v: { name: string }) => v.name === 'instances').projected.sources, [
+    { configMap: { name: 'rel-bwdc-runner-instances-0' } },
+  ]);
+  assert.deepEqual(volumes.find((v: { name: string }) => v.name === 'state').emptyDir, { sizeLimit: '256Mi' });
+  const [svc, headless] = byKind(objs, 'Service');
   assert.equal(svc!.spec.ports[0].port, 8080);
+  assert.equal(headless!.metadata.name, 'rel-bwdc-runner-pods');
+  assert.equal(headless!.spec.clusterIP, 'None');
+  const [pdb] = byKind(objs, 'PodDisruptionBudget');
+  assert.equal(pdb!.spec.maxUnavailable, 1);
+  assert.deepEqual(pdb!.spec.selector.matchLabels, sts!.spec.selector.matchLabels);
   const [sm] = byKind(objs, 'ServiceMonitor');
   assert.equal(sm!.spec.endpoints[0].path, '/metrics');
   assert.equal(sm!.metadata.labels!.release, 'prometheus');
+  // The ServiceMonitor selects one Service, not the headless one too: each replica is scraped once.
+  const selected = byKind(objs, 'Service').filter((s) =>
+    Object.entries(sm!.spec.selector.matchLabels as Record<string, string>).every(
+      ([k, v]) => s.metadata.labels![k] === v,
+    ),
+  );
+  assert.deepEqual(
+    selected.map((s) => s.metadata.name),
+    ['rel-bwdc-runner'],
+  );
   const [rule] = byKind(objs, 'PrometheusRule');
   const alerts = rule!.spec.groups[0].rules.map((r: { alert: string }) => r.alert);
   assert.deepEqual(alerts, ['BwdcSyncFailing', 'BwdcSyncStale', 'BwdcSecretBackendErrors']);
@@ -223,9 +245,43 @@ test('scheduler mode: one Deployment (1 replica, Recreate) running schedule, a S
   ]!;
   assert.match(config, /concurrency: 2/);
   assert.match(config, /bwdcNice: 10/);
-  assert.match(config, /spread: "10m"/);
+  assert.match(config, /instancesDir: \/etc\/bwdc-runner-instances/);
   const parsed = fileSchema.safeParse(parseYaml(config));
   assert.ok(parsed.success, `the runner refuses the chart's config.yaml: ${parsed.error?.message}`);
+  const block = byKind(objs, 'ConfigMap').find((c) => c.metadata.name === 'rel-bwdc-runner-instances-0')!.data!;
+  assert.equal(JSON.parse(block['okta.runner.yaml']!).spread, '10m');
+});
+
+test('scheduler.replicas: 3 with persistence: 3 pods of shard auto/3, a state claim each from volumeClaimTemplates, no shared claim', () => {
+  const objs = render('scheduler-monitoring-values.yaml', [
+    '--set',
+    'scheduler.replicas=3',
+    '--set',
+    'state.persistence.enabled=true',
+  ]);
+  const [sts] = byKind(objs, 'StatefulSet');
+  assert.equal(sts!.spec.replicas, 3);
+  const env = sts!.spec.template.spec.containers[0].env;
+  assert.equal(env.find((e: { name: string }) => e.name === 'BWDC_SHARD').value, 'auto/3');
+  const [claim] = sts!.spec.volumeClaimTemplates;
+  assert.equal(claim.metadata.name, 'state');
+  assert.deepEqual(claim.spec.accessModes, ['ReadWriteOnce']);
+  assert.deepEqual(sts!.spec.persistentVolumeClaimRetentionPolicy, { whenDeleted: 'Retain', whenScaled: 'Retain' });
+  const volumes = sts!.spec.template.spec.volumes.map((v: { name: string }) => v.name);
+  assert.ok(!volumes.includes('state'), 'the claim template provides the state volume');
+  assert.ok(
+    sts!.spec.template.spec.containers[0].volumeMounts.some(
+      (m: { name: string; mountPath: string }) => m.name === 'state' && m.mountPath === '/var/lib/bwdc-runner',
+    ),
+  );
+  assert.equal(byKind(objs, 'PersistentVolumeClaim').length, 0, 'no claim of its own in scheduler mode');
+  // The test pod checks every instance, in a throwaway folder.
+  const pod = byKind(objs, 'Pod')[0]!;
+  assert.equal(
+    pod.spec.containers[0].env.find((e: { name: string }) => e.name === 'BWDC_SHARD'),
+    undefined,
+  );
+  assert.ok(pod.spec.volumes.find((v: { name: string }) => v.name === 'state').emptyDir);
 });
 
 test('Vault Kubernetes auth: address, namespace, role, mount, CA and the service-account token', () => {
@@ -375,14 +431,12 @@ test('directory blocks: the config the chart renders is what the runner loads, i
   }
   // The template instance still mounts its data.json.
   assert.ok(data['legacy.json']);
-  // scheduler mode: the blocks are in config.yaml itself.
+  // scheduler mode: each instance a <name>.runner.yaml (and an inline template its <name>.data.json) in the
+  // -instances-<k> ConfigMaps, one folder in the pod.
   const sched = render('directory-values.yaml', ['--set', 'mode=scheduler']);
-  const cfg = sched.find((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-config'))!.data!['config.yaml']!;
-  const cfgPath = join(d, 'config.yaml');
-  writeFileSync(cfgPath, cfg.replace('/etc/bwdc-runner-templates/legacy.json', join(d, 'legacy.json')));
-  writeFileSync(join(d, 'legacy.json'), data['legacy.json']);
+  const cfgPath = schedulerConfigFiles(sched, join(d, 'scheduler'));
   const all = loadConfig({ BWDC_RUNNER_CONFIG: cfgPath, BWDC_STATE_DIR: d });
-  assert.equal(all.instances[0]!.guard.always, true, 'scheduler mode: guard in config.yaml');
+  assert.equal(all.instances[0]!.guard.always, true, 'scheduler mode: guard in the instance file');
   assert.equal(all.instances[0]!.heartbeat, 'vault://secret/bwdc/corp-ad#healthchecks_url');
   assert.equal(all.instances[1]!.notify[0]!.format, 'slack');
   assert.deepEqual(

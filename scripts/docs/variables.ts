@@ -25,6 +25,8 @@ export const processVariables: Record<string, string> = {
   BWDC_HISTORY_MAX_AGE:
     'History entries older than this go at the next compaction (docs/operations.md). Default `90d`.',
   BWDC_HTTP_HOST: '`schedule`: the address the endpoints listen on. Default `0.0.0.0`.',
+  BWDC_SHARD:
+    '`schedule`: run only shard `I/N` (I from 0) of the instances, or `auto/N` (I from the host name\'s trailing ordinal, a StatefulSet pod); `--shard` wins. Unset: all (docs/scheduler.md "Shards").',
   BWDC_WATCH_CONFIG:
     '`schedule`: reload when the config file, the instances folder or a template changes (as SIGHUP does). Default `true`.',
   BWDC_SECRET_CACHE_TTL: '`schedule`: runs starting within this window share secret fetches. Default `30s`.',

@@ -36,6 +36,8 @@ export interface CliOptions {
   by: string | undefined;
   /** check --notify-test: send one test message to every notification target. */
   notifyTest: boolean;
+  /** schedule --shard I/N: run only this shard's instances (src/scheduler/shard.ts). */
+  shard: string | undefined;
   /** check --offline: every step but the directory (no bwdc test). */
   offline: boolean;
   /** pause --reason TEXT. */
@@ -175,6 +177,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     by: v.by as string | undefined,
     notifyTest: v['notify-test'] === true,
     offline: v.offline === true,
+    shard: v.shard as string | undefined,
     verbose: v.verbose === true,
     json: v.json === true,
     help,

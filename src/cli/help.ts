@@ -66,6 +66,11 @@ export const options = {
     form: '--offline',
     text: 'skip the directory step (no bwdc test); every other step still runs',
   },
+  shard: {
+    type: 'string',
+    form: '--shard I/N',
+    text: 'run only shard I (from 0) of N: the instances rendezvous hashing gives it (or BWDC_SHARD=I/N, auto/N)',
+  },
   help: { short: 'h', type: 'boolean', form: '-h, --help', text: 'this help' },
   version: { short: 'V', type: 'boolean', form: '-V, --version', text: "the runner's and bwdc's versions" },
 } satisfies Record<string, OptionSpec>;
@@ -123,13 +128,14 @@ export const commandSpecs = {
     example: 'bwdc-runner approve 3fa9c01b2e --instance corp-ad --by alice',
   },
   schedule: {
-    usage: 'schedule',
+    usage: 'schedule [--shard I/N]',
     summary: "long-running: every instance on its own schedule (the image's default command)",
     details: [
       'Serves /healthz /readyz /metrics /status on BWDC_HTTP_PORT (default 8080). SIGHUP or a changed',
       'configuration file reloads; SIGTERM lets running syncs finish within BWDC_SHUTDOWN_GRACE.',
+      'With --shard I/N (or BWDC_SHARD), N processes share one configuration, each instance run by one.',
     ],
-    options: ['config'],
+    options: ['config', 'shard'],
     example: 'BWDC_SCHEDULE="*/30 * * * *" bwdc-runner schedule',
   },
   check: {

@@ -2,7 +2,7 @@
 // 15 s, and at once after a run or an admin call), their history over HTTP, the status page's view, and
 // the admin actions (pause, resume, run now, approve). Wired by commands/schedule.ts; the HTTP side is
 // observability/http.ts, the page observability/status-page.ts.
-import { join } from 'node:path';
+import { instanceControlDir } from '../state/control-dir.js';
 import type { RunnerConfig } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
 import type { RunnerMetrics } from '../observability/metrics.js';
@@ -34,7 +34,7 @@ export class ScheduleAdmin {
   ) {}
 
   private dir(name: string): string {
-    return join(this.o.config().stateDir, name);
+    return instanceControlDir(this.o.config(), name);
   }
 
   private known(name: string): boolean {
@@ -141,6 +141,7 @@ export class ScheduleAdmin {
     const config = this.o.config();
     const target = {
       stateDir: config.stateDir,
+      controlDir: config.controlDir,
       name,
       limits: { maxBytes: config.historyMaxBytes, maxAgeMs: config.historyMaxAgeMs },
     };

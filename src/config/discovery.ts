@@ -1,6 +1,9 @@
 // Folder discovery, the layout of Bitwarden's own docs: every subfolder of BWDC_INSTANCES_DIR that
 // holds a data.json (or a runner.yaml with a directory block) is an instance named after the folder.
-// A runner.yaml beside the data.json overrides settings for that instance.
+// A runner.yaml beside the data.json overrides settings for that instance. A file `<name>.runner.yaml`
+// (its template `<name>.data.json` beside it, if any) is the same as `<name>/runner.yaml`: a ConfigMap's
+// keys are flat, so this is how the chart mounts a block of instances per ConfigMap (docs/kubernetes.md
+// "Shards (scheduler mode)").
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
@@ -18,7 +21,11 @@ export interface DiscoveredInstance {
   invalid: PathKey[][];
   locate: Locate;
   origin: string;
+  /** Where its relative paths start: its folder, or the instances folder for a <name>.runner.yaml. */
+  baseDir: string;
 }
+
+const flatSuffix = '.runner.yaml';
 
 export function discoverInstances(root: string, where: string, errors: string[]): DiscoveredInstance[] {
   let entries: string[];
@@ -30,16 +37,20 @@ export function discoverInstances(root: string, where: string, errors: string[])
     return [];
   }
   const found: DiscoveredInstance[] = [];
-  for (const name of entries) {
-    const dir = join(root, name);
-    if (name.startsWith('.') || !statSync(dir).isDirectory()) continue;
-    const dataJsonPath = join(dir, 'data.json');
-    const overridePath = join(dir, 'runner.yaml');
+  for (const entry of entries) {
+    if (entry.startsWith('.')) continue;
+    const flat = entry.endsWith(flatSuffix) ? entry.slice(0, -flatSuffix.length) : undefined;
+    const dir = join(root, entry);
+    if (flat === undefined && !statSync(dir).isDirectory()) continue;
+    const name = flat ?? entry;
+    const dataJsonPath = flat === undefined ? join(dir, 'data.json') : join(root, `${flat}.data.json`);
+    const overridePath = flat === undefined ? join(dir, 'runner.yaml') : dir;
     const hasTemplate = existsSync(dataJsonPath);
     if (!hasTemplate && !existsSync(overridePath)) continue;
     let overrides: RawInstanceSettings = {};
     let invalid: PathKey[][] = [];
-    let locate: Locate = () => dir;
+    const origin = flat === undefined ? dir : overridePath;
+    let locate: Locate = () => origin;
     if (existsSync(overridePath)) {
       const yaml = parseYamlWithLines(readFileSync(overridePath, 'utf8'), overridePath);
       if (!yaml.ok) {
@@ -52,9 +63,20 @@ export function discoverInstances(root: string, where: string, errors: string[])
       overrides = checked.value ?? {};
       invalid = checked.issues.map((i) => i.path);
     }
-    found.push({ name, dataJsonPath: hasTemplate ? dataJsonPath : undefined, overrides, invalid, locate, origin: dir });
+    const baseDir = flat === undefined ? dir : root;
+    found.push({
+      name,
+      dataJsonPath: hasTemplate ? dataJsonPath : undefined,
+      overrides,
+      invalid,
+      locate,
+      origin,
+      baseDir,
+    });
   }
   if (found.length === 0)
-    errors.push(`instancesDir (${where}): no subfolder of "${root}" holds a data.json or a runner.yaml`);
+    errors.push(
+      `instancesDir (${where}): no subfolder of "${root}" holds a data.json or a runner.yaml, and no <name>.runner.yaml is there`,
+    );
   return found;
 }

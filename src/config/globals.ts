@@ -44,6 +44,14 @@ export const globalSettings = {
     expected: 'a folder, e.g. /var/lib/bwdc-runner',
     fallback: builtinDefaults.stateDir,
   }),
+  // Shared by every scheduler replica, unlike stateDir (docs/scheduler.md "What follows an instance").
+  controlDir: setting<string | undefined>({
+    env: 'BWDC_CONTROL_DIR',
+    file: 'controlDir',
+    parse: (v) => (String(v) ? String(v) : undefined),
+    expected: 'a folder every replica mounts, e.g. /var/lib/bwdc-runner-control',
+    fallback: undefined,
+  }),
   bwdcPath: setting<string | undefined>({
     env: 'BWDC_PATH',
     file: 'bwdcPath',
@@ -169,5 +177,10 @@ export function readGlobals(env: Env, file: ParsedConfigFile | undefined, cwd: s
   globals.stateDir = resolve(cwd, globals.stateDir);
   const problem = stateDirProblem(globals.stateDir);
   if (problem) errors.push(`${env.BWDC_STATE_DIR ? 'BWDC_STATE_DIR' : 'stateDir'}: ${problem}`);
+  if (globals.controlDir !== undefined) {
+    globals.controlDir = resolve(cwd, globals.controlDir);
+    const controlProblem = stateDirProblem(globals.controlDir);
+    if (controlProblem) errors.push(`${env.BWDC_CONTROL_DIR ? 'BWDC_CONTROL_DIR' : 'controlDir'}: ${controlProblem}`);
+  }
   return globals;
 }

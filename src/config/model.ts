@@ -62,6 +62,12 @@ export interface InstanceConfig {
 export interface RunnerConfig {
   instances: readonly InstanceConfig[];
   stateDir: string;
+  /**
+   * Where per-instance control state (pause, quarantine, approvals, history) lives: a folder every scheduler
+   * replica mounts, so it follows an instance that moves (docs/scheduler.md "What follows an instance").
+   * Undefined: stateDir. Read through controlDirOf (state/control-dir.ts).
+   */
+  controlDir: string | undefined;
   /** Undefined: `bwdc` looked up on PATH. */
   bwdcPath: string | undefined;
   /** Nice value bwdc runs at (0: the runner's own priority). */

@@ -271,6 +271,13 @@ export const fileSchema = z
       .string()
       .optional()
       .describe(`Root of the per-instance state folders. Default ${builtinDefaults.stateDir}.`),
+    controlDir: z
+      .string()
+      .optional()
+      .describe(
+        'Root of the per-instance control state (pause, quarantine, approvals, history) that must follow an ' +
+          'instance from one scheduler replica to another: a folder every replica mounts. Default: stateDir.',
+      ),
     bwdcPath: z.string().optional().describe('The bwdc executable. Default: bwdc on PATH.'),
     bwdcNice: z
       .number()

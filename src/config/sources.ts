@@ -84,7 +84,7 @@ export function folderInstances(
     const own: Layer = {
       values: found.overrides,
       locate: found.locate,
-      baseDir: found.origin,
+      baseDir: found.baseDir,
       label,
       invalid: found.invalid,
     };

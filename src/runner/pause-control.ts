@@ -1,7 +1,7 @@
 // Pausing and resuming an instance, for the `pause`/`resume` commands and schedule's admin endpoints
 // (docs/operations.md "Pause and resume"): the pause file (state/pause.ts), an entry in the history, and
 // on resume the failures in a row back to 0, so a quarantine does not strike again at the next failure.
-import { join } from 'node:path';
+import { instanceControlDir } from '../state/control-dir.js';
 import { appendHistory, type HistoryLimits } from '../state/history.js';
 import { InstanceState } from '../state/instance-state.js';
 import { clearPause, readPause, writePause, type Pause } from '../state/pause.js';
@@ -9,6 +9,8 @@ import { approvePlan, type Approval } from '../state/approvals.js';
 
 export interface ControlTarget {
   stateDir: string;
+  /** Where the pause and the history live (docs/scheduler.md "What follows an instance"); undefined: stateDir. */
+  controlDir: string | undefined;
   name: string;
   limits: HistoryLimits;
 }
@@ -19,26 +21,26 @@ export async function pauseInstance(
   by: string,
   reason: string,
 ): Promise<{ pause: Pause; already: boolean }> {
-  const state = await InstanceState.open(t.stateDir, t.name);
-  const existing = await readPause(state.dir);
+  const dir = instanceControlDir(t, t.name);
+  const existing = await readPause(dir);
   if (existing) return { pause: existing, already: true };
   const pause: Pause = { since: new Date().toISOString(), by, reason };
-  await writePause(state.dir, pause);
-  await appendHistory(state.dir, { at: pause.since, kind: 'pause', by, reason }, t.limits);
+  await writePause(dir, pause);
+  await appendHistory(dir, { at: pause.since, kind: 'pause', by, reason }, t.limits);
   return { pause, already: false };
 }
 
 /** Ends a pause or a quarantine; the previous pause, or undefined when it was not paused. */
 export async function resumeInstance(t: ControlTarget, by: string): Promise<Pause | undefined> {
-  const dir = join(t.stateDir, t.name);
+  const dir = instanceControlDir(t, t.name);
   const previous = await readPause(dir);
   if (!previous) return undefined;
   const state = await InstanceState.open(t.stateDir, t.name);
   const last = await state.readLastRun();
   if (last && last.consecutiveFailures) await state.writeLastRun({ ...last, consecutiveFailures: 0 });
-  await clearPause(state.dir);
+  await clearPause(dir);
   await appendHistory(
-    state.dir,
+    dir,
     { at: new Date().toISOString(), kind: 'resume', by, ended: previous.quarantined ? 'quarantine' : 'pause' },
     t.limits,
   );

@@ -14,7 +14,10 @@ import type { LockHandle } from '../state/lock.js';
 import type { RunMode } from './result.js';
 
 export interface RunDeps {
-  config: Pick<RunnerConfig, 'stateDir' | 'bwdcPath' | 'passEnv' | 'bwdcNice' | 'historyMaxBytes' | 'historyMaxAgeMs'>;
+  config: Pick<
+    RunnerConfig,
+    'stateDir' | 'controlDir' | 'bwdcPath' | 'passEnv' | 'bwdcNice' | 'historyMaxBytes' | 'historyMaxAgeMs'
+  >;
   env: Readonly<Record<string, string | undefined>>;
   secrets: SecretSession;
   log: Logger;

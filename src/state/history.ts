@@ -3,7 +3,7 @@
 // O_APPEND, so a crash leaves at worst one torn last line: readers skip it and say so, and the next
 // append starts on a fresh line. Bounded by size and age: when the file outgrows its size, or its first
 // entry its age, it is rewritten (atomically, state/atomic.ts) with the newest entries that fit.
-import { open, readFile, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 
@@ -41,6 +41,7 @@ export async function appendHistory(
   now = Date.now(),
 ): Promise<void> {
   const path = join(dir, historyFile);
+  await mkdir(dir, { recursive: true, mode: 0o700 }); // controlDir's folder may not exist yet (state/control-dir.ts)
   const { at, kind, ...rest } = entry;
   const line = `${JSON.stringify({ at, kind, ...rest })}\n`;
   const size = (await stat(path).catch(() => undefined))?.size ?? 0;

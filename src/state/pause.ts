@@ -2,7 +2,7 @@
 // (0600), one small file of its own so that it travels with the folder (a restart, a reload, another
 // replica on the same volume) and can be kept elsewhere without the rest of the state. Written whole
 // (state/atomic.ts): a reader sees the old pause or the new one.
-import { readFile, unlink } from 'node:fs/promises';
+import { mkdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 
@@ -39,6 +39,8 @@ export async function readPause(dir: string): Promise<Pause | undefined> {
 }
 
 export async function writePause(dir: string, pause: Pause): Promise<void> {
+  // The control folder may be on a volume of its own (controlDir, state/control-dir.ts), not made by a run yet.
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   await writeFileAtomic(join(dir, pauseFile), `${JSON.stringify(pause)}\n`, 0o600);
 }
 

@@ -2,14 +2,14 @@
 // projected sources) or referenced (envFrom, env valueFrom), and which of those are not in the release.
 import type { Obj } from './helm.js';
 
-/** Every pod spec of a release: CronJobs', the Deployment's, the `helm test` pods'. */
+/** Every pod spec of a release: CronJobs', the StatefulSet's, the `helm test` pods'. */
 export function podSpecs(objs: Obj[]): Array<{ owner: string; spec: any; test: boolean }> {
   const out: Array<{ owner: string; spec: any; test: boolean }> = [];
   for (const o of objs) {
     if (o.kind === 'CronJob')
       out.push({ owner: `CronJob/${o.metadata.name}`, spec: o.spec.jobTemplate.spec.template.spec, test: false });
-    if (o.kind === 'Deployment')
-      out.push({ owner: `Deployment/${o.metadata.name}`, spec: o.spec.template.spec, test: false });
+    if (o.kind === 'StatefulSet')
+      out.push({ owner: `StatefulSet/${o.metadata.name}`, spec: o.spec.template.spec, test: false });
     if (o.kind === 'Pod') out.push({ owner: `Pod/${o.metadata.name}`, spec: o.spec, test: true });
   }
   return out;

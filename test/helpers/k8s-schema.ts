@@ -17,6 +17,11 @@ const kinds: Record<string, { module: string; iface: string }> = {
   'v1/PersistentVolumeClaim': { module: 'kubernetes-models/v1/PersistentVolumeClaim', iface: 'IPersistentVolumeClaim' },
   'batch/v1/CronJob': { module: 'kubernetes-models/batch/v1/CronJob', iface: 'ICronJob' },
   'apps/v1/Deployment': { module: 'kubernetes-models/apps/v1/Deployment', iface: 'IDeployment' },
+  'apps/v1/StatefulSet': { module: 'kubernetes-models/apps/v1/StatefulSet', iface: 'IStatefulSet' },
+  'policy/v1/PodDisruptionBudget': {
+    module: 'kubernetes-models/policy/v1/PodDisruptionBudget',
+    iface: 'IPodDisruptionBudget',
+  },
   'monitoring.coreos.com/v1/ServiceMonitor': {
     module: '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor',
     iface: 'IServiceMonitor',

@@ -1,7 +1,7 @@
 {{/*
-The scheduler's pod in scheduler mode: the Deployment's (args: schedule) and its `helm test` pod's
+The scheduler's pod in scheduler mode: the StatefulSet's (args: schedule) and its `helm test` pod's
 (args: check), one definition so the test checks exactly what the scheduler reads. .root, .args;
-.test: no ports or probes, a throwaway state folder.
+.test: no ports or probes, no shard (it checks every instance), a throwaway state folder.
 */}}
 {{- define "bwdc-runner.schedulerPod" -}}
 {{- $root := .root }}
@@ -24,6 +24,15 @@ containers:
     env:
       - name: BWDC_RUNNER_CONFIG
         value: /etc/bwdc-runner/config.yaml
+      {{- if $root.Values.scheduler.control.enabled }}
+      - name: BWDC_CONTROL_DIR
+        value: /var/lib/bwdc-runner-control
+      {{- end }}
+      {{- if not .test }}
+      # Each pod runs its share: I from its name <statefulset>-<I> (docs/scheduler.md "Shards").
+      - name: BWDC_SHARD
+        value: {{ printf "auto/%d" (int $root.Values.scheduler.replicas) | quote }}
+      {{- end }}
       {{- include "bwdc-runner.commonEnv" $root | nindent 6 }}
       {{- if and $root.Values.scheduler.adminToken.existingSecret (not .test) }}
       # The admin endpoints' token (docs/operations.md "Admin endpoints"): a mounted Secret, re-read on rotation.
@@ -56,9 +65,13 @@ containers:
       - name: config
         mountPath: /etc/bwdc-runner
         readOnly: true
-      - name: templates
-        mountPath: /etc/bwdc-runner-templates
+      - name: instances
+        mountPath: /etc/bwdc-runner-instances
         readOnly: true
+      {{- if $root.Values.scheduler.control.enabled }}
+      - name: control
+        mountPath: /var/lib/bwdc-runner-control
+      {{- end }}
       {{- include "bwdc-runner.commonMounts" (dict "root" $root "keys" $keys) | nindent 6 }}
       {{- if and $root.Values.scheduler.adminToken.existingSecret (not .test) }}
       - name: admin-token
@@ -67,29 +80,36 @@ containers:
       {{- end }}
 volumes:
   - name: config
+    configMap:
+      name: {{ include "bwdc-runner.fullname" $root }}-config
+      items: [{ key: config.yaml, path: config.yaml }]
+  # Every block of instances, and the templates from ConfigMaps of the user's, in one folder: an instance
+  # added, changed or removed in a block is reloaded in place, not restarted.
+  - name: instances
     projected:
       sources:
+        {{- range $k := until (include "bwdc-runner.instanceBlockCount" $root | int) }}
         - configMap:
-            name: {{ include "bwdc-runner.fullname" $root }}-config
-            items: [{ key: config.yaml, path: config.yaml }]
-        {{- /* Directory blocks are in config.yaml itself; templates from ConfigMaps of the user's here. */}}
+            name: {{ include "bwdc-runner.fullname" $root }}-instances-{{ $k }}
+        {{- end }}
         {{- range $name, $raw := $root.Values.instances }}
         {{- if and $raw $raw.dataJsonConfigMap }}
         - configMap:
             name: {{ $raw.dataJsonConfigMap.name }}
-            items: [{ key: {{ $raw.dataJsonConfigMap.key | default "data.json" | quote }}, path: {{ printf "data/%s.json" $name | quote }} }]
+            items: [{ key: {{ $raw.dataJsonConfigMap.key | default "data.json" | quote }}, path: {{ printf "%s.data.json" $name | quote }} }]
         {{- end }}
         {{- end }}
-  # The inline templates, the whole ConfigMap: one added or changed is reloaded, not restarted.
-  - name: templates
-    configMap:
-      name: {{ include "bwdc-runner.fullname" $root }}-data
+  {{- with $root.Values.scheduler.control }}
+  {{- if .enabled }}
+  - name: control
+    persistentVolumeClaim: { claimName: {{ .existingClaim | default (printf "%s-control" (include "bwdc-runner.fullname" $root)) }} }
+  {{- end }}
+  {{- end }}
+  {{- /* With persistence, the StatefulSet's volumeClaimTemplates give each replica its own `state`. */}}
+  {{- if or .test (not $root.Values.state.persistence.enabled) }}
   - name: state
-    {{- if and $root.Values.state.persistence.enabled (not .test) }}
-    persistentVolumeClaim: { claimName: {{ include "bwdc-runner.fullname" $root }}-state }
-    {{- else }}
     emptyDir: { sizeLimit: 256Mi }
-    {{- end }}
+  {{- end }}
   {{- include "bwdc-runner.commonVolumes" (dict "root" $root "keys" $keys) | nindent 2 }}
   {{- if and $root.Values.scheduler.adminToken.existingSecret (not .test) }}
   - name: admin-token

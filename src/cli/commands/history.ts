@@ -1,8 +1,8 @@
 // `history`: what each sync of the selected instances changed (state/history.ts), newest last, as a table
 // or as JSON with every name. Read only: no lock is taken, so it works while a sync runs.
-import { join } from 'node:path';
 import { loadConfig, selectInstances } from '../../config/load.js';
 import { readHistory } from '../../state/history.js';
+import { instanceControlDir } from '../../state/control-dir.js';
 import { entryLine } from '../../runner/history-view.js';
 import type { CliOptions } from '../args.js';
 
@@ -11,7 +11,7 @@ export async function historyCommand(options: CliOptions, env: NodeJS.ProcessEnv
   const instances = selectInstances(config, options.instances);
   const since = options.sinceMs === undefined ? undefined : Date.now() - options.sinceMs;
   const read = await Promise.all(
-    instances.map(async (i) => ({ name: i.name, ...(await readHistory(join(config.stateDir, i.name), since)) })),
+    instances.map(async (i) => ({ name: i.name, ...(await readHistory(instanceControlDir(config, i.name), since)) })),
   );
   for (const r of read)
     for (const s of r.skipped)

@@ -23,6 +23,7 @@ export async function pauseCommand(options: CliOptions, env: NodeJS.ProcessEnv):
   const [instance] = selectInstances(config, [name!]);
   const target = {
     stateDir: config.stateDir,
+    controlDir: config.controlDir,
     name: instance!.name,
     limits: { maxBytes: config.historyMaxBytes, maxAgeMs: config.historyMaxAgeMs },
   };

@@ -19,6 +19,9 @@ import { recoverStateFolders } from '../../runner/recover.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
 import type { PauseInfo } from '../../scheduler/types.js';
 import { effectiveTimezone } from '../../scheduler/timing.js';
+import { shardLabel, shardOf, shareOf } from '../../scheduler/shard.js';
+import { registerShardMetrics } from '../../observability/shard-metrics.js';
+import { controlIsShared, controlRootOf } from '../../state/control-dir.js';
 import { parseDuration } from '../../shared/duration.js';
 import type { CliOptions } from '../args.js';
 
@@ -32,8 +35,13 @@ function requireSchedules(config: RunnerConfig): void {
 }
 
 export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEnv): Promise<number> {
+  // Checked first: a wrong share would run some instances twice and others never (docs/scheduler.md "Shards").
+  const shard = shardOf(options.shard, env, hostname());
   let config = loadConfig(env, { configPath: options.config });
   requireSchedules(config);
+  // This process's instances; the others are other shards'. Only these get metrics series, so every
+  // directory has one series across the replicas (docs/metrics.md).
+  let share = shareOf(config.instances, shard);
   const log: Logger = await createLogger({ level: config.logLevel, format: config.logFormat });
   const metrics = new RunnerMetrics();
   const secrets = createSecretResolver(env, log);
@@ -41,7 +49,14 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
   // Runs that start within this window share secret fetches (see SecretResolver.sharedSession).
   const secretCacheMs = parseDuration(env.BWDC_SECRET_CACHE_TTL ?? '30s') ?? 30_000;
 
-  const admin: ScheduleAdmin = new ScheduleAdmin({ config: () => config, scheduler: () => scheduler, metrics, log });
+  // The admin side sees this replica's share: its pauses (bwdc_runner_paused once per directory across the
+  // replicas), its history and admin calls; an instance of another shard is another replica's.
+  const admin: ScheduleAdmin = new ScheduleAdmin({
+    config: () => ({ ...config, instances: share }),
+    scheduler: () => scheduler,
+    metrics,
+    log,
+  });
   const scheduler: Scheduler = new Scheduler({
     concurrency: config.concurrency,
     log,
@@ -77,9 +92,14 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
     },
   });
   // Secrets and temporary files a killed run left in any instance folder go first (docs/scheduler.md).
-  await recoverStateFolders(config.stateDir, config.instances, log);
-  scheduler.apply(config.instances);
-  metrics.setInstances(config.instances.map((i) => i.name));
+  await recoverStateFolders(config.stateDir, share, log);
+  scheduler.apply(share);
+  metrics.setInstances(share.map((i) => i.name));
+  registerShardMetrics(
+    metrics.registry,
+    () => shard,
+    () => ({ held: share.length, configured: config.instances.length }),
+  );
   await admin.refresh();
   admin.start();
   const token = env.BWDC_ADMIN_TOKEN_FILE ? new AdminToken(env.BWDC_ADMIN_TOKEN_FILE) : undefined;
@@ -100,6 +120,7 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
       admin: token && { token, act: (name, action, body, peer) => admin.act(name, action, body, peer) },
       status: () => ({
         host: hostname(),
+        shard: { index: shard.index, count: shard.count, instances: share.length, configured: config.instances.length },
         source: config.source,
         config: { ...configState, watching: config.watchConfig ? config.readFrom.map((r) => r.path) : [] },
         concurrency: config.concurrency,
@@ -144,16 +165,18 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
       }
       if (next.httpPort !== config.httpPort)
         log.warn(`${why}: httpPort changes need a restart; keeping the current port`);
-      const before = JSON.stringify(config.instances);
+      const before = JSON.stringify(share);
+      const nextShare = shareOf(next.instances, shard);
       config = next;
+      share = nextShare;
       configState.reloadError = null;
       configState.reloadErrorAt = null;
       scheduler.setConcurrency(next.concurrency);
-      const diff = scheduler.apply(next.instances);
-      metrics.setInstances(next.instances.map((i) => i.name));
+      const diff = scheduler.apply(nextShare);
+      metrics.setInstances(nextShare.map((i) => i.name));
       void admin.refresh();
       watchConfig(); // the files may be others now (a new template)
-      if (why === 'SIGHUP' || before !== JSON.stringify(next.instances)) {
+      if (why === 'SIGHUP' || before !== JSON.stringify(nextShare)) {
         configState.loadedAt = new Date().toISOString();
         log.info({ ...diff, trigger: why }, `${why}: configuration reloaded`);
         for (const warning of next.warnings) log.warn({ warning }, 'configuration warning');
@@ -164,7 +187,10 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
   // Logged once everything is up, the watcher included: a change made after this line is seen.
   log.info(
     {
-      instances: config.instances.map((i) => ({
+      shard: shardLabel(shard),
+      configured: config.instances.length,
+      controlDir: controlRootOf(config),
+      instances: share.map((i) => ({
         name: i.name,
         schedule: i.schedule,
         timezone: effectiveTimezone(i.timezone),
@@ -175,6 +201,12 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
     'scheduler started',
   );
   for (const warning of config.warnings) log.warn({ warning }, 'configuration warning');
+  if (shard.count > 1 && !controlIsShared(config))
+    log.warn(
+      { shard: shardLabel(shard), controlDir: controlRootOf(config) },
+      'sharded without a shared control folder (BWDC_CONTROL_DIR): pause, approvals and history stay on ' +
+        "this replica's state volume and do not follow an instance that moves to another replica",
+    );
 
   const exitCode = await new Promise<number>((resolve) => {
     let stopping = false;

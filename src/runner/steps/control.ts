@@ -1,7 +1,7 @@
 // The operator's controls as a run sees them (docs/operations.md): a paused instance is skipped before
 // anything starts (no heartbeat, no lock, no bwdc); a finished sync is added to the instance's history;
 // `quarantineAfter` failures in a row pause it with the reason.
-import { join } from 'node:path';
+import { instanceControlDir } from '../../state/control-dir.js';
 import { errorMessage } from '../../errors.js';
 import { appendHistory } from '../../state/history.js';
 import { pauseMessage, readPause, writePause, type Pause } from '../../state/pause.js';
@@ -10,8 +10,9 @@ import type { HistoryEntry } from '../../state/history.js';
 import type { RunResult } from '../result.js';
 import type { Effort, History, RunContext } from '../types.js';
 
+/** The instance's control folder: its pause and history (docs/scheduler.md "What follows an instance"). */
 export function instanceDir({ deps, instance }: RunContext): string {
-  return join(deps.config.stateDir, instance.name);
+  return instanceControlDir(deps.config, instance.name);
 }
 
 /** The pause of this instance, if it is paused (syncs only: `test` and `plan` change nothing and still run). */
