@@ -11,6 +11,7 @@ import { parseCli, usage } from './args.js';
 import { commandHelp } from './help.js';
 import { errorMessage } from '../errors.js';
 import { redactor } from '../observability/redact.js';
+import { exitWith } from './exit.js';
 
 async function main(argv: readonly string[]): Promise<number> {
   const options = parseCli(argv);
@@ -53,16 +54,15 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+// Whatever the outcome, the process ends here, with its code, once its lines are written (cli/exit.ts).
 main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => exitWith(code),
   (err: unknown) => {
     // Every message passes the redactor: an error may quote bwdc or a backend.
     process.stderr.write(`bwdc-runner: ${redactor.scrub(errorMessage(err))}\n`);
     const code = (err as { exitCode?: number }).exitCode;
     if (code === undefined && err instanceof Error && process.env.LOG_LEVEL === 'debug')
       process.stderr.write(`${redactor.scrub(err.stack ?? '')}\n`);
-    process.exitCode = code ?? 1;
+    return exitWith(code ?? 1);
   },
 );
