@@ -5,4 +5,11 @@
 // MALLOC_ARENA_MAX=2: glibc would give each busy thread (libuv's pool) its own malloc arena; two are
 // enough here. The figures behind all three are in bench/README.md. bwdc never sees them (its env is
 // an allowlist).
-import '../dist/cli/main.js';
+import { existsSync } from 'node:fs';
+import module from 'node:module';
+
+// V8's compile cache, when the folder beside bin/ exists: the image fills it at build time
+// (docs/image.md "Compile cache"); read-only there, which Node tolerates (it then only reads).
+const cache = new URL('../compile-cache', import.meta.url);
+if (existsSync(cache)) module.enableCompileCache?.(cache.pathname);
+await import('../dist/cli/main.js');
