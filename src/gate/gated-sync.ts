@@ -10,7 +10,8 @@ import type { InstanceState } from '../state/instance-state.js';
 import { sectionOf } from '../shared/json.js';
 import { judge, type GuardSettings } from '../plan/guard.js';
 import { ImportGate, payloadHash } from './gate.js';
-import { workerPlanner } from './planner.js';
+import { inProcessPlanner, workerPlanner, type Planner } from './planner.js';
+import { readOrganization } from './read-organization.js';
 
 export interface GatedSyncOptions {
   state: InstanceState;
@@ -20,6 +21,8 @@ export interface GatedSyncOptions {
   guard: GuardSettings;
   allowRemovals: number | undefined;
   freshToken?: () => Promise<string>;
+  /** The token written into data.json for bwdc (login: runner): the organization is read with it early. */
+  token?: string;
   timeoutMs: number;
   signal?: AbortSignal;
 }
@@ -80,11 +83,13 @@ export async function gatedSync(o: GatedSyncOptions): Promise<{ run: CallOutcome
   const original = sectionOf(data, 'environmentUrls').api ?? null;
   const organizationId = typeof data.organizationId === 'string' ? data.organizationId : '';
   const lastHash = typeof data.lastSyncHash === 'string' ? data.lastSyncHash : undefined;
+  const last = join(o.state.dir, lastImportFile);
+  const lastJson = await readFile(last, 'utf8').catch(() => undefined);
   const gate = await new ImportGate({
     apiUrl,
     organizationId,
     lastHash,
-    planner: workerPlanner({ apiUrl, timeoutMs: o.timeoutMs }),
+    planner: plannerFor(o, lastJson, sectionOf(data, 'sync').largeImport === true),
     judge: (plan) => judge(plan, o.guard, o.allowRemovals),
     freshToken: o.freshToken,
     timeoutMs: o.timeoutMs,
@@ -92,8 +97,6 @@ export async function gatedSync(o: GatedSyncOptions): Promise<{ run: CallOutcome
   }).start();
   // bwdc hashes the API URL into its "nothing changed" check: given the hash the last import has under the
   // gate's URL, an unchanged directory sends nothing and reports 0 and 0, as without the gate.
-  const last = join(o.state.dir, lastImportFile);
-  const lastJson = await readFile(last, 'utf8').catch(() => undefined);
   const seeded =
     lastJson !== undefined && lastHash === payloadHash(apiUrl, organizationId, lastJson)
       ? payloadHash(gate.url, organizationId, lastJson)
@@ -119,4 +122,38 @@ export async function gatedSync(o: GatedSyncOptions): Promise<{ run: CallOutcome
     });
   }
   return { run, gate };
+}
+
+/**
+ * Up to this size of an import (~5,000 members: a plan of ~30 ms, bench/README.md "Plan"), the gate plans
+ * on the run's own thread: a worker thread's start costs ~0.5 s of CPU, more than such a plan. Sized by the
+ * last import the server accepted, the organization is then read while bwdc starts; with no earlier import,
+ * by the first request (not with largeImport, whose batches are small whatever the organization).
+ * Anything larger is planned in a worker thread (planner.ts).
+ */
+export const inProcessBytes = 1_000_000;
+
+function plannerFor(o: GatedSyncOptions, lastJson: string | undefined, largeImport: boolean): Planner {
+  const worker = () => workerPlanner({ apiUrl: o.apiUrl, timeoutMs: o.timeoutMs });
+  const inProcess = (early?: string) =>
+    inProcessPlanner(
+      (accessToken, signal) =>
+        readOrganization({
+          apiUrl: o.apiUrl,
+          accessToken,
+          freshToken: o.freshToken,
+          timeoutMs: o.timeoutMs,
+          signal: signal && o.signal ? AbortSignal.any([signal, o.signal]) : (signal ?? o.signal),
+        }),
+      early,
+    );
+  if (lastJson !== undefined) return lastJson.length <= inProcessBytes ? inProcess(o.token) : worker();
+  let chosen: Planner | undefined;
+  return {
+    plan(text, token) {
+      chosen ??= !largeImport && text.length <= inProcessBytes ? inProcess() : worker();
+      return chosen.plan(text, token);
+    },
+    close: () => chosen?.close() ?? Promise.resolve(),
+  };
 }

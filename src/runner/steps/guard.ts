@@ -53,6 +53,7 @@ export async function gatedSyncStep(run: RunContext, g: GuardInputs): Promise<Ca
     guard: instance.guard,
     allowRemovals: deps.allowRemovals,
     freshToken: freshToken(run, g),
+    token: g.token?.accessToken,
     timeoutMs: bitwardenTimeoutMs(instance),
     signal: deps.signal,
   }).catch((err: unknown) => {
