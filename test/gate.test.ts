@@ -72,8 +72,8 @@ test('deleted users with default sync settings: stopped by maxRemovals, organiza
   assertNoCanary('gate runs', stopped.stdout, stopped.stderr, allowed.stdout, allowed.stderr);
 });
 
-test('largeImport batches are judged cumulatively: the removals let through never exceed the limit', async () => {
-  // 8 users, one live, sent 2 per request: the first request removes 1, the second would bring the total to 3 > 2.
+test('largeImport batches are judged as one sync: past the limit, none of them reaches the server', async () => {
+  // 8 users, one live, sent 2 per request: the first request alone removes 1 (within 2), the whole sync 7.
   const users = Array.from({ length: 8 }, (_, i) => ({
     externalId: `u${i}`,
     email: `u${i}@corp.example`,
@@ -83,8 +83,8 @@ test('largeImport batches are judged cumulatively: the removals let through neve
   const r = await s.cli(['run']);
   assert.equal(r.code, 1, r.stdout);
   assert.equal(r.logs.find((l) => l.outcome === 'failure')!.failureClass, 'guard');
-  assert.equal(importsOf(s.org).length, 1, 'the first batch went through, the second was refused');
-  assert.equal(s.org.members.length, 7, 'one removed: within the limit of 2');
+  assert.equal(importsOf(s.org).length, 0, 'no batch went through');
+  assert.equal(s.org.members.length, 8, 'nobody removed');
 });
 
 test("an unchanged directory sends nothing: bwdc's own check works through the gate, whose URL changes every run", async () => {

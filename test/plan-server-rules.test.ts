@@ -38,20 +38,42 @@ test('v2026.6.1 never sends inviteUsersAfterProvisioning: the new member is invi
   assert.match(r.stdout, /Seat limit has been reached/);
 });
 
-test('main sends inviteUsersAfterProvisioning: false stages the new member, no seat, and the sync goes through', async () => {
-  const s = setup({
-    users: newcomer,
-    sync: { inviteUsersAfterProvisioning: false },
-    org: oneSeatTaken,
-    control: { build: 'main' },
+// bitwarden/server main ImportOrganizationUsersAndGroupsCommand.cs AddNewUsers: StageNewUsers only when
+// !inviteUsersAfterProvisioning && _featureService.IsEnabled(FeatureFlagKeys.PM34423StagedStatus); else invited.
+for (const flag of [true, false])
+  test(`main sends inviteUsersAfterProvisioning: false, staged-users feature ${flag ? 'on' : 'off'}: the plan says "invited, or staged" and counts a seat; the server ${flag ? 'stages (no seat)' : 'invites (a seat)'}`, async () => {
+    const capped = setup({
+      users: newcomer,
+      sync: { inviteUsersAfterProvisioning: false },
+      org: (org) => {
+        oneSeatTaken(org);
+        org.stagedUsers = flag;
+      },
+      control: { build: 'main' },
+    });
+    const plan = await capped.planJson();
+    assert.equal(plan.invite[0].staged, true, 'asked to be staged');
+    assert.equal(plan.seats.needed, 1, 'counted as a seat: the Public API does not show the feature flag');
+    assert.equal(plan.guard.wouldStop, true, 'requireSeats counts them');
+    assert.ok(
+      plan.notes.some((n: string) => /invited, or staged .* if the server's staged-users feature is on/.test(n)),
+    );
+    const s = setup({
+      users: newcomer,
+      sync: { inviteUsersAfterProvisioning: false },
+      org: (org) => {
+        org.addMember({ email: 'a@corp.example', externalId: 'a' });
+        org.seats = 2;
+        org.maxAutoScaleSeats = 2;
+        org.stagedUsers = flag;
+      },
+      control: { build: 'main' },
+    });
+    const r = await s.cli(['run']);
+    assert.equal(r.code, 0, r.stdout);
+    const n = s.org.members.find((m) => m.email === 'n@corp.example')!;
+    assert.equal(n.status, flag ? MemberStatus.staged : MemberStatus.invited);
   });
-  const plan = await s.planJson();
-  assert.equal(plan.invite[0].staged, true);
-  assert.equal(plan.seats.needed, 0);
-  const r = await s.cli(['run']);
-  assert.equal(r.code, 0, r.stdout);
-  assert.equal(s.org.members.find((m) => m.email === 'n@corp.example')?.status, MemberStatus.staged);
-});
 
 test('overwriteExisting with an invited member to remove: the server refuses the import after removing the deleted members; the plan says so', async () => {
   const s = setup({
@@ -172,4 +194,71 @@ test('bwdc batches, and refuses overwriteExisting, when groups + users exceed 2,
   assert.equal(batched.import.requests, 2, 'users, then groups');
   assert.equal(batched.invite.length, 1500);
   assert.equal(batched.groups.create.length, 600);
+});
+
+// bitwarden/server main ImportOrganizationUsersAndGroupsCommand.cs UpdateExistingUsers: existingUsersEmailsDict
+// = ExistingUsers.Where(no ExternalId).ToDictionary(u => u.Email), the default (ordinal) comparer, against the
+// lowercased imported emails; the invitation then skips the known email whatever its case
+// (OrganizationService.cs InviteUsersAsync, InvariantCultureIgnoreCase).
+test('a member stored with a different case is neither linked nor invited: the plan says so, the server agrees', async () => {
+  const s = setup({
+    users: [{ externalId: 'alice', email: 'alice@corp.example' }],
+    org: (org) => org.addMember({ email: 'Alice@Corp.example', externalId: null }),
+  });
+  const plan = await s.planJson();
+  assert.deepEqual(plan.link, [], 'no link predicted');
+  assert.deepEqual(plan.invite, []);
+  assert.equal(plan.skipped.length, 1);
+  assert.match(plan.skipped[0].reason, /stored as "Alice@Corp\.example": the server links only an exact email/);
+  const r = await s.cli(['run']);
+  assert.equal(r.code, 0, r.stdout);
+  assert.equal(s.org.members.length, 1);
+  assert.equal(s.org.members[0]!.externalId, null, 'not linked');
+  // Stored in lowercase, the same member is linked.
+  const exact = setup({
+    users: [{ externalId: 'alice', email: 'alice@corp.example' }],
+    org: (org) => org.addMember({ email: 'alice@corp.example', externalId: null }),
+  });
+  assert.deepEqual(
+    (await exact.planJson()).link.map((l: { externalId: string }) => l.externalId),
+    ['alice'],
+  );
+  assert.equal((await exact.cli(['run'])).code, 0);
+  assert.equal(exact.org.members[0]!.externalId, 'alice');
+});
+
+// OrganizationUserImportData.cs: ExistingExternalUsers.ToDictionary(u => u.ExternalId) throws on a duplicate:
+// every import fails with an HTTP 500. plan and check name it with the fix; the gate sends nothing.
+test('duplicate external ids in the organization: named by plan with the fix, the sync refused before anything is sent; the server would fail it', async () => {
+  const org = (o: import('./bitwarden-server/organization.js').Organization) => {
+    o.addMember({ email: 'a@corp.example', externalId: 'dup' });
+    o.addMember({ email: 'b@corp.example', externalId: 'dup' });
+  };
+  const users = [{ externalId: 'n', email: 'n@corp.example' }];
+  const s = setup({ users, org });
+  const plan = await s.planJson();
+  assert.equal(plan.guard.wouldStop, true);
+  const breach = plan.guard.breaches.find((b: { rule: string }) => b.rule === 'duplicateExternalIds');
+  assert.match(breach.message, /dup \(a@corp\.example, b@corp\.example\).*HTTP 500.*remove the duplicate member/);
+  const r = await s.cli(['run']);
+  assert.equal(r.code, 1, r.stdout);
+  assert.equal(r.logs.find((l) => l.outcome === 'failure')!.failureClass, 'guard');
+  assert.equal(bitwarden.imports.filter((i) => i.orgId === s.org.id).length, 0, 'nothing sent');
+  // What the server does with it: a 500 for any import.
+  assert.throws(() => s.org.import({ members: [], groups: [], overwriteExisting: false }), /same key/);
+  // check names it too, with the fix, before any sync.
+  const check = await s.cli(['check', '--json']);
+  assert.equal(check.code, 2, check.stdout + check.stderr);
+  const step = JSON.parse(check.stdout).instances[0].steps.find((x: { step: string }) => x.step === 'public-api');
+  assert.equal(step.status, 'failed');
+  assert.match(step.detail, /dup \(a@corp\.example, b@corp\.example\).*remove the duplicate member/);
+});
+
+// AddNewUsers: AccessSecretsManager = HasSecretsManagerStandalone(organization) on every invitation.
+test('standalone Secrets Manager: invited members also take Secrets Manager seats, which the plan notes it cannot see', async () => {
+  const s = setup({ users: newcomer, org: (o) => (o.secretsManagerStandalone = true) });
+  const plan = await s.planJson();
+  assert.ok(plan.notes.some((n: string) => /standalone Secrets Manager/.test(n)));
+  assert.equal((await s.cli(['run'])).code, 0);
+  assert.deepEqual(s.org.secretsManagerInvites.sort(), ['a@corp.example', 'n@corp.example']);
 });

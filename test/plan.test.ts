@@ -255,7 +255,7 @@ test('computePlan: nothing is sent for an empty directory without overwrite; too
   );
 });
 
-test('computePlan: staged members (invitations off) take no seat', () => {
+test('computePlan: members asked to be staged (invitations off) still count as seats: staged only with the server feature on', () => {
   const report = {
     groups: [],
     enabledUsers: [{ externalId: 'n', displayName: 'n@x.example' }],
@@ -266,7 +266,8 @@ test('computePlan: staged members (invitations off) take no seat', () => {
   assert.equal(computePlan(report, settings, org).seats?.autoscale, 'refused');
   const main = { sendsInviteSetting: true };
   const staged = computePlan(report, { ...settings, inviteUsersAfterProvisioning: false }, org, main);
-  assert.equal(staged.seats?.needed, 0);
+  assert.equal(staged.seats?.needed, 1);
+  assert.equal(staged.seats?.autoscale, 'refused');
   assert.equal(staged.invite[0]?.staged, true);
 });
 

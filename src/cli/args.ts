@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
 import { commandSpecs, options as optionSpecs, type CommandName, type OptionName } from './help.js';
 
-export const commands = ['run', 'test', 'plan', 'check', 'schedule', 'config', 'version', 'help'] as const;
+export const commands = ['run', 'test', 'plan', 'approve', 'check', 'schedule', 'config', 'version', 'help'] as const;
 export const configActions = ['import', 'render'] as const;
 export type Command = (typeof commands)[number];
 
@@ -17,6 +17,9 @@ export interface CliOptions {
   instances: string[];
   /** run --allow-removals N: this once, up to N removals pass the guard rails. */
   allowRemovals: number | undefined;
+  /** approve --expires DURATION (text, checked by the command) and --by NAME. */
+  expires: string | undefined;
+  by: string | undefined;
   /** check --notify-test: send one test message to every notification target. */
   notifyTest: boolean;
   /** check --offline: every step but the directory (no bwdc test). */
@@ -87,6 +90,13 @@ function strictParse(argv: readonly string[], topic: CommandName | undefined) {
 }
 
 function checkOperands(command: string | undefined, extra: string[]): CliOptions['action'] {
+  if (command === 'approve') {
+    if (extra.length !== 1)
+      throw new ConfigError(
+        `approve: expected one plan id (the refusal names it: "plan 3fa9c01b2e")${usageHint('approve ')}`,
+      );
+    return undefined;
+  }
   if (command !== 'config') {
     if (extra.length && command !== 'help')
       throw new ConfigError(`unexpected argument "${extra[0]}"; use --instance NAME to pick instances`);
@@ -127,6 +137,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
     config: v.config as string | undefined,
     instances: (v.instance as string[] | undefined) ?? [],
     allowRemovals: allow === undefined ? undefined : Number(allow),
+    expires: v.expires as string | undefined,
+    by: v.by as string | undefined,
     notifyTest: v['notify-test'] === true,
     offline: v.offline === true,
     verbose: v.verbose === true,

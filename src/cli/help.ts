@@ -36,6 +36,16 @@ export const options = {
     form: '--allow-removals N',
     text: 'this once, let the sync remove up to N members past the guard rails (or BWDC_ALLOW_REMOVALS=N)',
   },
+  expires: {
+    type: 'string',
+    form: '--expires DURATION',
+    text: 'approve: how long the approval stands (24h, 30m, 2d); default 24h',
+  },
+  by: {
+    type: 'string',
+    form: '--by NAME',
+    text: 'approve: who approves (kept with the approval); default $USER',
+  },
   'notify-test': {
     type: 'boolean',
     form: '--notify-test',
@@ -90,6 +100,17 @@ export const commandSpecs = {
     ],
     options: [...instanceOptions, 'json'],
     example: 'bwdc-runner plan --instance corp-ad --json',
+  },
+  approve: {
+    usage: 'approve PLAN_ID [--instance NAME] [--expires 24h] [--by NAME]',
+    summary: 'let exactly the sync the guard rails refused (its plan id) through once',
+    details: [
+      "Kept in the instance's state folder with who and when: the next sync whose removals and ended",
+      'memberships lie within the refused plan passes once (scheduled runs pick it up at their next tick);',
+      'an expired or used approval lets nothing through. PLAN_ID is in the refusal (log, status, notice).',
+    ],
+    options: [...instanceOptions, 'expires', 'by'],
+    example: 'bwdc-runner approve 3fa9c01b2e --instance corp-ad --by alice',
   },
   schedule: {
     usage: 'schedule',

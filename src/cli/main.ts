@@ -39,6 +39,10 @@ async function main(argv: readonly string[]): Promise<number> {
       const { runCommand } = await import('./commands/run.js');
       return runCommand(options, process.env);
     }
+    case 'approve': {
+      const { approveCommand } = await import('./commands/approve.js');
+      return approveCommand(options, process.env);
+    }
     case 'schedule': {
       const { scheduleCommand } = await import('./commands/schedule.js');
       return scheduleCommand(options, process.env);

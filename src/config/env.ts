@@ -28,6 +28,9 @@ const syncEnv: EnvFields = {
 
 const guardEnv: EnvFields = {
   maxRemovals: { name: 'BWDC_GUARD_MAX_REMOVALS', kind: 'number' },
+  maxRemovalsPerDay: { name: 'BWDC_GUARD_MAX_REMOVALS_PER_DAY', kind: 'number' },
+  maxMembershipRemovals: { name: 'BWDC_GUARD_MAX_MEMBERSHIP_REMOVALS', kind: 'number' },
+  refuseEmptiedGroups: { name: 'BWDC_GUARD_REFUSE_EMPTIED_GROUPS', kind: 'boolean' },
   refuseEmptyDirectory: { name: 'BWDC_GUARD_REFUSE_EMPTY', kind: 'boolean' },
   requireSeats: { name: 'BWDC_GUARD_REQUIRE_SEATS', kind: 'boolean' },
   always: { name: 'BWDC_GUARD_ALWAYS', kind: 'boolean' },
@@ -108,6 +111,9 @@ export const instanceEnvNames: Record<string, string> = {
   'retry.backoff': 'BWDC_RETRY_BACKOFF',
   'retry.maxBackoff': 'BWDC_RETRY_MAX_BACKOFF',
   'guard.maxRemovals': 'BWDC_GUARD_MAX_REMOVALS',
+  'guard.maxRemovalsPerDay': 'BWDC_GUARD_MAX_REMOVALS_PER_DAY',
+  'guard.maxMembershipRemovals': 'BWDC_GUARD_MAX_MEMBERSHIP_REMOVALS',
+  'guard.refuseEmptiedGroups': 'BWDC_GUARD_REFUSE_EMPTIED_GROUPS',
   'guard.refuseEmptyDirectory': 'BWDC_GUARD_REFUSE_EMPTY',
   'guard.requireSeats': 'BWDC_GUARD_REQUIRE_SEATS',
   'guard.always': 'BWDC_GUARD_ALWAYS',

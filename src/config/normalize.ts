@@ -215,10 +215,15 @@ function logFileOf(input: InstanceInput): string | undefined {
 }
 
 function guardOf(layers: readonly Layer[]) {
-  const flag = (key: 'refuseEmptyDirectory' | 'requireSeats' | 'always') =>
-    pick<boolean>(layers, ['guard', key]).value ?? defaultGuard[key];
+  const flag = (key: 'refuseEmptyDirectory' | 'requireSeats' | 'always' | 'refuseEmptiedGroups') =>
+    pick<boolean>(layers, ['guard', key]).value ?? defaultGuard[key] ?? true;
+  const limit = (key: 'maxRemovals' | 'maxRemovalsPerDay' | 'maxMembershipRemovals') =>
+    pick<number | string>(layers, ['guard', key]).value;
   return Object.freeze({
-    maxRemovals: pick<number | string>(layers, ['guard', 'maxRemovals']).value,
+    maxRemovals: limit('maxRemovals'),
+    maxRemovalsPerDay: limit('maxRemovalsPerDay'),
+    maxMembershipRemovals: limit('maxMembershipRemovals'),
+    refuseEmptiedGroups: flag('refuseEmptiedGroups'),
     refuseEmptyDirectory: flag('refuseEmptyDirectory'),
     requireSeats: flag('requireSeats'),
     always: flag('always'),

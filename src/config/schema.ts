@@ -23,6 +23,14 @@ export const builtinDefaults = {
   bwdcNice: 10,
 } as const;
 
+/** A guard limit: a count, or a percentage ("5%"). */
+const countOrPercent = z
+  .union([
+    z.number().int().min(0),
+    z.string().regex(maxRemovalsPattern, 'expected a count such as 10 or a percentage such as "5%"'),
+  ])
+  .optional();
+
 const duration = z
   .union([z.string().regex(durationPattern, 'expected a duration such as 90s, 15m or 1h'), z.number().nonnegative()])
   .describe('A duration: `90s`, `15m`, `1h`, `500ms`; a bare number is seconds.');
@@ -143,6 +151,20 @@ const instanceSettings = {
         .optional()
         .describe(
           'Most members one sync may remove: a count, or a percentage of the current members ("5%"). Default: the larger of 10 and 5%.',
+        ),
+      maxRemovalsPerDay: countOrPercent.describe(
+        'Most removals in any 24 hours (rolling): the removals the server accepted for this instance in the last ' +
+          '24 hours (kept in its state folder) plus this sync\'s; a count or a percentage of the members ("10%"). Default: no day budget.',
+      ),
+      maxMembershipRemovals: countOrPercent.describe(
+        'Most group memberships one sync may end: a count, or a percentage of the memberships of the ' +
+          'organization\'s directory groups ("10%"). Default: no limit.',
+      ),
+      refuseEmptiedGroups: z
+        .boolean()
+        .optional()
+        .describe(
+          'Refuse a sync that would leave a group that had members with none (approve it, or set false). Default true.',
         ),
       refuseEmptyDirectory: z
         .boolean()

@@ -2,19 +2,16 @@
 // on a random port under an unguessable path made for one run, which bwdc takes for the Bitwarden API
 // (data.json environmentUrls.api). It receives exactly the import bwdc sends (POST {api}/public/
 // organization/import, bitwarden/directory-connector v2026.6.1 libs/services/api.service.ts
-// postPublicImportDirectory, with bwdc's bearer token), plans it against the organization (read once
-// through the Public API), and either forwards it to the real API (shared/http.ts: same CA and proxy
-// rules as the runner's other requests) and relays the answer, or refuses it with a 400 and a message,
-// which bwdc reports and exits 1 with (api.service.ts handleError). A largeImport arrives as several
-// requests, each awaited by bwdc: they are judged cumulatively, so the removals let through never exceed
-// the limit, whichever batch crosses it.
+// postPublicImportDirectory, with bwdc's bearer token), plans each request against the organization
+// (read once through the Public API, planner.ts), one request at a time, and HOLDS it: bwdc is answered
+// 200 and sends its next batch. Nothing reaches the server from here; once bwdc ended well, the run judges
+// the whole sync (every batch of a largeImport) and forwards all the held requests in order, or none
+// (forward.ts, gated-sync.ts).
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expiresSoon } from '../bitwarden/identity.js';
-import { failureReason, httpRequest } from '../shared/http.js';
 import type { Plan } from '../plan/compute.js';
-import type { Breach } from '../plan/guard.js';
 import type { Planner } from './planner.js';
 
 export interface GateOptions {
@@ -26,34 +23,48 @@ export interface GateOptions {
   lastHash: string | undefined;
   /** Reads the organization with the first request's token and plans each request (planner.ts). */
   planner: Planner;
-  /** The guard rails over the cumulative plan. */
-  judge: (plan: Plan) => Breach[];
-  /** A token with enough life left, when bwdc's has less than a minute (login: runner); else bwdc's is used. */
+  /**
+   * Whether a bearer token is the one the runner gave bwdc for this run (data.json's accessToken, or the
+   * one bwdc renewed into it): any other is answered 401 and never used (docs/guard-rails.md "Tokens").
+   */
+  isBwdcToken: (token: string) => Promise<boolean>;
+  /** A token with enough life left, for bwdc's token that has less than a minute (login: runner). */
   freshToken?: () => Promise<string>;
-  /** Per forwarded request. */
-  timeoutMs: number;
-  signal?: AbortSignal;
+}
+
+/** A request bwdc sent, planned and answered, not yet forwarded. */
+export interface HeldRequest {
+  text: string;
+  /** bwdc's own headers worth passing on (client name and version, device type, accept, user agent). */
+  headers: Record<string, string>;
+  /** bwdc's bearer token for it. */
+  token: string;
+  /** The removals this request adds to the plan (plan.remove.length before and after it). */
+  removals: number;
 }
 
 /** The largest import body accepted: 100,000 members take ~10 MB. */
 const maxBody = 256 * 1024 * 1024;
+const passedHeaders = ['accept', 'device-type', 'bitwarden-client-name', 'bitwarden-client-version', 'user-agent'];
 
 export class ImportGate {
   /** What bwdc sent and what the gate planned, cumulatively over the requests of this run. */
   plan: Plan | undefined;
-  breaches: Breach[] = [];
   /** The gate could not judge (the organization could not be read): the failure, for the run. */
   failure: Error | undefined;
-  /** Requests bwdc sent, forwarded, and answered 200 by the server. */
-  received = 0;
-  forwarded = 0;
-  accepted = 0;
-  /** Answered 200 without forwarding: identical to the last import the server accepted. */
+  /** Requests bwdc sent, in order, with their text (what bwdc hashes). */
+  readonly bodies: string[] = [];
+  /** The requests planned and answered 200, in order: what the run forwards, all or none. */
+  readonly held: HeldRequest[] = [];
+  /** Answered 200 without holding: identical to the last import the server accepted. */
   unchanged = false;
-  private bodies: string[] = [];
+  /** Requests answered 401: a token that is not the one bwdc was given. */
+  foreignTokens = 0;
   private server: Server | undefined;
   private readonly path = `/gate-${randomBytes(16).toString('hex')}`;
   private port = 0;
+  /** One request at a time: each is planned against what the ones before it left. */
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: GateOptions) {}
 
@@ -62,13 +73,14 @@ export class ImportGate {
     return `http://127.0.0.1:${this.port}${this.path}`;
   }
 
-  get refused(): boolean {
-    return this.breaches.length > 0;
+  get received(): number {
+    return this.bodies.length;
   }
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
-      this.handle(req, res).catch((err: unknown) => reply(res, 500, `bwdc-runner import gate: ${String(err)}`));
+      const turn = this.queue.then(() => this.handle(req, res));
+      this.queue = turn.catch((err: unknown) => reply(res, 500, `bwdc-runner import gate: ${String(err)}`));
     });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
@@ -79,17 +91,17 @@ export class ImportGate {
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    const server = this.server;
+    this.server = undefined;
+    server?.closeAllConnections();
+    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+    await this.queue;
     await this.o.planner.close();
   }
 
-  /**
-   * The JSON bwdc hashes (sync.service.ts generateHash: one request, or the array of its requests) of
-   * everything the server accepted in this run; undefined unless every request bwdc sent was accepted.
-   */
-  acceptedJson(): string | undefined {
-    if (this.received === 0 || this.accepted !== this.received) return undefined;
+  /** The JSON bwdc hashes (sync.service.ts generateHash: one request, or the array of its requests). */
+  sentJson(): string | undefined {
+    if (this.bodies.length === 0) return undefined;
     return this.bodies.length === 1 ? this.bodies[0]! : `[${this.bodies.join(',')}]`;
   }
 
@@ -98,56 +110,37 @@ export class ImportGate {
     if (req.method !== 'POST' || path !== `${this.path}/public/organization/import`)
       return reply(res, 404, 'Not found.');
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (!bearer) return reply(res, 401, 'Unauthorized');
+    if (!bearer || !(await this.o.isBwdcToken(bearer))) {
+      this.foreignTokens++;
+      return reply(res, 401, 'Unauthorized');
+    }
     const text = await readBody(req);
-    this.received++;
     this.bodies.push(text);
-    if (this.failure || this.refused) return reply(res, 400, 'bwdc-runner import gate: an earlier request was refused');
+    if (this.failure) return reply(res, 503, 'bwdc-runner import gate: an earlier request could not be judged');
     if (
-      this.received === 1 &&
+      this.bodies.length === 1 &&
       this.o.lastHash &&
       payloadHash(this.o.apiUrl, this.o.organizationId, text) === this.o.lastHash
     ) {
       // bwdc's own check cannot match (its hash includes this gate's URL): the server already has this import.
       this.unchanged = true;
-      this.accepted++;
       return reply(res, 200, undefined);
     }
-    const token = expiresSoon(bearer) && this.o.freshToken ? await this.o.freshToken() : bearer;
+    const before = this.plan?.remove.length ?? 0;
     try {
+      const token = expiresSoon(bearer) && this.o.freshToken ? await this.o.freshToken() : bearer;
       this.plan = await this.o.planner.plan(text, token);
     } catch (err) {
       this.failure = err as Error;
       return reply(res, 503, `bwdc-runner import gate: could not judge the import: ${(err as Error).message}`);
     }
-    this.breaches = this.o.judge(this.plan);
-    if (this.refused)
-      return reply(res, 400, `bwdc-runner guard stopped the import: ${this.breaches.map((b) => b.message).join('; ')}`);
-    await this.forward(req, text, token, res);
-  }
-
-  private async forward(req: IncomingMessage, text: string, token: string, res: ServerResponse): Promise<void> {
-    const url = `${this.o.apiUrl}/public/organization/import`;
-    const timeout = AbortSignal.timeout(this.o.timeoutMs);
-    const signal = this.o.signal ? AbortSignal.any([this.o.signal, timeout]) : timeout;
-    const headers: Record<string, string> = {
-      Authorization: `Bearer ${token}`,
-      'Content-Type': 'application/json; charset=utf-8',
-    };
-    for (const h of ['accept', 'device-type', 'bitwarden-client-name', 'bitwarden-client-version', 'user-agent']) {
+    const headers: Record<string, string> = {};
+    for (const h of passedHeaders) {
       const v = req.headers[h];
       if (typeof v === 'string') headers[h] = v;
     }
-    this.forwarded++;
-    let answer;
-    try {
-      answer = await httpRequest({ method: 'POST', url, headers, body: text, signal });
-    } catch (err) {
-      return reply(res, 502, `request to ${url} failed, reason: ${failureReason(err, timeout.aborted)}`);
-    }
-    if (answer.status === 200) this.accepted++;
-    res.writeHead(answer.status, answer.text ? { 'content-type': 'application/json; charset=utf-8' } : {});
-    res.end(answer.text);
+    this.held.push({ text, headers, token: bearer, removals: this.plan.remove.length - before });
+    reply(res, 200, undefined);
   }
 }
 

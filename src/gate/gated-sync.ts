@@ -1,14 +1,19 @@
 // `bwdc sync` through the import gate (gate.ts, docs/guard-rails.md): data.json's API URL points at the
-// gate for the length of the call and is put back afterwards, with the payload hash bwdc would have
-// stored had it talked to the real API (so that the hash stays meaningful between runs). A URL a killed
-// runner left behind is put back at the next run's preparation (restoreApiUrl).
+// gate for the length of the call and is put back afterwards. All or nothing: the gate holds every request
+// bwdc sends; once bwdc ended well the whole sync is judged and its requests forwarded in order
+// (forward.ts), or none. When the sync did not wholly reach the server, bwdc's sync markers (hash, delta
+// tokens, last-sync dates) are put back as before the run, so the next run sends everything again; else the
+// payload hash bwdc would have stored had it talked to the real API. A URL a killed runner left behind is
+// put back at the next run's preparation (restoreApiUrl).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BwdcClient, CallOutcome } from '../bwdc/client.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import type { InstanceState } from '../state/instance-state.js';
 import { sectionOf } from '../shared/json.js';
-import { judge, type GuardSettings } from '../plan/guard.js';
+import type { Plan } from '../plan/compute.js';
+import type { Breach } from '../plan/guard.js';
+import { forwardHeld, type ForwardReport } from './forward.js';
 import { ImportGate, payloadHash } from './gate.js';
 import { inProcessPlanner, workerPlanner, type Planner } from './planner.js';
 import { readOrganization } from './read-organization.js';
@@ -18,14 +23,33 @@ export interface GatedSyncOptions {
   bwdc: BwdcClient;
   /** The real API URL (runner/steps/server.ts: never the cloud when data.json's server is unreadable). */
   apiUrl: string;
-  guard: GuardSettings;
-  allowRemovals: number | undefined;
+  /** The guard rails over the whole sync's plan (plan/guard.ts, with the instance's state): what stops it. */
+  judge: (plan: Plan) => Promise<Breach[]>;
   freshToken?: () => Promise<string>;
-  /** The token written into data.json for bwdc (login: runner): the organization is read with it early. */
-  token?: string;
-  timeoutMs: number;
+  /** The organization read of the planning (Public API). */
+  readTimeoutMs: number;
+  /** Per forwarded request (forward.ts: bwdc's own wait, bounded by the instance's timeout). */
+  forwardTimeoutMs: number;
   signal?: AbortSignal;
 }
+
+/** How a gated sync ended, for the run step (runner/steps/guard.ts). */
+export interface GatedSyncResult {
+  run: CallOutcome;
+  gate: ImportGate;
+  /** The rails the whole sync broke: nothing was forwarded. */
+  breaches: Breach[];
+  /** What reached the server, when the sync was judged and forwarded. */
+  forward: ForwardReport | undefined;
+  /** bwdc's sync markers were put back as before the run (so the next run sends everything again). */
+  markersRestored: boolean;
+}
+
+/**
+ * bwdc's record of the last sync in data.json (docs/upstream/bwdc.md "What must survive between runs"):
+ * put back as before the run when the sync did not wholly reach the server, so the next run sends it all again.
+ */
+export const syncMarkers = ['lastSyncHash', 'lastUserSync', 'lastGroupSync', 'userDeltaToken', 'groupDeltaToken'];
 
 /**
  * The last import the server accepted, as bwdc hashed it, in the instance's state folder (0600; member
@@ -74,7 +98,7 @@ export function gateBypass(data: Json): string | undefined {
   );
 }
 
-export async function gatedSync(o: GatedSyncOptions): Promise<{ run: CallOutcome; gate: ImportGate }> {
+export async function gatedSync(o: GatedSyncOptions): Promise<GatedSyncResult> {
   const status = await o.state.readDataJson();
   const data = status.ok ? status.data : {};
   const bypass = gateBypass(data);
@@ -83,17 +107,19 @@ export async function gatedSync(o: GatedSyncOptions): Promise<{ run: CallOutcome
   const original = sectionOf(data, 'environmentUrls').api ?? null;
   const organizationId = typeof data.organizationId === 'string' ? data.organizationId : '';
   const lastHash = typeof data.lastSyncHash === 'string' ? data.lastSyncHash : undefined;
+  const markers: Json = {};
+  for (const k of syncMarkers) if (k in data) markers[k] = data[k];
+  const given = typeof data.accessToken === 'string' ? data.accessToken : undefined;
   const last = join(o.state.dir, lastImportFile);
   const lastJson = await readFile(last, 'utf8').catch(() => undefined);
   const gate = await new ImportGate({
     apiUrl,
     organizationId,
     lastHash,
-    planner: plannerFor(o, lastJson, sectionOf(data, 'sync').largeImport === true),
-    judge: (plan) => judge(plan, o.guard, o.allowRemovals),
+    planner: plannerFor(o, given, lastJson, sectionOf(data, 'sync').largeImport === true),
+    // The token written for this run, or the one bwdc renewed it with (it saves it in data.json first).
+    isBwdcToken: async (token) => token === given || token === (await currentToken(o.state)),
     freshToken: o.freshToken,
-    timeoutMs: o.timeoutMs,
-    signal: o.signal,
   }).start();
   // bwdc hashes the API URL into its "nothing changed" check: given the hash the last import has under the
   // gate's URL, an unchanged directory sends nothing and reports 0 and 0, as without the gate.
@@ -102,6 +128,9 @@ export async function gatedSync(o: GatedSyncOptions): Promise<{ run: CallOutcome
       ? payloadHash(gate.url, organizationId, lastJson)
       : undefined;
   let run: CallOutcome | undefined;
+  let breaches: Breach[] = [];
+  let forward: ForwardReport | undefined;
+  let whole = false;
   try {
     await o.state.update((d) => {
       d.environmentUrls = { ...sectionOf(d, 'environmentUrls'), api: gate.url };
@@ -109,19 +138,45 @@ export async function gatedSync(o: GatedSyncOptions): Promise<{ run: CallOutcome
       return true;
     });
     run = await o.bwdc.sync(new URL(gate.url).host);
+    await gate.stop();
+    // Judged and forwarded only when bwdc ended well: every request it meant to send was planned and held.
+    if (run.ok && !gate.failure && gate.plan && gate.held.length > 0) {
+      breaches = await o.judge(gate.plan);
+      if (breaches.length === 0)
+        forward = await forwardHeld(gate.held, {
+          apiUrl,
+          timeoutMs: o.forwardTimeoutMs,
+          signal: o.signal,
+          freshToken: o.freshToken,
+        });
+    }
+    whole = run.ok && !gate.failure && (gate.held.length === 0 ? true : forward?.failure === undefined && !!forward);
   } finally {
     await gate.stop();
-    const json = run?.ok ? gate.acceptedJson() : undefined;
+    const json = whole ? gate.sentJson() : undefined;
     if (json !== undefined) await writeFileAtomic(last, json, 0o600);
     await o.state.update((d) => {
       d.environmentUrls = { ...sectionOf(d, 'environmentUrls'), api: original };
+      if (!whole) {
+        // Not wholly on the server: bwdc's record of the sync as it was before the run.
+        for (const k of syncMarkers) {
+          if (k in markers) d[k] = markers[k];
+          else delete d[k];
+        }
+        return true;
+      }
       // The hash under the real API URL: of this import when the server took it, else the one before.
       const hash = json !== undefined ? payloadHash(apiUrl, organizationId, json) : lastHash;
       if (hash !== undefined) d.lastSyncHash = hash;
       return true;
     });
   }
-  return { run, gate };
+  return { run, gate, breaches, forward, markersRestored: !whole };
+}
+
+async function currentToken(state: InstanceState): Promise<string | undefined> {
+  const status = await state.readDataJson();
+  return status.ok && typeof status.data.accessToken === 'string' ? status.data.accessToken : undefined;
 }
 
 /**
@@ -133,8 +188,13 @@ export async function gatedSync(o: GatedSyncOptions): Promise<{ run: CallOutcome
  */
 export const inProcessBytes = 1_000_000;
 
-function plannerFor(o: GatedSyncOptions, lastJson: string | undefined, largeImport: boolean): Planner {
-  const worker = () => workerPlanner({ apiUrl: o.apiUrl, timeoutMs: o.timeoutMs });
+function plannerFor(
+  o: GatedSyncOptions,
+  given: string | undefined,
+  lastJson: string | undefined,
+  largeImport: boolean,
+): Planner {
+  const worker = () => workerPlanner({ apiUrl: o.apiUrl, timeoutMs: o.readTimeoutMs });
   const inProcess = (early?: string) =>
     inProcessPlanner(
       (accessToken, signal) =>
@@ -142,12 +202,12 @@ function plannerFor(o: GatedSyncOptions, lastJson: string | undefined, largeImpo
           apiUrl: o.apiUrl,
           accessToken,
           freshToken: o.freshToken,
-          timeoutMs: o.timeoutMs,
+          timeoutMs: o.readTimeoutMs,
           signal: signal && o.signal ? AbortSignal.any([signal, o.signal]) : (signal ?? o.signal),
         }),
       early,
     );
-  if (lastJson !== undefined) return lastJson.length <= inProcessBytes ? inProcess(o.token) : worker();
+  if (lastJson !== undefined) return lastJson.length <= inProcessBytes ? inProcess(given) : worker();
   let chosen: Planner | undefined;
   return {
     plan(text, token) {

@@ -17,6 +17,8 @@ export interface RunSummary {
   durationMs: number;
   consecutiveFailures: number;
   endedAt: Date;
+  /** A refused sync's plan id (class guard): what `bwdc-runner approve` takes. */
+  planId?: string;
 }
 
 export function genericPayload(notice: Notice, run: RunSummary, version: string): Record<string, unknown> {
@@ -31,6 +33,7 @@ export function genericPayload(notice: Notice, run: RunSummary, version: string)
     durationMs: run.durationMs,
     runId: run.runId,
     consecutiveFailures: run.consecutiveFailures,
+    planId: run.planId ?? null,
     time: run.endedAt.toISOString(),
     host: hostname(),
     version,

@@ -29,6 +29,8 @@ export interface Plan {
     create: Array<{ name: string; externalId: string }>;
     rename: Array<{ externalId: string; from: string; to: string }>;
     membership: Array<{ name: string; externalId: string; add: string[]; remove: string[] }>;
+    /** Groups that had members and would have none (guard.refuseEmptiedGroups). */
+    emptied: Array<{ name: string; externalId: string; members: number }>;
   };
   /**
    * null: no seat limit, or the server does not say (self-hosted). 'unknown': the outcome depends on
@@ -42,9 +44,13 @@ export interface Plan {
   } | null;
   /** The import as a whole would fail with this message (the server's, or bwdc's). */
   failure: string | undefined;
+  /** External ids two or more members hold: the server fails every import with them (HTTP 500). */
+  duplicateExternalIds: Array<{ externalId: string; emails: string[] }>;
   /** Members the directory manages now (non-owners with an external id): what an empty import removes. */
   directoryManaged: number;
   members: number;
+  /** Memberships of the organization's groups with an external id, before the sync (maxMembershipRemovals "P%"). */
+  memberships: number;
   notes: string[];
 }
 
@@ -55,11 +61,13 @@ export function emptyPlan(model: OrgModel): Plan {
     remove: [],
     link: [],
     skipped: [],
-    groups: { create: [], rename: [], membership: [] },
+    groups: { create: [], rename: [], membership: [], emptied: [] },
     seats: null,
     failure: undefined,
+    duplicateExternalIds: model.duplicateExternalIds,
     directoryManaged: model.directoryManaged,
     members: model.initialMembers,
+    memberships: model.initialMemberships,
     notes: [],
   };
 }
@@ -87,6 +95,13 @@ export function planRequest(model: OrgModel, req: ImportRequest, plan: Plan, hin
   plan.import.members += live.length;
   plan.import.deletedMembers += members.length - live.length;
   plan.import.groups += groups.length;
+  // OrganizationUserImportData's constructor: ExistingExternalUsers.ToDictionary(u => u.ExternalId) throws on a
+  // duplicate, before anything is changed, for every import (an HTTP 500).
+  if (model.duplicateExternalIds.length) {
+    const d = model.duplicateExternalIds[0]!;
+    plan.failure = `An item with the same key has already been added. Key: ${d.externalId}`;
+    return false;
+  }
   // OrganizationController.Import: cloud only, before anything is changed.
   if (!model.selfHosted && !req.largeImport && (groups.length > 2000 || live.length > 2000)) {
     plan.failure = tooMuch;
@@ -139,10 +154,12 @@ export function planRequest(model: OrgModel, req: ImportRequest, plan: Plan, hin
   // UpdateExistingUsers: members without an externalId are linked by email; the new externalId is added
   // to the server's dictionary, which throws on one it already holds (an email change whose new address
   // was invited by hand), and then none of the links is saved (they are saved after the loop).
+  // The email dictionary is keyed by the email as stored and compared exactly, the import's are lowercased:
+  // a member stored as "Alice@corp.example" is not linked (and, below, not invited either).
   const links: Array<[ModelMember, string]> = [];
   for (const i of live) {
     const m = model.byEmail.get(i.email);
-    if (!m || m.externalId) continue;
+    if (!m || m.externalId || (m.storedEmail ?? m.email) !== i.email) continue;
     const holder = model.byExternal.get(i.externalId);
     if (holder || ghosts.has(i.externalId)) {
       plan.failure = `An item with the same key has already been added. Key: ${i.externalId}`;
@@ -161,7 +178,8 @@ export function planRequest(model: OrgModel, req: ImportRequest, plan: Plan, hin
     plan.link.push({ email: m.email, externalId });
   }
   // AddNewUsers: imported externalIds the dictionary does not hold; an email already in the organization
-  // is dropped by the invitation; Staged (no invitation, no seat) only when asked for (StageNewUsers).
+  // is dropped by the invitation. Staged (no invitation, no seat) only when asked for AND the server's
+  // PM34423StagedStatus feature flag is on, which the Public API does not show: counted as seats.
   const staged = req.inviteUsersAfterProvisioning === false;
   const added: ModelMember[] = [];
   const joining = new Set<string>();
@@ -169,10 +187,14 @@ export function planRequest(model: OrgModel, req: ImportRequest, plan: Plan, hin
     if (model.byExternal.has(i.externalId) || ghosts.has(i.externalId) || joining.has(i.externalId)) continue;
     const holder = model.byEmail.get(i.email);
     if (holder) {
+      const cased = !holder.externalId && holder.storedEmail !== undefined && holder.storedEmail !== i.email;
       plan.skipped.push({
         email: i.email,
         externalId: i.externalId,
-        reason: `the email is already a member's${holder.externalId ? ` (external id ${holder.externalId})` : ''}`,
+        reason: cased
+          ? `the email is already a member's, stored as "${holder.storedEmail}": the server links only an exact ` +
+            'email and invites no known one, so this member stays unlinked (store the email in lowercase to link it)'
+          : `the email is already a member's${holder.externalId ? ` (external id ${holder.externalId})` : ''}`,
       });
       continue;
     }
@@ -182,12 +204,24 @@ export function planRequest(model: OrgModel, req: ImportRequest, plan: Plan, hin
       id: `new:${i.externalId}`,
       email: i.email,
       externalId: i.externalId,
-      status: staged ? Status.staged : Status.invited,
+      status: Status.invited,
       type: 2,
       userId: null,
     });
   }
-  if (!planSeats(model, plan, staged ? 0 : added.length)) return false;
+  noteOnce(
+    plan,
+    staged && added.length > 0,
+    'New members are sent with inviteUsersAfterProvisioning false: invited, or staged (no invitation, no seat) ' +
+      "if the server's staged-users feature is on; the Public API does not say which, so they count as seats here.",
+  );
+  noteOnce(
+    plan,
+    added.length > 0,
+    'An organization with standalone Secrets Manager gives every invited member Secrets Manager access, and so ' +
+      'a Secrets Manager seat; the Public API does not show it, so the plan cannot count those seats.',
+  );
+  if (!planSeats(model, plan, added.length)) return false;
   for (const m of added) model.add(m);
   planGroups(model, groups, plan);
   return true;
@@ -256,8 +290,16 @@ function planGroups(model: OrgModel, groups: NonNullable<ImportRequest['groups']
     const remove = [...current.memberIds].filter((id) => model.byId.has(id) && !want.has(id)).map(label);
     if (add.length || remove.length)
       plan.groups.membership.push({ name: g.name, externalId: g.externalId, add, remove });
+    // Had members (hand-added ones and ones the import removes included), would have none.
+    const had = current.memberIds.size;
+    if (had > 0 && want.size === 0 && !plan.groups.emptied.some((e) => e.externalId === g.externalId))
+      plan.groups.emptied.push({ name: g.name, externalId: g.externalId, members: had });
     current.memberIds = new Set(want.keys());
   }
+}
+
+function noteOnce(plan: Plan, when: boolean, note: string): void {
+  if (when && !plan.notes.includes(note)) plan.notes.push(note);
 }
 
 const sample = (emails: string[]): string =>

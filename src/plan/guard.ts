@@ -1,9 +1,17 @@
-// The guard rails (docs/guard-rails.md): a plan that breaches one is refused by the import gate before it
-// reaches the server. Judged on the plan alone, so `plan` can say what a run would refuse.
+// The guard rails (docs/guard-rails.md "The rules"): a sync whose whole plan breaches one is refused
+// before any of it reaches the server. Judged on the plan alone (plus what the instance's state knows:
+// the removals of the last 24 hours), so `plan` can say what a run would refuse. The rules are one table
+// (guardRuleTable below): each a name and a check.
 
 export interface GuardSettings {
   /** A count, or a percentage of the current members ("5%"); undefined: the larger of 10 and 5%. */
   maxRemovals: number | string | undefined;
+  /** Removals the server accepted in the last 24 hours plus this sync's; a count or "P%"; undefined: no budget. */
+  maxRemovalsPerDay?: number | string | undefined;
+  /** Group memberships the sync would end; a count or "P%" of the memberships; undefined: no limit. */
+  maxMembershipRemovals?: number | string | undefined;
+  /** Refuse a sync that would leave a group that had members with none. */
+  refuseEmptiedGroups?: boolean;
   refuseEmptyDirectory: boolean;
   requireSeats: boolean;
   /** No longer changes anything: every import is judged by the gate (docs/guard-rails.md); still accepted. */
@@ -12,6 +20,9 @@ export interface GuardSettings {
 
 export const defaultGuard: GuardSettings = {
   maxRemovals: undefined,
+  maxRemovalsPerDay: undefined,
+  maxMembershipRemovals: undefined,
+  refuseEmptiedGroups: true,
   refuseEmptyDirectory: true,
   requireSeats: true,
   always: false,
@@ -33,64 +44,214 @@ export function canRemove(sync: { overwriteExisting: boolean; removeDisabled: bo
 }
 
 /** The rules that can stop a sync: the label values of bwdc_runner_guard_blocked_total. */
-export const guardRules = ['maxRemovals', 'refuseEmptyDirectory', 'requireSeats'] as const;
+export const guardRules = [
+  'maxRemovals',
+  'maxRemovalsPerDay',
+  'maxMembershipRemovals',
+  'refuseEmptiedGroups',
+  'refuseEmptyDirectory',
+  'requireSeats',
+  'duplicateExternalIds',
+] as const;
+export type GuardRuleName = (typeof guardRules)[number];
 
 export interface Breach {
-  rule: (typeof guardRules)[number];
+  rule: GuardRuleName;
   message: string;
   numbers: Record<string, number>;
 }
 
-interface PlanView {
+/** What the rules read of a plan (plan/compute.ts Plan). */
+export interface PlanView {
   import: { sent: boolean; members: number };
   remove: unknown[];
   seats: { needed: number; autoscale: string } | null;
   directoryManaged: number;
   members: number;
+  /** Group memberships in the organization before the sync (groups with an external id). */
+  memberships?: number;
+  duplicateExternalIds?: Array<{ externalId: string; emails: string[] }>;
+  groups?: {
+    membership: Array<{ remove: string[] }>;
+    emptied?: Array<{ name: string; members: number }>;
+  };
 }
 
-/** The rules the plan breaks, given a one-time allowance of removals (run --allow-removals N). */
-export function judge(plan: PlanView, guard: GuardSettings, allowRemovals?: number): Breach[] {
+export interface JudgeContext {
+  /** run --allow-removals N: this once, up to N removals pass the removal rules. */
+  allowRemovals?: number;
+  /** Removals the server accepted for this instance in the last 24 hours (state/removal-ledger.ts). */
+  removedLastDay?: number;
+  /** Removals an earlier attempt of this run got through: a retry does not start the count again. */
+  removedThisRun?: number;
+}
+
+interface GuardRule {
+  name: GuardRuleName;
+  /** An approval of the plan (bwdc-runner approve) lets this rule's breach through; seats never. */
+  approvable: boolean;
+  check: (plan: PlanView, guard: GuardSettings, ctx: JudgeContext & { allowed: boolean }) => Breach | undefined;
+}
+
+const endedMemberships = (plan: PlanView): number =>
+  (plan.groups?.membership ?? []).reduce((n, g) => n + g.remove.length, 0);
+
+const ifIntended = (removals: number) =>
+  `if intended, approve the plan (the command below) or run once with --allow-removals ${removals} (BWDC_ALLOW_REMOVALS)`;
+
+/** Every guard rail, in the order its breaches are reported. */
+export const guardRuleTable: readonly GuardRule[] = [
+  {
+    name: 'maxRemovals',
+    approvable: true,
+    check(plan, guard, { allowed, removedThisRun = 0 }) {
+      const removals = plan.remove.length;
+      const members = plan.members + removedThisRun;
+      const limit = removalLimit(guard.maxRemovals, members);
+      if (removals + removedThisRun <= limit || allowed) return undefined;
+      const earlier = removedThisRun ? ` after ${removedThisRun} removed by an earlier attempt of this run` : '';
+      return {
+        rule: 'maxRemovals',
+        message: `the sync would remove ${removals} of ${members} members${earlier}, above guard.maxRemovals (${limit}); ${ifIntended(removals)}`,
+        numbers: { removals, members, limit, removedThisRun },
+      };
+    },
+  },
+  {
+    name: 'maxRemovalsPerDay',
+    approvable: true,
+    check(plan, guard, { allowed, removedLastDay = 0 }) {
+      if (guard.maxRemovalsPerDay === undefined || allowed) return undefined;
+      const removals = plan.remove.length;
+      const limit = removalLimit(guard.maxRemovalsPerDay, plan.members + removedLastDay);
+      if (removals === 0 || removedLastDay + removals <= limit) return undefined;
+      return {
+        rule: 'maxRemovalsPerDay',
+        message:
+          `the sync would remove ${removals} member(s) after ${removedLastDay} removed in the last 24 hours, ` +
+          `above guard.maxRemovalsPerDay (${limit}); ${ifIntended(removals)}`,
+        numbers: { removals, removedLastDay, limit },
+      };
+    },
+  },
+  {
+    name: 'maxMembershipRemovals',
+    approvable: true,
+    check(plan, guard) {
+      if (guard.maxMembershipRemovals === undefined) return undefined;
+      const ended = endedMemberships(plan);
+      const limit = removalLimit(guard.maxMembershipRemovals, plan.memberships ?? 0);
+      if (ended <= limit) return undefined;
+      return {
+        rule: 'maxMembershipRemovals',
+        message:
+          `the sync would end ${ended} of ${plan.memberships ?? 0} group memberships, above ` +
+          `guard.maxMembershipRemovals (${limit}); if intended, approve the plan (the command below)`,
+        numbers: { ended, memberships: plan.memberships ?? 0, limit },
+      };
+    },
+  },
+  {
+    name: 'refuseEmptiedGroups',
+    approvable: true,
+    check(plan, guard) {
+      const emptied = plan.groups?.emptied ?? [];
+      if (guard.refuseEmptiedGroups === false || emptied.length === 0) return undefined;
+      const names = emptied.slice(0, 5).map((g) => `${g.name} (${g.members})`);
+      return {
+        rule: 'refuseEmptiedGroups',
+        message:
+          `the sync would leave ${emptied.length} group(s) with no members: ${names.join(', ')}` +
+          `${emptied.length > 5 ? ` and ${emptied.length - 5} more` : ''}; if intended, approve the plan ` +
+          '(the command below) or set guard.refuseEmptiedGroups false',
+        numbers: { groups: emptied.length },
+      };
+    },
+  },
+  {
+    // Only an import that removes someone: a groups-only instance (users: false) sends no members and,
+    // without overwriteExisting, removes nobody (docs/guard-rails.md "The rules").
+    name: 'refuseEmptyDirectory',
+    approvable: true,
+    check(plan, guard, { allowed }) {
+      const removals = plan.remove.length;
+      if (!guard.refuseEmptyDirectory || !plan.import.sent || plan.import.members !== 0 || removals === 0 || allowed)
+        return undefined;
+      return {
+        rule: 'refuseEmptyDirectory',
+        message:
+          `the directory returned no users, and the import would go to an organization with ${plan.directoryManaged} ` +
+          `directory-managed members (a filter or base DN mistake looks like this); ${ifIntended(removals)}`,
+        numbers: { users: 0, directoryManaged: plan.directoryManaged, removals },
+      };
+    },
+  },
+  {
+    name: 'requireSeats',
+    approvable: false,
+    check(plan, guard) {
+      if (!guard.requireSeats || !plan.seats) return undefined;
+      if (plan.seats.autoscale === 'refused')
+        return {
+          rule: 'requireSeats',
+          message:
+            `the sync needs ${plan.seats.needed} more seat(s) than the subscription allows (autoscaling is capped): ` +
+            `the server would refuse the new members after the removals; add seats or raise the autoscale limit`,
+          numbers: { needed: plan.seats.needed },
+        };
+      // Sponsorships and provider (MSP) billing are invisible to the Public API: an import that needs
+      // autoscaling may be refused, or buy seats nobody expected; not covered until someone adds the seats.
+      if (plan.seats.autoscale === 'unknown')
+        return {
+          rule: 'requireSeats',
+          message:
+            `the sync needs ${plan.seats.needed} seat(s) beyond the free ones, and whether the server may autoscale ` +
+            `cannot be known (sponsorships and provider billing are not in the Public API): add the seats, ` +
+            `or set guard.requireSeats false to let the server autoscale`,
+          numbers: { needed: plan.seats.needed },
+        };
+      return undefined;
+    },
+  },
+  {
+    // Not a setting: the server fails every import then (bitwarden/server OrganizationUserImportData.cs,
+    // ToDictionary over the existing external ids), so nothing is sent and the fix is named.
+    name: 'duplicateExternalIds',
+    approvable: false,
+    check(plan) {
+      const dups = plan.duplicateExternalIds ?? [];
+      if (dups.length === 0) return undefined;
+      return { rule: 'duplicateExternalIds', message: duplicatesMessage(dups), numbers: { duplicates: dups.length } };
+    },
+  },
+];
+
+/** What `plan`, `check` and a refused sync say of external ids two members hold, with the fix. */
+export function duplicatesMessage(dups: ReadonlyArray<{ externalId: string; emails: string[] }>): string {
+  const named = dups
+    .slice(0, 5)
+    .map((d) => `${d.externalId} (${d.emails.join(', ')})`)
+    .join('; ');
+  return (
+    `${dups.length} external id(s) belong to more than one member: ${named}${dups.length > 5 ? '; ...' : ''}. ` +
+    'The server fails every import then (HTTP 500, "An item with the same key has already been added"); ' +
+    'remove the duplicate member, or give it another external id (Public API PUT /public/members/{id})'
+  );
+}
+
+/** The rules the plan breaks, given a one-time allowance of removals and the removals of the last day. */
+export function judge(plan: PlanView, guard: GuardSettings, ctx: JudgeContext | number = {}): Breach[] {
+  const c = typeof ctx === 'number' ? { allowRemovals: ctx } : ctx;
+  const allowed = c.allowRemovals !== undefined && plan.remove.length <= c.allowRemovals;
   const breaches: Breach[] = [];
-  const removals = plan.remove.length;
-  const allowed = allowRemovals !== undefined && removals <= allowRemovals;
-  const limit = removalLimit(guard.maxRemovals, plan.members);
-  if (removals > limit && !allowed)
-    breaches.push({
-      rule: 'maxRemovals',
-      message:
-        `the sync would remove ${removals} of ${plan.members} members, above guard.maxRemovals ` +
-        `(${limit}); if intended, run once with --allow-removals ${removals} (BWDC_ALLOW_REMOVALS)`,
-      numbers: { removals, members: plan.members, limit },
-    });
-  // Only an import that removes someone: a groups-only instance (users: false) sends no members and,
-  // without overwriteExisting, removes nobody (docs/guard-rails.md "The rules").
-  if (guard.refuseEmptyDirectory && plan.import.sent && plan.import.members === 0 && removals > 0 && !allowed)
-    breaches.push({
-      rule: 'refuseEmptyDirectory',
-      message:
-        `the directory returned no users, and the import would go to an organization with ${plan.directoryManaged} ` +
-        `directory-managed members (a filter or base DN mistake looks like this); if intended, run once with --allow-removals ${removals}`,
-      numbers: { users: 0, directoryManaged: plan.directoryManaged, removals },
-    });
-  if (guard.requireSeats && plan.seats?.autoscale === 'refused')
-    breaches.push({
-      rule: 'requireSeats',
-      message:
-        `the sync needs ${plan.seats.needed} more seat(s) than the subscription allows (autoscaling is capped): ` +
-        `the server would refuse the new members after the removals; add seats or raise the autoscale limit`,
-      numbers: { needed: plan.seats.needed },
-    });
-  // Sponsorships and provider (MSP) billing are invisible to the Public API: an import that needs
-  // autoscaling may be refused, or buy seats nobody expected; not covered until someone adds the seats.
-  if (guard.requireSeats && plan.seats?.autoscale === 'unknown')
-    breaches.push({
-      rule: 'requireSeats',
-      message:
-        `the sync needs ${plan.seats.needed} seat(s) beyond the free ones, and whether the server may autoscale ` +
-        `cannot be known (sponsorships and provider billing are not in the Public API): add the seats, ` +
-        `or set guard.requireSeats false to let the server autoscale`,
-      numbers: { needed: plan.seats.needed },
-    });
+  for (const rule of guardRuleTable) {
+    const b = rule.check(plan, guard, { ...c, allowed });
+    if (b) breaches.push(b);
+  }
   return breaches;
+}
+
+/** Whether an approval of the plan can let these breaches through (none of them about seats). */
+export function approvable(breaches: readonly Breach[]): boolean {
+  return breaches.every((b) => guardRuleTable.find((r) => r.name === b.rule)?.approvable === true);
 }

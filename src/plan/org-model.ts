@@ -6,8 +6,10 @@ import type { OrganizationState } from '../bitwarden/public-api.js';
 
 export interface ModelMember {
   id: string;
-  /** Lowercased: the server compares the import's lowercased emails. */
+  /** Lowercased: the invitation compares emails whatever their case. */
   email: string;
+  /** As stored (the Public API shows it): linking by email compares it exactly (docs/upstream/bitwarden-server.md). */
+  storedEmail?: string;
   status: number;
   type: number;
   externalId: string | null;
@@ -41,12 +43,23 @@ export class OrgModel {
   readonly initialOccupied: number;
   /** Non-owners with an external id when the first import arrives: what an empty overwrite removes. */
   readonly directoryManaged: number;
+  /** Memberships of the groups above when the first import arrives. */
+  readonly initialMemberships: number;
+  /** External ids that more than one member holds: the server fails every import (HTTP 500). */
+  readonly duplicateExternalIds: Array<{ externalId: string; emails: string[] }>;
 
   constructor(org: OrganizationState) {
+    const holders = new Map<string, string[]>();
+    for (const m of org.members)
+      if (m.externalId) holders.set(m.externalId, [...(holders.get(m.externalId) ?? []), m.email]);
+    this.duplicateExternalIds = [...holders]
+      .filter(([, emails]) => emails.length > 1)
+      .map(([externalId, emails]) => ({ externalId, emails }));
     for (const m of org.members)
       this.add({
         id: m.id,
         email: m.email.toLowerCase(),
+        storedEmail: m.email,
         status: m.status,
         type: m.type,
         externalId: m.externalId || null,
@@ -68,6 +81,9 @@ export class OrgModel {
     let managed = 0;
     for (const m of this.byId.values()) if (m.externalId && m.type !== Owner) managed++;
     this.directoryManaged = managed;
+    let memberships = 0;
+    for (const g of this.groupsByExternal.values()) memberships += g.memberIds.size;
+    this.initialMemberships = memberships;
   }
 
   add(m: ModelMember): void {

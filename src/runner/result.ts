@@ -26,6 +26,8 @@ export interface RunResult {
   plan?: Plan;
   /** The guard rules that stopped this sync (class `guard`). */
   guardRules?: string[];
+  /** The refused plan's id (class `guard`): `bwdc-runner approve PLAN_ID` lets it through once. */
+  planId?: string;
   startedAt: Date;
   endedAt: Date;
   durationMs: number;

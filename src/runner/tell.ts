@@ -89,6 +89,7 @@ export class Teller {
       durationMs: result.durationMs,
       consecutiveFailures: history.consecutiveFailures,
       endedAt: result.endedAt,
+      planId: result.planId,
     };
     const jobs: Array<Promise<unknown>> = [];
     if (heartbeat) {

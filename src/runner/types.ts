@@ -68,7 +68,15 @@ export interface Report {
 /** How a run ended, before tidying up may still turn a success into a failure. */
 export type Ending =
   | { outcome: 'success'; report: Report }
-  | { outcome: 'failure'; failureClass: FailureClass; transient: boolean; exitCode: ExitCodeValue; message: string }
+  | {
+      outcome: 'failure';
+      failureClass: FailureClass;
+      transient: boolean;
+      exitCode: ExitCodeValue;
+      message: string;
+      /** A refused sync's plan id. */
+      planId?: string;
+    }
   | { outcome: 'skipped' | 'interrupted'; message: string }
   | { outcome: 'not-started'; error: RunNotStartedError };
 
@@ -81,6 +89,8 @@ export interface Effort {
   /** The plan of this run (`plan`, or the gate's plan of a sync's import), kept when the guard stops the run. */
   plan?: Plan;
   guardRules?: string[];
+  /** The id of the plan the guard refused (plan/plan-id.ts): what `approve` takes. */
+  planId?: string;
 }
 
 /** The organization token and the device id it was requested with (data.json's appId). */

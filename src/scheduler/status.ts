@@ -24,6 +24,7 @@ export function statusOf(job: Job, nextRun: Date | undefined, now: number): Inst
           users: r.users ?? null,
           groups: r.groups ?? null,
           attempt: r.attempts,
+          planId: r.planId ?? null,
         }
       : null,
     lastSuccessAt: job.lastSuccessAt?.toISOString() ?? null,

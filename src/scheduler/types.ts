@@ -68,6 +68,8 @@ export interface InstanceStatus {
     users: number | null;
     groups: number | null;
     attempt: number;
+    /** A refused sync's plan id (class guard): what `bwdc-runner approve` takes. */
+    planId: string | null;
   } | null;
   lastSuccessAt: string | null;
   consecutiveFailures: number;

@@ -36,6 +36,8 @@ export interface LastRun {
   consecutiveFailures?: number;
   /** Notification targets (labels) that sent a failure notice since the last success. */
   notified?: string[];
+  /** A refused sync's plan id (class guard): what `bwdc-runner approve` takes (docs/guard-rails.md). */
+  planId?: string;
 }
 
 export interface SeedResult {

@@ -53,6 +53,18 @@ export class Organization {
   sponsorships = 0;
   /** Billed by a provider (MSP): it cannot autoscale, and the Public API does not say so. */
   providerManaged = false;
+  /** Standalone Secrets Manager: every invited member gets Secrets Manager access (and an SM seat). */
+  secretsManagerStandalone = false;
+  /** Members given Secrets Manager access by an import's invitations (AccessSecretsManager). */
+  readonly secretsManagerInvites: string[] = [];
+  /** Test knobs: the import requests (counted from 1) answered 500 before anything is applied. */
+  failImports = new Set<number>();
+  /** Test knob: the import request (counted from 1) that is applied and never answered. */
+  hangImport: number | undefined;
+  /** Import requests received. */
+  importRequests = 0;
+  /** Test hook: called with each import request's number as it arrives. */
+  onImport: ((nth: number) => void) | undefined;
   /** What the imports did, for tests: removed, invited, linked, skipped emails. */
   readonly log: Array<{ removed: string[]; invited: string[]; staged: string[]; linked: string[]; skipped: string[] }> =
     [];
@@ -112,7 +124,15 @@ export class Organization {
     const live = members.filter((m) => !m.deleted && m.email);
     const imported = new Set(live.map((m) => m.externalId));
     const externalAtStart = this.members.filter((m) => m.externalId);
-    const dict = new Map(externalAtStart.map((m) => [m.externalId!, m.id]));
+    // OrganizationUserImportData's constructor (bitwarden/server main src/Core/AdminConsole/
+    // OrganizationFeatures/Import/OrganizationUserImportData.cs): ExistingExternalUsers.ToDictionary(u =>
+    // u.ExternalId) throws on an external id two members hold, for every import, before any change.
+    const dict = new Map<string, string>();
+    for (const m of externalAtStart) {
+      if (dict.has(m.externalId!))
+        throw new ServerFault(`An item with the same key has already been added. Key: ${m.externalId}`);
+      dict.set(m.externalId!, m.id);
+    }
     const byId = new Map(this.members.map((m) => [m.id, m]));
     const removeIds = (ids: Set<string>) => {
       for (const m of this.members) if (ids.has(m.id)) entry.removed.push(m.email);
@@ -143,8 +163,10 @@ export class Organization {
       for (const m of doomed) dict.delete(m.externalId!);
     }
     // 4. UpdateExistingUsers: members without an externalId, by email; each new externalId is Add()ed to
-    // the dictionary, which throws on a key it holds (an HTTP 500), before any link is saved.
-    const noExternal = new Map(this.members.filter((m) => !m.externalId).map((m) => [m.email.toLowerCase(), m]));
+    // the dictionary, which throws on a key it holds (an HTTP 500), before any link is saved. The email
+    // dictionary is ExistingUsers...ToDictionary(u => u.Email): keyed by the email as stored, compared
+    // exactly (ordinal), while the imported emails are lowercased: "Alice@corp.example" is never linked.
+    const noExternal = new Map(this.members.filter((m) => !m.externalId).map((m) => [m.email, m]));
     const links: Array<[Member, string]> = [];
     for (const i of live) {
       const m = noExternal.get(i.email!);
@@ -179,6 +201,8 @@ export class Organization {
       emails.add(m.email);
       dict.set(i.externalId, m.id);
       (staged ? entry.staged : entry.invited).push(i.email!);
+      // AddNewUsers: AccessSecretsManager = HasSecretsManagerStandalone(organization) on every invitation.
+      if (!staged && this.secretsManagerStandalone) this.secretsManagerInvites.push(i.email!);
     }
     // 6. seats: occupied seats include admin-initiated sponsorships; the new members beyond the seats
     // autoscale, which a capped subscription, a self-hosted server or a provider-billed organization refuses.

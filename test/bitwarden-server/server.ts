@@ -9,7 +9,8 @@
 //   GET  {base}/api/public/members, /members/{id}/group-ids, /groups, /groups/{id}/member-ids,
 //        /organization/subscription (400 "Only allowed when not self hosted." when self-hosted)
 // Knobs: failNext (answer N identity requests 500), failApiNext (N Public API requests 503), delayMs,
-// tokenTtlSec; every request is counted.
+// tokenTtlSec; every request is counted. Per organization: failImports (these import requests answered 500),
+// hangImport (this import request applied and never answered).
 import { createHmac, randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { listenLoopback, loopbackUrl } from '../helpers/loopback.js';
@@ -144,6 +145,9 @@ export class BitwardenTestServer {
     let m: RegExpExecArray | null;
     if (method === 'POST' && path === '/organization/import') {
       const parsed = JSON.parse(body || '{}') as ImportBody;
+      const nth = ++org.importRequests;
+      org.onImport?.(nth);
+      if (org.failImports.has(nth)) return error(500, 'An error has occurred.');
       this.imports.push({ orgId: org.id, body: parsed });
       if (typeof parsed.overwriteExisting !== 'boolean') return error(400, 'The OverwriteExisting field is required.');
       try {
@@ -153,6 +157,8 @@ export class BitwardenTestServer {
         if (err instanceof ServerFault) return error(500, 'An error has occurred.');
         throw err;
       }
+      // Applied, never answered (the connection stays open until the client gives up).
+      if (org.hangImport === nth) return;
       return this.send(res, 200, {});
     }
     if (method !== 'GET') return error(404, 'Not found.');

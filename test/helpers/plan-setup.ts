@@ -19,6 +19,8 @@ export function setup(opts: {
   org?: (org: Organization) => void;
   /** More keys for the double's control file (build, batchSize). */
   control?: Record<string, unknown>;
+  /** More keys of the instance (retry, timeout). */
+  instance?: Record<string, unknown>;
 }) {
   const clientId = `organization.${randomUUID()}`;
   bitwarden.addClient(clientId, CANARY_CLIENT_SECRET);
@@ -34,6 +36,7 @@ export function setup(opts: {
       directory: { type: 'ldap', hostname: 'ldap.test', port: 389, rootPath: 'dc=test', username: 'cn=bwdc,dc=test' },
       sync: { users: true, groups: true, ...opts.sync },
       ...(opts.guard ? { guard: opts.guard } : {}),
+      ...opts.instance,
     },
   ]);
   const cli = (args: string[], extra: Record<string, string> = {}) =>

@@ -57,7 +57,13 @@ export function ensureSlapd(): void {
     execFileSync('bash', [join(root, 'scripts', 'ci', 'install-slapd.sh')], { stdio: 'inherit' });
 }
 
-function seedLdif(bindPassword: string): string {
+/** The generated users of startSlapd({ extraUsers }): user0000 ... with mail userNNNN@example.com. */
+export const extraUser = (i: number): SeedUser => {
+  const uid = `user${String(i).padStart(4, '0')}`;
+  return { uid, cn: `User ${uid}`, mail: `${uid}@example.com` };
+};
+
+function seedLdif(bindPassword: string, extraUsers = 0): string {
   const entries = [
     `dn: ${BASE_DN}\nobjectClass: dcObject\nobjectClass: organization\ndc: example\no: Example`,
     ...['people', 'groups', 'services'].map(
@@ -65,6 +71,7 @@ function seedLdif(bindPassword: string): string {
     ),
     `dn: ${BIND_DN}\nobjectClass: organizationalRole\nobjectClass: simpleSecurityObject\ncn: bwdc\nuserPassword: ${bindPassword}`,
     ...SEED_USERS.map(userLdif),
+    ...Array.from({ length: extraUsers }, (_, i) => userLdif(extraUser(i))),
     ...SEED_GROUPS.map((g) => groupLdif(g.cn, g.members)),
   ];
   return entries.join('\n\n') + '\n';
@@ -90,6 +97,8 @@ function slapdConf(dir: string): string {
     ...schema,
     `pidfile ${join(dir, 'slapd.pid')}`,
     `argsfile ${join(dir, 'slapd.args')}`,
+    // More than slapd's default 500 entries in one search (extraUsers): bwdc pages only when asked to.
+    'sizelimit unlimited',
     'modulepath /usr/lib/ldap',
     'moduleload back_mdb',
     'database mdb',
@@ -104,14 +113,15 @@ function slapdConf(dir: string): string {
   ].join('\n');
 }
 
-export async function startSlapd(opts: { bindPassword?: string } = {}): Promise<Slapd> {
+/** `extraUsers`: that many more inetOrgPerson users (extraUser), loaded with slapadd before slapd starts. */
+export async function startSlapd(opts: { bindPassword?: string; extraUsers?: number } = {}): Promise<Slapd> {
   ensureSlapd();
   const bindPassword = opts.bindPassword ?? 'slapd-bind-password';
   const dir = mkdtempSync(join(tmpdir(), 'bwdc-runner-slapd-'));
   mkdirSync(join(dir, 'db'));
   const conf = join(dir, 'slapd.conf');
   writeFileSync(conf, slapdConf(dir));
-  writeFileSync(join(dir, 'seed.ldif'), seedLdif(bindPassword));
+  writeFileSync(join(dir, 'seed.ldif'), seedLdif(bindPassword, opts.extraUsers));
   execFileSync('slapadd', ['-q', '-f', conf, '-l', join(dir, 'seed.ldif')], { stdio: ['ignore', 'ignore', 'pipe'] });
 
   let child: ChildProcess | undefined;

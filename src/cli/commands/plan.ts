@@ -6,7 +6,10 @@ import { redactor } from '../../observability/redact.js';
 import { createSecretResolver } from '../../secrets/index.js';
 import { combinedExitCode, type RunResult } from '../../runner/result.js';
 import { runInstances } from '../../runner/run-many.js';
+import { join } from 'node:path';
 import { judge } from '../../plan/guard.js';
+import { planId, planScope } from '../../plan/plan-id.js';
+import { removedInLastDay } from '../../state/removal-ledger.js';
 import type { Plan } from '../../plan/compute.js';
 import type { InstanceConfig } from '../../config/model.js';
 import type { CliOptions } from '../args.js';
@@ -28,7 +31,10 @@ export async function planCommand(options: CliOptions, env: NodeJS.ProcessEnv): 
   await secrets.close();
   shutdown.dispose();
   const byName = new Map(instances.map((i) => [i.name, i]));
-  const out = results.map((r) => view(r, byName.get(r.instance)!));
+  // The day budget as a run would judge it now (removals the server accepted in the last 24 hours).
+  const removed = new Map<string, number>();
+  for (const i of instances) removed.set(i.name, await removedInLastDay(join(config.stateDir, i.name)));
+  const out = results.map((r) => view(r, byName.get(r.instance)!, removed.get(r.instance) ?? 0));
   if (options.json) process.stdout.write(`${redactor.scrub(JSON.stringify({ instances: out }, null, 2))}\n`);
   else process.stdout.write(redactor.scrub(out.map(table).join('\n')));
   return shutdown.exitCode() ?? combinedExitCode(results);
@@ -36,11 +42,11 @@ export async function planCommand(options: CliOptions, env: NodeJS.ProcessEnv): 
 
 type View = ReturnType<typeof view>;
 
-function view(r: RunResult, instance: InstanceConfig) {
+function view(r: RunResult, instance: InstanceConfig, removedLastDay: number) {
   const plan = r.plan;
   if (!plan || r.outcome !== 'success')
     return { name: r.instance, ok: false as const, error: r.message, failureClass: r.failureClass ?? null };
-  const breaches = judge(plan, instance.guard);
+  const breaches = judge(plan, instance.guard, { removedLastDay });
   return {
     name: r.instance,
     ok: true as const,
@@ -54,7 +60,12 @@ function view(r: RunResult, instance: InstanceConfig) {
     failure: plan.failure ?? null,
     members: plan.members,
     directoryManaged: plan.directoryManaged,
-    guard: { wouldStop: breaches.length > 0, breaches: breaches.map((b) => ({ rule: b.rule, message: b.message })) },
+    planId: planId(planScope(plan)),
+    guard: {
+      wouldStop: breaches.length > 0,
+      breaches: breaches.map((b) => ({ rule: b.rule, message: b.message })),
+      removedLastDay,
+    },
     notes: plan.notes,
   };
 }
@@ -110,6 +121,10 @@ function table(v: View): string {
           `${g.name}: +${g.add.length} -${g.remove.length}${g.remove.length ? ` (removes ${g.remove.join(', ')})` : ''}`,
       ),
     ),
+    ...list(
+      'groups left with no members',
+      p.groups.emptied.map((g) => `${g.name}  ${g.externalId}  (had ${g.members})`),
+    ),
   );
   if (p.seats)
     lines.push(
@@ -119,7 +134,7 @@ function table(v: View): string {
   if (p.failure) lines.push(`  the import would FAIL: ${p.failure}`);
   lines.push(
     p.guard.wouldStop
-      ? `  guard rails: a run would be STOPPED: ${p.guard.breaches.map((b) => b.message).join('; ')}`
+      ? `  guard rails: a run would be STOPPED (plan ${p.planId}): ${p.guard.breaches.map((b) => b.message).join('; ')}`
       : '  guard rails: within the limits',
   );
   for (const n of p.notes) lines.push(`  note: ${n}`);

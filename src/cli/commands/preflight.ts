@@ -9,6 +9,8 @@ import { bundledVersion } from '../../bwdc/locate.js';
 import { identityUrlOf, type OrgToken } from '../../bitwarden/identity.js';
 import { BitwardenError } from '../../bitwarden/request-error.js';
 import { PublicApi, apiUrlOf } from '../../bitwarden/public-api.js';
+import { duplicatesMessage } from '../../plan/guard.js';
+import { OrgModel } from '../../plan/org-model.js';
 import { noServerMessage, unreadableServer } from '../../shared/service-urls.js';
 import type { TokenCache } from '../../bitwarden/token-cache.js';
 import type { InstanceConfig } from '../../config/model.js';
@@ -234,12 +236,16 @@ export async function preflight(
     const api = new PublicApi({ apiUrl: apiUrlOf(data), accessToken: token.accessToken, retries: 0 });
     try {
       const org = await api.organization();
-      steps.push({
-        step: 'public-api',
-        status: 'ok',
-        durationMs: Date.now() - started,
-        detail: `${apiUrlOf(data)}: ${org.members.length} member(s), ${org.groups.length} group(s)`,
-      });
+      // Every import would fail (HTTP 500) with these: said before any sync sends one (docs/guard-rails.md).
+      const dups = new OrgModel(org).duplicateExternalIds;
+      if (dups.length) steps.push(failed('public-api', started, duplicatesMessage(dups), 'config', inst.name));
+      else
+        steps.push({
+          step: 'public-api',
+          status: 'ok',
+          durationMs: Date.now() - started,
+          detail: `${apiUrlOf(data)}: ${org.members.length} member(s), ${org.groups.length} group(s)`,
+        });
     } catch (err) {
       const cls = err instanceof BitwardenError ? err.failure : 'internal';
       steps.push(failed('public-api', started, errorMessage(err), cls, inst.name));

@@ -29,7 +29,9 @@ export async function attemptUntilDone(run: RunContext, held: Held, effort: Effo
         effort.attempts = attempt - 1;
         throw previous;
       }
-      if (!(err instanceof RunFailure) || stopping(run)) throw err;
+      // A failure that says it is not worth another attempt is not retried whatever its class: an import
+      // whose outcome is unknown (gate/forward.ts) must not be sent twice.
+      if (!(err instanceof RunFailure) || !err.transient || stopping(run)) throw err;
       previous = err;
       const wait = retryWaitMs(err.failureClass, attempt, instance.retry, Math.random, err.transient);
       if (wait === undefined) throw err;

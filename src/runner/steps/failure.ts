@@ -23,6 +23,8 @@ export class RunFailure extends Error {
     readonly transient = isTransient(failureClass),
     /** bwdc was stopped by shutdown: the sync did not fail, it was interrupted. */
     readonly interrupted = false,
+    /** A sync the guard refused: its plan's id (plan/plan-id.ts). */
+    readonly planId?: string,
   ) {
     super(message);
   }
@@ -41,7 +43,7 @@ export function endingOf(err: unknown, instance: InstanceConfig): Ending {
     return { outcome: 'skipped', message: `skipped: instance ${instance.name} is ${err.message}` };
   if (err instanceof RunFailure) {
     if (err.interrupted) return { outcome: 'interrupted', message: `interrupted by shutdown: ${err.message}` };
-    return failed(err.failureClass, err.transient, err.exitCode, err.message);
+    return { ...failed(err.failureClass, err.transient, err.exitCode, err.message), planId: err.planId };
   }
   if (err instanceof SecretError) return failed('secret', err.retryable, ExitCode.secret, err.message);
   if (err instanceof BwdcUnusableError) return failed('internal', false, ExitCode.bwdcUnusable, err.message);
@@ -50,6 +52,11 @@ export function endingOf(err: unknown, instance: InstanceConfig): Ending {
   return failed(failureClass, false, ExitCode.syncFailed, `internal error: ${errorMessage(err)}`);
 }
 
-function failed(failureClass: FailureClass, transient: boolean, exitCode: ExitCodeValue, message: string): Ending {
+function failed(
+  failureClass: FailureClass,
+  transient: boolean,
+  exitCode: ExitCodeValue,
+  message: string,
+): Extract<Ending, { outcome: 'failure' }> {
   return { outcome: 'failure', failureClass, transient, exitCode, message };
 }

@@ -8,9 +8,14 @@ import { bwdcBuild } from '../../bwdc/capabilities.js';
 import { childBaseEnv, type BwdcClient, type CallOutcome } from '../../bwdc/client.js';
 import { parseTestReport } from '../../bwdc/response.js';
 import { ExitCode } from '../../errors.js';
+import { bwdcWaitMs, type ForwardReport } from '../../gate/forward.js';
 import { GateBypassError, gatedSync } from '../../gate/gated-sync.js';
 import { readOrganization } from '../../gate/read-organization.js';
 import { computePlan, planCounts, type Plan, type SyncSettings } from '../../plan/compute.js';
+import { approvable, judge, type Breach } from '../../plan/guard.js';
+import { planId, planScope } from '../../plan/plan-id.js';
+import { findApproval, recordRefusedPlan, useApproval, type Approval } from '../../state/approvals.js';
+import { recordRemovals, removedByRun, removedInLastDay } from '../../state/removal-ledger.js';
 import { sectionOf } from '../../shared/json.js';
 import type { InstanceState } from '../../state/instance-state.js';
 import type { Effort, Report, RunContext, SessionToken } from '../types.js';
@@ -42,40 +47,127 @@ export async function planStep(run: RunContext, g: GuardInputs): Promise<Report>
   };
 }
 
-/** `sync`: bwdc's sync, every import it sends judged by the gate first. */
+/** `sync`: bwdc's sync; the whole of what it sends judged first, then forwarded all or nothing. */
 export async function gatedSyncStep(run: RunContext, g: GuardInputs): Promise<CallOutcome> {
-  const { instance, deps, log } = run;
+  const { instance, deps, log, runId } = run;
+  const dir = g.state.dir;
   const { url: apiUrl } = await serverOf(g.state, 'api');
-  const { run: outcome, gate } = await gatedSync({
+  let approval: Approval | undefined;
+  let removedLastDay = 0;
+  const judgeWhole = async (plan: Plan): Promise<Breach[]> => {
+    removedLastDay = await removedInLastDay(dir);
+    const removedThisRun = await removedByRun(dir, runId);
+    const breaches = judge(plan, instance.guard, { allowRemovals: deps.allowRemovals, removedLastDay, removedThisRun });
+    approval = breaches.length && approvable(breaches) ? await findApproval(dir, planScope(plan)) : undefined;
+    return approval ? [] : breaches;
+  };
+  const {
+    run: outcome,
+    gate,
+    breaches,
+    forward,
+  } = await gatedSync({
     state: g.state,
     bwdc: g.bwdc,
     apiUrl,
-    guard: instance.guard,
-    allowRemovals: deps.allowRemovals,
+    judge: judgeWhole,
     freshToken: freshToken(run, g),
-    token: g.token?.accessToken,
-    timeoutMs: bitwardenTimeoutMs(instance),
+    readTimeoutMs: bitwardenTimeoutMs(instance),
+    forwardTimeoutMs: Math.min(bwdcWaitMs, instance.timeoutMs),
     signal: deps.signal,
   }).catch((err: unknown) => {
     if (err instanceof GateBypassError) throw new RunFailure(err.message, 'config', ExitCode.config, false);
     throw err;
   });
-  g.effort.plan = gate.plan;
-  if (gate.refused) {
-    for (const b of gate.breaches) log.error({ rule: b.rule, ...b.numbers }, `guard: ${b.message}`);
-    log.error({ remove: gate.plan?.remove }, 'guard: the members the refused import would have removed');
-    g.effort.guardRules = gate.breaches.map((b) => b.rule);
-    throw new RunFailure(
-      `stopped before the import: ${gate.breaches.map((b) => b.message).join('; ')}`,
-      'guard',
+  const plan = gate.plan;
+  g.effort.plan = plan;
+  if (plan && breaches.length) await refuse(run, g, plan, breaches, { removedLastDay, requests: gate.received });
+  const failure = gate.failure;
+  if (failure) throw new RunFailure(failure.message, failure instanceof BitwardenError ? failure.failure : 'internal');
+  if (gate.foreignTokens)
+    log.warn(
+      { requests: gate.foreignTokens },
+      'guard: requests with a token that is not the one bwdc was given were answered 401',
+    );
+  if (!forward || !plan) return outcome;
+  const id = planId(planScope(plan));
+  if (approval && forward.accepted > 0) {
+    await useApproval(dir, approval.planId, runId);
+    log.warn({ planId: approval.planId, approvedBy: approval.by }, 'guard: passed on an approval, now used up');
+  }
+  await recordRemovals(dir, { at: new Date().toISOString(), removals: forward.removalsAccepted, runId, planId: id });
+  if (forward.failure) throw forwardFailure(forward);
+  log.info({ plan: planCounts(plan), planId: id, requests: forward.total }, 'guard: the import is within the limits');
+  return outcome;
+}
+
+/** A refused sync: its plan kept for `approve`, its id in the log, the result and the message (docs/guard-rails.md). */
+async function refuse(
+  run: RunContext,
+  g: GuardInputs,
+  plan: Plan,
+  breaches: Breach[],
+  facts: { removedLastDay: number; requests: number },
+): Promise<never> {
+  const { instance, log, runId } = run;
+  const scope = planScope(plan);
+  const id = planId(scope);
+  g.effort.planId = id;
+  g.effort.guardRules = breaches.map((b) => b.rule);
+  for (const b of breaches) log.error({ rule: b.rule, planId: id, ...b.numbers }, `guard: ${b.message}`);
+  log.error(
+    {
+      planId: id,
+      remove: plan.remove,
+      endedMemberships: scope.memberships.length,
+      emptiedGroups: plan.groups.emptied,
+      ...facts,
+    },
+    'guard: what the refused sync would have removed',
+  );
+  const canApprove = approvable(breaches);
+  if (canApprove)
+    await recordRefusedPlan(g.state.dir, {
+      ...scope,
+      planId: id,
+      at: new Date().toISOString(),
+      runId,
+      rules: g.effort.guardRules,
+    }).catch((err: unknown) => log.warn({ err: String(err) }, 'could not keep the refused plan for approve'));
+  const how = canApprove
+    ? `; to let exactly this sync through once: bwdc-runner approve ${id} --instance ${instance.name}`
+    : '';
+  throw new RunFailure(
+    `stopped before the import (plan ${id}): ${breaches.map((b) => b.message).join('; ')}; ` +
+      `nothing reached the server${how}`,
+    'guard',
+    ExitCode.syncFailed,
+    false,
+    false,
+    id,
+  );
+}
+
+/** A forward that did not wholly reach the server, said exactly (gate/forward.ts). */
+function forwardFailure(f: ForwardReport): RunFailure {
+  const x = f.failure!;
+  const reached = `${f.accepted} of ${f.total} import request(s) reached the server and were applied`;
+  if (x.unknownOutcome)
+    return new RunFailure(
+      `import request ${x.request} of ${f.total}: ${x.message}; its outcome is unknown (the server may still be applying it); ` +
+        `${reached} before it, none after; not retried in this run: the next run plans against the organization as it then is`,
+      'network',
       ExitCode.syncFailed,
       false,
     );
-  }
-  const failure = gate.failure;
-  if (failure) throw new RunFailure(failure.message, failure instanceof BitwardenError ? failure.failure : 'internal');
-  if (gate.plan) log.info({ plan: planCounts(gate.plan) }, 'guard: the import is within the limits');
-  return outcome;
+  const cls = x.status === undefined ? 'network' : x.status === 401 || x.status === 403 ? 'auth' : 'server';
+  const transient = x.status === undefined || x.status >= 500 || x.status === 429;
+  return new RunFailure(
+    `import request ${x.request} of ${f.total} failed: ${x.message}; ${reached}, none after it`,
+    cls,
+    ExitCode.syncFailed,
+    transient,
+  );
 }
 
 /** A token for the gate or the plan's reads when the one in hand is about to expire (login: runner). */

@@ -74,6 +74,7 @@ function nextHistory(
     lastSuccessAt: lastSuccessAt?.toISOString(),
     consecutiveFailures,
     notified: previous?.notified ?? [],
+    planId: ending.outcome === 'failure' ? ending.planId : undefined,
   };
   return { lastSuccessAt, consecutiveFailures, notified: record.notified!, record };
 }

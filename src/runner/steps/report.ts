@@ -44,6 +44,7 @@ export function buildResult(
     test: report?.test,
     plan: run.effort.plan,
     guardRules: run.effort.guardRules,
+    planId: run.effort.planId,
     startedAt: run.startedAt,
     endedAt: run.endedAt,
     durationMs: run.endedAt.getTime() - run.startedAt.getTime(),
@@ -66,6 +67,7 @@ export async function report({ instance, log }: RunContext, result: RunResult): 
     attempts: result.attempts,
     bwdcCalls: result.bwdcCalls,
     restoredDataJson: result.restoredDataJson || undefined,
+    planId: result.planId,
   };
   if (result.outcome === 'success') log.info(fields, result.message);
   else if (result.outcome === 'skipped' || result.outcome === 'interrupted') log.warn(fields, result.message);

@@ -1,0 +1,53 @@
+// The day budget's ledger (docs/guard-rails.md "The day budget"): the removals the server accepted for one
+// instance, with when, in the instance's own state folder (removal-ledger.json, 0600), so that it follows
+// the instance wherever its folder goes. Only what reached the server is written (gate/forward.ts counts
+// it); entries older than the window are dropped at each write.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from './atomic.js';
+
+export const removalLedgerFile = 'removal-ledger.json';
+/** The budget's window: a rolling 24 hours. */
+export const dayMs = 24 * 3_600_000;
+
+export interface LedgerEntry {
+  /** When the server accepted the request(s), ISO 8601. */
+  at: string;
+  removals: number;
+  runId: string;
+  planId?: string;
+}
+
+export async function readLedger(instanceDir: string): Promise<LedgerEntry[]> {
+  try {
+    const data = JSON.parse(await readFile(join(instanceDir, removalLedgerFile), 'utf8')) as { entries?: unknown };
+    return Array.isArray(data.entries) ? (data.entries as LedgerEntry[]).filter(isEntry) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Removals the server accepted for this instance in the 24 hours before `now`. */
+export async function removedInLastDay(instanceDir: string, now = new Date()): Promise<number> {
+  const since = now.getTime() - dayMs;
+  return (await readLedger(instanceDir)).filter((e) => Date.parse(e.at) > since).reduce((n, e) => n + e.removals, 0);
+}
+
+/** Removals an earlier attempt of run `runId` got through. */
+export async function removedByRun(instanceDir: string, runId: string): Promise<number> {
+  return (await readLedger(instanceDir)).filter((e) => e.runId === runId).reduce((n, e) => n + e.removals, 0);
+}
+
+/** Adds what one run got through (nothing when it removed nobody). */
+export async function recordRemovals(instanceDir: string, entry: LedgerEntry): Promise<void> {
+  if (entry.removals <= 0) return;
+  const since = Date.parse(entry.at) - dayMs;
+  const entries = (await readLedger(instanceDir)).filter((e) => Date.parse(e.at) > since);
+  entries.push(entry);
+  await writeFileAtomic(join(instanceDir, removalLedgerFile), `${JSON.stringify({ entries })}\n`, 0o600);
+}
+
+function isEntry(e: unknown): e is LedgerEntry {
+  const x = e as LedgerEntry;
+  return typeof x === 'object' && x !== null && typeof x.at === 'string' && typeof x.removals === 'number';
+}
