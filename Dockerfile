@@ -91,12 +91,15 @@ COPY --from=build /src/dist ./dist
 COPY package.json ./
 COPY bin ./bin
 # V8's compile cache for the runner's modules (bin/bwdc-runner.js enables it when this folder exists),
-# filled by the commands a container runs, with the runtime's own Node: a start then compiles less.
-# Read-only at run time (the image may run --read-only); docs/image.md "Compile cache".
+# filled by the commands a container runs, with the runtime's own Node and the ENTRYPOINT's V8 flags (V8
+# refuses a cache made under other flags): a start then compiles less. Read-only at run time (the image may
+# run --read-only); docs/image.md "Compile cache".
 RUN mkdir compile-cache \
- && BWDC_STATE_DIR=/tmp/fill node bin/bwdc-runner.js --help >/dev/null \
- && BWDC_STATE_DIR=/tmp/fill BWDC_DATA_JSON='{"directoryType":0}' BW_CLIENTID=organization.fill BW_CLIENTSECRET=fill \
-      BW_SERVER=http://127.0.0.1:9 BWDC_RETRY_ATTEMPTS=0 node bin/bwdc-runner.js run >/dev/null 2>&1 || true \
+ && flags="--max-semi-space-size=1 --optimize-for-size --max-opt=1" \
+ && BWDC_STATE_DIR=/tmp/fill node $flags bin/bwdc-runner.js --help >/dev/null \
+ && BWDC_STATE_DIR=/tmp/fill BWDC_DATA_JSON='{"stateVersion":6,"directoryType":0,"directoryLdap":{"hostname":"fill","port":389}}' \
+      BW_CLIENTID=organization.fill BW_CLIENTSECRET=fill BW_SERVER=http://127.0.0.1:9 BWDC_RETRY_ATTEMPTS=0 \
+      node $flags bin/bwdc-runner.js run >/dev/null 2>&1 || true \
  && rm -rf /tmp/fill && chmod -R a+rX,go-w compile-cache
 ENV PATH=/opt/bwdc:$PATH \
     NODE_ENV=production \
@@ -118,5 +121,5 @@ USER 10001:10001
 EXPOSE 8080
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=30s --timeout=5s --retries=3 CMD ["node", "/app/bin/healthcheck.js"]
-ENTRYPOINT ["tini", "--", "node", "--max-semi-space-size=1", "--optimize-for-size", "/app/bin/bwdc-runner.js"]
+ENTRYPOINT ["tini", "--", "node", "--max-semi-space-size=1", "--optimize-for-size", "--max-opt=1", "/app/bin/bwdc-runner.js"]
 CMD ["schedule"]

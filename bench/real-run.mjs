@@ -45,6 +45,7 @@ writeFileSync(
 const runnerArgs = [
   '--max-semi-space-size=1',
   '--optimize-for-size',
+  '--max-opt=1',
   ...(cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : []),
   bin,
   'run',

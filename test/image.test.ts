@@ -337,6 +337,7 @@ test(
       'node',
       '--max-semi-space-size=1',
       '--optimize-for-size',
+      '--max-opt=1',
       '/app/bin/bwdc-runner.js',
     ]);
     assert.deepEqual(cfg.Cmd, ['schedule']);

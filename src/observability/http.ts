@@ -1,7 +1,8 @@
 // The endpoints of `schedule`, on node's own http module: /healthz (the process and its event loop
 // answer), /readyz (configuration loaded, scheduler running), /metrics (Prometheus text) and
 // /status (JSON: every instance's schedule, last run, outcome, failure class, next run, staleness).
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { http } from '../shared/node-http.js';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { redactor } from './redact.js';
@@ -21,7 +22,7 @@ export interface HttpEndpoints {
 export async function startHttp(port: number, host: string, sources: HttpSources): Promise<HttpEndpoints> {
   const lag = monitorEventLoopDelay({ resolution: 20 });
   lag.enable();
-  const server: Server = createServer((req, res) => {
+  const server: Server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const send = (status: number, type: string, body: string) => {
       // Belt and braces: nothing secret is put in these bodies, and nothing secret leaves in them.
