@@ -19,7 +19,11 @@ RUN npm ci --no-audit --no-fund --ignore-scripts
 FROM deps AS build
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --no-audit --no-fund --ignore-scripts
+# What Node never reads at run time goes too: type declarations, TypeScript sources, source maps and
+# documents (licences stay).
+RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --no-audit --no-fund --ignore-scripts \
+ && find node_modules -type f \( -name '*.ts' -o -name '*.mts' -o -name '*.cts' -o -name '*.map' \
+      -o \( -iname '*.md' ! -iname 'licen[cs]e*' \) \) -delete
 
 # ---- the runtime base: the Node image plus what bwdc and PID 1 need, the bwdc user -----------------
 FROM ${RUNTIME_IMAGE} AS runtime-base
@@ -27,10 +31,16 @@ ARG RUNTIME_IMAGE
 # The build log says which base this is. Two packages are added when the base lacks them (the official
 # Node images lack both): tini (PID 1: reaps bwdc's children, forwards signals) and libatomic1, which
 # bwdc's executable (the official Node 25 binary plus bwdc's bundle) links against; the official Node
-# images purge it because their own Node does not need it (docs/image.md "libatomic").
+# images purge it because their own Node does not need it (docs/image.md "libatomic"). apt's package
+# lists, its caches (/var/cache/apt/*.bin, ~90 MB after an update) and its logs are removed here, not left
+# to an apt hook of the base's (docs/image.md "What the image carries").
 RUN echo "runtime base: ${RUNTIME_IMAGE} ($(. /etc/os-release && echo "$PRETTY_NAME"), node $(node --version))" \
  && if ! command -v tini >/dev/null || ! ldconfig -p | grep -q 'libatomic\.so\.1 '; then \
-      apt-get update && apt-get install -y --no-install-recommends tini libatomic1 && rm -rf /var/lib/apt/lists/*; \
+      apt-get update && apt-get install -y --no-install-recommends tini libatomic1 \
+      && apt-get clean \
+      && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/apt/archives/*.deb \
+           /var/cache/apt/archives/partial/* /var/log/apt/* /var/log/dpkg.log /var/cache/debconf/*-old \
+           /var/lib/dpkg/*-old; \
     fi \
  && groupadd --gid 10001 bwdc \
  && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /var/lib/bwdc-runner --shell /usr/sbin/nologin bwdc \
@@ -80,6 +90,17 @@ COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY package.json ./
 COPY bin ./bin
+# V8's compile cache for the runner's modules (bin/bwdc-runner.js enables it when this folder exists),
+# filled by the commands a container runs, with the runtime's own Node and the ENTRYPOINT's V8 flags (V8
+# refuses a cache made under other flags): a start then compiles less. Read-only at run time (the image may
+# run --read-only); docs/image.md "Compile cache".
+RUN mkdir compile-cache \
+ && flags="--max-semi-space-size=1 --optimize-for-size --max-opt=1" \
+ && BWDC_STATE_DIR=/tmp/fill node $flags bin/bwdc-runner.js --help >/dev/null \
+ && BWDC_STATE_DIR=/tmp/fill BWDC_DATA_JSON='{"stateVersion":6,"directoryType":0,"directoryLdap":{"hostname":"fill","port":389}}' \
+      BW_CLIENTID=organization.fill BW_CLIENTSECRET=fill BW_SERVER=http://127.0.0.1:9 BWDC_RETRY_ATTEMPTS=0 \
+      node $flags bin/bwdc-runner.js run >/dev/null 2>&1 || true \
+ && rm -rf /tmp/fill && chmod -R a+rX,go-w compile-cache
 ENV PATH=/opt/bwdc:$PATH \
     NODE_ENV=production \
     BWDC_STATE_DIR=/var/lib/bwdc-runner \
@@ -100,5 +121,5 @@ USER 10001:10001
 EXPOSE 8080
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=30s --timeout=5s --retries=3 CMD ["node", "/app/bin/healthcheck.js"]
-ENTRYPOINT ["tini", "--", "node", "--max-semi-space-size=1", "--optimize-for-size", "/app/bin/bwdc-runner.js"]
+ENTRYPOINT ["tini", "--", "node", "--max-semi-space-size=1", "--optimize-for-size", "--max-opt=1", "/app/bin/bwdc-runner.js"]
 CMD ["schedule"]

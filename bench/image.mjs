@@ -18,7 +18,7 @@ const base = Number(
 );
 const units = { B: 1, kB: 1e3, KB: 1e3, MB: 1e6, GB: 1e9 };
 // Newest layer first. The runner's own layers are those above `WORKDIR /app`; the one just below is bwdc.
-const layers = podman(['history', '--format', '{{.Size}}\t{{.CreatedBy}}', image])
+const layers = podman(['history', '--no-trunc', '--format', '{{.Size}}\t{{.CreatedBy}}', image])
   .stdout.trim()
   .split('\n')
   .map((l) => {
@@ -26,9 +26,28 @@ const layers = podman(['history', '--format', '{{.Size}}\t{{.CreatedBy}}', image
     const [n, unit] = human.trim().split(' ');
     return { bytes: Number(n) * (units[unit] ?? 1), by: rest.join('\t') };
   });
+// The final stage's layers, oldest first: the base's, runtime-base's RUN (tini, libatomic1, the user), the
+// bwdc COPY, WORKDIR /app, then the runner's COPYs and the compile cache's RUN (Dockerfile).
 const workdir = layers.findIndex((l) => /WORKDIR \/app/.test(l.by));
 const own = layers.slice(0, workdir).reduce((a, l) => a + l.bytes, 0);
 const bwdcLayer = layers[workdir + 1];
+const above = layers.slice(0, workdir);
+const part = (re) => above.filter((l) => re.test(l.by)).reduce((a, l) => a + l.bytes, 0);
+const runtimeBaseLayer = layers.slice(workdir + 2).find((l) => /RUNTIME_IMAGE=/.test(l.by) && l.bytes > 0);
+const parts = {
+  base: mb(base),
+  'tini, libatomic1, user (runtime-base)': mb(runtimeBaseLayer?.bytes ?? 0),
+  'bwdc (/opt/bwdc)': mb(bwdcLayer?.bytes ?? 0),
+  // COPY layers are named by content digest: the largest is node_modules, then dist.
+  ...Object.fromEntries(
+    above
+      .filter((l) => /COPY/.test(l.by))
+      .sort((a, b) => b.bytes - a.bytes)
+      .slice(0, 2)
+      .map((l, i) => [i === 0 ? 'node_modules' : 'dist', mb(l.bytes)]),
+  ),
+  'compile cache': mb(part(/compile-cache/)),
+};
 
 function startToFirstLine() {
   return new Promise((resolve, reject) => {
@@ -43,7 +62,7 @@ function startToFirstLine() {
         name,
         '--health-cmd=none',
         '-e',
-        'BWDC_DATA_JSON={"directoryType":0}',
+        'BWDC_DATA_JSON={"stateVersion":6,"directoryType":0,"directoryLdap":{"hostname":"ldap.bench","port":389}}',
         '-e',
         'BW_CLIENTID=organization.00000000-0000-4000-8000-000000000001',
         '-e',
@@ -64,6 +83,7 @@ function startToFirstLine() {
       }
     });
     child.on('error', reject);
+    child.on('close', (code) => reject(new Error(`podman run ended (${code}) before a log line: ${out}`)));
   });
 }
 
@@ -78,6 +98,7 @@ console.log(
       baseMB: mb(base),
       bwdcLayerMB: mb(bwdcLayer?.bytes ?? 0),
       runnerOwnMB: mb(own),
+      parts,
       startToFirstLogLineMs: {
         median: Math.round(times[Math.floor(times.length / 2)]),
         min: Math.round(times[0]),

@@ -1,8 +1,18 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=1 --optimize-for-size
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=1 --optimize-for-size --max-opt=1
 // The published entry point runs the compiled JavaScript: no tsx at run time, so start-up stays
 // close to `node -e 0`. A small young generation and V8's optimize-for-size mode make it collect
 // short-lived garbage (bwdc output, data.json parses) early instead of letting the heap grow first.
+// --max-opt=1: V8 stops at its baseline compiler (Sparkplug): no Maglev or TurboFan, whose compile jobs cost
+// a one-shot run ~0.2 s of CPU and whose code and zones ~15 MB of a scheduler's peak; the runner waits on
+// bwdc and the network, not on hot loops.
 // MALLOC_ARENA_MAX=2: glibc would give each busy thread (libuv's pool) its own malloc arena; two are
 // enough here. The figures behind all three are in bench/README.md. bwdc never sees them (its env is
 // an allowlist).
-import '../dist/cli/main.js';
+import { existsSync } from 'node:fs';
+import module from 'node:module';
+
+// V8's compile cache, when the folder beside bin/ exists: the image fills it at build time
+// (docs/image.md "Compile cache"); read-only there, which Node tolerates (it then only reads).
+const cache = new URL('../compile-cache', import.meta.url);
+if (existsSync(cache)) module.enableCompileCache?.(cache.pathname);
+await import('../dist/cli/main.js');

@@ -30,6 +30,18 @@ test('bench/sync-run.mjs: the runner and the docs script both sync; the runner m
   assert.equal(typeof r.ratio, 'number');
 });
 
+test(
+  'bench/real-run.mjs: the runner and a bare bwdc sync, both with the real bwdc, each importing a slapd change',
+  { skip: realBwdcSkip() },
+  () => {
+    const r = bench('real-run.mjs', ['--pairs', '1']);
+    assert.equal(r.pairs, 1);
+    assert.ok(r.runner.wallMs > 0 && r.bareSync.wallMs > 0 && r.runner.cpuMs > 0);
+    assert.equal(typeof r.wallRatio, 'number');
+    assert.equal(r.node, process.version);
+  },
+);
+
 test('bench/cold-start.mjs runs', () => {
   const r = bench('cold-start.mjs', ['--runs', '1']);
   assert.ok(r.versionMs > 0 && r.checkMs > 0);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { createSecretResolver } from '../src/secrets/index.js';
 import { createLogger } from '../src/observability/logger.js';
 import { parseSecretRef } from '../src/shared/secret-ref.js';
@@ -14,6 +15,7 @@ import {
   CANARY_CLIENT_SECRET,
   CANARY_DIRECTORY_SECRET,
   assertNoCanary,
+  binPath,
   makeFixture,
   runCli,
 } from './helpers/fixture.js';
@@ -214,4 +216,55 @@ test('a bws:// endpoint that never answers: the SDK calls given up on stay few, 
   const open = sockets.filter((s) => !s.destroyed && !s.readableEnded).length;
   assert.ok(open <= MAX_UNANSWERED_CALLS, `${open} connections left open by 12 attempts`);
   close();
+});
+
+test('one-shot commands end with their work: a hung bws:// endpoint holds no process past its result', async () => {
+  // The SDK's call to the silent endpoint stays open after the run gave up on it (BWDC_SECRET_TIMEOUT);
+  // the process must still exit with its code within a second of its last line (docs/design.md
+  // "Commands and exit codes").
+  const { url, close } = await silentEndpoint();
+  const fx = makeFixture('bws-hung');
+  const id = bws.setSecret('never-served');
+  const env = fx.env({
+    BW_CLIENTSECRET_FILE: undefined,
+    BW_CLIENTSECRET: `bws://${id}`,
+    BWS_ACCESS_TOKEN: bws.machineAccount(),
+    BWS_SERVER_URL: url,
+    BWDC_SECRET_TIMEOUT: '1s',
+    BWDC_SECRET_RETRIES: '0',
+  });
+  const timed = (args: string[]) =>
+    new Promise<{ code: number | null; output: string; lingered: number }>((done) => {
+      const child = spawn(process.execPath, [binPath, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      let last = Date.now();
+      const take = (c: Buffer) => {
+        output += c.toString();
+        last = Date.now();
+      };
+      child.stdout.on('data', take);
+      child.stderr.on('data', take);
+      const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      child.on('close', (code) => {
+        clearTimeout(killer);
+        done({ code, output, lingered: Date.now() - last });
+      });
+    });
+  // run, test and plan take the instance's lock: one after the other; check beside them.
+  const checking = timed(['check']);
+  const run = await timed(['run']);
+  const dry = await timed(['test']);
+  const plan = await timed(['plan']);
+  const check = await checking;
+  close();
+  for (const [name, r, code] of [
+    ['run', run, 3],
+    ['test', dry, 3],
+    ['plan', plan, 3],
+    ['check', check, 3],
+  ] as const) {
+    assert.equal(r.code, code, `${name}: ${r.output}`);
+    assert.match(r.output, /no answer within 1000 ms|cannot reach Bitwarden Secrets Manager/, name);
+    assert.ok(r.lingered < 1000, `${name} lived ${r.lingered} ms past its last line`);
+  }
 });

@@ -1,8 +1,10 @@
 // The entry point: parse argv, hand over to the command, map errors to exit codes. No work here;
 // command modules are imported lazily so `--version` and `--help` load next to nothing.
 // Every run does a handful of file operations on libuv's thread pool (4 threads by default); with
-// many runs at once they queue behind each other. Set before the pool is first used.
-process.env.UV_THREADPOOL_SIZE ??= '16';
+// many runs at once (`schedule`) they queue behind each other, so it gets 16. A one-shot command keeps
+// libuv's 4: the pool starts all its threads at its first use and waits for each, ~80 ms for 16 on a
+// loaded 2-core machine (bench/README.md "A real run"). Set before the pool is first used.
+if (process.argv.includes('schedule')) process.env.UV_THREADPOOL_SIZE ??= '16';
 // bwdc rewrites data.json through a temporary file and a rename, so each of its writes leaves the file
 // at 0666 & ~umask: 0644 under the usual 022, with the API key's secret inside. Under 077 it stays 0600;
 // the runner's own files are written with explicit modes anyway. Children (bwdc) inherit it.
@@ -11,6 +13,7 @@ import { parseCli, usage } from './args.js';
 import { commandHelp } from './help.js';
 import { errorMessage } from '../errors.js';
 import { redactor } from '../observability/redact.js';
+import { exitWith } from './exit.js';
 
 async function main(argv: readonly string[]): Promise<number> {
   const options = parseCli(argv);
@@ -66,16 +69,15 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+// Whatever the outcome, the process ends here, with its code, once its lines are written (cli/exit.ts).
 main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => exitWith(code),
   (err: unknown) => {
     // Every message passes the redactor: an error may quote bwdc or a backend.
     process.stderr.write(`bwdc-runner: ${redactor.scrub(errorMessage(err))}\n`);
     const code = (err as { exitCode?: number }).exitCode;
     if (code === undefined && err instanceof Error && process.env.LOG_LEVEL === 'debug')
       process.stderr.write(`${redactor.scrub(err.stack ?? '')}\n`);
-    process.exitCode = code ?? 1;
+    return exitWith(code ?? 1);
   },
 );

@@ -8,7 +8,8 @@
 // the whole sync (every batch of a largeImport) and forwards all the held requests in order, or none
 // (forward.ts, gated-sync.ts).
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { http } from '../shared/node-http.js';
 import type { AddressInfo } from 'node:net';
 import { expiresSoon } from '../bitwarden/identity.js';
 import type { Plan } from '../plan/compute.js';
@@ -78,7 +79,7 @@ export class ImportGate {
   }
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => {
+    this.server = http.createServer((req, res) => {
       const turn = this.queue.then(() => this.handle(req, res));
       this.queue = turn.catch((err: unknown) => reply(res, 500, `bwdc-runner import gate: ${String(err)}`));
     });

@@ -15,7 +15,8 @@ import type { Plan } from '../plan/compute.js';
 import type { Breach } from '../plan/guard.js';
 import { forwardHeld, type ForwardReport } from './forward.js';
 import { ImportGate, payloadHash } from './gate.js';
-import { workerPlanner } from './planner.js';
+import { inProcessPlanner, workerPlanner, type Planner } from './planner.js';
+import { readOrganization } from './read-organization.js';
 
 export interface GatedSyncOptions {
   state: InstanceState;
@@ -109,19 +110,19 @@ export async function gatedSync(o: GatedSyncOptions): Promise<GatedSyncResult> {
   const markers: Json = {};
   for (const k of syncMarkers) if (k in data) markers[k] = data[k];
   const given = typeof data.accessToken === 'string' ? data.accessToken : undefined;
+  const last = join(o.state.dir, lastImportFile);
+  const lastJson = await readFile(last, 'utf8').catch(() => undefined);
   const gate = await new ImportGate({
     apiUrl,
     organizationId,
     lastHash,
-    planner: workerPlanner({ apiUrl, timeoutMs: o.readTimeoutMs }),
+    planner: plannerFor(o, given, lastJson, sectionOf(data, 'sync').largeImport === true),
     // The token written for this run, or the one bwdc renewed it with (it saves it in data.json first).
     isBwdcToken: async (token) => token === given || token === (await currentToken(o.state)),
     freshToken: o.freshToken,
   }).start();
   // bwdc hashes the API URL into its "nothing changed" check: given the hash the last import has under the
   // gate's URL, an unchanged directory sends nothing and reports 0 and 0, as without the gate.
-  const last = join(o.state.dir, lastImportFile);
-  const lastJson = await readFile(last, 'utf8').catch(() => undefined);
   const seeded =
     lastJson !== undefined && lastHash === payloadHash(apiUrl, organizationId, lastJson)
       ? payloadHash(gate.url, organizationId, lastJson)
@@ -176,4 +177,43 @@ export async function gatedSync(o: GatedSyncOptions): Promise<GatedSyncResult> {
 async function currentToken(state: InstanceState): Promise<string | undefined> {
   const status = await state.readDataJson();
   return status.ok && typeof status.data.accessToken === 'string' ? status.data.accessToken : undefined;
+}
+
+/**
+ * Up to this size of an import (~5,000 members: a plan of ~30 ms, bench/README.md "Plan"), the gate plans
+ * on the run's own thread: a worker thread's start costs ~0.5 s of CPU, more than such a plan. Sized by the
+ * last import the server accepted, the organization is then read while bwdc starts; with no earlier import,
+ * by the first request (not with largeImport, whose batches are small whatever the organization).
+ * Anything larger is planned in a worker thread (planner.ts).
+ */
+export const inProcessBytes = 1_000_000;
+
+function plannerFor(
+  o: GatedSyncOptions,
+  given: string | undefined,
+  lastJson: string | undefined,
+  largeImport: boolean,
+): Planner {
+  const worker = () => workerPlanner({ apiUrl: o.apiUrl, timeoutMs: o.readTimeoutMs });
+  const inProcess = (early?: string) =>
+    inProcessPlanner(
+      (accessToken, signal) =>
+        readOrganization({
+          apiUrl: o.apiUrl,
+          accessToken,
+          freshToken: o.freshToken,
+          timeoutMs: o.readTimeoutMs,
+          signal: signal && o.signal ? AbortSignal.any([signal, o.signal]) : (signal ?? o.signal),
+        }),
+      early,
+    );
+  if (lastJson !== undefined) return lastJson.length <= inProcessBytes ? inProcess(given) : worker();
+  let chosen: Planner | undefined;
+  return {
+    plan(text, token) {
+      chosen ??= !largeImport && text.length <= inProcessBytes ? inProcess() : worker();
+      return chosen.plan(text, token);
+    },
+    close: () => chosen?.close() ?? Promise.resolve(),
+  };
 }

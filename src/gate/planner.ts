@@ -2,7 +2,8 @@
 // own reads the organization (Public API: ~20 MB of JSON at 100,000 members), keeps the model between
 // the requests of one sync (largeImport batches) and plans each request; the main thread only posts the
 // request's text and receives the cumulative plan. In-process planning (inProcessPlanner) is the same
-// code on the caller's thread, for the tests of the gate's decisions.
+// code on the caller's thread: for a small organization (gated-sync.ts chooses), where a thread's start
+// (~0.5 s of CPU) would cost more than the plan, and for the tests of the gate's decisions.
 import { Worker } from 'node:worker_threads';
 import type { OrganizationState } from '../bitwarden/public-api.js';
 import { BitwardenError, type BitwardenFailure } from '../bitwarden/request-error.js';
@@ -15,19 +16,38 @@ export interface Planner {
   close(): Promise<void>;
 }
 
-export function inProcessPlanner(read: (token: string) => Promise<OrganizationState>): Planner {
+/**
+ * Plans on the caller's thread. With `early` (the token bwdc was given: login: runner), the organization
+ * is read at once, while bwdc starts, so that the gate has it when the import arrives; a failed early
+ * read is done again with the request's token. `close` stops a read still under way (bwdc sent nothing).
+ */
+export function inProcessPlanner(
+  read: (token: string, signal?: AbortSignal) => Promise<OrganizationState>,
+  early?: string,
+): Planner {
+  const stop = new AbortController();
   let model: OrgModel | undefined;
   let plan: Plan | undefined;
+  let prefetched = early === undefined ? undefined : read(early, stop.signal);
+  prefetched?.catch(() => undefined); // judged (or read again) when a request arrives
   return {
     async plan(text, token) {
       if (!model) {
-        model = new OrgModel(await read(token));
-        plan = emptyPlan(model);
+        const org = await (prefetched ?? read(token, stop.signal)).catch((err: unknown) => {
+          if (!prefetched) throw err;
+          prefetched = undefined;
+          return read(token, stop.signal);
+        });
+        model ??= new OrgModel(org);
+        plan ??= emptyPlan(model);
       }
       planRequest(model, JSON.parse(text) as ImportRequest, plan!);
       return plan!;
     },
-    close: () => Promise.resolve(),
+    close: () => {
+      stop.abort();
+      return Promise.resolve();
+    },
   };
 }
 

@@ -4,7 +4,8 @@
 // as an HTML page, docs/operations.md "The status page"), /instances/NAME/history (JSON), and only with an
 // admin token configured, POST /instances/NAME/{pause,resume,run,approve} (docs/operations.md "Admin
 // endpoints"): without one those paths do not exist (404); a wrong or missing token gets 401.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import { http } from '../shared/node-http.js';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { AdminToken } from './admin-token.js';
@@ -44,7 +45,7 @@ const instancePath = /^\/instances\/([^/]+)\/([a-z]+)$/;
 export async function startHttp(port: number, host: string, sources: HttpSources): Promise<HttpEndpoints> {
   const lag = monitorEventLoopDelay({ resolution: 20 });
   lag.enable();
-  const server: Server = createServer((req, res) => {
+  const server: Server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
     const send = (status: number, type: string, body: string) => {

@@ -5,6 +5,7 @@
 // CPU, ~20 MB in `schedule`). undici itself is imported only with a proxy (~0.1 s). A private CA comes
 // through NODE_EXTRA_CA_CERTS, as for bwdc.
 import { proxyConfigured } from './proxy-env.js';
+import { http, https } from './node-http.js';
 
 export interface HttpReply {
   status: number;
@@ -44,7 +45,7 @@ export function httpRequest(req: HttpRequest, env: NodeJS.ProcessEnv = process.e
 }
 
 async function direct({ method, url, headers, body, signal }: HttpRequest): Promise<HttpReply> {
-  const { request } = url.startsWith('https:') ? await import('node:https') : await import('node:http');
+  const { request } = url.startsWith('https:') ? https() : http;
   return new Promise<HttpReply>((resolve, reject) => {
     const length = body === undefined ? {} : { 'Content-Length': String(Buffer.byteLength(body)) };
     const req = request(url, { method, signal, headers: { ...headers, ...length } }, (res) => {
