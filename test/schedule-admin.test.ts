@@ -6,6 +6,7 @@ import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { makeFixture, runCli, startCli, waitFor, type CliRun, type Fixture } from './helpers/fixture.js';
 import { setup } from './helpers/plan-setup.js';
 
@@ -215,3 +216,39 @@ async function runCliJson(s: ReturnType<typeof setup>, args: string[]): Promise<
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout);
 }
+
+test('quarantine in schedule: failures in a row pause the instance (shown at once in /status and the gauge), its ticks are skipped; resume over HTTP runs it again', async () => {
+  const fx = makeFixture();
+  const tokenFile = join(fx.dir, 'admin-token');
+  writeFileSync(tokenFile, TOKEN, { mode: 0o600 });
+  const badClient = `organization.${randomUUID()}`; // unknown to the server: every run fails, class auth
+  const cfg = fx.writeConfig([
+    { name: 'q', schedule: '* * * * * *', clientId: badClient, retry: { attempts: 0 }, quarantineAfter: 2 },
+  ]);
+  const run = start(fx, cfg, { BWDC_ADMIN_TOKEN_FILE: tokenFile });
+  const port = await portOf(run);
+  await until(async () => (await metric(port, 'bwdc_runner_paused{directory="q"}')) === 1, 30_000);
+  const failures = await metric(port, 'bwdc_runner_runs_total{directory="q",outcome="failure"}');
+  assert.equal(failures, 2, 'quarantined at the second failure in a row');
+  const status = (await call(port, 'GET', '/status')).json() as unknown as {
+    instances: Array<{ paused: { by: string; reason: string; quarantined: boolean } }>;
+  };
+  assert.equal(status.instances[0]!.paused.quarantined, true);
+  assert.match(status.instances[0]!.paused.reason, /^quarantined after 2 failures in a row \(last: class auth: /);
+  await until(
+    async () => ((await metric(port, 'bwdc_runner_runs_total{directory="q",outcome="skipped"}')) ?? 0) >= 2,
+    30_000,
+  );
+  assert.equal(
+    await metric(port, 'bwdc_runner_runs_total{directory="q",outcome="failure"}'),
+    2,
+    'no run while quarantined',
+  );
+
+  assert.equal((await call(port, 'POST', '/instances/q/resume', TOKEN)).status, 200);
+  assert.equal(await metric(port, 'bwdc_runner_paused{directory="q"}'), 0);
+  await until(
+    async () => ((await metric(port, 'bwdc_runner_runs_total{directory="q",outcome="failure"}')) ?? 0) >= 3,
+    30_000,
+  );
+});
