@@ -58,7 +58,7 @@ export async function approveInstancePlan(
   by: string,
   expiresInMs?: number,
 ): Promise<Approval> {
-  const dir = join(t.stateDir, t.name);
+  const dir = instanceControlDir(t, t.name);
   const a = await approvePlan(dir, planId, { by, expiresInMs });
   await appendHistory(dir, { at: a.at, kind: 'approve', planId, by, expiresAt: a.expiresAt }, t.limits);
   return a;

@@ -4,7 +4,7 @@
 // An approval lets through once a sync whose removals and ended memberships lie within the approved
 // plan's, before it expires; then it is used up. Small API, for the `approve` command and any other
 // caller (an admin endpoint): approvePlan, findApproval, useApproval, recordRefusedPlan, readApprovals.
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { within, type PlanScope } from '../plan/plan-id.js';
 import { writeFileAtomic } from './atomic.js';
@@ -46,8 +46,11 @@ async function readList<T>(instanceDir: string, file: string): Promise<T[]> {
   }
 }
 
-const writeList = (instanceDir: string, file: string, list: unknown[]) =>
-  writeFileAtomic(join(instanceDir, file), `${JSON.stringify(list, null, 1)}\n`, 0o600);
+// The folder may be a control folder not made yet (state/control-dir.ts): made here, 0700 like a state folder.
+async function writeList(instanceDir: string, file: string, list: unknown[]): Promise<void> {
+  await mkdir(instanceDir, { recursive: true, mode: 0o700 });
+  await writeFileAtomic(join(instanceDir, file), `${JSON.stringify(list, null, 1)}\n`, 0o600);
+}
 
 export const readRefusedPlans = (instanceDir: string) => readList<RefusedPlan>(instanceDir, refusedPlansFile);
 export const readApprovals = (instanceDir: string) => readList<Approval>(instanceDir, approvalsFile);

@@ -2,7 +2,7 @@
 // instance, with when, in the instance's own state folder (removal-ledger.json, 0600), so that it follows
 // the instance wherever its folder goes. Only what reached the server is written (gate/forward.ts counts
 // it); entries older than the window are dropped at each write.
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 
@@ -44,6 +44,7 @@ export async function recordRemovals(instanceDir: string, entry: LedgerEntry): P
   const since = Date.parse(entry.at) - dayMs;
   const entries = (await readLedger(instanceDir)).filter((e) => Date.parse(e.at) > since);
   entries.push(entry);
+  await mkdir(instanceDir, { recursive: true, mode: 0o700 });
   await writeFileAtomic(join(instanceDir, removalLedgerFile), `${JSON.stringify({ entries })}\n`, 0o600);
 }
 

@@ -2,7 +2,7 @@
 // folder (state/approvals.ts, docs/guard-rails.md "Approving a refused sync"). Nothing else is changed:
 // the next sync of the instance (a `run`, the next tick of `schedule`, the CronJob's next pod on the same
 // state volume) passes once when its removals and ended memberships lie within the approved plan.
-import { join } from 'node:path';
+import { instanceControlDir } from '../../state/control-dir.js';
 import { loadConfig, selectInstances } from '../../config/load.js';
 import { ConfigError } from '../../errors.js';
 import { planIdPattern } from '../../plan/plan-id.js';
@@ -23,7 +23,7 @@ export async function approveCommand(options: CliOptions, env: NodeJS.ProcessEnv
   if (expiresInMs !== undefined && expiresInMs <= 0)
     throw new ConfigError('--expires: the approval would expire at once; expected e.g. 24h');
   const config = loadConfig(env, { configPath: options.config });
-  const dirOf = (name: string) => join(config.stateDir, name);
+  const dirOf = (name: string) => instanceControlDir(config, name);
   let candidates = selectInstances(config, options.instances);
   if (options.instances.length === 0 && candidates.length > 1) {
     // No --instance: the one instance that refused this plan.
@@ -42,7 +42,7 @@ export async function approveCommand(options: CliOptions, env: NodeJS.ProcessEnv
   try {
     const limits = { maxBytes: config.historyMaxBytes, maxAgeMs: config.historyMaxAgeMs };
     const a = await approveInstancePlan(
-      { stateDir: config.stateDir, name: instance.name, limits },
+      { stateDir: config.stateDir, controlDir: config.controlDir, name: instance.name, limits },
       id,
       by,
       expiresInMs,

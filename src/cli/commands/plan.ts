@@ -6,7 +6,7 @@ import { redactor } from '../../observability/redact.js';
 import { createSecretResolver } from '../../secrets/index.js';
 import { combinedExitCode, type RunResult } from '../../runner/result.js';
 import { runInstances } from '../../runner/run-many.js';
-import { join } from 'node:path';
+import { instanceControlDir } from '../../state/control-dir.js';
 import { judge } from '../../plan/guard.js';
 import { planId, planScope } from '../../plan/plan-id.js';
 import { removedInLastDay } from '../../state/removal-ledger.js';
@@ -33,7 +33,7 @@ export async function planCommand(options: CliOptions, env: NodeJS.ProcessEnv): 
   const byName = new Map(instances.map((i) => [i.name, i]));
   // The day budget as a run would judge it now (removals the server accepted in the last 24 hours).
   const removed = new Map<string, number>();
-  for (const i of instances) removed.set(i.name, await removedInLastDay(join(config.stateDir, i.name)));
+  for (const i of instances) removed.set(i.name, await removedInLastDay(instanceControlDir(config, i.name)));
   const out = results.map((r) => view(r, byName.get(r.instance)!, removed.get(r.instance) ?? 0));
   if (options.json) process.stdout.write(`${redactor.scrub(JSON.stringify({ instances: out }, null, 2))}\n`);
   else process.stdout.write(redactor.scrub(out.map(table).join('\n')));

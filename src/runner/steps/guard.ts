@@ -21,6 +21,7 @@ import type { InstanceState } from '../../state/instance-state.js';
 import type { Effort, Report, RunContext, SessionToken } from '../types.js';
 import { RunFailure, fail } from './failure.js';
 import { serverOf } from './server.js';
+import { instanceDir } from './control.js';
 import { bitwardenTimeoutMs, obtainToken } from './token.js';
 import { verifyImport } from './verify.js';
 
@@ -51,7 +52,8 @@ export async function planStep(run: RunContext, g: GuardInputs): Promise<Report>
 /** `sync`: bwdc's sync; the whole of what it sends judged first, then forwarded all or nothing. */
 export async function gatedSyncStep(run: RunContext, g: GuardInputs): Promise<CallOutcome> {
   const { instance, deps, log, runId } = run;
-  const dir = g.state.dir;
+  // Approvals, refused plans and the day budget follow the instance (docs/scheduler.md "What follows an instance").
+  const dir = instanceDir(run);
   const { url: apiUrl } = await serverOf(g.state, 'api');
   let approval: Approval | undefined;
   let removedLastDay = 0;
@@ -145,7 +147,7 @@ async function refuse(
   );
   const canApprove = approvable(breaches);
   if (canApprove)
-    await recordRefusedPlan(g.state.dir, {
+    await recordRefusedPlan(instanceDir(run), {
       ...scope,
       planId: id,
       at: new Date().toISOString(),
