@@ -4,7 +4,7 @@
 // expired approval, or one of another plan, lets nothing through. bwdc is the double, against the test server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setup as planSetup, type DirGroup, type DirUser } from './helpers/plan-setup.js';
 import { approvePlan, findApproval, recordRefusedPlan } from '../src/state/approvals.js';
@@ -83,6 +83,25 @@ test('a refusal names its plan and the command; approve lets exactly that sync t
   assert.equal(again.code, 1, again.stdout);
   assert.equal(refusal(again).planId, id, 'the same plan, refused again');
   assert.equal(s.org.members.length, 6);
+});
+
+test('an approval follows an instance that moves to another replica (a shared BWDC_CONTROL_DIR), with its day budget', async () => {
+  const s = setup(
+    users(6, (i) => i >= 3),
+    6,
+    { maxRemovals: 1 },
+  );
+  const control = join(s.fx.dir, 'control');
+  const replica = (i: number) => ({ BWDC_STATE_DIR: join(s.fx.dir, `state-${i}`), BWDC_CONTROL_DIR: control });
+  const id = String(refusal(await s.cli(['run'], replica(0))).planId);
+  assert.equal((await s.cli(['approve', id, '--instance', 'corp'], replica(0))).code, 0);
+  assert.ok(existsSync(join(control, 'corp', 'approvals.json')), 'kept in the control folder');
+  // Replica 1, a new state volume: the approval is there, and what it let through counts against the day.
+  const moved = await s.cli(['run'], replica(1));
+  assert.equal(moved.code, 0, moved.stdout);
+  assert.equal(s.org.members.length, 3);
+  const ledger = JSON.parse(readFileSync(join(control, 'corp', 'removal-ledger.json'), 'utf8'));
+  assert.equal(ledger.entries[0].removals, 3);
 });
 
 test('an approval covers a sync within the approved plan, not one that removes more', async () => {
