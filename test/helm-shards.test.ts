@@ -76,9 +76,10 @@ test('upgrade from the Deployment (chart before shards): what helm upgrade repla
   mkdirSync(old);
   const tar = execFileSync('git', ['-C', root, 'archive', '9aab948', 'helm/bwdc-runner']);
   execFileSync('tar', ['-x', '-C', old], { input: tar });
+  // The values a user of the old chart has: its own ci file (today's carries settings the old schema lacks).
   const args = [
     '-f',
-    join(root, 'helm', 'bwdc-runner', 'ci', 'directory-values.yaml'),
+    join(old, 'helm', 'bwdc-runner', 'ci', 'directory-values.yaml'),
     '--set',
     'mode=scheduler',
     '--set',
