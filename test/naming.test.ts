@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { ldapTemplate } from './helpers/fixture.js';
-import { chart, ensureHelm, helm, render } from './helpers/helm.js';
+import { chart, ensureHelm, helm, render, schedulerConfigFiles } from './helpers/helm.js';
 import { validateModel } from './helpers/k8s-schema.js';
 import { loadConfig } from '../src/config/load.js';
 import { ConfigError } from '../src/errors.js';
@@ -132,7 +132,8 @@ test('names YAML would read as another type (123, true, null, 1e3, 0x1f) stay st
     const extra = ['--set-json', `instances=${JSON.stringify(instances)}`];
     const ids = ['--set', `defaults.clientId=${CLIENT_ID}`, '--set', 'defaults.clientSecret=env://X'];
     for (const mode of ['cronjob', 'scheduler']) {
-      for (const obj of render(undefined, [...ids, ...extra, '--set', `mode=${mode}`], 'bwdc')) {
+      const objs = render(undefined, [...ids, ...extra, '--set', `mode=${mode}`], 'bwdc');
+      for (const obj of objs) {
         for (const labels of [obj.metadata.labels, obj.spec?.jobTemplate?.metadata?.labels]) {
           for (const [k, v] of Object.entries(labels ?? {}))
             assert.equal(
@@ -143,8 +144,8 @@ test('names YAML would read as another type (123, true, null, 1e3, 0x1f) stay st
         }
         await assert.doesNotReject(validateModel(obj), `${mode} ${obj.kind}/${obj.metadata.name}`);
         if (obj.kind === 'ConfigMap' && obj.metadata.name.endsWith('-config')) {
-          const file = join(dir, `${name}.yaml`);
-          writeFileSync(file, obj.data!['config.yaml']!);
+          // As the pod reads it: config.yaml and the blocks of instances beside it (helpers/helm.ts).
+          const file = schedulerConfigFiles(objs, join(dir, `${name}-${mode}`));
           const config = loadConfig({ BWDC_RUNNER_CONFIG: file, X: 'x' });
           assert.deepEqual(
             config.instances.map((i) => i.name),
