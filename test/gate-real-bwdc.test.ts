@@ -4,10 +4,10 @@
 // build probe tells the two real builds apart (bwdc/capabilities.ts, docs/guard-rails.md).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { CANARY_CLIENT_SECRET, CANARY_DIRECTORY_SECRET, bitwarden, makeFixture, runCli } from './helpers/fixture.js';
+import { CANARY_DIRECTORY_SECRET, bitwarden } from './helpers/fixture.js';
 import { nextBwdc, nextBwdcSkip, realBwdc, realBwdcSkip } from './helpers/real-bwdc.js';
-import { startSlapd, userDn } from './helpers/slapd.js';
+import { startSlapd } from './helpers/slapd.js';
+import { slapdInstance } from './helpers/slapd-instance.js';
 import { bwdcBuild } from '../src/bwdc/capabilities.js';
 
 test(
@@ -16,23 +16,11 @@ test(
   async () => {
     const slapd = await startSlapd({ bindPassword: CANARY_DIRECTORY_SECRET });
     try {
-      const clientId = `organization.${randomUUID()}`;
-      bitwarden.addClient(clientId, CANARY_CLIENT_SECRET);
-      const org = bitwarden.organization(clientId);
-      for (const x of ['x1', 'x2', 'x3']) org.addMember({ email: `${x}@example.com`, externalId: userDn(x) });
-      const fx = makeFixture('corp');
-      const config = fx.writeConfig([
-        {
-          name: 'corp',
-          dataJson: undefined,
-          clientId,
-          directory: slapd.directory,
-          sync: { ...slapd.sync, overwriteExisting: true },
-          guard: { maxRemovals: 2 },
-        },
-      ]);
-      const env = fx.fileEnv({ BWDC_PATH: realBwdc()!, BWDC_PASS_ENV: '' });
-      const cli = (args: string[]) => runCli([...args, '-c', config], env);
+      const { org, fx, cli } = slapdInstance(slapd, {
+        members: ['x1', 'x2', 'x3'],
+        sync: { overwriteExisting: true },
+        guard: { maxRemovals: 2 },
+      });
 
       const plan = await cli(['plan', '--json']);
       assert.equal(plan.code, 0, plan.stderr + plan.stdout);

@@ -5,12 +5,12 @@
 // (docs/operations.md "History", "Verification").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { appendFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { CANARY_CLIENT_SECRET, CANARY_DIRECTORY_SECRET, bitwarden, makeFixture, runCli } from './helpers/fixture.js';
-import { realBwdc, realBwdcSkip } from './helpers/real-bwdc.js';
-import { startSlapd, userDn } from './helpers/slapd.js';
+import { CANARY_DIRECTORY_SECRET, bitwarden } from './helpers/fixture.js';
+import { realBwdcSkip } from './helpers/real-bwdc.js';
+import { startSlapd } from './helpers/slapd.js';
+import { slapdInstance } from './helpers/slapd-instance.js';
 
 type Entry = Record<string, unknown> & {
   kind: string;
@@ -31,23 +31,11 @@ test(
   async () => {
     const slapd = await startSlapd({ bindPassword: CANARY_DIRECTORY_SECRET });
     try {
-      const clientId = `organization.${randomUUID()}`;
-      bitwarden.addClient(clientId, CANARY_CLIENT_SECRET);
-      const org = bitwarden.organization(clientId);
-      for (const x of ['x1', 'x2', 'x3']) org.addMember({ email: `${x}@example.com`, externalId: userDn(x) });
-      const fx = makeFixture('corp');
-      const config = fx.writeConfig([
-        {
-          name: 'corp',
-          dataJson: undefined,
-          clientId,
-          directory: slapd.directory,
-          sync: { ...slapd.sync, overwriteExisting: true },
-          guard: { maxRemovals: 2 },
-        },
-      ]);
-      const env = fx.fileEnv({ BWDC_PATH: realBwdc()!, BWDC_PASS_ENV: '' });
-      const cli = (args: string[]) => runCli([...args, '-c', config], env);
+      const { fx, cli } = slapdInstance(slapd, {
+        members: ['x1', 'x2', 'x3'],
+        sync: { overwriteExisting: true },
+        guard: { maxRemovals: 2 },
+      });
 
       assert.equal((await cli(['run'])).code, 1, 'refused by maxRemovals');
       const allowed = await cli(['run', '--allow-removals', '3']);
@@ -120,15 +108,7 @@ test(
   async () => {
     const slapd = await startSlapd({ bindPassword: CANARY_DIRECTORY_SECRET });
     try {
-      const clientId = `organization.${randomUUID()}`;
-      bitwarden.addClient(clientId, CANARY_CLIENT_SECRET);
-      const org = bitwarden.organization(clientId);
-      const fx = makeFixture('corp');
-      const config = fx.writeConfig([
-        { name: 'corp', dataJson: undefined, clientId, directory: slapd.directory, sync: slapd.sync },
-      ]);
-      const env = fx.fileEnv({ BWDC_PATH: realBwdc()!, BWDC_PASS_ENV: '' });
-      const cli = (args: string[]) => runCli([...args, '-c', config], env);
+      const { org, cli } = slapdInstance(slapd);
 
       bitwarden.ignoreImports = true;
       let lost;
