@@ -5,7 +5,7 @@
 // anything is refused or fails. bwdc is the batching double (batch size 2) against the test server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bitwarden } from './helpers/fixture.js';
 import { setup as planSetup, type DirUser } from './helpers/plan-setup.js';
@@ -167,4 +167,26 @@ test('an import sent and never answered: outcome unknown, said so, not retried i
   const next = await s.cli(['run']);
   assert.equal(next.code, 0, next.stdout);
   assert.equal(s.org.members.length, 3);
+});
+
+test('a damaged day-budget ledger fails closed: nothing removed, exit 2 naming the file; removing the file is the way on', async () => {
+  const s = setup({ users: users(10, (i) => i < 2), members: 10, guard: { maxRemovals: 2, maxRemovalsPerDay: 3 } });
+  const ledger = join(s.fx.stateDir, 'corp', 'removal-ledger.json');
+  mkdirSync(join(s.fx.stateDir, 'corp'), { recursive: true });
+  writeFileSync(ledger, '{"entries": [{"at": "2026-12-0');
+  const r = await s.cli(['run']);
+  assert.equal(r.code, 2, r.stdout);
+  const end = r.logs.find((l) => l.outcome === 'failure')!;
+  assert.equal(end.failureClass, 'config');
+  assert.match(String(end.msg), /removal-ledger\.json is not valid JSON: the day budget cannot be checked/);
+  assert.equal(s.org.members.length, 10, 'nobody removed on an unreadable budget');
+  assert.equal(
+    readFileSync(ledger, 'utf8'),
+    '{"entries": [{"at": "2026-12-0',
+    'the damaged file is left for the operator',
+  );
+  rmSync(ledger);
+  const again = await s.cli(['run']);
+  assert.equal(again.code, 0, again.stdout);
+  assert.equal(s.org.members.length, 8);
 });

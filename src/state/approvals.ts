@@ -4,10 +4,11 @@
 // An approval lets through once a sync whose removals and ended memberships lie within the approved
 // plan's, before it expires; then it is used up. Small API, for the `approve` command and any other
 // caller (an admin endpoint): approvePlan, findApproval, useApproval, recordRefusedPlan, readApprovals.
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { within, type PlanScope } from '../plan/plan-id.js';
 import { writeFileAtomic } from './atomic.js';
+import { readStateJson, StateFileError } from './state-json.js';
 
 export const refusedPlansFile = 'refused-plans.json';
 export const approvalsFile = 'approvals.json';
@@ -37,13 +38,14 @@ export interface Approval extends PlanScope {
 /** `approve` of a plan id this instance never refused (or refused too long ago). */
 export class ApprovalError extends Error {}
 
+// None yet is an empty list; an unreadable or damaged file is an error (a refusal is not approved by a
+// file that cannot be read, and a write never replaces what could not be read).
 async function readList<T>(instanceDir: string, file: string): Promise<T[]> {
-  try {
-    const data = JSON.parse(await readFile(join(instanceDir, file), 'utf8')) as unknown;
-    return Array.isArray(data) ? (data as T[]) : [];
-  } catch {
-    return [];
-  }
+  const path = join(instanceDir, file);
+  const data = await readStateJson(path, 'approvals cannot be checked');
+  if (data === undefined) return [];
+  if (!Array.isArray(data)) throw new StateFileError(path, 'is not a list', 'approvals cannot be checked');
+  return data as T[];
 }
 
 // The folder may be a control folder not made yet (state/control-dir.ts): made here, 0700 like a state folder.

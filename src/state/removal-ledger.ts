@@ -2,8 +2,9 @@
 // instance, with when, in the instance's own state folder (removal-ledger.json, 0600), so that it follows
 // the instance wherever its folder goes. Only what reached the server is written (gate/forward.ts counts
 // it); entries older than the window are dropped at each write.
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readStateJson, StateFileError } from './state-json.js';
 import { writeFileAtomic } from './atomic.js';
 
 export const removalLedgerFile = 'removal-ledger.json';
@@ -18,13 +19,18 @@ export interface LedgerEntry {
   planId?: string;
 }
 
+/** The ledger; none yet is empty. Unreadable or not a ledger: an error, so the day budget fails closed. */
 export async function readLedger(instanceDir: string): Promise<LedgerEntry[]> {
-  try {
-    const data = JSON.parse(await readFile(join(instanceDir, removalLedgerFile), 'utf8')) as { entries?: unknown };
-    return Array.isArray(data.entries) ? (data.entries as LedgerEntry[]).filter(isEntry) : [];
-  } catch {
-    return [];
-  }
+  const data = await readStateJson(join(instanceDir, removalLedgerFile), 'the day budget cannot be checked');
+  if (data === undefined) return [];
+  const entries = (data as { entries?: unknown }).entries;
+  if (!Array.isArray(entries) || !entries.every(isEntry))
+    throw new StateFileError(
+      join(instanceDir, removalLedgerFile),
+      'is not a removal ledger ({"entries": [{"at", "removals", "runId"}]})',
+      'the day budget cannot be checked',
+    );
+  return entries;
 }
 
 /** Removals the server accepted for this instance in the 24 hours before `now`. */

@@ -3,6 +3,7 @@ import type { CallOutcome } from '../../bwdc/client.js';
 import type { InstanceConfig } from '../../config/model.js';
 import {
   BwdcUnusableError,
+  ConfigError,
   ExitCode,
   LockedError,
   RunNotStartedError,
@@ -45,6 +46,7 @@ export function endingOf(err: unknown, instance: InstanceConfig): Ending {
     if (err.interrupted) return { outcome: 'interrupted', message: `interrupted by shutdown: ${err.message}` };
     return { ...failed(err.failureClass, err.transient, err.exitCode, err.message), planId: err.planId };
   }
+  if (err instanceof ConfigError) return failed('config', false, ExitCode.config, err.message);
   if (err instanceof SecretError) return failed('secret', err.retryable, ExitCode.secret, err.message);
   if (err instanceof BwdcUnusableError) return failed('internal', false, ExitCode.bwdcUnusable, err.message);
   const code = (err as NodeJS.ErrnoException).code;
