@@ -97,6 +97,8 @@ test(
       dom.slice(dom.indexOf(`id="i-${name}"`), dom.indexOf('</section>', dom.indexOf(`id="i-${name}"`)));
     assert.match(section('held'), /class="state warn">paused</);
     assert.match(section('held'), /by dana@/);
+    assert.match(section('held'), /<dt>next run<\/dt><dd>none while paused/, 'a paused instance has no next run');
+    assert.match(section('synced'), /<dt>next run<\/dt><dd>\d{4}-\d\d-\d\dT/, 'a running one has');
     assert.ok(section('held').includes('&lt;script&gt;alert("x")&lt;/script&gt; &amp; AD migration'), section('held'));
     assert.ok(!/<script/i.test(dom), 'the reason stayed text: no script element');
     assert.match(section('failing'), /class="state bad">failing</);

@@ -37,6 +37,10 @@ const badge = (state: string) => {
 
 const tableHead = '<thead><tr><th>time</th><th>what</th><th>outcome</th><th>changes</th></tr></thead>';
 
+// A paused instance's ticks still come round but are skipped: no "next run" until it is resumed.
+const nextRunText = (i: PageInstance): string =>
+  i.pause ? `none while paused${i.nextRun ? ` (the tick at ${i.nextRun} is skipped)` : ''}` : (i.nextRun ?? '-');
+
 function instanceRows(i: PageInstance): string {
   const history = i.history
     .map(
@@ -49,7 +53,7 @@ function instanceRows(i: PageInstance): string {
 <h2>${escapeHtml(i.name)} ${badge(i.state)}</h2>
 <dl>
 <dt>schedule</dt><dd>${escapeHtml(i.schedule)}</dd>
-<dt>next run</dt><dd>${escapeHtml(i.nextRun ?? '-')}</dd>
+<dt>next run</dt><dd>${escapeHtml(nextRunText(i))}</dd>
 <dt>last run</dt><dd>${escapeHtml(i.lastOutcome)}: ${escapeHtml(i.lastMessage)}</dd>
 <dt>last changes</dt><dd>${escapeHtml(i.lastChanges || '-')}</dd>
 <dt>last success</dt><dd>${escapeHtml(i.lastSuccessAt ?? 'never')}</dd>
