@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { within, type PlanScope } from '../plan/plan-id.js';
 import { writeFileAtomic } from './atomic.js';
+import { withUpdateLock } from './update-lock.js';
 import { readStateJson, StateFileError } from './state-json.js';
 
 export const refusedPlansFile = 'refused-plans.json';
@@ -59,9 +60,11 @@ export const readApprovals = (instanceDir: string) => readList<Approval>(instanc
 
 /** Keeps a refused plan's scope so that `approve` can approve it by id (the newest per id). */
 export async function recordRefusedPlan(instanceDir: string, refused: RefusedPlan): Promise<void> {
-  const list = (await readRefusedPlans(instanceDir)).filter((p) => p.planId !== refused.planId);
-  list.push(refused);
-  await writeList(instanceDir, refusedPlansFile, list.slice(-keepRefused));
+  await withUpdateLock(join(instanceDir, refusedPlansFile), async () => {
+    const list = (await readRefusedPlans(instanceDir)).filter((p) => p.planId !== refused.planId);
+    list.push(refused);
+    await writeList(instanceDir, refusedPlansFile, list.slice(-keepRefused));
+  });
 }
 
 export interface ApproveOptions {
@@ -88,9 +91,11 @@ export async function approvePlan(instanceDir: string, planId: string, o: Approv
     at: now.toISOString(),
     expiresAt: new Date(now.getTime() + (o.expiresInMs ?? defaultApprovalMs)).toISOString(),
   };
-  const list = (await readApprovals(instanceDir)).filter((a) => !(a.planId === planId && !a.usedAt));
-  list.push(approval);
-  await writeList(instanceDir, approvalsFile, list.slice(-keepApprovals));
+  await withUpdateLock(join(instanceDir, approvalsFile), async () => {
+    const list = (await readApprovals(instanceDir)).filter((a) => !(a.planId === planId && !a.usedAt));
+    list.push(approval);
+    await writeList(instanceDir, approvalsFile, list.slice(-keepApprovals));
+  });
   return approval;
 }
 
@@ -107,10 +112,12 @@ export async function findApproval(
 
 /** Marks an approval used by a run: it lets nothing through again. */
 export async function useApproval(instanceDir: string, planId: string, runId: string, now = new Date()): Promise<void> {
-  const list = await readApprovals(instanceDir);
-  const a = list.find((x) => x.planId === planId && !x.usedAt);
-  if (!a) return;
-  a.usedAt = now.toISOString();
-  a.usedByRun = runId;
-  await writeList(instanceDir, approvalsFile, list);
+  await withUpdateLock(join(instanceDir, approvalsFile), async () => {
+    const list = await readApprovals(instanceDir);
+    const a = list.find((x) => x.planId === planId && !x.usedAt);
+    if (!a) return;
+    a.usedAt = now.toISOString();
+    a.usedByRun = runId;
+    await writeList(instanceDir, approvalsFile, list);
+  });
 }

@@ -6,6 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readStateJson, StateFileError } from './state-json.js';
 import { writeFileAtomic } from './atomic.js';
+import { withUpdateLock } from './update-lock.js';
 
 export const removalLedgerFile = 'removal-ledger.json';
 /** The budget's window: a rolling 24 hours. */
@@ -48,10 +49,12 @@ export async function removedByRun(instanceDir: string, runId: string): Promise<
 export async function recordRemovals(instanceDir: string, entry: LedgerEntry): Promise<void> {
   if (entry.removals <= 0) return;
   const since = Date.parse(entry.at) - dayMs;
-  const entries = (await readLedger(instanceDir)).filter((e) => Date.parse(e.at) > since);
-  entries.push(entry);
-  await mkdir(instanceDir, { recursive: true, mode: 0o700 });
-  await writeFileAtomic(join(instanceDir, removalLedgerFile), `${JSON.stringify({ entries })}\n`, 0o600);
+  await withUpdateLock(join(instanceDir, removalLedgerFile), async () => {
+    const entries = (await readLedger(instanceDir)).filter((e) => Date.parse(e.at) > since);
+    entries.push(entry);
+    await mkdir(instanceDir, { recursive: true, mode: 0o700 });
+    await writeFileAtomic(join(instanceDir, removalLedgerFile), `${JSON.stringify({ entries })}\n`, 0o600);
+  });
 }
 
 function isEntry(e: unknown): e is LedgerEntry {
