@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readApprovals, readRefusedPlans, recordRefusedPlan } from '../src/state/approvals.js';
 import { readLedger } from '../src/state/removal-ledger.js';
+import { readHistory } from '../src/state/history.js';
 
 const src = new URL('../src/state/', import.meta.url).href;
 
@@ -88,4 +89,30 @@ test('approvals and refusals written by processes at once: none is lost, and an 
     'the re-approval replaced the unused one',
   );
   assert.ok(!existsSync(join(dir, 'approvals.json.lock')), 'the lock is released');
+});
+
+test('history appends from six processes while they compact it: compaction drops only the oldest, no append is lost', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'update-lock-'));
+  // ~100-byte entries, a 6 kB limit: 120 appends compact the file many times over while others append.
+  await writers(
+    6,
+    (w) =>
+      `const { appendHistory } = await import('${src}history.ts');
+       for (let k = 1; k <= 20; k++)
+         await appendHistory(${JSON.stringify(dir)}, { at: new Date().toISOString(), kind: 'pause', writer: ${w}, k, pad: 'x'.repeat(40) },
+           { maxBytes: 6000, maxAgeMs: 86_400_000 });`,
+  );
+  const { entries, skipped } = await readHistory(dir);
+  assert.deepEqual(skipped, []);
+  assert.ok(entries.length >= 20, `kept ${entries.length}`);
+  for (let w = 0; w < 6; w++) {
+    const ks = entries.filter((e) => e.writer === w).map((e) => e.k as number);
+    // Compaction drops a prefix of the file; a lost append leaves a gap or a missing last entry.
+    if (ks.length)
+      assert.deepEqual(
+        ks,
+        Array.from({ length: ks.length }, (_, i) => 21 - ks.length + i),
+        `writer ${w}`,
+      );
+  }
 });

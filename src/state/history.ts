@@ -2,10 +2,13 @@
 // state folder (0600), appended and never edited in place. Each entry is one write(2) on a file opened
 // O_APPEND, so a crash leaves at worst one torn last line: readers skip it and say so, and the next
 // append starts on a fresh line. Bounded by size and age: when the file outgrows its size, or its first
-// entry its age, it is rewritten (atomically, state/atomic.ts) with the newest entries that fit.
+// entry its age, it is rewritten (atomically, state/atomic.ts) with the newest entries that fit. Appends and
+// that rewrite hold the file's update lock (state/update-lock.ts): a `pause` from the command line appended
+// while a run compacts would otherwise land in the file the rename replaces, and be lost.
 import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
+import { withUpdateLock } from './update-lock.js';
 
 export const historyFile = 'history.jsonl';
 
@@ -44,6 +47,10 @@ export async function appendHistory(
   await mkdir(dir, { recursive: true, mode: 0o700 }); // controlDir's folder may not exist yet (state/control-dir.ts)
   const { at, kind, ...rest } = entry;
   const line = `${JSON.stringify({ at, kind, ...rest })}\n`;
+  await withUpdateLock(path, () => appendLine(path, line, limits, now));
+}
+
+async function appendLine(path: string, line: string, limits: HistoryLimits, now: number): Promise<void> {
   const size = (await stat(path).catch(() => undefined))?.size ?? 0;
   if (size > 0 && (size + line.length > limits.maxBytes || (await firstTooOld(path, limits, now)))) {
     await compact(path, limits, now, line.length);
