@@ -59,16 +59,18 @@ export function podConfigFiles(
   objs: Obj[],
   pod: { volumes: Array<{ name: string; configMap?: any; projected?: any }> },
   dir: string,
-  external: Record<string, Record<string, string>> = {},
+  external: Record<string, Record<string, string>> | ((name: string) => Record<string, string>) = {},
 ): string {
-  const data = (name: string): Record<string, string> => {
-    const map = byKind(objs, 'ConfigMap').find((c) => c.metadata.name === name)?.data ?? external[name];
+  const data = (name: string): Record<string, string> | undefined => {
+    const map =
+      byKind(objs, 'ConfigMap').find((c) => c.metadata.name === name)?.data ??
+      (typeof external === 'function' ? external(name) : external[name]);
     if (!map) throw new Error(`ConfigMap ${name} is neither in the release nor given`);
     return map;
   };
   const project = (source: { name: string; items?: Array<{ key: string; path: string }> }, into: string) => {
     mkdirSync(into, { recursive: true });
-    const map = data(source.name);
+    const map = data(source.name)!;
     const items = source.items ?? Object.keys(map).map((key) => ({ key, path: key }));
     for (const { key, path } of items) {
       if (map[key] === undefined) throw new Error(`ConfigMap ${source.name} has no key ${key}`);
