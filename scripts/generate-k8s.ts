@@ -43,7 +43,8 @@ function clientIdFromSettings(configMap: Obj): void {
   const data = (configMap as unknown as { data: Record<string, string> }).data;
   data['config.yaml'] = data['config.yaml']!.replace(/^defaults: (.*)$/m, (_, json: string) => {
     const defaults = JSON.parse(json) as Record<string, unknown>;
-    if (defaults.clientId !== clientId) throw new Error(`defaults.clientId ${String(defaults.clientId)} is not ${clientId}`);
+    if (defaults.clientId !== clientId)
+      throw new Error(`defaults.clientId ${String(defaults.clientId)} is not ${clientId}`);
     delete defaults.clientId;
     return `defaults: ${JSON.stringify(defaults)}`;
   });

@@ -8,7 +8,16 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
-import { byKind, chart, ciDir, ensureHelm, helm, podConfigFiles, render, schedulerConfigFiles } from './helpers/helm.js';
+import {
+  byKind,
+  chart,
+  ciDir,
+  ensureHelm,
+  helm,
+  podConfigFiles,
+  render,
+  schedulerConfigFiles,
+} from './helpers/helm.js';
 import { unknownFields, validateModel } from './helpers/k8s-schema.js';
 import { cronProblem } from '../src/config/normalize.js';
 import { fileSchema } from '../src/config/schema.js';
@@ -42,7 +51,11 @@ test('the strict check does catch a misspelled field (it is not vacuous)', () =>
   ]);
 });
 
-const instance3Template = JSON.stringify({ stateVersion: 6, directoryType: 0, directoryLdap: { hostname: 'ldap', port: 389 } });
+const instance3Template = JSON.stringify({
+  stateVersion: 6,
+  directoryType: 0,
+  directoryLdap: { hostname: 'ldap', port: 389 },
+});
 
 test('cronjob mode, 3 instances: one CronJob each with the right command, schedule, security, deadlines and volumes', () => {
   const objs = render('three-instances-values.yaml');
@@ -316,7 +329,10 @@ test('Vault Kubernetes auth: address, namespace, role, mount, CA and the service
   assert.equal(env.VAULT_K8S_MOUNT, 'kubernetes-prod');
   assert.equal(env.VAULT_CACERT, '/etc/bwdc-runner/vault-ca/ca.crt');
   // The client secret reference: config.yaml's defaults, as the runner reads them.
-  const config = loadConfig({}, { configPath: podConfigFiles(objs, pod, mkdtempSync(join(tmpdir(), 'bwdc-helm-vault-'))) });
+  const config = loadConfig(
+    {},
+    { configPath: podConfigFiles(objs, pod, mkdtempSync(join(tmpdir(), 'bwdc-helm-vault-'))) },
+  );
   assert.equal(config.instances[0]!.clientSecret, 'vault://secret/bwdc/org#client_secret');
   assert.equal(pod.automountServiceAccountToken, true);
   assert.ok(
@@ -454,8 +470,8 @@ test('directory blocks: the config the chart renders is what the runner loads, i
     );
   }
   // The template instance mounts its data.json beside its settings.
-  const legacy = byKind(objs, 'CronJob').find((c) => c.metadata.name.endsWith('legacy'))!.spec.jobTemplate.spec
-    .template.spec;
+  const legacy = byKind(objs, 'CronJob').find((c) => c.metadata.name.endsWith('legacy'))!.spec.jobTemplate.spec.template
+    .spec;
   assert.deepEqual(
     legacy.volumes.find((v: { name: string }) => v.name === 'instances').projected.sources[0].configMap.items,
     [
@@ -463,7 +479,10 @@ test('directory blocks: the config the chart renders is what the runner loads, i
       { key: 'legacy.data.json', path: 'legacy.data.json' },
     ],
   );
-  const legacyConfig = loadConfig({ BWDC_STATE_DIR: d }, { configPath: podConfigFiles(objs, legacy, join(d, 'legacy')) });
+  const legacyConfig = loadConfig(
+    { BWDC_STATE_DIR: d },
+    { configPath: podConfigFiles(objs, legacy, join(d, 'legacy')) },
+  );
   assert.equal(legacyConfig.instances[0]!.dataJson.directoryType, 0);
   // scheduler mode: each instance a <name>.runner.yaml (and an inline template its <name>.data.json) in the
   // -instances-<k> ConfigMaps, one folder in the pod.
@@ -505,7 +524,10 @@ test('Bitwarden Secrets Manager: the access token mounted from its Secret as a f
   assert.equal(env.BWS_ACCESS_TOKEN_FILE, '/var/run/secrets/bws/access-token');
   assert.equal(env.BWS_SERVER_URL, 'https://vault.bitwarden.eu');
   assert.equal(env.BWS_ACCESS_TOKEN, undefined, 'never the token itself in the environment');
-  const config = loadConfig({}, { configPath: podConfigFiles(objs, pod, mkdtempSync(join(tmpdir(), 'bwdc-helm-bws-'))) });
+  const config = loadConfig(
+    {},
+    { configPath: podConfigFiles(objs, pod, mkdtempSync(join(tmpdir(), 'bwdc-helm-bws-'))) },
+  );
   assert.equal(config.instances[0]!.clientSecret, 'bws://2b1f6c0e-8d4a-4c3e-9a51-0e6f3b2d7c10');
   const volume = pod.volumes.find((v: { name: string }) => v.name === 'bws-token');
   assert.equal(volume.secret.secretName, 'bws-machine-account');
