@@ -20,7 +20,7 @@ before(ensureHelm);
 const cli = join(root, 'bin', 'bwdc-runner.js');
 const valuesFiles = readdirSync(ciDir);
 /** The ConfigMaps the ci/ values name as existing outside the release: a data.json template each. */
-const external = () => ({
+const external = (): Record<string, string> => ({
   'data.json': JSON.stringify({ stateVersion: 6, directoryType: 0, directoryLdap: { hostname: 'h', port: 389 } }),
 });
 
@@ -176,7 +176,7 @@ test('the chart says timezone, as the runner does: the old timeZone is refused n
   for (const [key, at] of [
     ['defaults.timeZone', 'defaults'],
     ['instances.instance-1.timeZone', 'instances.instance-1'],
-  ]) {
+  ] as const) {
     const r = spawnSync(
       helm,
       ['template', 'rel', chart, '-f', join(ciDir, 'three-instances-values.yaml'), '--set', `${key}=UTC`],
@@ -217,7 +217,7 @@ function loadOldCronJob(objs: Obj[], cj: Obj, dir: string): RunnerConfig {
   const data = byKind(objs, 'ConfigMap').find((c) => c.metadata.name === volume.name)?.data ?? external();
   const [item] = volume.items as Array<{ key: string; path: string }>;
   const path = join(dir, item!.path);
-  writeFileSync(path, data[item!.key]!);
+  writeFileSync(path, data[item!.key] ?? '');
   if (env.BWDC_RUNNER_CONFIG) env.BWDC_RUNNER_CONFIG = path;
   else env.BWDC_DATA_JSON = path;
   return loadConfig(env);
