@@ -35,20 +35,26 @@ const clientId = (
   parse(readFileSync(join(root, 'k8s', 'example-values.yaml'), 'utf8')) as { defaults: { clientId: string } }
 ).defaults.clientId;
 
-/** BW_CLIENTID from the settings ConfigMap (envFrom) instead of each CronJob's own env. */
+/**
+ * BW_CLIENTID from the settings ConfigMap (envFrom, the runner's environment layer) instead of
+ * config.yaml's defaults, so an overlay changes it in one place: the file's defaults would win over it.
+ */
+function clientIdFromSettings(configMap: Obj): void {
+  const data = (configMap as unknown as { data: Record<string, string> }).data;
+  data['config.yaml'] = data['config.yaml']!.replace(/^defaults: (.*)$/m, (_, json: string) => {
+    const defaults = JSON.parse(json) as Record<string, unknown>;
+    if (defaults.clientId !== clientId)
+      throw new Error(`defaults.clientId ${String(defaults.clientId)} is not ${clientId}`);
+    delete defaults.clientId;
+    return `defaults: ${JSON.stringify(defaults)}`;
+  });
+}
+
 function settingsFromConfigMap(cronjob: Obj): void {
   const pod = (
     cronjob as unknown as { spec: { jobTemplate: { spec: { template: { spec: { containers: Container[] } } } } } }
   ).spec.jobTemplate.spec.template.spec;
-  for (const c of pod.containers) {
-    const own = c.env.find((e) => e.name === 'BW_CLIENTID');
-    if (own?.value !== clientId)
-      throw new Error(
-        `${cronjob.metadata.name}: BW_CLIENTID ${own?.value} is not defaults.clientId; set it per instance in an overlay`,
-      );
-    c.env = c.env.filter((e) => e !== own);
-    c.envFrom = [{ configMapRef: { name: SETTINGS } }];
-  }
+  for (const c of pod.containers) c.envFrom = [{ configMapRef: { name: SETTINGS } }];
 }
 
 interface Container {
@@ -79,6 +85,7 @@ export function renderK8s(): Map<string, string> {
     };
     visit(obj);
     if (obj.kind === 'CronJob') settingsFromConfigMap(obj);
+    if (obj.kind === 'ConfigMap' && obj.metadata.name.endsWith('-config')) clientIdFromSettings(obj);
     files.set(`${obj.kind.toLowerCase()}-${obj.metadata.name}.yaml`, header + stringify(obj, yamlBoth));
   }
   const resources = [...files.keys()].sort();

@@ -4,10 +4,12 @@
 // CronJob pod can reach another instance's secret key.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { byKind, ciDir, ensureHelm, render, type Obj } from './helpers/helm.js';
+import { byKind, ciDir, ensureHelm, podConfigFiles, render, type Obj } from './helpers/helm.js';
+import { loadConfig } from '../src/config/load.js';
 import { missingReferences, podSpecs, references } from './helpers/k8s-refs.js';
 
 before(ensureHelm);
@@ -52,8 +54,10 @@ test("the reference check is not vacuous: the test pod's projection of a missing
     'Pod/rel-bwdc-runner-check volume instances: ConfigMap/rel-bwdc-runner-instances-1 is not in the release',
   ]);
   const cronjobs = render('directory-values.yaml');
-  byKind(cronjobs, 'ConfigMap').find((c) => c.metadata.name === 'rel-bwdc-runner-data')!.data = {};
-  assert.equal(missingReferences(cronjobs, new Set()).length, 12, 'each CronJob and test pod of the 6 instances');
+  byKind(cronjobs, 'ConfigMap').find((c) => c.metadata.name === 'rel-bwdc-runner-instances-0')!.data = {};
+  const missing = missingReferences(cronjobs, new Set());
+  assert.equal(new Set(missing.map((m) => m.split(' ')[0])).size, 12, 'each CronJob and test pod of the 6 instances');
+  assert.equal(missing.length, 14, "each pod's instance file, and legacy's template too");
 });
 
 /** A pod spec without what only the test pod changes: its args and its throwaway state folder. */
@@ -110,16 +114,21 @@ function reachableKeys(spec: any): Set<string> {
   );
 }
 
-/** The keys an instance's references name under the Secret's mount. */
-function ownKeys(env: Array<{ name: string; value?: string }>): string[] {
+/** A data.json template for the ConfigMaps the values name as existing outside the release. */
+const externalTemplate = () => ({
+  'data.json': JSON.stringify({ stateVersion: 6, directoryType: 0, directoryLdap: { hostname: 'h', port: 389 } }),
+});
+
+/** The keys the references of the pod's instances name under the Secret's mount, as the runner loads them. */
+function ownKeys(objs: Obj[], spec: any): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'bwdc-helm-own-'));
+  const config = loadConfig({ X: 'x' }, { configPath: podConfigFiles(objs, spec, dir, externalTemplate) });
   const keys: string[] = [];
-  for (const e of env) {
-    const values = e.name === 'BWDC_NOTIFY' ? JSON.parse(e.value!).map((t: { url: string }) => t.url) : [e.value];
-    for (const v of values) {
+  for (const i of config.instances)
+    for (const v of [i.clientSecret, i.directorySecret, i.heartbeat, ...i.notify.map((t) => t.url)]) {
       const m = /^file:\/\/\/var\/run\/secrets\/bwdc\/(.+)$/.exec(v ?? '');
       if (m) keys.push(m[1]!);
     }
-  }
   return keys;
 }
 
@@ -131,7 +140,7 @@ test("no CronJob pod (nor its test pod) can reach another instance's secret key"
     );
     const perPod = pods.map((p) => ({
       ...p,
-      own: new Set(ownKeys(p.spec.containers[0].env)),
+      own: new Set(ownKeys(objs, p.spec)),
       reach: reachableKeys(p.spec),
     }));
     for (const p of perPod) {

@@ -59,14 +59,17 @@ test('cronjob mode: 2,000 instances fit; 2,001 are refused with what to do', () 
     /cronjob mode holds at most 2000 instances in one release \(cronjob\.maxInstances; 2001 given\)/,
   );
   assert.match(r.stderr, /several releases, or use mode: scheduler/);
-  // Fewer, larger instances are refused by the data ConfigMap's own size, whatever maxInstances says.
+  // Fewer, larger instances are refused by their block's own size, whatever maxInstances says.
   const big = manyInstancesValues(300, 'cronjob', { cronjob: { maxInstances: 5000 } });
   for (const i of Object.values(big.instances) as Array<Record<string, unknown>>)
     i.sync = { userFilter: `(|${'(cn=a-fairly-long-group-name-for-padding)'.repeat(80)})` };
   writeFileSync(file, stringify(big));
   const b = spawnSync(helm, ['template', 'rel', chart, '-f', file], { encoding: 'utf8', maxBuffer: 256 * MiB });
   assert.notEqual(b.status, 0);
-  assert.match(b.stderr, /past what one ConfigMap holds \(1 MiB\): split the instances into several releases/);
+  assert.match(
+    b.stderr,
+    /the ConfigMap of instances block 0 \(instances up to customer-\d+\) would pass 800 kB \(1 MiB is Kubernetes' limit\): lower scheduler\.instancesPerConfigMap/,
+  );
 });
 
 test('upgrade from the Deployment (chart before shards): what helm upgrade replaces, keeps and leaves, by helm template of both', () => {

@@ -10,6 +10,8 @@ import { parseAllDocuments } from 'yaml';
 import { root } from './helpers/fixture.js';
 import { unknownFields, validateModel } from './helpers/k8s-schema.js';
 import { missingReferences, podSpecs, references } from './helpers/k8s-refs.js';
+import { podConfigFiles } from './helpers/helm.js';
+import { loadConfig } from '../src/config/load.js';
 import { renderK8s } from '../scripts/generate-k8s.js';
 
 const kubectl = join(root, '.cache', 'bin', 'kubectl');
@@ -41,23 +43,34 @@ test('kubectl kustomize k8s/ builds two CronJobs, instance-1 and instance-2, tha
   }
   for (const c of cronjobs)
     assert.equal(c.spec.jobTemplate.spec.template.spec.containers[0].image, 'registry.example.com/bwdc-runner:0.1.0');
-  // instance-2: a data.json template from the overlay's ConfigMap; instance-1: a directory block in the
-  // base's data ConfigMap, as a one-instance config file the CronJob points BWDC_RUNNER_CONFIG at.
+  // instance-2: a data.json template from the overlay's ConfigMap; instance-1: a directory block in its
+  // instance file. Each CronJob mounts config.yaml and its own instance's files, which the runner loads
+  // with the client id from the settings ConfigMap (its environment).
   const templates = objs.filter((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('bwdc-instance-'));
   assert.deepEqual(
     templates.map((t) => [t.metadata.name, JSON.parse(t.data['data.json']).directoryType]),
     [['bwdc-instance-2', 0]],
   );
-  const blocks = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'bwdc-data');
-  const instance1 = JSON.parse(blocks.data['instance-1.yaml']).instances[0];
-  assert.equal(instance1.directory.type, 'ldap');
-  const env1 = cronjobs.find((c) => c.metadata.name === 'bwdc-instance-1').spec.jobTemplate.spec.template.spec
-    .containers[0].env as Array<{ name: string; value: string }>;
-  assert.equal(env1.find((e) => e.name === 'BWDC_RUNNER_CONFIG')?.value, '/etc/bwdc-runner/template/config.yaml');
-  assert.equal(
-    env1.find((e) => e.name === 'BWDC_DATA_JSON'),
-    undefined,
-  );
+  const block = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'bwdc-instances-0');
+  assert.equal(JSON.parse(block.data['instance-1.runner.yaml']).directory.type, 'ldap');
+  const settings = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('bwdc-settings'));
+  const dir = mkdtempSync(join(tmpdir(), 'bwdc-k8s-pods-'));
+  for (const [name, type] of [
+    ['instance-1', 0],
+    ['instance-2', 0],
+  ] as const) {
+    const pod = cronjobs.find((c) => c.metadata.name === `bwdc-${name}`).spec.jobTemplate.spec.template.spec;
+    const env = pod.containers[0].env as Array<{ name: string; value: string }>;
+    assert.equal(env.find((e) => e.name === 'BWDC_RUNNER_CONFIG')?.value, '/etc/bwdc-runner/config.yaml');
+    const config = loadConfig(
+      { ...settings.data, BWDC_STATE_DIR: join(dir, 'state') },
+      { configPath: podConfigFiles(objs, pod, join(dir, name)) },
+    );
+    assert.deepEqual(
+      config.instances.map((i) => [i.name, i.dataJson.directoryType, i.clientId]),
+      [[name, type, settings.data.BW_CLIENTID]],
+    );
+  }
   // Nothing unreferenced, nothing missing: every ConfigMap is some pod's, every pod's reference is there
   // (or is the Secret you create, k8s/README.md).
   assert.deepEqual(missingReferences(objs, new Set(['Secret/bwdc-credentials'])), []);
@@ -104,7 +117,7 @@ test('the client id is set once: a kustomize overlay changes it for every CronJo
   assert.deepEqual(clientIds(build(overlay)), [mine, mine]);
 });
 
-test('k8s/ reads the same under a YAML 1.1 reader as under YAML 1.2 (BWDC_HTTP_PORT stays the string "off")', () => {
+test('k8s/ reads the same under a YAML 1.1 reader as under YAML 1.2 (httpPort stays the string "off")', () => {
   const files = [
     ...readdirSync(join(root, 'k8s', 'base')).map((f) => join(root, 'k8s', 'base', f)),
     join(root, 'k8s', 'kustomization.yaml'),
@@ -116,9 +129,8 @@ test('k8s/ reads the same under a YAML 1.1 reader as under YAML 1.2 (BWDC_HTTP_P
     const v11 = parseAllDocuments(text, { version: '1.1' }).map((d) => d.toJS());
     assert.deepEqual(v11, v12, `${file}: a YAML 1.1 tool reads other values`);
   }
-  const cj = parseAllDocuments(readFileSync(join(root, 'k8s', 'base', 'cronjob-bwdc-instance-1.yaml'), 'utf8'), {
+  const cm = parseAllDocuments(readFileSync(join(root, 'k8s', 'base', 'configmap-bwdc-config.yaml'), 'utf8'), {
     version: '1.1',
   })[0]!.toJS();
-  const env = cj.spec.jobTemplate.spec.template.spec.containers[0].env;
-  assert.equal(env.find((e: { name: string }) => e.name === 'BWDC_HTTP_PORT').value, 'off');
+  assert.equal(parseAllDocuments(cm.data['config.yaml'], { version: '1.1' })[0]!.toJS().httpPort, 'off');
 });

@@ -1,6 +1,6 @@
 // The real helm binary (scripts/ci/install-helm.sh) and the chart: `helm template` as parsed objects.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { root } from './fixture.js';
@@ -46,5 +46,41 @@ export function schedulerConfigFiles(objs: Obj[], dir: string): string {
   const config = maps.find((c) => c.metadata.name.endsWith('-config'))!.data!['config.yaml']!;
   const path = join(dir, 'config.yaml');
   writeFileSync(path, config.replace('/etc/bwdc-runner-instances', instancesDir));
+  return path;
+}
+
+/**
+ * The configuration one pod reads, laid out in `dir` as its volumes mount it: config.yaml from its
+ * `config` volume, and its `instances` volume (a projection of ConfigMaps, whole or by item) as a folder.
+ * ConfigMaps outside the release come from `external` (name -> data). Returns config.yaml's path, its
+ * instancesDir pointed at the folder; the pod's state folder stays where BWDC_STATE_DIR says.
+ */
+export function podConfigFiles(
+  objs: Obj[],
+  pod: { volumes: Array<{ name: string; configMap?: any; projected?: any }> },
+  dir: string,
+  external: Record<string, Record<string, string>> | ((name: string) => Record<string, string>) = {},
+): string {
+  const data = (name: string): Record<string, string> | undefined => {
+    const map =
+      byKind(objs, 'ConfigMap').find((c) => c.metadata.name === name)?.data ??
+      (typeof external === 'function' ? external(name) : external[name]);
+    if (!map) throw new Error(`ConfigMap ${name} is neither in the release nor given`);
+    return map;
+  };
+  const project = (source: { name: string; items?: Array<{ key: string; path: string }> }, into: string) => {
+    mkdirSync(into, { recursive: true });
+    const map = data(source.name)!;
+    const items = source.items ?? Object.keys(map).map((key) => ({ key, path: key }));
+    for (const { key, path } of items) {
+      if (map[key] === undefined) throw new Error(`ConfigMap ${source.name} has no key ${key}`);
+      writeFileSync(join(into, path), map[key]);
+    }
+  };
+  const volume = (name: string) => pod.volumes.find((v) => v.name === name)!;
+  project(volume('config').configMap, join(dir, 'config'));
+  for (const s of volume('instances').projected.sources) project(s.configMap, join(dir, 'instances'));
+  const path = join(dir, 'config', 'config.yaml');
+  writeFileSync(path, readFileSync(path, 'utf8').replace('/etc/bwdc-runner-instances', join(dir, 'instances')));
   return path;
 }

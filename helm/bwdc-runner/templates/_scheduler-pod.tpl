@@ -5,11 +5,7 @@ The scheduler's pod in scheduler mode: the StatefulSet's (args: schedule) and it
 */}}
 {{- define "bwdc-runner.schedulerPod" -}}
 {{- $root := .root }}
-{{- $all := list }}
-{{- range $name, $raw := $root.Values.instances }}
-{{- $all = append $all (include "bwdc-runner.instance" (dict "root" $root "name" $name "instance" $raw) | fromYaml) }}
-{{- end }}
-{{- $keys := include "bwdc-runner.secretKeys" (dict "root" $root "instances" $all) | fromJsonArray }}
+{{- $keys := include "bwdc-runner.secretKeys" (dict "root" $root "names" (keys $root.Values.instances | sortAlpha)) | fromJsonArray }}
 {{ include "bwdc-runner.podSettings" $root }}
 {{- if .test }}
 restartPolicy: Never
@@ -22,8 +18,6 @@ containers:
     imagePullPolicy: {{ $root.Values.image.pullPolicy }}
     args: {{ toJson .args }}
     env:
-      - name: BWDC_RUNNER_CONFIG
-        value: /etc/bwdc-runner/config.yaml
       {{- if $root.Values.scheduler.control.enabled }}
       - name: BWDC_CONTROL_DIR
         value: /var/lib/bwdc-runner-control
@@ -62,12 +56,6 @@ containers:
       {{- include "bwdc-runner.measuredResources" (dict "n" (int $root.Values.scheduler.concurrency) "cpu" "200m") | nindent 6 }}
       {{- end }}
     volumeMounts:
-      - name: config
-        mountPath: /etc/bwdc-runner
-        readOnly: true
-      - name: instances
-        mountPath: /etc/bwdc-runner-instances
-        readOnly: true
       {{- if $root.Values.scheduler.control.enabled }}
       - name: control
         mountPath: /var/lib/bwdc-runner-control
@@ -79,10 +67,6 @@ containers:
         readOnly: true
       {{- end }}
 volumes:
-  - name: config
-    configMap:
-      name: {{ include "bwdc-runner.fullname" $root }}-config
-      items: [{ key: config.yaml, path: config.yaml }]
   # Every block of instances, and the templates from ConfigMaps of the user's, in one folder: an instance
   # added, changed or removed in a block is reloaded in place, not restarted.
   - name: instances
