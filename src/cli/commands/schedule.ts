@@ -63,7 +63,7 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
     // Pauses are read from each instance's state folder (docs/operations.md "Pause and resume").
     pausedOf: (name): PauseInfo | undefined => admin.pausedOf(name),
     // One due tick is one run, its retries inside it (docs/scheduler.md "What counts as a run").
-    run: (instance, { gate, away, draining, signal }) =>
+    run: (instance, { costly, away, draining, signal }) =>
       runInstance(instance, {
         config,
         env,
@@ -71,7 +71,7 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
         log,
         signal,
         draining,
-        bwdcGate: gate,
+        costlySlot: costly,
         away,
         notifyTimeoutMs: config.notifyTimeoutMs,
         onNotified: (target, ok) => metrics.notified(target, ok),

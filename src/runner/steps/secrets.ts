@@ -1,5 +1,5 @@
 // Step "secrets": the client secret and the directory secret of one attempt, through the run's secret
-// session. Outside the bwdc gate: a slow Vault or AWS answer does not hold a bwdc slot. Checked before
+// session. Outside the costly slot: a slow Vault or AWS answer does not hold a bwdc slot. Checked before
 // anything is sent anywhere: a value bwdc cannot use never reaches the identity server.
 import { directoryKind, storedSecurelyPlaceholder } from '../../bwdc/directory.js';
 import { secretAsStored } from '../../directory/types.js';
