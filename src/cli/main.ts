@@ -1,4 +1,5 @@
-// The entry point: parse argv, hand over to the command, map errors to exit codes. No work here;
+// The entry point: parse argv, hand over to the command, end with the exit code of what it threw
+// (exitCodeOf, src/errors.ts). No work here;
 // command modules are imported lazily so `--version` and `--help` load next to nothing.
 // Every run does a handful of file operations on libuv's thread pool (4 threads by default); with
 // many runs at once (`schedule`) they queue behind each other, so it gets 16. A one-shot command keeps
@@ -11,7 +12,7 @@ if (process.argv.includes('schedule')) process.env.UV_THREADPOOL_SIZE ??= '16';
 process.umask(0o077);
 import { parseCli, usage } from './args.js';
 import { commandHelp } from './help.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, exitCodeOf, failureClassOf } from '../errors.js';
 import { redactor } from '../observability/redact.js';
 import { exitWith } from './exit.js';
 
@@ -75,9 +76,9 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     // Every message passes the redactor: an error may quote bwdc or a backend.
     process.stderr.write(`bwdc-runner: ${redactor.scrub(errorMessage(err))}\n`);
-    const code = (err as { exitCode?: number }).exitCode;
-    if (code === undefined && err instanceof Error && process.env.LOG_LEVEL === 'debug')
+    // An error of no known class is a bug: its stack helps, when asked for.
+    if (failureClassOf(err) === 'internal' && err instanceof Error && process.env.LOG_LEVEL === 'debug')
       process.stderr.write(`${redactor.scrub(err.stack ?? '')}\n`);
-    return exitWith(code ?? 1);
+    return exitWith(exitCodeOf(err));
   },
 );

@@ -202,7 +202,7 @@ export async function preflight(
         detail: `organization token from ${identityUrl} for ${inst.clientId}`,
       });
     } catch (err) {
-      const cls = err instanceof BitwardenError ? err.failure : 'internal';
+      const cls = err instanceof BitwardenError ? err.failureClass : 'internal';
       steps.push(failed('token', started, errorMessage(err), cls, inst.name));
     }
   }
@@ -247,7 +247,7 @@ export async function preflight(
           detail: `${apiUrlOf(data)}: ${org.members.length} member(s), ${org.groups.length} group(s)`,
         });
     } catch (err) {
-      const cls = err instanceof BitwardenError ? err.failure : 'internal';
+      const cls = err instanceof BitwardenError ? err.failureClass : 'internal';
       steps.push(failed('public-api', started, errorMessage(err), cls, inst.name));
     }
   }

@@ -8,7 +8,6 @@ import { bundledVersion, resolveBwdcPath } from '../../bwdc/locate.js';
 import type { InstanceConfig } from '../../config/model.js';
 import { redactor } from '../../observability/redact.js';
 import type { InstanceState } from '../../state/instance-state.js';
-import { ExitCode } from '../../errors.js';
 import type { RunContext, SessionToken } from '../types.js';
 import { RunFailure } from './failure.js';
 import { serverOf } from './server.js';
@@ -49,8 +48,7 @@ export async function obtainToken(
     redactor.add(token.accessToken, Date.now() + instance.timeoutMs);
     return { ...token, appId };
   } catch (err) {
-    if (err instanceof BitwardenError)
-      throw new RunFailure(err.message, err.failure, err.failure === 'config' ? ExitCode.config : undefined);
+    if (err instanceof BitwardenError) throw new RunFailure(err.message, err.failureClass);
     throw err;
   }
 }
