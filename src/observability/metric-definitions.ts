@@ -4,6 +4,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { failureClasses } from '../errors.js';
 import { planChangeKinds } from '../plan/compute.js';
+import { guardRules } from '../plan/guard.js';
 import { outcomes } from './run-record.js';
 
 const directoryLabel = ['directory'] as const;
@@ -167,7 +168,7 @@ const definitions = {
   guardBlocked: (registers: Registry[]) =>
     new Counter({
       name: 'bwdc_runner_guard_blocked_total',
-      help: 'Syncs the guard rails stopped before bwdc synced, by rule (maxRemovals, refuseEmptyDirectory, requireSeats).',
+      help: `Syncs the guard rails stopped before bwdc synced, by rule (${guardRules.join(', ')}).`,
       labelNames: ['directory', 'rule'],
       registers,
     }),
