@@ -17,7 +17,7 @@ import { createLogger } from '../../observability/logger.js';
 import { redactor } from '../../observability/redact.js';
 import { createSecretResolver } from '../../secrets/index.js';
 import { runnerVersion } from '../../version.js';
-import type { CliOptions } from '../args.js';
+import type { CliOptions } from '../cli-options.js';
 import { installShutdown } from '../shutdown.js';
 import { preflight, type StepReport } from '../../runner/preflight/preflight.js';
 

@@ -23,7 +23,7 @@ import { shardLabel, shardOf, shareOf } from '../../scheduler/shard.js';
 import { registerShardMetrics } from '../../observability/shard-metrics.js';
 import { controlIsShared, controlRootOf } from '../../state/control-dir.js';
 import { parseDuration } from '../../shared/duration.js';
-import type { CliOptions } from '../args.js';
+import type { CliOptions } from '../cli-options.js';
 
 function requireSchedules(config: RunnerConfig): void {
   const missing = config.instances.filter((i) => !i.schedule).map((i) => `${i.name} (${i.origin})`);
