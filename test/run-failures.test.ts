@@ -124,7 +124,8 @@ test('a run releases its lock in one finally: a step of the ending that throws s
   const failing = (log: Logger): Logger =>
     new Proxy(log, {
       get(target, prop, receiver) {
-        if (prop === 'child') return (...a: Parameters<Logger['child']>) => failing(target.child(...a) as unknown as Logger);
+        if (prop === 'child')
+          return (...a: Parameters<Logger['child']>) => failing(target.child(...a) as unknown as Logger);
         if (prop === 'info')
           return (obj: unknown, msg?: string) => {
             if (typeof msg === 'string' && /would be synced|Synced|user\(s\)/.test(msg))

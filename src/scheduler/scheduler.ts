@@ -211,13 +211,12 @@ export class Scheduler {
       this.totals.removed++;
       this.options.log.info({ instance: instance.name }, 'not started: the instance was removed by a reload');
     };
-    const p: Promise<void> = this.slots.run(async (slotCostly, slotAway) => {
+    const p: Promise<void> = this.slots.run(async (slot, slotAway) => {
       if (job.removed) return forget();
       if (this.stopping) return drop();
       job.state = 'running';
       this.options.hooks?.onStart?.(instance.name);
-      const costly: CostlySlot = (work) =>
-        slotCostly(() => (job.removed ? Promise.reject(new RunNotStartedError()) : work()));
+      const costly: CostlySlot = (w) => slot(() => (job.removed ? Promise.reject(new RunNotStartedError()) : w()));
       const away: Away = async (work) => {
         job.state = 'retry-wait';
         try {

@@ -42,7 +42,13 @@ export function afterTidy(ending: Ending, tidy: Tidy): Ending {
     const said = ending.outcome === 'success' ? ending.report.message : 'message' in ending ? ending.message : '';
     const message = `${said ? `${said}; ` : ''}bwdc left data.json ${tidy.brokenWhy ?? 'broken'}; restored from the backup`;
     if (ending.outcome === 'success')
-      return { outcome: 'failure', failureClass: 'internal', transient: false, exitCode: exitCodeOf('internal'), message };
+      return {
+        outcome: 'failure',
+        failureClass: 'internal',
+        transient: false,
+        exitCode: exitCodeOf('internal'),
+        message,
+      };
     if (ending.outcome === 'not-started') return ending;
     return { ...ending, message };
   }
