@@ -4,6 +4,8 @@
 // the metric's label values, and its `approvable` decides what an approval can let through.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   approvable,
   defaultGuard,
@@ -15,6 +17,7 @@ import {
   type PlanView,
 } from '../src/plan/guard.js';
 import { RunnerMetrics } from '../src/observability/metrics.js';
+import { root } from './helpers/fixture.js';
 
 /** A sync of 100 members that changes nothing. */
 const quiet: PlanView = {
@@ -116,4 +119,14 @@ test("bwdc_runner_guard_blocked_total's rule label values are the table's names"
   );
   assert.deepEqual(labelled, [...guardRules]);
   assert.match(text, new RegExp(`by rule \\(${guardRules.join(', ')}\\)`), 'the help names every rule');
+});
+
+test('the docs name every rule of the table: the rules table of docs/guard-rails.md and the metric row of docs/metrics.md', () => {
+  const rails = readFileSync(join(root, 'docs', 'guard-rails.md'), 'utf8');
+  const rulesTable = rails.slice(rails.indexOf('## The rules'), rails.indexOf('The rules are one table'));
+  for (const rule of guardRules) assert.match(rulesTable, new RegExp(`\`(guard\\.)?${rule}\``), rule);
+  const metricRow = readFileSync(join(root, 'docs', 'metrics.md'), 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('| `bwdc_runner_guard_blocked_total`'))!;
+  assert.equal(/`rule` \(([^)]*)\)/.exec(metricRow)?.[1], guardRules.join(', '));
 });
