@@ -122,10 +122,10 @@ test("bwdc_runner_guard_blocked_total's rule label values are the table's names"
 });
 
 test('the docs name every rule of the table: the rules table of docs/guard-rails.md and the metric row of docs/metrics.md', () => {
-  const rails = readFileSync(join(root, 'docs', 'guard-rails.md'), 'utf8');
+  const rails = readFileSync(join(root, 'docs/guard-rails.md'), 'utf8');
   const rulesTable = rails.slice(rails.indexOf('## The rules'), rails.indexOf('The rules are one table'));
   for (const rule of guardRules) assert.match(rulesTable, new RegExp(`\`(guard\\.)?${rule}\``), rule);
-  const metricRow = readFileSync(join(root, 'docs', 'metrics.md'), 'utf8')
+  const metricRow = readFileSync(join(root, 'docs/metrics.md'), 'utf8')
     .split('\n')
     .find((l) => l.startsWith('| `bwdc_runner_guard_blocked_total`'))!;
   assert.equal(/`rule` \(([^)]*)\)/.exec(metricRow)?.[1], guardRules.join(', '));
