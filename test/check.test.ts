@@ -2,10 +2,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CANARY_CLIENT_SECRET, CLIENT_ID, assertNoCanary, doublePath, makeFixture, runCli } from './helpers/fixture.js';
+import {
+  CANARY_CLIENT_SECRET,
+  CLIENT_ID,
+  assertNoCanary,
+  bitwarden,
+  doublePath,
+  makeFixture,
+  runCli,
+} from './helpers/fixture.js';
 
 test('check: all good exits 0, lists next runs, and prints no secret value', async () => {
   const fx = makeFixture();
@@ -133,4 +141,25 @@ test('check names the server a directory block without one goes to: the US cloud
   const r = await runCli(['check', '--json'], env);
   const report = JSON.parse(r.stdout) as { instances: Array<{ server: string }> };
   assert.equal(report.instances[0]!.server, 'US cloud', r.stdout);
+});
+
+test("check's token request is a run's: with bwdc found on PATH (the image's default), both send bwdc's version, not 'unknown'", async () => {
+  const fx = makeFixture();
+  // A bwdc on PATH with the VERSION file the image writes beside it (bwdc/locate.ts), no BWDC_PATH.
+  const bin = mkdtempSync(join(tmpdir(), 'bwdc-runner-bin-'));
+  symlinkSync(doublePath, join(bin, 'bwdc'));
+  writeFileSync(join(bin, 'VERSION'), '2026.6.1\n');
+  const env = fx.env({ BWDC_PATH: undefined, PATH: `${bin}:${process.env.PATH}` });
+  const versionsSent = async (args: string[]) => {
+    const before = bitwarden.tokenRequests.length;
+    const r = await runCli(args, env);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const sent = bitwarden.tokenRequests.slice(before);
+    assert.ok(sent.length > 0, `${args[0]} asked for a token`);
+    return sent.map((t) => t.headers['bitwarden-client-version']);
+  };
+  const fromRun = await versionsSent(['test']);
+  const fromCheck = await versionsSent(['check', '--offline']);
+  assert.deepEqual(fromRun, ['2026.6.1']);
+  assert.deepEqual(fromCheck, fromRun, 'check sends what a run sends');
 });

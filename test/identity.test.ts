@@ -55,7 +55,7 @@ for (const status of [301, 302, 303, 404]) {
       (e: unknown) => e,
     );
     assert.ok(err instanceof BitwardenError);
-    assert.equal(err.failure, 'config');
+    assert.equal(err.failureClass, 'config');
     assert.match(err.message, new RegExp(`HTTP ${status}.*not a Bitwarden identity endpoint; check the server URL`));
     wrong.server.close();
   });

@@ -30,6 +30,11 @@ const slips: Array<[string, string]> = [
   ['src/state/probe.ts', '../runner/result.js'],
   ['src/shared/probe.ts', '../observability/redact.js'],
   ['src/runner/probe.ts', '../cli/args.js'],
+  ['src/gate/probe.ts', '../runner/run-instance.js'],
+  ['src/gate/probe.ts', '../config/model.js'],
+  ['src/gate/probe.ts', '../observability/logger.js'],
+  ['src/plan/probe.ts', '../gate/gate.js'],
+  ['src/scheduler/probe.ts', '../gate/gated-sync.js'],
 ];
 for (const [file, imported] of slips) {
   test(`layering: ${file.split('/')[1]} importing ${imported} fails lint`, async () => {
@@ -44,4 +49,6 @@ test('layering: the allowed directions pass (runner -> bwdc, config -> shared, s
   assert.deepEqual(await violations('src/config/probe.ts', '../shared/duration.js'), []);
   assert.deepEqual(await violations('src/scheduler/probe.ts', '../runner/result.js'), []);
   assert.deepEqual(await violations('src/cli/probe.ts', '../scheduler/scheduler.js'), []);
+  assert.deepEqual(await violations('src/runner/probe.ts', '../gate/gated-sync.js'), []);
+  assert.deepEqual(await violations('src/gate/probe.ts', '../plan/compute.js'), []);
 });

@@ -16,7 +16,7 @@ test('a Public API URL that answers 404 fails as config (a wrong environmentUrls
     );
     assert.ok(err instanceof BitwardenError);
     assert.match(err.message, /HTTP 404/);
-    assert.equal(err.failure, 'config');
+    assert.equal(err.failureClass, 'config');
   } finally {
     await server.stop();
   }

@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../src/config/load.js';
-import { createLogger } from '../src/observability/logger.js';
+import { createLogger, type Logger } from '../src/observability/logger.js';
 import { watchedRuns } from '../src/observability/run-tail.js';
 import { runInstance } from '../src/runner/run-instance.js';
 import { createSecretResolver } from '../src/secrets/index.js';
@@ -112,6 +112,36 @@ test('a run skipped because another holds the lock releases its log tail, and sa
   } finally {
     await other.release();
   }
+});
+
+test('a run releases its lock in one finally: a step of the ending that throws still leaves the instance free', async () => {
+  const fx = makeFixture('throws');
+  const env = fx.env();
+  const config = loadConfig(env);
+  const sink = new Writable({ write: (_c, _e, done) => done() });
+  const base = await createLogger({ level: 'debug', destination: sink });
+  // A logger that fails on the run's result line: the report step throws after the lock was taken.
+  const failing = (log: Logger): Logger =>
+    new Proxy(log, {
+      get(target, prop, receiver) {
+        if (prop === 'child')
+          return (...a: Parameters<Logger['child']>) => failing(target.child(...a) as unknown as Logger);
+        if (prop === 'info')
+          return (obj: unknown, msg?: string) => {
+            if (typeof msg === 'string' && /would be synced|Synced|user\(s\)/.test(msg))
+              throw new Error('the log sink failed');
+            return target.info(obj as object, msg);
+          };
+        return Reflect.get(target, prop, receiver) as unknown;
+      },
+    });
+  const deps = (log: Logger) => ({ config, env, secrets: createSecretResolver(env, log).session(), log });
+  await assert.rejects(runInstance(config.instances[0]!, deps(failing(base)), 'test'), /the log sink failed/);
+  // The lock is free again: in this process (the next run is not skipped) and on disk.
+  const next = await runInstance(config.instances[0]!, deps(base), 'test');
+  assert.equal(next.outcome, 'success', next.message);
+  const lock = await (await InstanceState.open(fx.stateDir, 'throws')).lock({ runId: 'after' });
+  await lock.release();
 });
 
 test("a data.json whose server setting cannot be read fails as config, never falls back to Bitwarden's cloud", async () => {

@@ -198,7 +198,8 @@ test("bwdc's passing network errors are retried; a TLS certificate error is not,
       'request to https://bw.corp.example/api/public/organization/import failed, reason: self-signed certificate',
   });
   const r = await runCli(['run'], fx.env({ BWDC_RETRY_ATTEMPTS: '2', BWDC_RETRY_BACKOFF: '100ms' }));
-  assert.equal(r.code, 1);
+  // Class config exits 2 wherever it is found, bwdc's reply included (errors.ts exitCodeOf; 1 before issue 36).
+  assert.equal(r.code, 2);
   const done = lastRun(r.logs);
   assert.equal(done.attempts, 1, 'not retried');
   assert.equal(done.failureClass, 'config');
@@ -377,7 +378,8 @@ test("bwdc's own data.json lock is removed only when stale: a fresh one (a bwdc 
   const lockDir = join(fx.stateDir, 'one', 'data.json.lock');
   mkdirSync(lockDir);
   const busy = await runCli(['run'], fx.env());
-  assert.equal(busy.code, 1, busy.stdout);
+  // Class config exits 2 wherever it is found, bwdc's reply included (errors.ts exitCodeOf; 1 before issue 36).
+  assert.equal(busy.code, 2, busy.stdout);
   assert.equal(lastRun(busy.logs).failureClass, 'config');
   assert.match(String(lastRun(busy.logs).msg), /ELOCKED/);
   assert.ok(existsSync(lockDir), "someone else's fresh lock is not removed");

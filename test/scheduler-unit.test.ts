@@ -132,11 +132,11 @@ test('never more than `concurrency` runs in bwdc at once; the next ones prepare 
   const s = new Scheduler({
     concurrency: 3,
     log,
-    run: async (inst, { gate: bwdcGate }) => {
+    run: async (inst, { costly: costlySlot }) => {
       inRun++;
       peakRun = Math.max(peakRun, inRun);
       await new Promise((r) => setTimeout(r, 5)); // preparing
-      await bwdcGate(async () => {
+      await costlySlot(async () => {
         inBwdc++;
         peakBwdc = Math.max(peakBwdc, inBwdc);
         await new Promise((r) => setTimeout(r, 20));
@@ -186,8 +186,8 @@ test('stop() drops queued runs and prepared runs still waiting for bwdc, waits f
     concurrency: 1,
     log,
     hooks: { onDropped: (name) => dropped.push(name) },
-    run: (inst, { signal, gate: bwdcGate }) =>
-      bwdcGate(
+    run: (inst, { signal, costly: costlySlot }) =>
+      costlySlot(
         () =>
           new Promise((resolve) => {
             signal.addEventListener('abort', () => {
@@ -277,15 +277,15 @@ test('an instance removed by a reload while queued never runs, and one removed w
   const reported: string[] = [];
   const dropped: string[] = [];
   let release!: () => void;
-  const gateOpen = new Promise<void>((r) => (release = r));
+  const slotOpen = new Promise<void>((r) => (release = r));
   const s = new Scheduler({
     concurrency: 1,
     log,
-    run: async (i, { gate }) => {
+    run: async (i, { costly }) => {
       started.push(i.name);
-      await gate(async () => {
+      await costly(async () => {
         inBwdc.push(i.name);
-        if (i.name === 'busy') await gateOpen;
+        if (i.name === 'busy') await slotOpen;
       });
       return result(i.name);
     },
@@ -420,9 +420,9 @@ test('a run waiting to retry holds no slot: others are admitted meanwhile; /stat
   const s = new Scheduler({
     concurrency: 1, // two admitted at once
     log,
-    run: async (inst, { gate, away, draining }) => {
+    run: async (inst, { costly, away, draining }) => {
       started.push(inst.name);
-      await gate(async () => undefined);
+      await costly(async () => undefined);
       if (inst.name === 'a' || inst.name === 'b') {
         // What runInstance does between attempts: wait away from the slots until shutdown.
         await away(() => new Promise<void>((r) => draining.addEventListener('abort', () => r(), { once: true })));

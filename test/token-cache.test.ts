@@ -40,7 +40,7 @@ test('50 instances on one refused key make one identity request, and all 50 fail
   for (const o of outcomes) {
     assert.equal(o.status, 'rejected');
     assert.ok(o.reason instanceof BitwardenError);
-    assert.equal(o.reason.failure, 'auth');
+    assert.equal(o.reason.failureClass, 'auth');
   }
   // The failure is not kept: the next run asks again (the key may have been fixed meanwhile).
   await assert.rejects(ask(cache, server.url, 'a-refused-secret'));
@@ -68,7 +68,7 @@ test('identity hanging: each waiter fails within its own timeout, not after the 
     (err: unknown) => err,
   );
   assert.ok(later instanceof BitwardenError);
-  assert.equal(later.failure, 'network');
+  assert.equal(later.failureClass, 'network');
   assert.match(later.message, /timed out/);
   assert.equal(firstSettled, false, 'the later, shorter waiter gave up while the first still waits');
   assert.equal(cache.requests, 1, 'the later waiter shared the request in flight');

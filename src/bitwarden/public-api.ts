@@ -65,10 +65,10 @@ export function retryAfterMs(value: string | undefined, now = Date.now()): numbe
 class ReplyError extends BitwardenError {
   constructor(
     message: string,
-    failure: BitwardenError['failure'],
+    failureClass: BitwardenError['failureClass'],
     readonly waitMs: number | undefined,
   ) {
-    super(message, failure);
+    super(message, failureClass);
   }
 }
 
@@ -119,7 +119,7 @@ export class PublicApi {
           retryAfterMs(res.retryAfter),
         );
       },
-      (err) => err instanceof BitwardenError && (err.failure === 'network' || err.failure === 'server'),
+      (err) => err instanceof BitwardenError && (err.failureClass === 'network' || err.failureClass === 'server'),
       {
         retries: this.o.retries ?? 2,
         baseMs: this.o.backoffMs ?? 500,

@@ -7,7 +7,7 @@ export type BitwardenFailure = 'auth' | 'server' | 'network' | 'config';
 export class BitwardenError extends Error {
   constructor(
     message: string,
-    readonly failure: BitwardenFailure,
+    readonly failureClass: BitwardenFailure,
   ) {
     super(message);
     this.name = 'BitwardenError';

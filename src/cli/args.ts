@@ -1,56 +1,22 @@
-// argv -> a command and its options. Nothing else happens here. Which options a command takes, and its
-// help, come from help.ts.
+// argv -> a command and its options. Nothing else happens here. Which commands there are and which
+// options each takes come from the command table (command-table.ts).
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
 import { parseDuration } from '../shared/duration.js';
-import { commandSpecs, options as optionSpecs, type CommandName, type OptionName } from './help.js';
+import type { CliOptions } from './cli-options.js';
+import {
+  commandTable,
+  configActions,
+  options as optionSpecs,
+  topLevelCommands,
+  type CommandName,
+  type OptionName,
+} from './command-table.js';
 
-export const commands = [
-  'run',
-  'test',
-  'plan',
-  'approve',
-  'check',
-  'schedule',
-  'history',
-  'pause',
-  'resume',
-  'config',
-  'version',
-  'help',
-] as const;
-export const configActions = ['import', 'render'] as const;
-export type Command = (typeof commands)[number];
+/** What argv may name first: the table's commands, and `help`. */
+export const commands = [...topLevelCommands, 'help'] as const;
 
-export interface CliOptions {
-  command: Command | undefined;
-  /** `config import PATH` / `config render`: the action and its operands. */
-  action: (typeof configActions)[number] | undefined;
-  operands: string[];
-  config: string | undefined;
-  instances: string[];
-  /** run --allow-removals N: this once, up to N removals pass the guard rails. */
-  allowRemovals: number | undefined;
-  /** approve --expires DURATION (text, checked by the command) and --by NAME. */
-  expires: string | undefined;
-  by: string | undefined;
-  /** check --notify-test: send one test message to every notification target. */
-  notifyTest: boolean;
-  /** schedule --shard I/N: run only this shard's instances (src/scheduler/shard.ts). */
-  shard: string | undefined;
-  /** check --offline: every step but the directory (no bwdc test). */
-  offline: boolean;
-  /** pause --reason TEXT. */
-  reason: string | undefined;
-  /** history --since 7d: milliseconds back from now. */
-  sinceMs: number | undefined;
-  verbose: boolean;
-  json: boolean;
-  help: boolean;
-  version: boolean;
-  /** The command whose help was asked for (`run --help`, `help config import`). */
-  helpFor: CommandName | undefined;
-}
+export type { CliOptions } from './cli-options.js';
 
 export { usage } from './help.js';
 
@@ -87,7 +53,7 @@ function commandOf(argv: readonly string[]): { topic: CommandName | undefined; p
 }
 
 function strictParse(argv: readonly string[], topic: CommandName | undefined) {
-  const allowed: readonly OptionName[] = topic ? commandSpecs[topic].options : ['config'];
+  const allowed: readonly OptionName[] = topic ? commandTable[topic].options : ['config'];
   try {
     return parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: optionsOf(allowed) }).values;
   } catch (err) {
@@ -144,12 +110,12 @@ function checkOperands(command: string | undefined, extra: string[]): CliOptions
 
 export function parseCli(argv: readonly string[]): CliOptions {
   const { topic, positionals } = commandOf(argv);
-  const [command, ...extra] = positionals as [Command | undefined, ...string[]];
+  const [command, ...extra] = positionals as [string | undefined, ...string[]];
   // `help [command]` and `<command> --help`: the help of that command, whatever else is on the line.
   const helpTopic = command === 'help' ? extra.join(' ') : topic;
-  if (command === 'help' && helpTopic && !Object.hasOwn(commandSpecs, helpTopic))
+  if (command === 'help' && helpTopic && !Object.hasOwn(commandTable, helpTopic))
     throw new ConfigError(
-      `help: unknown command "${helpTopic}"; expected one of: ${Object.keys(commandSpecs).join(', ')}`,
+      `help: unknown command "${helpTopic}"; expected one of: ${Object.keys(commandTable).join(', ')}`,
     );
   const v = strictParse(argv, command === 'help' ? undefined : topic) as Record<string, unknown>;
   const help = v.help === true || command === 'help';
@@ -182,6 +148,6 @@ export function parseCli(argv: readonly string[]): CliOptions {
     json: v.json === true,
     help,
     version: v.version === true,
-    helpFor: help ? ((helpTopic || undefined) as CommandName | undefined) : undefined,
+    helpFor: help ? helpTopic || undefined : undefined,
   };
 }

@@ -1,5 +1,6 @@
-// The entry point: parse argv, hand over to the command, map errors to exit codes. No work here;
-// command modules are imported lazily so `--version` and `--help` load next to nothing.
+// The entry point: parse argv, hand over to the command, end with the exit code of what it threw
+// (exitCodeOf, src/errors.ts). No work here: the command table (command-table.ts) names the handler, whose
+// module is imported only then, so `--version` and `--help` load next to nothing.
 // Every run does a handful of file operations on libuv's thread pool (4 threads by default); with
 // many runs at once (`schedule`) they queue behind each other, so it gets 16. A one-shot command keeps
 // libuv's 4: the pool starts all its threads at its first use and waits for each, ~80 ms for 16 on a
@@ -11,62 +12,26 @@ if (process.argv.includes('schedule')) process.env.UV_THREADPOOL_SIZE ??= '16';
 process.umask(0o077);
 import { parseCli, usage } from './args.js';
 import { commandHelp } from './help.js';
-import { errorMessage } from '../errors.js';
+import { commandTable, type CommandName, type CommandSpec } from './command-table.js';
+import { errorMessage, exitCodeOf, failureClassOf } from '../errors.js';
 import { redactor } from '../observability/redact.js';
 import { exitWith } from './exit.js';
 
 async function main(argv: readonly string[]): Promise<number> {
   const options = parseCli(argv);
   if (options.help) {
-    process.stdout.write(`${options.helpFor ? commandHelp(options.helpFor) : usage()}\n`);
+    process.stdout.write(`${options.helpFor ? commandHelp(options.helpFor as CommandName) : usage()}\n`);
     return 0;
   }
-  if (options.version || options.command === 'version') {
-    const { printVersion } = await import('./commands/version.js');
-    return printVersion(process.env);
-  }
+  if (options.version) options.command = 'version';
   if (!options.command) {
     process.stderr.write(`${usage()}\n`);
     return 2;
   }
-  switch (options.command) {
-    case 'plan': {
-      const { planCommand } = await import('./commands/plan.js');
-      return planCommand(options, process.env);
-    }
-    case 'run':
-    case 'test': {
-      const { runCommand } = await import('./commands/run.js');
-      return runCommand(options, process.env);
-    }
-    case 'approve': {
-      const { approveCommand } = await import('./commands/approve.js');
-      return approveCommand(options, process.env);
-    }
-    case 'schedule': {
-      const { scheduleCommand } = await import('./commands/schedule.js');
-      return scheduleCommand(options, process.env);
-    }
-    case 'config': {
-      const { configCommand } = await import('./commands/config.js');
-      return configCommand(options, process.env);
-    }
-    case 'history': {
-      const { historyCommand } = await import('./commands/history.js');
-      return historyCommand(options, process.env);
-    }
-    case 'pause':
-    case 'resume': {
-      const { pauseCommand } = await import('./commands/pause.js');
-      return pauseCommand(options, process.env);
-    }
-    case 'help':
-      return 0; // answered above
-    case 'check': {
-      const { checkCommand } = await import('./commands/check.js');
-      return checkCommand(options, process.env);
-    }
-  }
+  // args.ts let through only the table's commands (and `help`, answered above).
+  const spec: CommandSpec = commandTable[options.command as CommandName];
+  const handler = await spec.load!();
+  return handler(options, process.env);
 }
 
 // Whatever the outcome, the process ends here, with its code, once its lines are written (cli/exit.ts).
@@ -75,9 +40,9 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     // Every message passes the redactor: an error may quote bwdc or a backend.
     process.stderr.write(`bwdc-runner: ${redactor.scrub(errorMessage(err))}\n`);
-    const code = (err as { exitCode?: number }).exitCode;
-    if (code === undefined && err instanceof Error && process.env.LOG_LEVEL === 'debug')
+    // An error of no known class is a bug: its stack helps, when asked for.
+    if (failureClassOf(err) === 'internal' && err instanceof Error && process.env.LOG_LEVEL === 'debug')
       process.stderr.write(`${redactor.scrub(err.stack ?? '')}\n`);
-    return exitWith(code ?? 1);
+    return exitWith(exitCodeOf(err));
   },
 );

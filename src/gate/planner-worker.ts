@@ -17,7 +17,7 @@ parentPort!.on('message', (msg: { text: string; token: string }) => {
       parentPort!.postMessage({
         ok: false,
         message: err instanceof Error ? err.message : String(err),
-        failure: err instanceof BitwardenError ? err.failure : undefined,
+        failureClass: err instanceof BitwardenError ? err.failureClass : undefined,
       }),
   );
 });

@@ -56,7 +56,7 @@ export interface WorkerSettings {
   timeoutMs: number;
 }
 
-type Reply = { ok: true; plan: Plan } | { ok: false; message: string; failure: BitwardenFailure | undefined };
+type Reply = { ok: true; plan: Plan } | { ok: false; message: string; failureClass: BitwardenFailure | undefined };
 
 export function workerPlanner(settings: WorkerSettings): Planner {
   // Started with the first request: most syncs send nothing (bwdc's unchanged-check) and need no thread.
@@ -78,7 +78,10 @@ export function workerPlanner(settings: WorkerSettings): Planner {
         w.once('message', (reply: Reply) => {
           w.off('error', onError);
           if (reply.ok) resolve(reply.plan);
-          else reject(reply.failure ? new BitwardenError(reply.message, reply.failure) : new Error(reply.message));
+          else
+            reject(
+              reply.failureClass ? new BitwardenError(reply.message, reply.failureClass) : new Error(reply.message),
+            );
         });
         w.postMessage({ text, token });
       });

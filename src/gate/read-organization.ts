@@ -20,7 +20,7 @@ export async function readOrganization(o: ReadOptions): Promise<OrganizationStat
   try {
     return await read(o.accessToken);
   } catch (err) {
-    if (!(err instanceof BitwardenError) || err.failure !== 'auth' || !expiresSoon(o.accessToken) || !o.freshToken)
+    if (!(err instanceof BitwardenError) || err.failureClass !== 'auth' || !expiresSoon(o.accessToken) || !o.freshToken)
       throw err;
     return read(await o.freshToken());
   }

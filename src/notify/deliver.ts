@@ -23,7 +23,7 @@ export interface Delivery {
 class Undelivered extends Error {
   constructor(
     readonly detail: string,
-    readonly retryable: boolean,
+    readonly transient: boolean,
   ) {
     super(detail);
   }
@@ -61,7 +61,7 @@ export async function deliver(
           throw new Undelivered(`HTTP ${res.status}`, res.status >= 500 || res.status === 429);
         return res.status;
       },
-      (err) => (err as Undelivered).retryable,
+      (err) => (err as Undelivered).transient,
       { retries: o.retries, baseMs: o.backoffMs, maxMs: o.timeoutMs },
     );
     return { ok: true, detail: `HTTP ${status}`, attempts };

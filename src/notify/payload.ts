@@ -59,30 +59,47 @@ export function headline(notice: Notice, run: RunSummary): string {
   return `bwdc-runner: ${run.instance} sync FAILED${times}, class ${run.failureClass ?? 'unknown'}: ${run.message}`;
 }
 
+/** What every format's body is made of: the headline, the facts line, and the run for the generic payload. */
+interface Message {
+  notice: Notice;
+  run: RunSummary;
+  version: string;
+  /** headline(): one line a person reads first. */
+  text: string;
+  /** The run's id, host, exit code and duration, and its changes. */
+  facts: string;
+}
+
+/**
+ * The body of each notification format (decide.ts notifyFormats): a Record, so the compiler refuses a
+ * format without its body. A new format is its name there and its entry here.
+ */
+const bodies: Readonly<Record<NotifyFormat, (m: Message) => unknown>> = {
+  json: ({ notice, run, version }) => genericPayload(notice, run, version),
+  slack: ({ text, facts }) => ({ text: `${text}\n${facts}` }),
+  teams: ({ text, facts }) => ({
+    type: 'message',
+    attachments: [
+      {
+        contentType: 'application/vnd.microsoft.card.adaptive',
+        contentUrl: null,
+        content: {
+          $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+          type: 'AdaptiveCard',
+          version: '1.4',
+          body: [
+            { type: 'TextBlock', text, wrap: true, weight: 'Bolder' },
+            { type: 'TextBlock', text: facts, wrap: true, isSubtle: true },
+          ],
+        },
+      },
+    ],
+  }),
+};
+
 export function body(format: NotifyFormat, notice: Notice, run: RunSummary, version: string): unknown {
-  const text = headline(notice, run);
   const facts =
     `run ${run.runId} on ${hostname()}, exit code ${run.exitCode}, ${(run.durationMs / 1000).toFixed(1)} s` +
     (run.changes ? `\nchanges: ${run.changes}` : '');
-  if (format === 'slack') return { text: `${text}\n${facts}` };
-  if (format === 'teams')
-    return {
-      type: 'message',
-      attachments: [
-        {
-          contentType: 'application/vnd.microsoft.card.adaptive',
-          contentUrl: null,
-          content: {
-            $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
-            type: 'AdaptiveCard',
-            version: '1.4',
-            body: [
-              { type: 'TextBlock', text, wrap: true, weight: 'Bolder' },
-              { type: 'TextBlock', text: facts, wrap: true, isSubtle: true },
-            ],
-          },
-        },
-      ],
-    };
-  return genericPayload(notice, run, version);
+  return bodies[format]({ notice, run, version, text: headline(notice, run), facts });
 }

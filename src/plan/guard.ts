@@ -43,23 +43,14 @@ export function canRemove(sync: { overwriteExisting: boolean; removeDisabled: bo
   return sync.overwriteExisting || sync.removeDisabled;
 }
 
-/** The rules that can stop a sync: the label values of bwdc_runner_guard_blocked_total. */
-export const guardRules = [
-  'maxRemovals',
-  'maxRemovalsPerDay',
-  'maxMembershipRemovals',
-  'refuseEmptiedGroups',
-  'refuseEmptyDirectory',
-  'requireSeats',
-  'duplicateExternalIds',
-] as const;
-export type GuardRuleName = (typeof guardRules)[number];
-
 export interface Breach {
   rule: GuardRuleName;
   message: string;
   numbers: Record<string, number>;
 }
+
+/** What a rule's check says of a plan that breaks it; judge() adds the rule's name. */
+export type Finding = Omit<Breach, 'rule'>;
 
 /** What the rules read of a plan (plan/compute.ts Plan). */
 export interface PlanView {
@@ -86,11 +77,12 @@ export interface JudgeContext {
   removedThisRun?: number;
 }
 
-interface GuardRule {
-  name: GuardRuleName;
+/** One guard rail: its name (the metric's label, the history's and approve's word), and its check. */
+export interface GuardRule {
+  name: string;
   /** An approval of the plan (bwdc-runner approve) lets this rule's breach through; seats never. */
   approvable: boolean;
-  check: (plan: PlanView, guard: GuardSettings, ctx: JudgeContext & { allowed: boolean }) => Breach | undefined;
+  check: (plan: PlanView, guard: GuardSettings, ctx: JudgeContext & { allowed: boolean }) => Finding | undefined;
 }
 
 const endedMemberships = (plan: PlanView): number =>
@@ -99,8 +91,11 @@ const endedMemberships = (plan: PlanView): number =>
 const ifIntended = (removals: number) =>
   `if intended, approve the plan (the command below) or run once with --allow-removals ${removals} (BWDC_ALLOW_REMOVALS)`;
 
-/** Every guard rail, in the order its breaches are reported. */
-export const guardRuleTable: readonly GuardRule[] = [
+/**
+ * Every guard rail, in the order its breaches are reported: the one list judge() runs. A new rule is one
+ * entry here (and, when it has a setting, that setting in GuardSettings and the configuration).
+ */
+export const guardRuleTable = [
   {
     name: 'maxRemovals',
     approvable: true,
@@ -111,7 +106,6 @@ export const guardRuleTable: readonly GuardRule[] = [
       if (removals + removedThisRun <= limit || allowed) return undefined;
       const earlier = removedThisRun ? ` after ${removedThisRun} removed by an earlier attempt of this run` : '';
       return {
-        rule: 'maxRemovals',
         message: `the sync would remove ${removals} of ${members} members${earlier}, above guard.maxRemovals (${limit}); ${ifIntended(removals)}`,
         numbers: { removals, members, limit, removedThisRun },
       };
@@ -126,7 +120,6 @@ export const guardRuleTable: readonly GuardRule[] = [
       const limit = removalLimit(guard.maxRemovalsPerDay, plan.members + removedLastDay);
       if (removals === 0 || removedLastDay + removals <= limit) return undefined;
       return {
-        rule: 'maxRemovalsPerDay',
         message:
           `the sync would remove ${removals} member(s) after ${removedLastDay} removed in the last 24 hours, ` +
           `above guard.maxRemovalsPerDay (${limit}); ${ifIntended(removals)}`,
@@ -143,7 +136,6 @@ export const guardRuleTable: readonly GuardRule[] = [
       const limit = removalLimit(guard.maxMembershipRemovals, plan.memberships ?? 0);
       if (ended <= limit) return undefined;
       return {
-        rule: 'maxMembershipRemovals',
         message:
           `the sync would end ${ended} of ${plan.memberships ?? 0} group memberships, above ` +
           `guard.maxMembershipRemovals (${limit}); if intended, approve the plan (the command below)`,
@@ -159,7 +151,6 @@ export const guardRuleTable: readonly GuardRule[] = [
       if (guard.refuseEmptiedGroups === false || emptied.length === 0) return undefined;
       const names = emptied.slice(0, 5).map((g) => `${g.name} (${g.members})`);
       return {
-        rule: 'refuseEmptiedGroups',
         message:
           `the sync would leave ${emptied.length} group(s) with no members: ${names.join(', ')}` +
           `${emptied.length > 5 ? ` and ${emptied.length - 5} more` : ''}; if intended, approve the plan ` +
@@ -178,7 +169,6 @@ export const guardRuleTable: readonly GuardRule[] = [
       if (!guard.refuseEmptyDirectory || !plan.import.sent || plan.import.members !== 0 || removals === 0 || allowed)
         return undefined;
       return {
-        rule: 'refuseEmptyDirectory',
         message:
           `the directory returned no users, and the import would go to an organization with ${plan.directoryManaged} ` +
           `directory-managed members (a filter or base DN mistake looks like this); ${ifIntended(removals)}`,
@@ -193,7 +183,6 @@ export const guardRuleTable: readonly GuardRule[] = [
       if (!guard.requireSeats || !plan.seats) return undefined;
       if (plan.seats.autoscale === 'refused')
         return {
-          rule: 'requireSeats',
           message:
             `the sync needs ${plan.seats.needed} more seat(s) than the subscription allows (autoscaling is capped): ` +
             `the server would refuse the new members after the removals; add seats or raise the autoscale limit`,
@@ -203,7 +192,6 @@ export const guardRuleTable: readonly GuardRule[] = [
       // autoscaling may be refused, or buy seats nobody expected; not covered until someone adds the seats.
       if (plan.seats.autoscale === 'unknown')
         return {
-          rule: 'requireSeats',
           message:
             `the sync needs ${plan.seats.needed} seat(s) beyond the free ones, and whether the server may autoscale ` +
             `cannot be known (sponsorships and provider billing are not in the Public API): add the seats, ` +
@@ -221,10 +209,15 @@ export const guardRuleTable: readonly GuardRule[] = [
     check(plan) {
       const dups = plan.duplicateExternalIds ?? [];
       if (dups.length === 0) return undefined;
-      return { rule: 'duplicateExternalIds', message: duplicatesMessage(dups), numbers: { duplicates: dups.length } };
+      return { message: duplicatesMessage(dups), numbers: { duplicates: dups.length } };
     },
   },
-];
+] as const satisfies readonly GuardRule[];
+
+export type GuardRuleName = (typeof guardRuleTable)[number]['name'];
+
+/** The rules that can stop a sync, in the table's order: the label values of bwdc_runner_guard_blocked_total. */
+export const guardRules: readonly GuardRuleName[] = guardRuleTable.map((r) => r.name);
 
 /** What `plan`, `check` and a refused sync say of external ids two members hold, with the fix. */
 export function duplicatesMessage(dups: ReadonlyArray<{ externalId: string; emails: string[] }>): string {
@@ -244,9 +237,9 @@ export function judge(plan: PlanView, guard: GuardSettings, ctx: JudgeContext | 
   const c = typeof ctx === 'number' ? { allowRemovals: ctx } : ctx;
   const allowed = c.allowRemovals !== undefined && plan.remove.length <= c.allowRemovals;
   const breaches: Breach[] = [];
-  for (const rule of guardRuleTable) {
-    const b = rule.check(plan, guard, { ...c, allowed });
-    if (b) breaches.push(b);
+  for (const rule of guardRuleTable as readonly GuardRule[]) {
+    const found = rule.check(plan, guard, { ...c, allowed });
+    if (found) breaches.push({ rule: rule.name as GuardRuleName, ...found });
   }
   return breaches;
 }

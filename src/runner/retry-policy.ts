@@ -5,21 +5,21 @@ import type { RetryPolicy } from '../config/model.js';
 import { backoffMs } from '../shared/backoff.js';
 
 /** Whether a failure is worth another attempt: its class is transient, or its cause said so. */
-export function isTransient(failureClass: FailureClass | undefined, retryable = false): boolean {
-  return retryable || (failureClass !== undefined && transientClasses.has(failureClass));
+export function isTransient(failureClass: FailureClass | undefined, transient = false): boolean {
+  return transient || (failureClass !== undefined && transientClasses.has(failureClass));
 }
 
 /**
  * How long to wait before the next attempt after `attempt` failed, or undefined: do not retry.
- * `retryable`: the cause itself said it may pass (a secret backend's 5xx or throttling).
+ * `transient`: the cause itself said it may pass (a secret backend's 5xx or throttling).
  */
 export function retryWaitMs(
   failureClass: FailureClass | undefined,
   attempt: number,
   retry: RetryPolicy,
   random = Math.random,
-  retryable = false,
+  transient = false,
 ): number | undefined {
-  if (!isTransient(failureClass, retryable) || attempt > retry.attempts) return undefined;
+  if (!isTransient(failureClass, transient) || attempt > retry.attempts) return undefined;
   return backoffMs(attempt, retry.backoffMs, retry.maxBackoffMs, random);
 }

@@ -58,50 +58,53 @@ export async function runInstance(instance: InstanceConfig, deps: RunDeps, mode:
   if (mode === 'sync') tell.started();
 
   let held: Held | undefined;
-  let seeded: string | undefined;
-  let ending: Ending;
+  // The one place the lock is released: whatever ends the run after the lock was taken (a result, a run that
+  // never started, a step of the ending that throws), the finally below releases it, once.
   try {
-    held = await lockInstance(run);
-    seeded = await prepareState(run, held.state);
-    ending = { outcome: 'success', report: await attemptUntilDone(run, held, effort) };
-  } catch (err) {
-    ending = endingOf(err, instance);
-  }
+    let seeded: string | undefined;
+    let ending: Ending;
+    try {
+      held = await lockInstance(run);
+      seeded = await prepareState(run, held.state);
+      ending = { outcome: 'success', report: await attemptUntilDone(run, held, effort) };
+    } catch (err) {
+      ending = endingOf(err, instance);
+    }
 
-  const endedAt = new Date();
-  let restoredDataJson = false;
-  if (held) {
-    const tidy = await tidyState(run, held.state, effort.bwdcKilled);
-    restoredDataJson = tidy.restored;
-    ending = afterTidy(ending, tidy);
-  }
-  if (ending.outcome === 'not-started') {
+    const endedAt = new Date();
+    let restoredDataJson = false;
+    if (held) {
+      const tidy = await tidyState(run, held.state, effort.bwdcKilled);
+      restoredDataJson = tidy.restored;
+      ending = afterTidy(ending, tidy);
+    }
+    if (ending.outcome === 'not-started') {
+      log.info(ending.error.message);
+      throw ending.error;
+    }
+    // A run that never held its folder (unusable, locked) records nothing but is still told (docs/scheduler.md).
+    const history = held
+      ? await recordLastRun(run, held.state, ending, endedAt)
+      : await unrecordedHistory(run, ending, endedAt);
+
+    const result = buildResult(run, ending, {
+      startedAt,
+      endedAt,
+      effort,
+      seeded,
+      restoredDataJson,
+      lastSuccessAt: history.lastSuccessAt,
+      interrupted: deps.signal?.aborted ?? false,
+    });
+    await report(run, result);
+    if (held) await recordHistory(run, result, effort);
+    const quarantined = held ? await quarantineIfDue(run, result, history) : undefined;
+    if (quarantined) result.paused = quarantined;
+    // Telling someone never changes the outcome; bounded by the delivery timeout (notify/deliver.ts).
+    if (mode === 'sync') await tell.finished(result, history, held?.state, quarantined);
+    return result;
+  } finally {
     tell.forget();
     await held?.lock.release();
-    log.info(ending.error.message);
-    throw ending.error;
   }
-  // A run that never held its folder (unusable, locked) records nothing but is still told (docs/scheduler.md).
-  const history = held
-    ? await recordLastRun(run, held.state, ending, endedAt)
-    : await unrecordedHistory(run, ending, endedAt);
-
-  const result = buildResult(run, ending, {
-    startedAt,
-    endedAt,
-    effort,
-    seeded,
-    restoredDataJson,
-    lastSuccessAt: history.lastSuccessAt,
-    interrupted: deps.signal?.aborted ?? false,
-  });
-  await report(run, result);
-  if (held) await recordHistory(run, result, effort);
-  const quarantined = held ? await quarantineIfDue(run, result, history) : undefined;
-  if (quarantined) result.paused = quarantined;
-  // Telling someone never changes the outcome; bounded by the delivery timeout (notify/deliver.ts).
-  if (mode === 'sync') await tell.finished(result, history, held?.state, quarantined);
-  tell.forget();
-  await held?.lock.release();
-  return result;
 }

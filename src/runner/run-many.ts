@@ -16,9 +16,9 @@ export async function runInstances(
   const slots = new Slots(concurrency, () => draining?.aborted ?? false);
   const results = await Promise.all(
     instances.map((inst) =>
-      slots.run(async (bwdcGate, away) => {
+      slots.run(async (costlySlot, away) => {
         if (draining?.aborted) return undefined;
-        return runInstance(inst, { ...deps, bwdcGate, away, draining }, mode).catch((err: unknown) => {
+        return runInstance(inst, { ...deps, costlySlot, away, draining }, mode).catch((err: unknown) => {
           if (err instanceof RunNotStartedError) return undefined;
           throw err;
         });

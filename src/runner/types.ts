@@ -8,7 +8,7 @@ import type { ExitCodeValue, FailureClass, RunNotStartedError } from '../errors.
 import type { Logger } from '../observability/logger.js';
 import type { Plan } from '../plan/compute.js';
 import type { SecretSession } from '../secrets/resolver.js';
-import type { Away, Gate } from '../shared/slots.js';
+import type { Away, CostlySlot } from '../shared/slots.js';
 import type { InstanceState, LastRun } from '../state/instance-state.js';
 import type { LockHandle } from '../state/lock.js';
 import type { RunMode } from './result.js';
@@ -30,7 +30,7 @@ export interface RunDeps {
   /** Called before each retry, for metrics. */
   onRetry?: (instance: string, attempt: number, failureClass: FailureClass) => void;
   /** Wraps the bwdc calls of each attempt: preparation and tidying up stay outside it. */
-  bwdcGate?: Gate;
+  costlySlot?: CostlySlot;
   /** Wraps the wait between attempts: the run gives up its admission meanwhile (shared/slots.ts). */
   away?: Away;
   /** Organization tokens shared by the runs of this process (default: one cache per process). */

@@ -7,7 +7,7 @@ import { Cron } from 'croner';
 import type { InstanceConfig } from '../config/model.js';
 import { RunNotStartedError } from '../errors.js';
 import type { RunResult } from '../runner/result.js';
-import { Slots, type Away, type Gate } from '../shared/slots.js';
+import { Slots, type Away, type CostlySlot } from '../shared/slots.js';
 import { isStale, statusOf } from './status.js';
 import { cronZone, jitterMs, scheduleIntervalMs, spreadOffsetMs } from './timing.js';
 import type { InstanceStatus, Job, SchedulerOptions, SharedSchedule } from './types.js';
@@ -37,7 +37,7 @@ export class Scheduler {
   get cronJobs(): number {
     return this.schedules.size;
   }
-  /** Due runs waiting to be admitted or waiting for the gate. */
+  /** Due runs waiting to be admitted or waiting for the costly slot. */
   get queued(): number {
     return this.slots.waiting;
   }
@@ -205,18 +205,18 @@ export class Scheduler {
       this.options.hooks?.onDropped?.(instance.name);
     };
     // Removed by a reload while queued or preparing: it starts nothing and reports nothing (its
-    // metrics are gone and must not come back); a run already past the gate finishes, unreported.
+    // metrics are gone and must not come back); a run already past the costly slot finishes, unreported.
     const forget = () => {
       job.state = 'idle';
       this.totals.removed++;
       this.options.log.info({ instance: instance.name }, 'not started: the instance was removed by a reload');
     };
-    const p: Promise<void> = this.slots.run(async (slotGate, slotAway) => {
+    const p: Promise<void> = this.slots.run(async (slot, slotAway) => {
       if (job.removed) return forget();
       if (this.stopping) return drop();
       job.state = 'running';
       this.options.hooks?.onStart?.(instance.name);
-      const gate: Gate = (work) => slotGate(() => (job.removed ? Promise.reject(new RunNotStartedError()) : work()));
+      const costly: CostlySlot = (w) => slot(() => (job.removed ? Promise.reject(new RunNotStartedError()) : w()));
       const away: Away = async (work) => {
         job.state = 'retry-wait';
         try {
@@ -228,7 +228,7 @@ export class Scheduler {
       let result: RunResult;
       try {
         result = await this.options.run(instance, {
-          gate,
+          costly,
           away,
           draining: this.drain.signal,
           signal: this.hard.signal,

@@ -4,7 +4,7 @@ import type { Cron } from 'croner';
 import type { InstanceConfig } from '../config/model.js';
 import type { Logger } from '../observability/logger.js';
 import type { RunResult } from '../runner/result.js';
-import type { Away, Gate } from '../shared/slots.js';
+import type { Away, CostlySlot } from '../shared/slots.js';
 
 /**
  * One croner job per distinct (cron expression, time zone), shared by every instance using it:
@@ -23,7 +23,7 @@ export interface SharedSchedule {
 /** What the scheduler hands a run: how to take a bwdc slot, how to wait without one, when to stop. */
 export interface RunControls {
   /** The costly part goes through it (the concurrency limit); rejects with RunNotStartedError when stopping. */
-  gate: Gate;
+  costly: CostlySlot;
   /** A wait between attempts goes through it: no slot is held meanwhile (shared/slots.ts). */
   away: Away;
   /** Aborted when the scheduler starts to stop: no new attempt. */
@@ -33,7 +33,7 @@ export interface RunControls {
 }
 
 /**
- * Runs one instance once, its retries included. If the gate rejects with RunNotStartedError before
+ * Runs one instance once, its retries included. If the costly slot rejects with RunNotStartedError before
  * anything ran (the scheduler is stopping), the run rethrows it and counts as dropped.
  */
 export type RunFn = (instance: InstanceConfig, controls: RunControls) => Promise<RunResult>;

@@ -30,8 +30,8 @@ export function secretRequestPolicy(env: Env): SecretRequestPolicy {
 }
 
 /**
- * Runs `attempt` until it succeeds, throws a non-retryable SecretError, or runs out of attempts.
- * `describe` turns any failure into a SecretError whose `retryable` decides (shared/retry.ts).
+ * Runs `attempt` until it succeeds, throws a non-transient SecretError, or runs out of attempts.
+ * `describe` turns any failure into a SecretError whose `transient` decides (shared/retry.ts).
  */
 export function withRetries<T>(
   what: string,
@@ -52,7 +52,7 @@ export function withRetries<T>(
         throw e;
       }
     },
-    (e) => (e as SecretError).retryable,
+    (e) => (e as SecretError).transient,
     {
       retries: policy.retries,
       baseMs: policy.minBackoffMs,

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffMs } from './backoff.js';
 
 export interface RetryOptions {
-  /** Further attempts after a failure that `retryable` accepts. */
+  /** Further attempts after a failure that `transient` accepts. */
   retries: number;
   /** The first wait; each further one doubles, up to `maxMs` (with jitter). */
   baseMs: number;
@@ -19,11 +19,11 @@ export interface RetryOptions {
 
 /**
  * Calls `attempt(n)` (n counts from 1) until it returns. A failure is thrown as it is when
- * `retryable` says no, when no retries are left, or when `signal` is aborted.
+ * `transient` says no, when no retries are left, or when `signal` is aborted.
  */
 export async function retry<T>(
   attempt: (n: number) => Promise<T>,
-  retryable: (err: unknown) => boolean,
+  transient: (err: unknown) => boolean,
   o: RetryOptions,
 ): Promise<T> {
   for (let n = 1; ; n++) {
@@ -31,7 +31,7 @@ export async function retry<T>(
       return await attempt(n);
     } catch (err) {
       const retriesLeft = o.retries - (n - 1);
-      if (!retryable(err) || retriesLeft <= 0 || o.signal?.aborted) throw err;
+      if (!transient(err) || retriesLeft <= 0 || o.signal?.aborted) throw err;
       o.onRetry?.(err, n, retriesLeft);
       const wait = o.waitOf?.(err) ?? backoffMs(n, o.baseMs, o.maxMs);
       await sleep(wait, undefined, { signal: o.signal }).catch(() => undefined);

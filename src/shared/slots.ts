@@ -7,7 +7,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { RunNotStartedError } from '../errors.js';
 
 /** What a run wraps its costly part in. Rejects with RunNotStartedError once the runner is stopping. */
-export type Gate = <T>(work: () => Promise<T>) => Promise<T>;
+export type CostlySlot = <T>(work: () => Promise<T>) => Promise<T>;
 /** What a run wraps a wait in (between attempts): it gives up its admission meanwhile, and queues again after. */
 export type Away = <T>(work: () => Promise<T>) => Promise<T>;
 
@@ -29,8 +29,8 @@ export class Slots {
     this.costly.concurrency = n;
   }
 
-  /** Runs `run` once admitted, handing it the gate for its costly part and `away` for its waits. */
-  async run<T>(run: (gate: Gate, away: Away) => Promise<T>): Promise<T> {
+  /** Runs `run` once admitted, handing it the costly slot for its costly part and `away` for its waits. */
+  async run<T>(run: (costly: CostlySlot, away: Away) => Promise<T>): Promise<T> {
     let release = await this.admit();
     const away: Away = async (work) => {
       release();
@@ -41,7 +41,7 @@ export class Slots {
       }
     };
     try {
-      return await run(this.gate, away);
+      return await run(this.costlySlot, away);
     } finally {
       release();
     }
@@ -54,10 +54,10 @@ export class Slots {
     });
   }
 
-  readonly gate: Gate = (work) =>
+  readonly costlySlot: CostlySlot = (work) =>
     this.costly(() => (this.stopping() ? Promise.reject(new RunNotStartedError()) : work()));
 
-  /** Runs waiting to be admitted or waiting for the gate. */
+  /** Runs waiting to be admitted or waiting for the costly slot. */
   get waiting(): number {
     return this.admitted.pendingCount + this.costly.pendingCount;
   }

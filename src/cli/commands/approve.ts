@@ -9,7 +9,7 @@ import { planIdPattern } from '../../plan/plan-id.js';
 import { parseDuration } from '../../shared/duration.js';
 import { ApprovalError, readRefusedPlans } from '../../state/approvals.js';
 import { approveInstancePlan } from '../../runner/pause-control.js';
-import type { CliOptions } from '../args.js';
+import type { CliOptions } from '../cli-options.js';
 
 export async function approveCommand(options: CliOptions, env: NodeJS.ProcessEnv): Promise<number> {
   const id = options.operands[0] ?? '';

@@ -1,6 +1,6 @@
 // `check`: proves a deployment before its first scheduled sync (docs/kubernetes.md "check"). The
 // configuration loads; bwdc and the state folder are usable; then, per instance, every step a sync
-// takes is tried for real and timed (preflight.ts). The report is text, or with --json the same
+// takes is tried for real and timed (runner/preflight/). The report is text, or with --json the same
 // report as JSON, also when the configuration is invalid. Nothing in it is a secret value.
 import { access, constants, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,9 +17,9 @@ import { createLogger } from '../../observability/logger.js';
 import { redactor } from '../../observability/redact.js';
 import { createSecretResolver } from '../../secrets/index.js';
 import { runnerVersion } from '../../version.js';
-import type { CliOptions } from '../args.js';
+import type { CliOptions } from '../cli-options.js';
 import { installShutdown } from '../shutdown.js';
-import { preflight, type StepReport } from './preflight.js';
+import { preflight, type StepReport } from '../../runner/preflight/preflight.js';
 
 interface BwdcCheck {
   path: string | undefined;

@@ -15,7 +15,7 @@ import { importDataJson } from '../../directory/import.js';
 import { maskSecrets } from '../../directory/mask.js';
 import { setServer } from '../../bwdc/directory.js';
 import { ConfigError, ExitCode, errorMessage } from '../../errors.js';
-import type { CliOptions } from '../args.js';
+import type { CliOptions } from '../cli-options.js';
 
 export function configCommand(options: CliOptions, env: NodeJS.ProcessEnv): number {
   return options.action === 'import' ? importCommand(resolve(options.operands[0]!)) : renderCommand(options, env);

@@ -4,7 +4,7 @@ import { loadConfig, selectInstances } from '../../config/load.js';
 import { readHistory } from '../../state/history.js';
 import { instanceControlDir } from '../../state/control-dir.js';
 import { entryLine } from '../../runner/history-view.js';
-import type { CliOptions } from '../args.js';
+import type { CliOptions } from '../cli-options.js';
 
 export async function historyCommand(options: CliOptions, env: NodeJS.ProcessEnv): Promise<number> {
   const config = loadConfig(env, { configPath: options.config });

@@ -4,7 +4,7 @@ import { hostname, userInfo } from 'node:os';
 import { loadConfig, selectInstances } from '../../config/load.js';
 import { pauseInstance, resumeInstance } from '../../runner/pause-control.js';
 import { pauseMessage } from '../../state/pause.js';
-import type { CliOptions } from '../args.js';
+import type { CliOptions } from '../cli-options.js';
 
 /** Who is at the keyboard: the login name and the host (a pod's name in Kubernetes). */
 function operator(env: NodeJS.ProcessEnv): string {

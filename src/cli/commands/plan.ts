@@ -12,7 +12,7 @@ import { planId, planScope } from '../../plan/plan-id.js';
 import { removedInLastDay } from '../../state/removal-ledger.js';
 import type { Plan } from '../../plan/compute.js';
 import type { InstanceConfig } from '../../config/model.js';
-import type { CliOptions } from '../args.js';
+import type { CliOptions } from '../cli-options.js';
 import { installShutdown } from '../shutdown.js';
 
 export async function planCommand(options: CliOptions, env: NodeJS.ProcessEnv): Promise<number> {

@@ -8,7 +8,7 @@ import { combinedExitCode } from '../../runner/result.js';
 import { runInstances } from '../../runner/run-many.js';
 import { recoverStateFolders } from '../../runner/recover.js';
 import { ConfigError, ExitCode } from '../../errors.js';
-import type { CliOptions } from '../args.js';
+import type { CliOptions } from '../cli-options.js';
 import { installShutdown } from '../shutdown.js';
 
 export async function runCommand(options: CliOptions, env: NodeJS.ProcessEnv): Promise<number> {

@@ -2,7 +2,7 @@
 // scheduler, runner, metrics and HTTP together, and handles the signals: SIGTERM/SIGINT stop
 // (exit 0 after a clean shutdown), SIGHUP reloads the configuration.
 import { hostname } from 'node:os';
-import { ConfigError, ExitCode, errorMessage } from '../../errors.js';
+import { ConfigError, errorMessage } from '../../errors.js';
 import { loadConfig } from '../../config/load.js';
 import { watchPaths } from '../../shared/watch.js';
 import { redactor } from '../../observability/redact.js';
@@ -11,19 +11,13 @@ import { createLogger, type Logger } from '../../observability/logger.js';
 import { RunnerMetrics } from '../../observability/metrics.js';
 import { startHttp, type HttpEndpoints } from '../../observability/http.js';
 import { AdminToken } from '../../observability/admin-token.js';
-import { renderStatusPage } from '../../observability/status-page.js';
-import { ScheduleAdmin } from '../schedule-admin.js';
 import { createSecretResolver } from '../../secrets/index.js';
-import { runInstance } from '../../runner/run-instance.js';
 import { recoverStateFolders } from '../../runner/recover.js';
-import { Scheduler } from '../../scheduler/scheduler.js';
-import type { PauseInfo } from '../../scheduler/types.js';
-import { effectiveTimezone } from '../../scheduler/timing.js';
-import { shardLabel, shardOf, shareOf } from '../../scheduler/shard.js';
+import { shardOf, shareOf } from '../../scheduler/shard.js';
 import { registerShardMetrics } from '../../observability/shard-metrics.js';
-import { controlIsShared, controlRootOf } from '../../state/control-dir.js';
 import { parseDuration } from '../../shared/duration.js';
-import type { CliOptions } from '../args.js';
+import type { CliOptions } from '../cli-options.js';
+import { logStarted, routesOf, startScheduler, untilStopped } from './schedule-wiring.js';
 
 function requireSchedules(config: RunnerConfig): void {
   const missing = config.instances.filter((i) => !i.schedule).map((i) => `${i.name} (${i.origin})`);
@@ -51,46 +45,12 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
 
   // The admin side sees this replica's share: its pauses (bwdc_runner_paused once per directory across the
   // replicas), its history and admin calls; an instance of another shard is another replica's.
-  const admin: ScheduleAdmin = new ScheduleAdmin({
-    config: () => ({ ...config, instances: share }),
-    scheduler: () => scheduler,
-    metrics,
-    log,
-  });
-  const scheduler: Scheduler = new Scheduler({
-    concurrency: config.concurrency,
-    log,
-    // Pauses are read from each instance's state folder (docs/operations.md "Pause and resume").
-    pausedOf: (name): PauseInfo | undefined => admin.pausedOf(name),
-    // One due tick is one run, its retries inside it (docs/scheduler.md "What counts as a run").
-    run: (instance, { gate, away, draining, signal }) =>
-      runInstance(instance, {
-        config,
-        env,
-        secrets: secrets.sharedSession(secretCacheMs),
-        log,
-        signal,
-        draining,
-        bwdcGate: gate,
-        away,
-        notifyTimeoutMs: config.notifyTimeoutMs,
-        onNotified: (target, ok) => metrics.notified(target, ok),
-        onRetry: (name, _attempt, cls) => metrics.retried(name, cls),
-      }),
-    hooks: {
-      onStart: (name) => metrics.runStarted(name),
-      onResult: (r) => {
-        metrics.runFinished(r);
-        // A quarantine (or a pause found by a run) shows at once, not at the next re-read.
-        if (r.paused) void admin.refresh();
-      },
-      onOverlap: (name) => metrics.overlapSkipped(name),
-      onNextRun: (name, at) => metrics.setNextRun(name, at),
-      onRemoved: (name) => metrics.forget(name),
-      onDue: (name) => metrics.runDue(name),
-      onDropped: (name) => metrics.runDropped(name),
-    },
-  });
+  const { admin, scheduler } = startScheduler(
+    () => config,
+    () => share,
+    { env, log, metrics },
+    () => secrets.sharedSession(secretCacheMs),
+  );
   // Secrets and temporary files a killed run left in any instance folder go first (docs/scheduler.md).
   await recoverStateFolders(config.stateDir, share, log);
   scheduler.apply(share);
@@ -108,16 +68,7 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
   let http: HttpEndpoints | undefined;
   if (config.httpPort !== 'off') {
     http = await startHttp(config.httpPort, env.BWDC_HTTP_HOST || '0.0.0.0', {
-      ready: () => scheduler.running,
-      metrics: async () => {
-        for (const s of scheduler.staleness()) metrics.setStale(s.name, s.stale);
-        metrics.queued.set(scheduler.queued);
-        return metrics.text();
-      },
-      metricsContentType: metrics.contentType,
-      page: async () => renderStatusPage(await admin.pageView(hostname())),
-      history: (name, sinceMs) => admin.history(name, sinceMs),
-      admin: token && { token, act: (name, action, body, peer) => admin.act(name, action, body, peer) },
+      ...routesOf(scheduler, metrics, admin, token),
       status: () => ({
         host: hostname(),
         shard: { index: shard.index, count: shard.count, instances: share.length, configured: config.instances.length },
@@ -138,7 +89,7 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
   scheduler.start(config.runOnStart);
 
   // The configuration in force, and the last reload's trouble (for /status): a bad edit keeps the old one.
-  const configState: { loadedAt: string; reloadError: string | null; reloadErrorAt: string | null } = {
+  const configState: ConfigState = {
     loadedAt: new Date().toISOString(),
     reloadError: null,
     reloadErrorAt: null,
@@ -152,17 +103,8 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
   let reloading = Promise.resolve();
   const reload = (why: 'SIGHUP' | 'file change') => {
     reloading = reloading.then(() => {
-      let next: RunnerConfig;
-      try {
-        next = loadConfig(env, { configPath: options.config });
-        requireSchedules(next);
-      } catch (err) {
-        const message = redactor.scrub(errorMessage(err));
-        configState.reloadError = message;
-        configState.reloadErrorAt = new Date().toISOString();
-        log.error({ err: message, trigger: why }, `${why}: the new configuration is invalid; keeping the running one`);
-        return;
-      }
+      const next = reloaded(why, () => loadConfig(env, { configPath: options.config }), configState, log);
+      if (!next) return;
       if (next.httpPort !== config.httpPort)
         log.warn(`${why}: httpPort changes need a restart; keeping the current port`);
       const before = JSON.stringify(share);
@@ -185,53 +127,40 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
   };
   watchConfig();
   // Logged once everything is up, the watcher included: a change made after this line is seen.
-  log.info(
-    {
-      shard: shardLabel(shard),
-      configured: config.instances.length,
-      controlDir: controlRootOf(config),
-      instances: share.map((i) => ({
-        name: i.name,
-        schedule: i.schedule,
-        timezone: effectiveTimezone(i.timezone),
-      })),
-      concurrency: config.concurrency,
-      source: config.source,
-    },
-    'scheduler started',
-  );
-  for (const warning of config.warnings) log.warn({ warning }, 'configuration warning');
-  if (shard.count > 1 && !controlIsShared(config))
-    log.warn(
-      { shard: shardLabel(shard), controlDir: controlRootOf(config) },
-      'sharded without a shared control folder (BWDC_CONTROL_DIR): pause, approvals and history stay on ' +
-        "this replica's state volume and do not follow an instance that moves to another replica",
-    );
+  logStarted(log, config, share, shard);
 
-  const exitCode = await new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        log.warn({ signal }, 'second signal: exiting now');
-        process.exit(signal === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm);
-      }
-      stopping = true;
-      log.info(
-        { signal, graceMs: config.shutdownGraceMs },
-        'shutting down: no new runs; running syncs may finish within the grace period',
-      );
-      void scheduler.stop(config.shutdownGraceMs).then(async ({ abortedRunning }) => {
-        unwatch?.();
-        admin.stop();
-        await http?.close();
-        await secrets.close();
-        log.info({ abortedRunning, totals: scheduler.totals }, 'stopped');
-        resolve(ExitCode.ok);
-      });
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-    process.on('SIGHUP', () => reload('SIGHUP'));
-  });
-  return exitCode;
+  return untilStopped(
+    log,
+    () => config.shutdownGraceMs,
+    scheduler,
+    reload,
+    async () => {
+      unwatch?.();
+      admin.stop();
+      await http?.close();
+      await secrets.close();
+    },
+  );
+}
+
+/** The configuration in force, and the last reload's trouble (for /status). */
+interface ConfigState {
+  loadedAt: string;
+  reloadError: string | null;
+  reloadErrorAt: string | null;
+}
+
+/** The new configuration, or undefined when it is invalid: then said, and kept for /status. */
+function reloaded(why: string, load: () => RunnerConfig, state: ConfigState, log: Logger): RunnerConfig | undefined {
+  try {
+    const next = load();
+    requireSchedules(next);
+    return next;
+  } catch (err) {
+    const message = redactor.scrub(errorMessage(err));
+    state.reloadError = message;
+    state.reloadErrorAt = new Date().toISOString();
+    log.error({ err: message, trigger: why }, `${why}: the new configuration is invalid; keeping the running one`);
+    return undefined;
+  }
 }

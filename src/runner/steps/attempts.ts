@@ -1,6 +1,6 @@
 // Step "attempts": resolve secrets, get the token, drive bwdc; again while the failure is transient
 // (retry-policy.ts). All attempts are one run (docs/scheduler.md "What counts as a run"): one heartbeat,
-// one record, one notice. The bwdc calls of each attempt go through the run's gate; the wait between
+// one record, one notice. The bwdc calls of each attempt go through the run's costly slot; the wait between
 // attempts holds no slot (deps.away) and ends when the runner starts to stop (deps.draining).
 import { wipeSecrets } from '../../bwdc/directory.js';
 import { RunNotStartedError } from '../../errors.js';
@@ -19,10 +19,10 @@ export async function attemptUntilDone(run: RunContext, held: Held, effort: Effo
     effort.attempts = attempt;
     try {
       const secrets = await resolveSecrets(run);
-      // Outside the bwdc gate too: an identity request does not hold a bwdc slot.
+      // Outside the costly slot too: an identity request does not hold a bwdc slot.
       const token = instance.login === 'runner' ? await obtainToken(run, state, secrets.clientSecret) : undefined;
       const drive = () => driveBwdc(run, held, secrets, token, effort);
-      return await (deps.bwdcGate ? deps.bwdcGate(drive) : drive());
+      return await (deps.costlySlot ? deps.costlySlot(drive) : drive());
     } catch (err) {
       // Stopping before a retry: the run did reach bwdc, so the failure it had stands.
       if (err instanceof RunNotStartedError && previous) {

@@ -4,23 +4,22 @@ import type { InstanceConfig } from '../../config/model.js';
 import {
   BwdcUnusableError,
   ConfigError,
-  ExitCode,
   LockedError,
   RunNotStartedError,
   SecretError,
   errorMessage,
-  type ExitCodeValue,
+  exitCodeOf,
+  failureClassOf,
   type FailureClass,
 } from '../../errors.js';
 import { isTransient } from '../retry-policy.js';
 import type { Ending } from '../types.js';
 
-/** A failed step: its class, the exit code it maps to, and whether another attempt may help. */
+/** A failed step: its class (which decides the exit code, exitCodeOf), and whether another attempt may help. */
 export class RunFailure extends Error {
   constructor(
     message: string,
     readonly failureClass: FailureClass,
-    readonly exitCode: ExitCodeValue = ExitCode.syncFailed,
     readonly transient = isTransient(failureClass),
     /** bwdc was stopped by shutdown: the sync did not fail, it was interrupted. */
     readonly interrupted = false,
@@ -34,7 +33,7 @@ export class RunFailure extends Error {
 /** A bwdc call that did not succeed, as the step's failure. */
 export function fail(step: string, outcome: CallOutcome): never {
   const cls = outcome.failureClass ?? 'internal';
-  throw new RunFailure(`${step}: ${outcome.message}`, cls, ExitCode.syncFailed, isTransient(cls), outcome.interrupted);
+  throw new RunFailure(`${step}: ${outcome.message}`, cls, isTransient(cls), outcome.interrupted);
 }
 
 /** Every way a run can stop early, as one Ending: the only place errors become outcomes. */
@@ -44,21 +43,14 @@ export function endingOf(err: unknown, instance: InstanceConfig): Ending {
     return { outcome: 'skipped', message: `skipped: instance ${instance.name} is ${err.message}` };
   if (err instanceof RunFailure) {
     if (err.interrupted) return { outcome: 'interrupted', message: `interrupted by shutdown: ${err.message}` };
-    return { ...failed(err.failureClass, err.transient, err.exitCode, err.message), planId: err.planId };
+    return { ...failed(err, err.transient, err.message), planId: err.planId };
   }
-  if (err instanceof ConfigError) return failed('config', false, ExitCode.config, err.message);
-  if (err instanceof SecretError) return failed('secret', err.retryable, ExitCode.secret, err.message);
-  if (err instanceof BwdcUnusableError) return failed('internal', false, ExitCode.bwdcUnusable, err.message);
-  const code = (err as NodeJS.ErrnoException).code;
-  const failureClass = code === 'ENOSPC' || code === 'EROFS' || code === 'EACCES' ? 'config' : 'internal';
-  return failed(failureClass, false, ExitCode.syncFailed, `internal error: ${errorMessage(err)}`);
+  if (err instanceof ConfigError || err instanceof BwdcUnusableError) return failed(err, false, err.message);
+  if (err instanceof SecretError) return failed(err, err.transient, err.message);
+  return failed(err, false, `internal error: ${errorMessage(err)}`);
 }
 
-function failed(
-  failureClass: FailureClass,
-  transient: boolean,
-  exitCode: ExitCodeValue,
-  message: string,
-): Extract<Ending, { outcome: 'failure' }> {
-  return { outcome: 'failure', failureClass, transient, exitCode, message };
+/** The ending of a failure: its class and exit code from errors.ts, the one mapping. */
+function failed(err: unknown, transient: boolean, message: string): Extract<Ending, { outcome: 'failure' }> {
+  return { outcome: 'failure', failureClass: failureClassOf(err), transient, exitCode: exitCodeOf(err), message };
 }

@@ -7,7 +7,6 @@ import { TOKEN_MARGIN_MS } from '../../bitwarden/token-cache.js';
 import { bwdcBuild } from '../../bwdc/capabilities.js';
 import { childBaseEnv, type BwdcClient, type CallOutcome } from '../../bwdc/client.js';
 import { parseTestReport } from '../../bwdc/response.js';
-import { ExitCode } from '../../errors.js';
 import { bwdcWaitMs, type ForwardReport } from '../../gate/forward.js';
 import { GateBypassError, gatedSync } from '../../gate/gated-sync.js';
 import { readOrganization } from '../../gate/read-organization.js';
@@ -85,7 +84,7 @@ export async function gatedSyncStep(run: RunContext, g: GuardInputs): Promise<Ca
     forwardTimeoutMs: Math.min(bwdcWaitMs, instance.timeoutMs),
     signal: deps.signal,
   }).catch((err: unknown) => {
-    if (err instanceof GateBypassError) throw new RunFailure(err.message, 'config', ExitCode.config, false);
+    if (err instanceof GateBypassError) throw new RunFailure(err.message, 'config', false);
     throw err;
   });
   const plan = gate.plan;
@@ -99,7 +98,8 @@ export async function gatedSyncStep(run: RunContext, g: GuardInputs): Promise<Ca
   };
   if (plan && breaches.length) await refuse(run, g, plan, breaches, { removedLastDay, requests: gate.received });
   const failure = gate.failure;
-  if (failure) throw new RunFailure(failure.message, failure instanceof BitwardenError ? failure.failure : 'internal');
+  if (failure)
+    throw new RunFailure(failure.message, failure instanceof BitwardenError ? failure.failureClass : 'internal');
   if (gate.foreignTokens)
     log.warn(
       { requests: gate.foreignTokens },
@@ -161,7 +161,6 @@ async function refuse(
     `stopped before the import (plan ${id}): ${breaches.map((b) => b.message).join('; ')}; ` +
       `nothing reached the server${how}`,
     'guard',
-    ExitCode.syncFailed,
     false,
     false,
     id,
@@ -177,7 +176,6 @@ function forwardFailure(f: ForwardReport): RunFailure {
       `import request ${x.request} of ${f.total}: ${x.message}; its outcome is unknown (the server may still be applying it); ` +
         `${reached} before it, none after; not retried in this run: the next run plans against the organization as it then is`,
       'network',
-      ExitCode.syncFailed,
       false,
     );
   const cls = x.status === undefined ? 'network' : x.status === 401 || x.status === 403 ? 'auth' : 'server';
@@ -185,7 +183,6 @@ function forwardFailure(f: ForwardReport): RunFailure {
   return new RunFailure(
     `import request ${x.request} of ${f.total} failed: ${x.message}; ${reached}, none after it`,
     cls,
-    ExitCode.syncFailed,
     transient,
   );
 }
@@ -234,12 +231,7 @@ async function planSync(run: RunContext, g: GuardInputs): Promise<Plan> {
       signal: deps.signal,
     });
   } catch (err) {
-    if (err instanceof BitwardenError)
-      throw new RunFailure(
-        `planning the sync: ${err.message}`,
-        err.failure,
-        err.failure === 'config' ? ExitCode.config : undefined,
-      );
+    if (err instanceof BitwardenError) throw new RunFailure(`planning the sync: ${err.message}`, err.failureClass);
     throw err;
   }
   const env = childBaseEnv(deps.env, g.state.dir, deps.config.passEnv);

@@ -1,5 +1,5 @@
 // Step "lock": open the instance's state folder and take its lock (state/lock.ts), or say why not.
-import { ExitCode, errorMessage } from '../../errors.js';
+import { errorMessage } from '../../errors.js';
 import { InstanceState } from '../../state/instance-state.js';
 import type { Held, RunContext } from '../types.js';
 import { RunFailure } from './failure.js';
@@ -13,7 +13,6 @@ export async function lockInstance({ instance, deps, runId, log }: RunContext): 
       `state folder ${deps.config.stateDir}/${instance.name} is not usable: ` +
         `${(err as NodeJS.ErrnoException).code ?? errorMessage(err)} (check BWDC_STATE_DIR and that it is writable)`,
       'config',
-      ExitCode.config,
     );
   }
   // Another process starting (a CronJob of another instance on the same volume) may be sweeping this folder.

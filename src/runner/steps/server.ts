@@ -2,7 +2,6 @@
 // names, as bwdc reads it (shared/service-urls.ts). Never Bitwarden's cloud by default when data.json or
 // its server setting cannot be read: a self-hosted organization's key would go to the cloud (class config).
 import { noServerMessage, serviceUrlOf, unreadableServer, type BitwardenService } from '../../shared/service-urls.js';
-import { ExitCode } from '../../errors.js';
 import type { InstanceState, JsonObject } from '../../state/instance-state.js';
 import { RunFailure } from './failure.js';
 
@@ -10,7 +9,7 @@ export async function serverOf(
   state: InstanceState,
   service: BitwardenService,
 ): Promise<{ url: string; data: JsonObject }> {
-  const refuse = (why: string) => new RunFailure(noServerMessage(why), 'config', ExitCode.config);
+  const refuse = (why: string) => new RunFailure(noServerMessage(why), 'config');
   const status = await state.readDataJson();
   if (!status.ok) throw refuse(`data.json is ${status.why}`);
   const why = unreadableServer(status.data);

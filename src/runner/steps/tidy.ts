@@ -1,7 +1,7 @@
 // Step "tidy": after the attempts, whatever they did: bwdc's lock if ours, a data.json bwdc broke put
 // back from the backup, the session and the directory secret removed (logging out without a bwdc start).
 import { wipeSecrets } from '../../bwdc/directory.js';
-import { ExitCode, errorMessage } from '../../errors.js';
+import { errorMessage, exitCodeOf } from '../../errors.js';
 import type { InstanceState } from '../../state/instance-state.js';
 import type { Ending, RunContext } from '../types.js';
 
@@ -42,7 +42,13 @@ export function afterTidy(ending: Ending, tidy: Tidy): Ending {
     const said = ending.outcome === 'success' ? ending.report.message : 'message' in ending ? ending.message : '';
     const message = `${said ? `${said}; ` : ''}bwdc left data.json ${tidy.brokenWhy ?? 'broken'}; restored from the backup`;
     if (ending.outcome === 'success')
-      return { outcome: 'failure', failureClass: 'internal', transient: false, exitCode: ExitCode.syncFailed, message };
+      return {
+        outcome: 'failure',
+        failureClass: 'internal',
+        transient: false,
+        exitCode: exitCodeOf('internal'),
+        message,
+      };
     if (ending.outcome === 'not-started') return ending;
     return { ...ending, message };
   }
@@ -51,7 +57,7 @@ export function afterTidy(ending: Ending, tidy: Tidy): Ending {
       outcome: 'failure',
       failureClass: 'internal',
       transient: false,
-      exitCode: ExitCode.syncFailed,
+      exitCode: exitCodeOf('internal'),
       message: `could not tidy the state folder: ${tidy.error}`,
     };
   }

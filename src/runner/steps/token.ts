@@ -8,8 +8,8 @@ import { bundledVersion, resolveBwdcPath } from '../../bwdc/locate.js';
 import type { InstanceConfig } from '../../config/model.js';
 import { redactor } from '../../observability/redact.js';
 import type { InstanceState } from '../../state/instance-state.js';
-import { ExitCode } from '../../errors.js';
-import type { RunContext, SessionToken } from '../types.js';
+import { identityUrlOf, type TokenRequest } from '../../bitwarden/identity.js';
+import type { RunContext, RunDeps, SessionToken } from '../types.js';
 import { RunFailure } from './failure.js';
 import { serverOf } from './server.js';
 
@@ -21,36 +21,50 @@ export function bitwardenTimeoutMs(instance: InstanceConfig): number {
   return Math.min(instance.timeoutMs, 60_000);
 }
 
+/**
+ * The identity request of a run, as bwdc would send it from this data.json: a run's token step and check's
+ * token step both send this one. bwdc's version is that of the bwdc the run would start (BWDC_PATH or PATH).
+ */
+export function tokenRequest(
+  instance: InstanceConfig,
+  deps: Pick<RunDeps, 'config' | 'env' | 'signal'>,
+  data: Readonly<Record<string, unknown>>,
+  clientSecret: string,
+): TokenRequest {
+  const bwdcPath = resolveBwdcPath(deps.config.bwdcPath, deps.env);
+  return {
+    identityUrl: identityUrlOf(data),
+    clientId: instance.clientId,
+    clientSecret,
+    // bwdc makes one at its first start and sends it as the device identifier; written with the session.
+    deviceIdentifier: typeof data.appId === 'string' && data.appId ? data.appId : randomUUID(),
+    clientVersion: (bwdcPath && bundledVersion(bwdcPath)) || 'unknown',
+    timeoutMs: bitwardenTimeoutMs(instance),
+    signal: deps.signal,
+  };
+}
+
+/** Where a run gets its token: the deps' cache, or the process's. */
+export function tokensOf(deps: Pick<RunDeps, 'tokens'>): TokenCache {
+  return deps.tokens ?? processTokens;
+}
+
 export async function obtainToken(
   { instance, deps }: RunContext,
   state: InstanceState,
   clientSecret: string,
   minLifeMs = tokenLifeNeededMs(instance.timeoutMs),
 ): Promise<SessionToken> {
-  const { url: identityUrl, data } = await serverOf(state, 'identity');
-  // bwdc makes one at its first start and sends it as the device identifier; written with the session.
-  const appId = typeof data.appId === 'string' && data.appId ? data.appId : randomUUID();
-  const bwdcPath = resolveBwdcPath(deps.config.bwdcPath, deps.env);
+  const { data } = await serverOf(state, 'identity');
+  const request = tokenRequest(instance, deps, data, clientSecret);
   try {
-    const token = await (deps.tokens ?? processTokens).get(
-      {
-        identityUrl,
-        clientId: instance.clientId,
-        clientSecret,
-        deviceIdentifier: appId,
-        clientVersion: (bwdcPath && bundledVersion(bwdcPath)) || 'unknown',
-        timeoutMs: bitwardenTimeoutMs(instance),
-        signal: deps.signal,
-      },
-      minLifeMs,
-    );
+    const token = await tokensOf(deps).get(request, minLifeMs);
     // Masked while this attempt may still use it (bwdc holds it until its timeout), even when the token expires
     // sooner by our clock: a server clock behind ours, or a short lifetime, would otherwise unmask it mid-run.
     redactor.add(token.accessToken, Date.now() + instance.timeoutMs);
-    return { ...token, appId };
+    return { ...token, appId: request.deviceIdentifier };
   } catch (err) {
-    if (err instanceof BitwardenError)
-      throw new RunFailure(err.message, err.failure, err.failure === 'config' ? ExitCode.config : undefined);
+    if (err instanceof BitwardenError) throw new RunFailure(err.message, err.failureClass);
     throw err;
   }
 }

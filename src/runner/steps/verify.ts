@@ -3,7 +3,6 @@
 // (plan/verify.ts). A difference fails the run with class `unverified` (docs/operations.md "Verification").
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ExitCode } from '../../errors.js';
 import { lastImportFile } from '../../gate/gated-sync.js';
 import { readOrganization } from '../../gate/read-organization.js';
 import type { Plan } from '../../plan/compute.js';
@@ -50,7 +49,7 @@ export async function verifyImport(
       durationMs: Date.now() - started,
     };
     await forgetImport(g.state);
-    throw new RunFailure(message, 'unverified', ExitCode.syncFailed, false);
+    throw new RunFailure(message, 'unverified', false);
   }
   const d = differences(plan, org);
   const ok = isVerified(d);
@@ -68,7 +67,6 @@ export async function verifyImport(
   throw new RunFailure(
     `the server accepted the import but the organization does not show it: ${parts.join('; ')}`,
     'unverified',
-    ExitCode.syncFailed,
     false,
   );
 }

@@ -47,7 +47,7 @@ export function describeAwsError(ref: Reference, err: unknown): SecretError {
     .replace(/request id: [\w-]+/gi, '')
     .trim();
   let why: string;
-  let retryable = false;
+  let transient = false;
   if (name === 'ResourceNotFoundException')
     why = 'secret not found (check the name or ARN, the region and ?versionStage=)';
   else if (name === 'AccessDeniedException' || name === 'AccessDenied')
@@ -58,16 +58,16 @@ export function describeAwsError(ref: Reference, err: unknown): SecretError {
   else if (name === 'CredentialsProviderError') why = `no AWS credentials found (${message})`;
   else if (transientNames.has(name) || (status !== undefined && status >= 500) || e.$retryable) {
     why = `${name}${status ? ` (HTTP ${status})` : ''}: ${message}`;
-    retryable = true;
+    transient = true;
   } else if (
     networkCodes.has(e.code ?? '') ||
     networkCodes.has(name) ||
     /socket hang up|ECONNREFUSED|timed? ?out/i.test(message)
   ) {
     why = `cannot reach Secrets Manager: ${e.code ?? message}`;
-    retryable = true;
+    transient = true;
   } else why = `${name}: ${message}`;
-  return new SecretError(`${ref.text}: ${why}`, { retryable, cause: err });
+  return new SecretError(`${ref.text}: ${why}`, { transient, cause: err });
 }
 
 export class SecretsManagerProvider implements SecretProvider {

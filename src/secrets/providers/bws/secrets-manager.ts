@@ -75,19 +75,19 @@ export function describeBwsError(ref: Reference, err: unknown): SecretError {
   const failure = sdkFailure(err);
   const { message, status } = failure;
   let why: string;
-  let retryable = false;
+  let transient = false;
   if (status === 404)
     why = 'secret not found, or the machine account has no access to it (check the id and the project access)';
   else if (tokenRefused(failure))
     why = 'the machine account access token was refused (revoked or expired: check BWS_ACCESS_TOKEN)';
   else if (status === 429 || status >= 500) {
     why = `the server answered HTTP ${status}`;
-    retryable = true;
+    transient = true;
   } else if (/error sending request|connection|timed? ?out|dns|refused/i.test(message)) {
     why = `cannot reach Bitwarden Secrets Manager (${message})`;
-    retryable = true;
+    transient = true;
   } else why = message;
-  return new SecretError(`${ref.text}: ${why}`, { retryable, cause: undefined });
+  return new SecretError(`${ref.text}: ${why}`, { transient, cause: undefined });
 }
 
 /** Settles with `work`, or fails when `timeoutMs` passes or `signal` aborts, whichever comes first. */
@@ -105,7 +105,7 @@ function bounded<T>(work: Promise<T>, timeoutMs: number, signal: AbortSignal | u
       end();
       reject(
         new SecretError(`${what}: cannot reach Bitwarden Secrets Manager (no answer within ${timeoutMs} ms)`, {
-          retryable: true,
+          transient: true,
         }),
       );
     }, timeoutMs);
@@ -205,7 +205,7 @@ export class BwsProvider implements SecretProvider {
           throw new SecretError(
             `${ref.text}: cannot reach Bitwarden Secrets Manager (${this.unanswered.size} earlier requests still ` +
               'unanswered; no new one is made until they end)',
-            { retryable: true },
+            { transient: true },
           );
         const login = this.login(ref);
         try {
@@ -214,7 +214,7 @@ export class BwsProvider implements SecretProvider {
           return await this.bounded(client.getSecret(ref.target), ref, ctx.signal);
         } catch (err) {
           // A client that timed out may stay stuck: the next attempt starts with a new one.
-          if (err instanceof SecretError && err.retryable && this.client === login) this.client = undefined;
+          if (err instanceof SecretError && err.transient && this.client === login) this.client = undefined;
           if (err instanceof SecretError) throw err;
           // A refused token may be a renewal the SDK could not make: log in afresh on the next attempt.
           if (tokenRefused(sdkFailure(err))) {
@@ -222,7 +222,7 @@ export class BwsProvider implements SecretProvider {
             // The token file holds another token by now (rotated): worth an attempt with it at once.
             if (this.tokenFileChanged())
               throw new SecretError(`${ref.text}: the access token was refused; the token file changed, trying it`, {
-                retryable: true,
+                transient: true,
               });
           }
           throw describeBwsError(ref, err);

@@ -25,7 +25,7 @@ export function vaultStatus(err: unknown): number | undefined {
   return (err as VaultHttpError).response?.statusCode;
 }
 
-/** Turns a node-vault/axios failure into a SecretError; 5xx, 429 and network errors are retryable. */
+/** Turns a node-vault/axios failure into a SecretError; 5xx, 429 and network errors are transient. */
 export function describeVaultError(what: string, err: unknown): SecretError {
   if (err instanceof SecretError) return err;
   const status = vaultStatus(err);
@@ -35,16 +35,16 @@ export function describeVaultError(what: string, err: unknown): SecretError {
   if (status === 404) return new SecretError(`${what}: not found`);
   if (status === 503)
     return new SecretError(`${what}: Vault is sealed or unavailable (HTTP 503${errors ? `: ${errors}` : ''})`, {
-      retryable: true,
+      transient: true,
     });
   if (status !== undefined && (status >= 500 || status === 429))
-    return new SecretError(`${what}: Vault answered HTTP ${status}${errors ? `: ${errors}` : ''}`, { retryable: true });
+    return new SecretError(`${what}: Vault answered HTTP ${status}${errors ? `: ${errors}` : ''}`, { transient: true });
   if (status !== undefined)
     return new SecretError(`${what}: Vault answered HTTP ${status}${errors ? `: ${errors}` : ''}`);
   const code = (err as VaultHttpError).code;
   if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test(errorMessage(err)))
-    return new SecretError(`${what}: Vault did not answer in time`, { retryable: true });
-  return new SecretError(`${what}: cannot reach Vault: ${code ?? errorMessage(err)}`, { retryable: true });
+    return new SecretError(`${what}: Vault did not answer in time`, { transient: true });
+  return new SecretError(`${what}: cannot reach Vault: ${code ?? errorMessage(err)}`, { transient: true });
 }
 
 export interface VaultStats {
