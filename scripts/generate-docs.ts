@@ -1,14 +1,13 @@
-// Writes docs/reference/environment.md and docs/reference/config-keys.md from the configuration's own
-// sources: the zod schema (keys, descriptions), the environment readers (which variable sets which
-// key) and the global settings table. `npm run docs` writes them; test/docs.test.ts fails when the
-// committed files differ from what this produces.
+// Writes docs/reference/environment.md and docs/reference/config-keys.md from the settings' declarations
+// (src/config/schema.ts, src/shared/process-settings.ts): keys, descriptions, defaults and variables.
+// `npm run docs` writes them; test/docs.test.ts fails when the committed files differ from what this produces.
 //   npx tsx scripts/generate-docs.ts
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { defaultsSchema, fileSchema } from '../src/config/schema.js';
-import { instanceEnvNames } from '../src/config/env.js';
-import { globalSettings } from '../src/config/globals.js';
+import { envFields } from '../src/config/env.js';
+import { processSettings } from '../src/shared/process-settings.js';
 import { processVariables } from './docs/variables.js';
 
 type Node = {
@@ -50,18 +49,13 @@ const header = (title: string, intro: string) =>
 
 export function renderEnvironment(): string {
   const defaults = json(defaultsSchema);
-  const file = json(fileSchema);
   const rows: string[] = [];
-  for (const s of Object.values(globalSettings)) {
-    const d = 'file' in s && s.file ? at(file, [s.file])?.description : undefined;
-    rows.push(
-      `| \`${s.env}\` | ${'file' in s && s.file ? `\`${s.file}\`` : ''} | ${cell(d ?? processVariables[s.env])} |`,
-    );
-  }
-  for (const [key, names] of Object.entries(instanceEnvNames)) {
-    const vars = names.split(' or ').map((n) => `\`${n}\``);
-    rows.push(`| ${vars.join(', ')} | \`${key}\` | ${cell(at(defaults, key.split('.'))?.description)} |`);
-  }
+  for (const { path, schema, meta } of envFields(fileSchema.shape).filter((f) => f.path.length === 1))
+    rows.push(`| \`${meta.env}\` | \`${path.join('.')}\` | ${cell(schema.description)} |`);
+  for (const { path, meta } of envFields(defaultsSchema.shape))
+    rows.push(`| \`${meta.env}\` | \`${path.join('.')}\` | ${cell(at(defaults, path.map(String))?.description)} |`);
+  for (const { schema, meta } of envFields(processSettings))
+    rows.push(`| \`${meta.env}\` | | ${cell(schema.description)} |`);
   const covered = new Set(rows.join('\n').match(/\b[A-Z][A-Z0-9_]+\b/g));
   for (const [name, text] of Object.entries(processVariables))
     if (!covered.has(name)) rows.push(`| \`${name}\` | | ${cell(text)} |`);

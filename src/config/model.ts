@@ -2,6 +2,17 @@
 import type { LogFormat } from '../shared/log-settings.js';
 import type { GuardSettings } from '../plan/guard.js';
 import type { NotifyTarget } from '../notify/decide.js';
+import type { RawInstanceSettings } from './schema.js';
+
+/** The instance settings normalize.ts turns into something else; every other one is used as declared. */
+export const computedSettings = [
+  ...(['schedule', 'timezone', 'clientId', 'clientSecret', 'directorySecret', 'server', 'timeout'] as const),
+  ...(['directory', 'sync', 'retry', 'guard', 'notify', 'heartbeat', 'logFile', 'spread', 'jitter'] as const),
+];
+/** The settings used as declared, each with its value or its declared default (each has one). */
+export type PlainSettings = {
+  [K in Exclude<keyof RawInstanceSettings, (typeof computedSettings)[number]>]-?: NonNullable<RawInstanceSettings[K]>;
+};
 
 export interface RetryPolicy {
   attempts: number;
@@ -24,7 +35,7 @@ export interface DataJsonTemplate {
   path?: string;
 }
 
-export interface InstanceConfig {
+export interface InstanceConfig extends PlainSettings {
   name: string;
   dataJson: DataJsonTemplate;
   schedule: string | undefined;
@@ -36,8 +47,6 @@ export interface InstanceConfig {
   /** Base URL of the Bitwarden server; undefined keeps what data.json says; '' is the US cloud. */
   server: string | undefined;
   timeoutMs: number;
-  /** Who logs in: the runner itself (one bwdc start per run) or `bwdc login` (the fallback). */
-  login: 'runner' | 'bwdc';
   retry: RetryPolicy;
   /** The guard rails checked before a sync (docs/design.md "Safe syncs"). */
   guard: GuardSettings;
@@ -51,10 +60,6 @@ export interface InstanceConfig {
   spreadMs: number;
   /** `schedule`: bound of the random extra delay (0: none). */
   jitterMs: number;
-  /** `schedule`: stale after this many intervals without a success. */
-  staleAfter: number;
-  /** Failed syncs in a row that pause the instance (docs/operations.md "Quarantine"); 0: never. */
-  quarantineAfter: number;
   /** Where the instance was defined, for messages. */
   origin: string;
 }

@@ -3,18 +3,18 @@
 // its own; all report into one InstanceProblems, so every problem of the instance is found in one pass.
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseSecretRef } from '../shared/secret-ref.js';
-import { formatDuration, parseDuration } from '../shared/duration.js';
+import { formatDuration } from '../shared/duration.js';
 import { errorMessage } from '../errors.js';
-import type { PathKey } from './issues.js';
-import type { DataJsonTemplate, InstanceConfig } from './model.js';
-import { builtinDefaults, instanceNamePattern, instanceNameProblem } from './schema.js';
+import { dotPath, type PathKey } from './issues.js';
+import { computedSettings, type DataJsonTemplate, type InstanceConfig, type PlainSettings } from './model.js';
+import { defaultsSchema, guardSchema, instanceNamePattern, instanceNameProblem } from './schema.js';
 import { templateFromText, parseJsonQuietly } from './template.js';
 import { InstanceProblems, mergeBlock, pick, type Layer } from './pick.js';
 import { clientIdPattern, cronProblem, isValidTimezone, serverUrl, shortestIntervalMs, urlProblem } from './rules.js';
 import type { DirectoryBlock, SyncBlock } from '../directory/schema.js';
 import { checkBlocks, checkTemplate } from '../directory/check.js';
 import { renderDataJsonText } from '../directory/render.js';
-import { defaultGuard } from '../plan/guard.js';
+import type { GuardSettings } from '../plan/guard.js';
 import type { NotifyTarget } from '../notify/decide.js';
 
 export { cronProblem, isValidTimezone, shortestIntervalMs } from './rules.js';
@@ -132,16 +132,6 @@ function credentialsOf(
   return { clientId: clientId.value, clientSecret: clientSecret.value, directorySecret: directorySecret.value };
 }
 
-function durationOf(layers: readonly Layer[], path: PathKey[], fallback: string, out: Problems, min = 0): number {
-  const p = pick<string | number>(layers, path);
-  const ms = parseDuration(p.value ?? fallback);
-  if (ms === undefined || ms < min) {
-    out.atValue(p, `"${p.value}" is not a valid duration${min ? ' above zero' : ''}; expected e.g. 90s, 15m or 1h`);
-    return 0;
-  }
-  return ms;
-}
-
 /** Schedule, time zone, spread and jitter: when the scheduler starts the instance's runs. */
 function timingOf(layers: readonly Layer[], out: Problems) {
   const timezone = pick<string>(layers, ['timezone']);
@@ -156,7 +146,7 @@ function timingOf(layers: readonly Layer[], out: Problems) {
     schedule.value === undefined ? undefined : cronProblem(schedule.value, tzOk ? timezone.value : undefined);
   if (problem)
     out.atValue(schedule, `"${schedule.value}" is not a valid cron expression: ${problem}; e.g. "0 */6 * * *"`);
-  const spreadMs = durationOf(layers, ['spread'], '0', out);
+  const spreadMs = pick<number>(layers, ['spread']).value!;
   if (spreadMs > 0 && schedule.value !== undefined && !problem && tzOk) {
     // Each run is delayed by up to the spread: at the interval or beyond, a run is still going (or
     // waiting) at the next tick, which is then skipped as an overlap: half the runs silently lost.
@@ -168,7 +158,7 @@ function timingOf(layers: readonly Layer[], out: Problems) {
           `every other run would be skipped; use a spread below ${formatDuration(interval)}`,
       );
   }
-  const jitterMs = durationOf(layers, ['jitter'], '0', out);
+  const jitterMs = pick<number>(layers, ['jitter']).value!;
   return { schedule: schedule.value, timezone: timezone.value, spreadMs, jitterMs };
 }
 
@@ -214,20 +204,22 @@ function logFileOf(input: InstanceInput): string | undefined {
   return isAbsolute(logFile.value) ? logFile.value : resolve(logFile.layer!.baseDir, logFile.value);
 }
 
-function guardOf(layers: readonly Layer[]) {
-  const flag = (key: 'refuseEmptyDirectory' | 'requireSeats' | 'always' | 'refuseEmptiedGroups') =>
-    pick<boolean>(layers, ['guard', key]).value ?? defaultGuard[key] ?? true;
-  const limit = (key: 'maxRemovals' | 'maxRemovalsPerDay' | 'maxMembershipRemovals') =>
-    pick<number | string>(layers, ['guard', key]).value;
-  return Object.freeze({
-    maxRemovals: limit('maxRemovals'),
-    maxRemovalsPerDay: limit('maxRemovalsPerDay'),
-    maxMembershipRemovals: limit('maxMembershipRemovals'),
-    refuseEmptiedGroups: flag('refuseEmptiedGroups'),
-    refuseEmptyDirectory: flag('refuseEmptyDirectory'),
-    requireSeats: flag('requireSeats'),
-    always: flag('always'),
-  });
+function guardOf(layers: readonly Layer[], out: Problems): GuardSettings {
+  const always = pick(layers, ['guard', 'always']);
+  if (always.layer)
+    out.warnings.push(
+      `${dotPath(always.path)} (${always.where}): does nothing any more (every import is judged by the gate, docs/guard-rails.md); remove it`,
+    );
+  const keys = Object.keys(guardSchema.shape).filter((k) => k !== 'always');
+  return Object.freeze(
+    Object.fromEntries(keys.map((k) => [k, pick(layers, ['guard', k]).value])),
+  ) as unknown as GuardSettings;
+}
+
+/** The settings used as declared (their value, else their default): a new one needs no code here. */
+function plainSettings(layers: readonly Layer[]): PlainSettings {
+  const keys = Object.keys(defaultsSchema.shape).filter((k) => !(computedSettings as readonly string[]).includes(k));
+  return Object.fromEntries(keys.map((k) => [k, pick(layers, [k]).value])) as PlainSettings;
 }
 
 /**
@@ -249,15 +241,15 @@ export function normalizeInstance(
   const keys = credentialsOf(layers, dataJson, out, needed);
   const timing = timingOf(layers, out);
   const server = serverOf(layers, out);
-  const timeoutMs = durationOf(layers, ['timeout'], builtinDefaults.timeout, out, 1);
   const retry = Object.freeze({
-    attempts: pick<number>(layers, ['retry', 'attempts']).value ?? builtinDefaults.retryAttempts,
-    backoffMs: durationOf(layers, ['retry', 'backoff'], builtinDefaults.retryBackoff, out),
-    maxBackoffMs: durationOf(layers, ['retry', 'maxBackoff'], builtinDefaults.retryMaxBackoff, out),
+    attempts: pick<number>(layers, ['retry', 'attempts']).value!,
+    backoffMs: pick<number>(layers, ['retry', 'backoff']).value!,
+    maxBackoffMs: pick<number>(layers, ['retry', 'maxBackoff']).value!,
   });
   const notifications = notificationsOf(layers, out);
   if (out.failed || !dataJson) return undefined;
   return Object.freeze({
+    ...plainSettings(layers),
     name: input.name,
     dataJson,
     ...timing,
@@ -265,14 +257,11 @@ export function normalizeInstance(
     clientSecret: keys.clientSecret ?? '',
     directorySecret: keys.directorySecret,
     server,
-    timeoutMs,
-    login: pick<'runner' | 'bwdc'>(layers, ['login']).value ?? 'runner',
+    timeoutMs: pick<number>(layers, ['timeout']).value!,
     retry,
-    guard: guardOf(layers),
+    guard: guardOf(layers, out),
     ...notifications,
     logFile: logFileOf(input),
-    staleAfter: pick<number>(layers, ['staleAfter']).value ?? builtinDefaults.staleAfter,
-    quarantineAfter: pick<number>(layers, ['quarantineAfter']).value ?? builtinDefaults.quarantineAfter,
     origin: input.origin,
   });
 }
