@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig } from '../src/config/load.js';
 import { CLIENT_ID } from './helpers/fixture.js';
 
 const bin = join(import.meta.dirname, '..', 'bin', 'bwdc-runner.js');
@@ -60,3 +61,33 @@ for (const command of ['check', 'run']) {
     });
   }
 }
+
+test('guard.always (deprecated) still loads, with a warning that it does nothing, and is in no instance', () => {
+  const env = envOnly();
+  const d = mkdtempSync(join(tmpdir(), 'bwdc-env-settings-'));
+  const p = join(d, 'config.yaml');
+  writeFileSync(
+    p,
+    [
+      'defaults:',
+      '  guard: { always: true }',
+      'instances:',
+      '  - name: a',
+      '    directory: { type: okta, orgUrl: "https://x.okta.com" }',
+      '    directorySecret: env://X',
+      '',
+    ].join('\n'),
+  );
+  const config = loadConfig(
+    { ...env, BWDC_DIRECTORY_TYPE: '', BWDC_LDAP_HOSTNAME: '', BWDC_LDAP_PORT: '' },
+    {
+      configPath: p,
+    },
+  );
+  assert.deepEqual(config.warnings, [
+    `defaults.guard.always (${p}:2): does nothing any more (every import is judged by the gate, docs/guard-rails.md); remove it`,
+  ]);
+  assert.equal('always' in config.instances[0]!.guard, false);
+  const fromEnv = loadConfig({ ...env, BWDC_GUARD_ALWAYS: 'true' });
+  assert.match(fromEnv.warnings.join('\n'), /^guard\.always \(BWDC_GUARD_ALWAYS\): does nothing any more/);
+});

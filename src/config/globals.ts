@@ -13,7 +13,7 @@ import { problem } from './validate.js';
 
 type G = typeof globalSettings;
 /** Every global has a default but these two (undefined: stateDir, and bwdc on PATH). */
-type Globals = { [K in Exclude<keyof G, 'controlDir' | 'bwdcPath'>]: NonNullable<z.output<G[K]>> } & {
+export type Globals = { [K in Exclude<keyof G, 'controlDir' | 'bwdcPath'>]: NonNullable<z.output<G[K]>> } & {
   controlDir: string | undefined;
   bwdcPath: string | undefined;
 };

@@ -2,127 +2,21 @@
 // description and variable. The environment reader, the defaults, the types, the messages, the
 // reference pages and config.schema.json (scripts/generate-json-schema.ts) are derived from these.
 import { z } from 'zod';
-import { declare, duration, setting } from '../shared/env-setting.js';
+import { duration, setting } from '../shared/env-setting.js';
 import { logLevels } from '../shared/log-settings.js';
-import { secretSchemes } from '../shared/secret-ref.js';
 import { directoryBlock, syncBlock } from '../directory/schema.js';
-import { notifyEvents, notifyFormats } from '../notify/decide.js';
-import { maxRemovalsPattern } from '../plan/guard.js';
+import { clientIdPattern, isValidTimezone, serverUrl } from './rules.js';
+import {
+  guardSchema,
+  instanceNamePattern,
+  instanceNameProblem,
+  notifyTarget,
+  retry,
+  secretRef,
+  url,
+} from './blocks.js';
 
-const schemes = secretSchemes.map((s) => `${s}://`).join(', ');
-const secretRef = z.string().min(1, `expected a secret reference (${schemes}) or a literal value`);
-
-const notifyTarget = z
-  .strictObject({
-    url: declare(
-      secretRef.describe(`The webhook URL, or a secret reference to it (${schemes}): webhook URLs carry tokens.`),
-      {
-        secret: true,
-      },
-    ),
-    format: z
-      .enum(notifyFormats, 'expected json, slack or teams')
-      .optional()
-      .describe('json (the documented payload), slack (incoming webhook), teams (Workflows webhook). Default json.'),
-    on: z
-      .array(z.enum(notifyEvents, 'expected failure, recovery or always'))
-      .min(1)
-      .optional()
-      .describe(
-        'When: failure (after `after` consecutive failures, once until a recovery), recovery (the ' +
-          'first success after a failure notice), always (every run). Default [failure, recovery].',
-      ),
-    after: setting(z.number().int().min(1).max(1000), 'Consecutive failed runs before the first failure notice.', {
-      default: 1,
-      example: 3,
-    }),
-  })
-  .describe('One notification target.');
-
-/**
- * The one rule for instance names, here, in the Helm chart and in k8s/ (docs/kubernetes.md "Instance
- * names"): a DNS-1123 label of at most 30 characters, because the chart names each instance's CronJob
- * `<release full name>-<instance>`, and Kubernetes allows a CronJob name 52 characters (21 + 1 + 30).
- */
-export const instanceNamePattern = /^[a-z0-9]([-a-z0-9]{0,28}[a-z0-9])?$/;
-export const instanceNameRule =
-  'expected lowercase letters, digits and "-", starting and ending with a letter or digit, at most 30 characters (it names Kubernetes resources)';
-/** The one message for a refused name, naming it (the chart's `bwdc-runner.checkName` says the same). */
-export const instanceNameProblem = (name: unknown): string =>
-  `${JSON.stringify(name)} is not a valid instance name; ${instanceNameRule}`;
-
-const retry = z
-  .strictObject({
-    attempts: setting(
-      z.number().int().min(0).max(10),
-      'Extra attempts after a transient failure (network, server, timeout).',
-      { env: 'BWDC_RETRY_ATTEMPTS', default: 2, example: 2 },
-    ),
-    backoff: setting(duration, 'First backoff; doubled per attempt, with jitter.', {
-      env: 'BWDC_RETRY_BACKOFF',
-      default: '30s',
-    }),
-    maxBackoff: setting(duration, 'Upper bound of one backoff.', { env: 'BWDC_RETRY_MAX_BACKOFF', default: '10m' }),
-  })
-  .describe('Retry policy for transient failures. Never applied to auth, config or secret failures.');
-
-const limit = (doc: string, env: string, percentOf = 'of the members ') =>
-  setting(
-    z.union([
-      z.number().int().min(0),
-      z.string().regex(maxRemovalsPattern, `expected a count such as 10 or a percentage ${percentOf}such as "5%"`),
-    ]),
-    doc,
-    { env },
-  );
-const flag = (doc: string, env: string) => setting(z.boolean(), doc, { env, default: true });
-
-export const guardSchema = z
-  .strictObject({
-    maxRemovals: limit(
-      'Most members one sync may remove: a count, or a percentage of the current members ("5%"). Default: the larger of 10 and 5%.',
-      'BWDC_GUARD_MAX_REMOVALS',
-    ),
-    maxRemovalsPerDay: limit(
-      'Most removals in any 24 hours (rolling): the removals the server accepted for this instance in the last ' +
-        '24 hours (kept in its state folder) plus this sync\'s; a count or a percentage of the members ("10%"). Default: no day budget.',
-      'BWDC_GUARD_MAX_REMOVALS_PER_DAY',
-      '',
-    ),
-    maxMembershipRemovals: limit(
-      'Most group memberships one sync may end: a count, or a percentage of the memberships of the ' +
-        'organization\'s directory groups ("10%"). Default: no limit.',
-      'BWDC_GUARD_MAX_MEMBERSHIP_REMOVALS',
-      '',
-    ),
-    refuseEmptiedGroups: flag(
-      'Refuse a sync that would leave a group that had members with none (approve it, or set false).',
-      'BWDC_GUARD_REFUSE_EMPTIED_GROUPS',
-    ),
-    refuseEmptyDirectory: flag(
-      'Refuse an import that lists no users and removes someone from an organization that has ' +
-        'directory-managed members (a groups-only instance removes nobody and passes).',
-      'BWDC_GUARD_REFUSE_EMPTY',
-    ),
-    requireSeats: flag(
-      'Refuse an import whose new members the free seats cannot cover when autoscaling is capped, or ' +
-        'when whether the server may autoscale cannot be known (sponsorships, provider billing).',
-      'BWDC_GUARD_REQUIRE_SEATS',
-    ),
-    // Deprecated: read by nobody; load.ts warns that it does nothing. Kept so older configs still load.
-    always: setting(
-      z.boolean(),
-      'Deprecated: does nothing (every import is judged by the gate, docs/guard-rails.md).',
-      {
-        env: 'BWDC_GUARD_ALWAYS',
-      },
-    ),
-  })
-  .describe(
-    "Guard rails: every import bwdc sends passes through the runner's import gate, which plans it " +
-      'against the organization (Public API) and refuses it, class guard, if it breaks one ' +
-      '(docs/guard-rails.md). One-time override: run --allow-removals N.',
-  );
+export { guardSchema, instanceNamePattern, instanceNameProblem } from './blocks.js';
 
 /** The settings an instance can take, and the `defaults` block can give to all of them. */
 const instanceSettings = {
@@ -131,10 +25,24 @@ const instanceSettings = {
     'Cron expression, 5 fields (minute precision) or 6 (seconds first). Required by `schedule`, ignored by `run`.',
     { env: 'BWDC_SCHEDULE' },
   ),
-  timezone: setting(z.string(), 'IANA time zone of the schedule, e.g. Europe/Berlin. Default: TZ, else UTC.', {
-    env: 'TZ',
-  }),
-  clientId: setting(z.string(), 'The organization API key client id, `organization.<uuid>`.', { env: 'BW_CLIENTID' }),
+  timezone: setting(
+    z.string().refine(isValidTimezone, {
+      error: (i) =>
+        `${JSON.stringify(i.input)} is not a known time zone; expected an IANA name such as Europe/Berlin or UTC`,
+    }),
+    'IANA time zone of the schedule, e.g. Europe/Berlin. Default: TZ, else UTC.',
+    {
+      env: 'TZ',
+    },
+  ),
+  clientId: setting(
+    z.string().refine((v) => clientIdPattern.test(v), {
+      error: (i) =>
+        `${JSON.stringify(i.input)} is not a valid client id; expected organization.<uuid> (Admin Console > Settings > Organization info > API key)`,
+    }),
+    'The organization API key client id, `organization.<uuid>`.',
+    { env: 'BW_CLIENTID' },
+  ),
   clientSecret: setting(secretRef, 'The organization API key client secret (a secret reference).', {
     env: 'BW_CLIENTSECRET',
     secret: true,
@@ -146,9 +54,16 @@ const instanceSettings = {
       "OneLogin secret), set with the setting matching data.json's directoryType.",
     { env: 'BWDC_DIRECTORY_SECRET', secret: true, fileVariant: true },
   ),
-  server: setting(z.string(), 'Bitwarden server: `us` (default), `eu`, or the base URL of a self-hosted server.', {
-    env: 'BW_SERVER',
-  }),
+  server: setting(
+    z.string().refine((v) => serverUrl(v) !== undefined, {
+      error: (i) =>
+        `${JSON.stringify(i.input)} is not a server; expected us, eu or the http(s) base URL of a self-hosted server, e.g. https://vault.example.com`,
+    }),
+    'Bitwarden server: `us` (default), `eu`, or the base URL of a self-hosted server.',
+    {
+      env: 'BW_SERVER',
+    },
+  ),
   timeout: setting(
     duration.refine((ms) => ms > 0, 'expected a duration above zero such as 15m'),
     'Hard limit for one bwdc call.',
@@ -175,7 +90,7 @@ const instanceSettings = {
     { env: 'BWDC_NOTIFY' },
   ),
   heartbeat: setting(
-    secretRef,
+    url,
     'A cron-monitoring check URL (healthchecks.io convention: <url>/start when a run ' +
       'starts, <url> on success, <url>/<exit code> on failure), or a secret reference to it.',
     { env: 'BWDC_HEARTBEAT_URL', secret: true },

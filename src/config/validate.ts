@@ -87,7 +87,9 @@ function missing(node: z.ZodType, path: PathKey[], issues: FieldIssue[]): undefi
 export function problem(schema: z.ZodType, value: unknown, issue = schema.safeParse(value).error?.issues[0]): string {
   // A whole sentence of the schema's own ("<found> is not a valid instance name; expected ...") is kept
   // as written, so the file says what the environment and the chart say.
-  if (issue && issue.message.includes('; expected ')) return issue.message;
+  // So is a rule's own sentence (a secret reference's syntax, a URL): it says what is wrong by itself.
+  if (issue && (issue.message.includes('; expected ') || (issue.code === 'custom' && !/^expected/.test(issue.message))))
+    return issue.message;
   // The schema's own messages (all written "expected ...") are this project's; zod's defaults are not.
   const own = issue && ownMessage(issue);
   if (value === undefined) return `required; ${own ?? `expected ${expectedText(schema)}`}`;
