@@ -13,10 +13,6 @@ export const processVariables: Record<string, string> = {
     "Instead of BWDC_DIRECTORY_SECRET: an absolute path of a file holding the directory's secret.",
   BWDC_NOTIFY:
     'The notification targets as a JSON list, as in the config file (the chart uses it); instead of BWDC_NOTIFY_URL.',
-  BWDC_NOTIFY_URL: 'One notification target: its URL, or a secret reference to it.',
-  BWDC_NOTIFY_FORMAT: "The target's format: `json`, `slack` or `teams`. Default `json`.",
-  BWDC_NOTIFY_ON: 'When, comma-separated: `failure`, `recovery`, `always`. Default `failure,recovery`.',
-  BWDC_NOTIFY_AFTER: 'Failed runs in a row before the first failure notice. Default 1.',
   BWDC_SHARD:
     '`schedule`: run only shard `I/N` (I from 0) of the instances, or `auto/N` (I from the host name\'s trailing ordinal, a StatefulSet pod); `--shard` wins. Unset: all (docs/scheduler.md "Shards").',
 };

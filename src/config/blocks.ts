@@ -24,27 +24,26 @@ export const url = text.superRefine((v, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
+/** One target; its variables set the one target of BWDC_NOTIFY_URL (src/config/env.ts). */
 export const notifyTarget = z
   .strictObject({
     url: declare(
       url.describe(`The webhook URL, or a secret reference to it (${schemes}): webhook URLs carry tokens.`),
-      {
-        secret: true,
-      },
+      { secret: true, env: 'BWDC_NOTIFY_URL' },
     ),
-    format: z
-      .enum(notifyFormats, 'expected json, slack or teams')
-      .optional()
-      .describe('json (the documented payload), slack (incoming webhook), teams (Workflows webhook). Default json.'),
-    on: z
-      .array(z.enum(notifyEvents, 'expected failure, recovery or always'))
-      .min(1)
-      .optional()
-      .describe(
-        'When: failure (after `after` consecutive failures, once until a recovery), recovery (the ' +
-          'first success after a failure notice), always (every run). Default [failure, recovery].',
-      ),
+    format: setting(
+      z.enum(notifyFormats, 'expected json, slack or teams'),
+      'json (the documented payload), slack (incoming webhook), teams (Workflows webhook). Default json.',
+      { env: 'BWDC_NOTIFY_FORMAT' },
+    ),
+    on: setting(
+      z.array(z.enum(notifyEvents, 'expected failure, recovery or always')).min(1),
+      'When (comma-separated in the variable): failure (after `after` consecutive failures, once until a recovery), ' +
+        'recovery (the first success after a failure notice), always (every run). Default [failure, recovery].',
+      { env: 'BWDC_NOTIFY_ON' },
+    ),
     after: setting(z.number().int().min(1).max(1000), 'Consecutive failed runs before the first failure notice.', {
+      env: 'BWDC_NOTIFY_AFTER',
       default: 1,
       example: 3,
     }),

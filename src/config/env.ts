@@ -21,9 +21,11 @@ export function envFields(shape: Record<string, z.ZodType>, path: PathKey[] = []
     const meta = settingsRegistry.get(s);
     const here = meta?.env ? [{ path: [...path, key], schema: s, meta }] : [];
     const inner = s instanceof z.ZodOptional ? (s.unwrap() as z.ZodType) : s;
+    // A list of blocks: its variables set the first (the one notification target of BWDC_NOTIFY_URL).
+    const [block, at] = inner instanceof z.ZodArray ? [inner.element, [...path, key, 0]] : [inner, [...path, key]];
     const blocks =
-      inner instanceof z.ZodObject ? [inner] : inner instanceof z.ZodDiscriminatedUnion ? inner.options : [];
-    return [...here, ...blocks.flatMap((b) => envFields((b as z.ZodObject).shape, [...path, key]))];
+      block instanceof z.ZodObject ? [block] : block instanceof z.ZodDiscriminatedUnion ? block.options : [];
+    return [...here, ...blocks.flatMap((b) => envFields((b as z.ZodObject).shape, at))];
   });
 }
 
@@ -34,54 +36,42 @@ function val(env: Env, name: string): string | undefined {
   return v === undefined || v === '' ? undefined : v;
 }
 
+/** `inner` is `outer` or a field inside it (notify[0].url inside notify). */
+const within = (inner: string, outer: string) =>
+  inner === outer || inner.startsWith(`${outer}.`) || inner.startsWith(`${outer}[`);
+
 function setAt(target: Record<string, unknown>, path: readonly PathKey[], value: unknown): void {
   let node = target;
-  for (const k of path.slice(0, -1)) node = (node[k] ??= {}) as Record<string, unknown>;
+  for (const [i, k] of path.slice(0, -1).entries())
+    node = (node[k] ??= typeof path[i + 1] === 'number' ? [] : {}) as Record<string, unknown>;
   node[path[path.length - 1]!] = value;
 }
 
-/**
- * Notification targets from the environment: BWDC_NOTIFY, a JSON list as in the file (the chart's
- * CronJobs use it), or one target from BWDC_NOTIFY_URL, _FORMAT, _ON (comma-separated), _AFTER.
- */
-function notifyFromEnv(env: Env, errors: string[]): unknown {
-  const list = val(env, 'BWDC_NOTIFY');
-  const url = val(env, 'BWDC_NOTIFY_URL');
-  if (list !== undefined && url !== undefined) {
-    errors.push('notify (BWDC_NOTIFY, BWDC_NOTIFY_URL): both are set; set only one');
-    return undefined;
-  }
-  // They only shape BWDC_NOTIFY_URL's target: alone they would do nothing, silently.
+/** The one target of BWDC_NOTIFY_URL: its other variables alone would do nothing, silently. */
+function looseTarget(env: Env, errors: string[]): void {
   const loose = ['BWDC_NOTIFY_FORMAT', 'BWDC_NOTIFY_ON', 'BWDC_NOTIFY_AFTER'].filter((n) => val(env, n) !== undefined);
-  if (url === undefined && loose.length)
-    errors.push(
-      `notify (${loose.join(', ')}): set without BWDC_NOTIFY_URL, so no notification would use it; expected ` +
-        'BWDC_NOTIFY_URL as well (the webhook, e.g. env://SLACK_WEBHOOK_URL)' +
-        (list === undefined ? '' : ", or the setting inside BWDC_NOTIFY's list"),
-    );
-  if (list !== undefined) {
-    try {
-      return JSON.parse(list) as unknown;
-    } catch {
-      errors.push(
-        'notify (BWDC_NOTIFY): not valid JSON; expected a list such as [{"url": "env://SLACK_URL", "format": "slack"}]',
-      );
-      return undefined;
-    }
-  }
-  if (url === undefined) return undefined;
-  const target: Record<string, unknown> = { url };
-  const format = val(env, 'BWDC_NOTIFY_FORMAT');
-  if (format !== undefined) target.format = format;
-  const on = val(env, 'BWDC_NOTIFY_ON');
-  if (on !== undefined)
-    target.on = on
+  if (val(env, 'BWDC_NOTIFY_URL') !== undefined || !loose.length) return;
+  errors.push(
+    `notify (${loose.join(', ')}): set without BWDC_NOTIFY_URL, so no notification would use it; expected ` +
+      'BWDC_NOTIFY_URL as well (the webhook, e.g. env://SLACK_WEBHOOK_URL)' +
+      (val(env, 'BWDC_NOTIFY') === undefined ? '' : ", or the setting inside BWDC_NOTIFY's list"),
+  );
+}
+
+/** A variable's text as its field takes it: a list comma-separated, a list of blocks as JSON. */
+function textValue(schema: z.ZodType, text: string): unknown {
+  const inner = schema instanceof z.ZodOptional ? (schema.unwrap() as z.ZodType) : schema;
+  if (!(inner instanceof z.ZodArray)) return envValue(schema, text);
+  if (!(inner.element instanceof z.ZodObject))
+    return text
       .split(',')
       .map((x) => x.trim())
       .filter(Boolean);
-  const after = val(env, 'BWDC_NOTIFY_AFTER');
-  if (after !== undefined) target.after = /^\d+$/.test(after) ? Number(after) : after;
-  return [target];
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface EnvLayer {
@@ -93,23 +83,21 @@ export interface EnvLayer {
 }
 
 /** A secret given either directly or as NAME_FILE (the Docker secrets convention). */
-function secretFromEnv(env: Env, name: string, field: string, errors: string[], used: Map<string, string>) {
+function secretFromEnv(env: Env, name: string, field: string, errors: string[]): [string | undefined, string] {
   const direct = val(env, name);
   const file = val(env, `${name}_FILE`);
   if (direct !== undefined && file !== undefined) {
     errors.push(`${field} (${name}, ${name}_FILE): both are set; set only one`);
-    return undefined;
+    return [undefined, name];
   }
   if (file !== undefined) {
     if (!file.startsWith('/')) {
       errors.push(`${field} (${name}_FILE): expected an absolute path, got "${file}"`);
-      return undefined;
+      return [undefined, name];
     }
-    used.set(field, `${name}_FILE`);
-    return `file://${file}`;
+    return [`file://${file}`, `${name}_FILE`];
   }
-  if (direct !== undefined) used.set(field, name);
-  return direct;
+  return [direct, name];
 }
 
 export function readEnvLayer(env: Env): EnvLayer {
@@ -118,12 +106,25 @@ export function readEnvLayer(env: Env): EnvLayer {
   const raw: Record<string, unknown> = {};
   for (const { path, schema, meta } of instanceFields) {
     const field = dotPath(path);
-    if (field === 'notify') continue;
-    const text = meta.fileVariant ? secretFromEnv(env, meta.env!, field, errors, used) : val(env, meta.env!);
+    const [text, name] = meta.fileVariant
+      ? secretFromEnv(env, meta.env!, field, errors)
+      : [val(env, meta.env!), meta.env!];
     // glibc's ":/etc/localtime" form of TZ is not an IANA name: leave it to the process default.
     if (text === undefined || (meta.env === 'TZ' && text.startsWith(':'))) continue;
-    used.set(field, used.get(field) ?? meta.env!);
-    setAt(raw, path, meta.fileVariant ? text : envValue(schema, text));
+    if (path[0] === 'notify' && path.length > 1 && val(env, 'BWDC_NOTIFY_URL') === undefined) continue; // looseTarget
+    const other = [...used].find(([f]) => within(field, f) || within(f, field));
+    const value = meta.fileVariant ? text : textValue(schema, text);
+    const top = String(path[0]);
+    if (other && !errors.some((e) => e.startsWith(`${top} (`)))
+      errors.push(`${top} (${other[1]}, ${name}): both are set; set only one`);
+    else if (value === undefined)
+      errors.push(
+        `${field} (${name}): not valid JSON; expected a list such as [{"url": "env://SLACK_URL", "format": "slack"}]`,
+      );
+    if (other) delete raw[top];
+    if (other || value === undefined) continue;
+    used.set(field, name);
+    setAt(raw, path, value);
   }
   const directory = raw.directory as Record<string, unknown> | undefined;
   if (directory && directory.type === undefined) {
@@ -133,14 +134,13 @@ export function readEnvLayer(env: Env): EnvLayer {
     );
     delete raw.directory;
   }
-  const notify = notifyFromEnv(env, errors);
-  if (notify !== undefined) raw.notify = notify;
+  looseTarget(env, errors);
 
+  // The variable that set the field, or the block or list holding it.
   const locate: Locate = (path: readonly PathKey[]) => {
-    if (path[0] === 'notify' && path.length > 2 && val(env, 'BWDC_NOTIFY') === undefined)
-      return `BWDC_NOTIFY_${String(path[2]).toUpperCase()}`; // one target: BWDC_NOTIFY_URL, _FORMAT, _ON, _AFTER
-    if (path[0] === 'notify') return val(env, 'BWDC_NOTIFY') === undefined ? 'BWDC_NOTIFY_URL' : 'BWDC_NOTIFY';
-    return used.get(dotPath(path)) ?? 'environment';
+    for (let n = path.length; n > 0; n--)
+      if (used.has(dotPath(path.slice(0, n)))) return used.get(dotPath(path.slice(0, n)))!;
+    return 'environment';
   };
   // The problems found so far each left a field out (clientSecret, directory, notify): named first in each.
   const leftOut = errors.map((e) => [e.slice(0, e.indexOf(' '))]);
