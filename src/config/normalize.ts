@@ -1,5 +1,5 @@
-// The normalize stage: one instance's merged layers -> a frozen InstanceConfig, with the rules no schema
-// can express (a cron that fires, a known time zone, the directory checks). Each part is a function of
+// The normalize stage: one instance's merged layers -> a frozen InstanceConfig, with the rules no single
+// value's schema can express (a cron that fires in its time zone, the directory checks, what is required). Each part is a function of
 // its own; all report into one InstanceProblems, so every problem of the instance is found in one pass.
 import { isAbsolute, join, resolve } from 'node:path';
 import { formatDuration } from '../shared/duration.js';
