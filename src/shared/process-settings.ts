@@ -80,12 +80,14 @@ export const processSettings = {
   }),
   adminTokenFile: setting(
     text,
-    '`schedule`: a file holding the bearer token (16 characters or more) of the admin endpoints (pause, resume, run, approve); unset, they do not exist (docs/operations.md).',
+    '`schedule`: a file holding the bearer token (16 characters or more) of the admin endpoints ' +
+      '(pause, resume, run, approve); unset, they do not exist (docs/operations.md).',
     { env: 'BWDC_ADMIN_TOKEN_FILE', expected: 'the path of a file holding the token' },
   ),
   approvePlan: setting(
     z.string().regex(/^[0-9a-f]{10}$/),
-    '`run`: a sync whose plan has exactly this id (a refusal names it) passes the guard rails an approval can lift, this run only: a one-off Job of a CronJob without a state volume (docs/guard-rails.md).',
+    '`run`: a sync whose plan has exactly this id (a refusal names it) passes the guard rails an approval can ' +
+      'lift, this run only: a one-off Job of a CronJob without a state volume (docs/guard-rails.md).',
     { env: 'BWDC_APPROVE_PLAN', noun: 'a plan id', expected: 'the 10 hex digits a refusal names' },
   ),
   allowRemovals: setting(
