@@ -4,16 +4,20 @@ import type { processSettings } from '../shared/process-settings.js';
 import type { Globals } from './globals.js';
 import type { GuardSettings } from '../plan/guard.js';
 import type { NotifyTarget } from '../notify/decide.js';
-import type { RawInstanceSettings } from './schema.js';
+import type { Defaulted } from '../shared/env-setting.js';
+import type { defaultsSchema, RawInstanceSettings } from './schema.js';
 
 /** The instance settings normalize.ts turns into something else; every other one is used as declared. */
 export const computedSettings = [
   ...(['schedule', 'timezone', 'clientId', 'clientSecret', 'directorySecret', 'server', 'timeout'] as const),
   ...(['directory', 'sync', 'retry', 'guard', 'notify', 'heartbeat', 'logFile', 'spread', 'jitter'] as const),
 ];
-/** The settings used as declared, each with its value or its declared default (each has one). */
+type Shape = typeof defaultsSchema.shape;
+/** The settings used as declared: each its value, else its declared default (undefined only without one). */
 export type PlainSettings = {
-  [K in Exclude<keyof RawInstanceSettings, (typeof computedSettings)[number]>]-?: NonNullable<RawInstanceSettings[K]>;
+  [K in Exclude<keyof Shape, (typeof computedSettings)[number]>]: Shape[K] extends Defaulted
+    ? NonNullable<RawInstanceSettings[K]>
+    : RawInstanceSettings[K];
 };
 
 export interface RetryPolicy {

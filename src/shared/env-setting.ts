@@ -30,11 +30,18 @@ export function declare<T extends z.ZodType>(schema: T, meta: SettingMeta): T {
   return schema;
 }
 
+declare const defaulted: unique symbol;
+/** The type of a setting declared with a default: its value is never undefined once loaded. */
+export interface Defaulted {
+  readonly [defaulted]: true;
+}
+
 /** One optional setting: its schema, its description (docs and config.schema.json) and its metadata. */
-export function setting<T extends z.ZodType>(schema: T, doc: string, meta: SettingMeta = {}) {
-  const s = schema.optional().describe(meta.default === undefined ? doc : `${doc} Default ${String(meta.default)}.`);
-  settingsRegistry.add(s, meta);
-  return s;
+export function setting<T extends z.ZodType, M extends SettingMeta = SettingMeta>(schema: T, doc: string, meta?: M) {
+  const d = meta?.default;
+  const s = schema.optional().describe(d === undefined ? doc : `${doc} Default ${String(d)}.`);
+  settingsRegistry.add(s, meta ?? {});
+  return s as z.ZodOptional<T> & (M extends { default: string | number | boolean } ? Defaulted : unknown);
 }
 
 const durationText = 'expected a duration such as 90s, 15m or 1h';
