@@ -15,7 +15,7 @@ let slapd: Slapd | undefined;
 const directory = async () => (slapd ??= await startSlapd({ bindPassword: CANARY_DIRECTORY_SECRET }));
 
 /** A config file with one instance reading the seeded slapd (or `port` instead of its own). */
-async function setup(opts: { port?: number; guard?: boolean; login?: 'bwdc' } = {}) {
+async function setup(opts: { port?: number; login?: 'bwdc' } = {}) {
   const fx = makeFixture();
   const d = await directory();
   const block = { ...d.directory, ...(opts.port ? { port: opts.port } : {}) };
@@ -25,7 +25,6 @@ async function setup(opts: { port?: number; guard?: boolean; login?: 'bwdc' } = 
       dataJson: undefined,
       directory: block,
       sync: d.sync,
-      ...(opts.guard ? { guard: { always: true } } : {}),
       ...(opts.login ? { login: opts.login } : {}),
     },
   ]);
@@ -37,7 +36,7 @@ test(
   'check with the real bwdc and slapd, both right: every step ok, and the user and group counts',
   { skip },
   async () => {
-    const { env } = await setup({ guard: true });
+    const { env } = await setup();
     const r = await runCli(['check'], env);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /ok {3}secrets \(\d+m?s\): clientSecret \(file:\/\/.*\) resolved/);

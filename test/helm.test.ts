@@ -456,7 +456,6 @@ test('directory blocks: the config the chart renders is what the runner loads, i
             refuseEmptiedGroups: false,
             refuseEmptyDirectory: true,
             requireSeats: false,
-            always: true,
           }
         : {
             maxRemovals: '5%',
@@ -465,7 +464,6 @@ test('directory blocks: the config the chart renders is what the runner loads, i
             refuseEmptiedGroups: true,
             refuseEmptyDirectory: true,
             requireSeats: true,
-            always: false,
           },
     );
   }
@@ -489,7 +487,7 @@ test('directory blocks: the config the chart renders is what the runner loads, i
   const sched = render('directory-values.yaml', ['--set', 'mode=scheduler']);
   const cfgPath = schedulerConfigFiles(sched, join(d, 'scheduler'));
   const all = loadConfig({ BWDC_RUNNER_CONFIG: cfgPath, BWDC_STATE_DIR: d });
-  assert.equal(all.instances[0]!.guard.always, true, 'scheduler mode: guard in the instance file');
+  assert.equal(all.instances[0]!.guard.requireSeats, false, 'scheduler mode: guard in the instance file');
   assert.equal(all.instances[0]!.heartbeat, 'vault://secret/bwdc/corp-ad#healthchecks_url');
   assert.equal(all.instances[1]!.notify[0]!.format, 'slack');
   assert.deepEqual(

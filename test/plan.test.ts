@@ -283,7 +283,7 @@ test('guard: the default removal limit is the larger of 10 and 5%; counts and pe
     directoryManaged: 20,
     members: 40,
   };
-  const guard = { maxRemovals: undefined, refuseEmptyDirectory: true, requireSeats: true, always: false };
+  const guard = { maxRemovals: undefined, refuseEmptyDirectory: true, requireSeats: true };
   assert.deepEqual(
     judge(plan, guard).map((b) => b.rule),
     ['maxRemovals'],

@@ -25,7 +25,7 @@ function instance(name: string, schedule = '0 0 1 1 *', extra: Partial<InstanceC
     timeoutMs: 1000,
     login: 'runner',
     retry: { attempts: 0, backoffMs: 10, maxBackoffMs: 10 },
-    guard: { maxRemovals: undefined, refuseEmptyDirectory: true, requireSeats: true, always: false },
+    guard: { maxRemovals: undefined, refuseEmptyDirectory: true, requireSeats: true },
     notify: [],
     heartbeat: undefined,
     logFile: undefined,

@@ -1,149 +1,32 @@
-// The settings of the process (state folder, concurrency, ports, logging): one table, each read from its
-// variable, else the file's key, else the built-in default. The environment wins here (docs/configuration.md).
+// The settings of the process (state folder, concurrency, ports, logging), as declared in schema.ts: each
+// from its variable, else the file's key (already validated), else its default. The environment wins here
+// (docs/configuration.md). And the variables that are no key of the file (shared/process-settings.ts).
 import { resolve } from 'node:path';
 import { statfsSync } from 'node:fs';
-import { logLevels, type LogFormat } from '../shared/log-settings.js';
-import { parseDuration } from '../shared/duration.js';
-import type { Env } from './env.js';
+import { z } from 'zod';
+import { defaultOf, envValue, readSetting, settingsRegistry, type Env } from '../shared/env-setting.js';
+import { processSettings } from '../shared/process-settings.js';
+import { errorMessage } from '../errors.js';
 import type { ParsedConfigFile } from './file.js';
-import { builtinDefaults } from './schema.js';
+import { globalSettings } from './schema.js';
+import { problem } from './validate.js';
 
-type Raw = string | number | boolean;
-interface GlobalSetting<T> {
-  env: string;
-  /** Undefined: a setting of the process, from the environment only. */
-  file?: keyof ParsedConfigFile['raw'];
-  parse: (v: Raw) => T | undefined;
-  expected: string;
-  fallback: T;
-}
-
-const wholeNumber = (min: number, max: number) => (v: Raw) => {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
-  return Number.isInteger(n) && n >= min && n <= max ? n : undefined;
-};
-const duration = (v: Raw) => (typeof v === 'boolean' ? undefined : parseDuration(v));
-const positiveDuration = (v: Raw) => {
-  const ms = typeof v === 'string' ? parseDuration(v) : undefined;
-  return ms !== undefined && ms > 0 ? ms : undefined;
-};
-const oneOf =
-  <T extends string>(values: readonly T[]) =>
-  (v: Raw) =>
-    (values as readonly Raw[]).includes(v) ? (v as T) : undefined;
-const bool = (v: Raw) => (v === true || v === 'true' ? true : v === false || v === 'false' ? false : undefined);
-
-const setting = <T>(s: GlobalSetting<T>) => s;
-
-/** Every global setting; scripts/generate-docs.ts lists them in docs/reference/environment.md. */
-export const globalSettings = {
-  stateDir: setting({
-    env: 'BWDC_STATE_DIR',
-    file: 'stateDir',
-    parse: (v) => (String(v) ? String(v) : undefined),
-    expected: 'a folder, e.g. /var/lib/bwdc-runner',
-    fallback: builtinDefaults.stateDir,
-  }),
-  // Shared by every scheduler replica, unlike stateDir (docs/scheduler.md "What follows an instance").
-  controlDir: setting<string | undefined>({
-    env: 'BWDC_CONTROL_DIR',
-    file: 'controlDir',
-    parse: (v) => (String(v) ? String(v) : undefined),
-    expected: 'a folder every replica mounts, e.g. /var/lib/bwdc-runner-control',
-    fallback: undefined,
-  }),
-  bwdcPath: setting<string | undefined>({
-    env: 'BWDC_PATH',
-    file: 'bwdcPath',
-    parse: String,
-    expected: 'a path',
-    fallback: undefined,
-  }),
-  bwdcNice: setting({
-    env: 'BWDC_NICE',
-    file: 'bwdcNice',
-    parse: wholeNumber(0, 19),
-    expected: 'a whole number from 0 to 19, e.g. 10',
-    fallback: builtinDefaults.bwdcNice,
-  }),
-  concurrency: setting({
-    env: 'BWDC_CONCURRENCY',
-    file: 'concurrency',
-    parse: wholeNumber(1, 1000),
-    expected: 'a whole number from 1 to 1000, e.g. 4',
-    fallback: builtinDefaults.concurrency,
-  }),
-  httpPort: setting<number | 'off'>({
-    env: 'BWDC_HTTP_PORT',
-    file: 'httpPort',
-    parse: (v) => (v === 'off' ? 'off' : wholeNumber(0, 65535)(v)),
-    expected: 'a port from 0 to 65535, or off, e.g. 8080',
-    fallback: builtinDefaults.httpPort,
-  }),
-  shutdownGraceMs: setting({
-    env: 'BWDC_SHUTDOWN_GRACE',
-    file: 'shutdownGrace',
-    parse: duration,
-    expected: 'a duration such as 25s',
-    fallback: parseDuration(builtinDefaults.shutdownGrace)!,
-  }),
-  logLevel: setting<string>({
-    env: 'LOG_LEVEL',
-    file: 'logLevel',
-    parse: oneOf(logLevels),
-    expected: logLevels.join(', '),
-    fallback: builtinDefaults.logLevel,
-  }),
-  logFormat: setting<LogFormat>({
-    env: 'LOG_FORMAT',
-    file: 'logFormat',
-    parse: oneOf(['json', 'pretty'] as const),
-    expected: 'json or pretty',
-    fallback: builtinDefaults.logFormat,
-  }),
-  runOnStart: setting({
-    env: 'BWDC_RUN_ON_START',
-    file: 'runOnStart',
-    parse: bool,
-    expected: 'true or false',
-    fallback: false,
-  }),
-  historyMaxBytes: setting({
-    env: 'BWDC_HISTORY_MAX_SIZE',
-    parse: (v) => {
-      const m = /^(\d+)(k|M|G)?i?B?$/.exec(String(v));
-      const n = m ? Number(m[1]) * ({ k: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2] as 'k'] ?? 1) : NaN;
-      return n >= 4096 ? n : undefined;
-    },
-    expected: 'a size of at least 4k, such as 10M (bytes, or with a k, M or G suffix)',
-    fallback: 10 * 1024 * 1024,
-  }),
-  historyMaxAgeMs: setting({
-    env: 'BWDC_HISTORY_MAX_AGE',
-    parse: positiveDuration,
-    expected: 'a duration such as 90d',
-    fallback: 90 * 86_400_000,
-  }),
-  notifyTimeoutMs: setting({
-    env: 'BWDC_NOTIFY_TIMEOUT',
-    parse: positiveDuration,
-    expected: 'a duration such as 5s',
-    fallback: 5000,
-  }),
+type G = typeof globalSettings;
+/** Every global has a default but these two (undefined: stateDir, and bwdc on PATH). */
+export type Globals = { [K in Exclude<keyof G, 'controlDir' | 'bwdcPath'>]: NonNullable<z.output<G[K]>> } & {
+  controlDir: string | undefined;
+  bwdcPath: string | undefined;
 };
 
-type Globals = { [K in keyof typeof globalSettings]: (typeof globalSettings)[K]['fallback'] };
-
-function readGlobal<T>(s: GlobalSetting<T>, env: Env, file: ParsedConfigFile | undefined, errors: string[]): T {
-  const fromEnv = env[s.env];
-  const fromFile = s.file && (file?.raw[s.file] as Raw | undefined);
-  const value = fromEnv !== undefined && fromEnv !== '' ? fromEnv : fromFile;
-  if (value === undefined) return s.fallback;
-  const parsed = s.parse(value);
-  if (parsed !== undefined) return parsed;
-  const where = value === fromEnv ? s.env : `${String(s.file)} (${file!.locate([s.file!])})`;
-  errors.push(`${where}: ${JSON.stringify(value)} is not valid; expected ${s.expected}`);
-  return s.fallback;
+function readGlobal(key: string, schema: z.ZodType, env: Env, file: ParsedConfigFile | undefined, errors: string[]) {
+  const name = settingsRegistry.get(schema)!.env!;
+  const text = env[name];
+  if (text === undefined || text === '') return (file?.raw as Record<string, unknown>)?.[key] ?? defaultOf(schema);
+  const value = envValue(schema, text);
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  errors.push(`${name}: ${problem(schema, value, parsed.error.issues[0])}`);
+  return defaultOf(schema);
 }
 
 // Pseudo-filesystems: creating folders there fails slowly or never (Node's recursive mkdir on procfs
@@ -169,18 +52,29 @@ export function stateDirProblem(dir: string): string | undefined {
   return undefined;
 }
 
-export function readGlobals(env: Env, file: ParsedConfigFile | undefined, cwd: string, errors: string[]): Globals {
+export function readGlobals(env: Env, file: ParsedConfigFile | undefined, cwd: string, errors: string[]) {
   const out: Record<string, unknown> = {};
-  for (const [key, s] of Object.entries(globalSettings))
-    out[key] = readGlobal(s as GlobalSetting<unknown>, env, file, errors);
+  for (const [key, schema] of Object.entries(globalSettings)) out[key] = readGlobal(key, schema, env, file, errors);
   const globals = out as Globals;
-  globals.stateDir = resolve(cwd, globals.stateDir);
-  const problem = stateDirProblem(globals.stateDir);
-  if (problem) errors.push(`${env.BWDC_STATE_DIR ? 'BWDC_STATE_DIR' : 'stateDir'}: ${problem}`);
-  if (globals.controlDir !== undefined) {
-    globals.controlDir = resolve(cwd, globals.controlDir);
-    const controlProblem = stateDirProblem(globals.controlDir);
-    if (controlProblem) errors.push(`${env.BWDC_CONTROL_DIR ? 'BWDC_CONTROL_DIR' : 'controlDir'}: ${controlProblem}`);
+  for (const key of ['stateDir', 'controlDir'] as const) {
+    if (globals[key] === undefined) continue;
+    globals[key] = resolve(cwd, globals[key]);
+    const problem = stateDirProblem(globals[key]);
+    const name = settingsRegistry.get(globalSettings[key])!.env!;
+    if (problem) errors.push(`${env[name] ? name : key}: ${problem}`);
   }
   return globals;
+}
+
+/** The variables that are no key of the file, each checked now: a bad one stops the load (exit 2). */
+export function readProcessSettings(env: Env, errors: string[]) {
+  const out: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(processSettings)) {
+    try {
+      out[key] = readSetting(env, schema as z.ZodType);
+    } catch (err) {
+      errors.push(errorMessage(err));
+    }
+  }
+  return out as { [K in keyof typeof processSettings]: z.output<(typeof processSettings)[K]> };
 }

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { readEnvLayer, type Env } from './env.js';
 import { readConfigFile, type ParsedConfigFile } from './file.js';
-import { readGlobals } from './globals.js';
+import { readGlobals, readProcessSettings } from './globals.js';
 import type { InstanceConfig, RunnerConfig } from './model.js';
 import { normalizeInstance, type InstanceInput } from './normalize.js';
 import { baseLayers, envInstance, fileInstances, folderInstances } from './sources.js';
@@ -79,6 +79,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): RunnerConfig {
   const file = configPath ? readConfigFile(resolve(cwd, configPath)) : undefined;
   errors.push(...(file?.issues ?? []));
   const globals = readGlobals(env, file, cwd, errors);
+  const proc = readProcessSettings(env, errors);
   const { instancesDir, inputs } = readSources(env, cwd, file, globals.stateDir, errors);
   const instances = normalizeAll(inputs, errors, warnings, options.credentials);
   if (errors.length) {
@@ -88,15 +89,14 @@ export function loadConfig(env: Env, options: LoadOptions = {}): RunnerConfig {
   }
   return Object.freeze({
     ...globals,
+    shutdownGraceMs: globals.shutdownGrace,
     instances: Object.freeze(instances),
-    passEnv: Object.freeze(
-      (env.BWDC_PASS_ENV ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    ),
+    passEnv: Object.freeze(proc.passEnv!),
     source: file?.path ?? instancesDir ?? 'environment',
-    watchConfig: env.BWDC_WATCH_CONFIG !== 'false',
+    watchConfig: proc.watchConfig!,
+    historyMaxBytes: proc.historyMaxBytes!,
+    historyMaxAgeMs: proc.historyMaxAgeMs!,
+    notifyTimeoutMs: proc.notifyTimeoutMs!,
     readFrom: Object.freeze([
       ...(file ? [{ path: file.path, kind: 'file' as const }] : []),
       ...(instancesDir ? [{ path: instancesDir, kind: 'folder' as const }] : []),

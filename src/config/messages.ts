@@ -1,14 +1,11 @@
 // What a configuration message says about a value: what was found (never a secret) and what is
-// expected, in words derived from the schema itself, with an example, so no validator wording
-// reaches the user.
+// expected, in words derived from the schema itself, with the declared example, so no validator
+// wording reaches the user.
 import { z } from 'zod';
-import type { PathKey } from './issues.js';
+import { settingsRegistry } from '../shared/env-setting.js';
 
-/** Fields whose values are secrets or carry tokens: never quoted. */
-const secretFields = new Set(['clientSecret', 'directorySecret', 'heartbeat', 'url']);
-
-export function foundText(value: unknown, path: readonly PathKey[]): string {
-  if (secretFields.has(String(path[path.length - 1]))) return 'the value';
+export function foundText(value: unknown, schema: z.ZodType): string {
+  if (settingsRegistry.get(schema)?.secret) return 'the value';
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
   if (value === null || typeof value !== 'object') return String(value);
   return Array.isArray(value) ? 'a list' : 'an object';
@@ -30,17 +27,7 @@ type JsonSchema = {
 
 const quoteAll = (values: unknown[]) => values.map((v) => String(v)).join(', ');
 
-/** Examples of the number fields, by key: what a reader would likely write. */
-const numberExamples: Record<string, number> = {
-  port: 636,
-  attempts: 2,
-  after: 3,
-  interval: 5,
-  staleAfter: 3,
-  quarantineAfter: 24,
-};
-
-function numberText(s: JsonSchema, key: string): string {
+function numberText(s: JsonSchema, example: string | number | undefined): string {
   const kind = s.type === 'integer' ? 'a whole number' : 'a number';
   const range =
     s.minimum !== undefined && s.maximum !== undefined
@@ -50,23 +37,23 @@ function numberText(s: JsonSchema, key: string): string {
         : s.exclusiveMinimum !== undefined
           ? ` above ${s.exclusiveMinimum}`
           : '';
-  return `${kind}${range}, e.g. ${numberExamples[key] ?? s.minimum ?? 10}`;
+  return `${kind}${range}, e.g. ${example ?? s.minimum ?? 10}`;
 }
 
 /** A JSON Schema node in words. */
-function describe(s: JsonSchema, key: string): string {
+function describe(s: JsonSchema, example: string | number | undefined): string {
   if (s.enum) return s.enum.length === 1 ? `"${String(s.enum[0])}"` : `one of ${quoteAll(s.enum)}`;
   if (s.const !== undefined) return JSON.stringify(s.const);
   const options = s.anyOf ?? s.oneOf;
-  if (options) return options.map((o) => describe(o, key)).join(', or ');
+  if (options) return options.map((o) => describe(o, example)).join(', or ');
   switch (s.type) {
     case 'boolean':
       return 'true or false';
     case 'integer':
     case 'number':
-      return numberText(s, key);
+      return numberText(s, example);
     case 'array':
-      return s.items ? `a list of ${describe(s.items, key)}` : 'a list';
+      return s.items ? `a list of ${describe(s.items, example)}` : 'a list';
     case 'object':
       return s.properties ? `a block with ${Object.keys(s.properties).join(', ')}` : 'a block of settings';
     default:
@@ -74,11 +61,11 @@ function describe(s: JsonSchema, key: string): string {
   }
 }
 
-/** What `schema` expects, in words; `path` names the field (for its example). */
-export function expectedText(schema: z.ZodType, path: readonly PathKey[] = []): string {
+/** What `schema` expects, in words, with its declared example. */
+export function expectedText(schema: z.ZodType): string {
   try {
-    const key = String(path.filter((k) => typeof k === 'string').pop() ?? '');
-    return describe(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema, key);
+    const example = settingsRegistry.get(schema)?.example;
+    return describe(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema, example);
   } catch {
     return 'a valid value';
   }

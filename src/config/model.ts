@@ -1,7 +1,24 @@
 // The validated, normalized configuration every other module receives. Frozen: nobody edits it.
-import type { LogFormat } from '../shared/log-settings.js';
+import type { z } from 'zod';
+import type { processSettings } from '../shared/process-settings.js';
+import type { Globals } from './globals.js';
 import type { GuardSettings } from '../plan/guard.js';
 import type { NotifyTarget } from '../notify/decide.js';
+import type { Defaulted } from '../shared/env-setting.js';
+import type { defaultsSchema, RawInstanceSettings } from './schema.js';
+
+/** The instance settings normalize.ts turns into something else; every other one is used as declared. */
+export const computedSettings = [
+  ...(['schedule', 'timezone', 'clientId', 'clientSecret', 'directorySecret', 'server', 'timeout'] as const),
+  ...(['directory', 'sync', 'retry', 'guard', 'notify', 'heartbeat', 'logFile', 'spread', 'jitter'] as const),
+];
+type Shape = typeof defaultsSchema.shape;
+/** The settings used as declared: each its value, else its declared default (undefined only without one). */
+export type PlainSettings = {
+  [K in Exclude<keyof Shape, (typeof computedSettings)[number]>]: Shape[K] extends Defaulted
+    ? NonNullable<RawInstanceSettings[K]>
+    : RawInstanceSettings[K];
+};
 
 export interface RetryPolicy {
   attempts: number;
@@ -24,7 +41,7 @@ export interface DataJsonTemplate {
   path?: string;
 }
 
-export interface InstanceConfig {
+export interface InstanceConfig extends PlainSettings {
   name: string;
   dataJson: DataJsonTemplate;
   schedule: string | undefined;
@@ -36,8 +53,6 @@ export interface InstanceConfig {
   /** Base URL of the Bitwarden server; undefined keeps what data.json says; '' is the US cloud. */
   server: string | undefined;
   timeoutMs: number;
-  /** Who logs in: the runner itself (one bwdc start per run) or `bwdc login` (the fallback). */
-  login: 'runner' | 'bwdc';
   retry: RetryPolicy;
   /** The guard rails checked before a sync (docs/design.md "Safe syncs"). */
   guard: GuardSettings;
@@ -51,47 +66,23 @@ export interface InstanceConfig {
   spreadMs: number;
   /** `schedule`: bound of the random extra delay (0: none). */
   jitterMs: number;
-  /** `schedule`: stale after this many intervals without a success. */
-  staleAfter: number;
-  /** Failed syncs in a row that pause the instance (docs/operations.md "Quarantine"); 0: never. */
-  quarantineAfter: number;
   /** Where the instance was defined, for messages. */
   origin: string;
 }
 
-export interface RunnerConfig {
+/** The process settings the configuration carries (the others are read where they are used). */
+type Carried = 'historyMaxBytes' | 'historyMaxAgeMs' | 'notifyTimeoutMs' | 'watchConfig';
+
+/** The globals as declared (schema.ts, shared/process-settings.ts), with what was loaded. */
+export type RunnerConfig = Globals & { [K in Carried]: NonNullable<z.output<(typeof processSettings)[K]>> } & {
   instances: readonly InstanceConfig[];
-  stateDir: string;
-  /**
-   * Where per-instance control state (pause, quarantine, approvals, history) lives: a folder every scheduler
-   * replica mounts, so it follows an instance that moves (docs/scheduler.md "What follows an instance").
-   * Undefined: stateDir. Read through controlDirOf (state/control-dir.ts).
-   */
-  controlDir: string | undefined;
-  /** Undefined: `bwdc` looked up on PATH. */
-  bwdcPath: string | undefined;
-  /** Nice value bwdc runs at (0: the runner's own priority). */
-  bwdcNice: number;
-  concurrency: number;
-  httpPort: number | 'off';
   shutdownGraceMs: number;
-  runOnStart: boolean;
-  logLevel: string;
-  logFormat: LogFormat;
-  /** Extra environment variable names (or NAME* prefixes) passed through to bwdc. */
+  /** Extra environment variable names (or NAME* prefixes) passed through to bwdc (BWDC_PASS_ENV). */
   passEnv: readonly string[];
   /** What the configuration was read from, for messages: "environment", a file, a folder. */
   source: string;
-  /** The history file of each instance is compacted past this size (BWDC_HISTORY_MAX_SIZE). */
-  historyMaxBytes: number;
-  /** History entries older than this go (BWDC_HISTORY_MAX_AGE). */
-  historyMaxAgeMs: number;
-  /** Delivery of notifications and heartbeats: per attempt (BWDC_NOTIFY_TIMEOUT). */
-  notifyTimeoutMs: number;
-  /** `schedule`: reload when the configuration's files change (BWDC_WATCH_CONFIG). */
-  watchConfig: boolean;
   /** The files and folders the configuration was read from (config file, instances folder, templates). */
   readFrom: ReadonlyArray<{ path: string; kind: 'file' | 'folder' }>;
   /** Problems that do not stop a run (a template without stateVersion), for the log and `check`. */
   warnings: readonly string[];
-}
+};

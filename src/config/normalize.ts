@@ -1,20 +1,18 @@
-// The normalize stage: one instance's merged layers -> a frozen InstanceConfig, with the rules no schema
-// can express (a cron that fires, a known time zone, the directory checks). Each part is a function of
+// The normalize stage: one instance's merged layers -> a frozen InstanceConfig, with the rules no single
+// value's schema can express (a cron that fires in its time zone, the directory checks, what is required). Each part is a function of
 // its own; all report into one InstanceProblems, so every problem of the instance is found in one pass.
 import { isAbsolute, join, resolve } from 'node:path';
-import { parseSecretRef } from '../shared/secret-ref.js';
-import { formatDuration, parseDuration } from '../shared/duration.js';
-import { errorMessage } from '../errors.js';
-import type { PathKey } from './issues.js';
-import type { DataJsonTemplate, InstanceConfig } from './model.js';
-import { builtinDefaults, instanceNamePattern, instanceNameProblem } from './schema.js';
+import { formatDuration } from '../shared/duration.js';
+import { dotPath, type PathKey } from './issues.js';
+import { computedSettings, type DataJsonTemplate, type InstanceConfig, type PlainSettings } from './model.js';
+import { defaultsSchema, guardSchema, instanceNamePattern, instanceNameProblem } from './schema.js';
 import { templateFromText, parseJsonQuietly } from './template.js';
 import { InstanceProblems, mergeBlock, pick, type Layer } from './pick.js';
-import { clientIdPattern, cronProblem, isValidTimezone, serverUrl, shortestIntervalMs, urlProblem } from './rules.js';
+import { cronProblem, serverUrl, shortestIntervalMs } from './rules.js';
 import type { DirectoryBlock, SyncBlock } from '../directory/schema.js';
 import { checkBlocks, checkTemplate } from '../directory/check.js';
 import { renderDataJsonText } from '../directory/render.js';
-import { defaultGuard } from '../plan/guard.js';
+import type { GuardSettings } from '../plan/guard.js';
 import type { NotifyTarget } from '../notify/decide.js';
 
 export { cronProblem, isValidTimezone, shortestIntervalMs } from './rules.js';
@@ -100,11 +98,6 @@ function credentialsOf(
       'BW_CLIENTID or clientId',
       'required: the organization API key client id, organization.<uuid>',
     );
-  else if (clientId.value !== undefined && !clientIdPattern.test(clientId.value))
-    out.atValue(
-      clientId,
-      `"${clientId.value}" is not a valid client id; expected organization.<uuid> (Admin Console > Settings > Organization info > API key)`,
-    );
   const clientSecret = pick<string>(layers, ['clientSecret']);
   if (clientSecret.value === undefined && needed)
     out.at(
@@ -113,14 +106,6 @@ function credentialsOf(
       'required: the organization API key client secret, or a reference to it',
     );
   const directorySecret = pick<string>(layers, ['directorySecret']);
-  for (const p of [clientSecret, directorySecret]) {
-    if (p.value === undefined) continue;
-    try {
-      parseSecretRef(p.value);
-    } catch (err) {
-      out.atValue(p, errorMessage(err));
-    }
-  }
   const type = template?.directoryType;
   if (directorySecret.value !== undefined && template && type === undefined)
     out.atValue(
@@ -132,32 +117,15 @@ function credentialsOf(
   return { clientId: clientId.value, clientSecret: clientSecret.value, directorySecret: directorySecret.value };
 }
 
-function durationOf(layers: readonly Layer[], path: PathKey[], fallback: string, out: Problems, min = 0): number {
-  const p = pick<string | number>(layers, path);
-  const ms = parseDuration(p.value ?? fallback);
-  if (ms === undefined || ms < min) {
-    out.atValue(p, `"${p.value}" is not a valid duration${min ? ' above zero' : ''}; expected e.g. 90s, 15m or 1h`);
-    return 0;
-  }
-  return ms;
-}
-
 /** Schedule, time zone, spread and jitter: when the scheduler starts the instance's runs. */
 function timingOf(layers: readonly Layer[], out: Problems) {
   const timezone = pick<string>(layers, ['timezone']);
-  const tzOk = timezone.value === undefined || isValidTimezone(timezone.value);
-  if (!tzOk)
-    out.atValue(
-      timezone,
-      `"${timezone.value}" is not a known time zone; expected an IANA name such as Europe/Berlin or UTC`,
-    );
   const schedule = pick<string>(layers, ['schedule']);
-  const problem =
-    schedule.value === undefined ? undefined : cronProblem(schedule.value, tzOk ? timezone.value : undefined);
+  const problem = schedule.value === undefined ? undefined : cronProblem(schedule.value, timezone.value);
   if (problem)
     out.atValue(schedule, `"${schedule.value}" is not a valid cron expression: ${problem}; e.g. "0 */6 * * *"`);
-  const spreadMs = durationOf(layers, ['spread'], '0', out);
-  if (spreadMs > 0 && schedule.value !== undefined && !problem && tzOk) {
+  const spreadMs = pick<number>(layers, ['spread']).value!;
+  if (spreadMs > 0 && schedule.value !== undefined && !problem) {
     // Each run is delayed by up to the spread: at the interval or beyond, a run is still going (or
     // waiting) at the next tick, which is then skipped as an overlap: half the runs silently lost.
     const interval = shortestIntervalMs(schedule.value, timezone.value);
@@ -168,30 +136,14 @@ function timingOf(layers: readonly Layer[], out: Problems) {
           `every other run would be skipped; use a spread below ${formatDuration(interval)}`,
       );
   }
-  const jitterMs = durationOf(layers, ['jitter'], '0', out);
+  const jitterMs = pick<number>(layers, ['jitter']).value!;
   return { schedule: schedule.value, timezone: timezone.value, spreadMs, jitterMs };
 }
 
-function serverOf(layers: readonly Layer[], out: Problems): string | undefined {
-  const server = pick<string>(layers, ['server']);
-  if (server.value === undefined) return undefined;
-  const url = serverUrl(server.value);
-  if (url === undefined)
-    out.atValue(
-      server,
-      `"${server.value}" is not a server; expected us, eu or the http(s) base URL of a self-hosted server, e.g. https://vault.example.com`,
-    );
-  return url;
-}
-
-/** Notification targets and the heartbeat: URLs are secrets (they carry tokens), never echoed. */
-function notificationsOf(layers: readonly Layer[], out: Problems) {
+/** Notification targets (their URLs checked by the schema: secrets, never echoed). */
+function notificationsOf(layers: readonly Layer[]) {
   type RawTarget = { url: string; format?: string; on?: string[]; after?: number };
-  const picked = pick<RawTarget[]>(layers, ['notify']);
-  const notify = (picked.value ?? []).map((t, i) => {
-    const problem = urlProblem(t.url);
-    // A target list comes from a layer (picked.path names it there): notify[i].url as written.
-    if (problem) out.atValue({ ...picked, path: [...picked.path, i, 'url'] }, problem, ['notify', i, 'url']);
+  const notify = (pick<RawTarget[]>(layers, ['notify']).value ?? []).map((t, i) => {
     const format = (t.format ?? 'json') as NotifyTarget['format'];
     return Object.freeze({
       url: t.url,
@@ -201,10 +153,7 @@ function notificationsOf(layers: readonly Layer[], out: Problems) {
       label: `${format}-${i}`,
     });
   });
-  const heartbeat = pick<string>(layers, ['heartbeat']);
-  const problem = heartbeat.value === undefined ? undefined : urlProblem(heartbeat.value);
-  if (problem) out.atValue(heartbeat, problem);
-  return { notify: Object.freeze(notify), heartbeat: heartbeat.value };
+  return Object.freeze(notify);
 }
 
 function logFileOf(input: InstanceInput): string | undefined {
@@ -214,20 +163,22 @@ function logFileOf(input: InstanceInput): string | undefined {
   return isAbsolute(logFile.value) ? logFile.value : resolve(logFile.layer!.baseDir, logFile.value);
 }
 
-function guardOf(layers: readonly Layer[]) {
-  const flag = (key: 'refuseEmptyDirectory' | 'requireSeats' | 'always' | 'refuseEmptiedGroups') =>
-    pick<boolean>(layers, ['guard', key]).value ?? defaultGuard[key] ?? true;
-  const limit = (key: 'maxRemovals' | 'maxRemovalsPerDay' | 'maxMembershipRemovals') =>
-    pick<number | string>(layers, ['guard', key]).value;
-  return Object.freeze({
-    maxRemovals: limit('maxRemovals'),
-    maxRemovalsPerDay: limit('maxRemovalsPerDay'),
-    maxMembershipRemovals: limit('maxMembershipRemovals'),
-    refuseEmptiedGroups: flag('refuseEmptiedGroups'),
-    refuseEmptyDirectory: flag('refuseEmptyDirectory'),
-    requireSeats: flag('requireSeats'),
-    always: flag('always'),
-  });
+function guardOf(layers: readonly Layer[], out: Problems): GuardSettings {
+  const always = pick(layers, ['guard', 'always']);
+  if (always.layer)
+    out.warnings.push(
+      `${dotPath(always.path)} (${always.where}): does nothing any more (every import is judged by the gate, docs/guard-rails.md); remove it`,
+    );
+  const keys = Object.keys(guardSchema.shape).filter((k) => k !== 'always');
+  return Object.freeze(
+    Object.fromEntries(keys.map((k) => [k, pick(layers, ['guard', k]).value])),
+  ) as unknown as GuardSettings;
+}
+
+/** The settings used as declared (their value, else their default): a new one needs no code here. */
+function plainSettings(layers: readonly Layer[]): PlainSettings {
+  const keys = Object.keys(defaultsSchema.shape).filter((k) => !(computedSettings as readonly string[]).includes(k));
+  return Object.fromEntries(keys.map((k) => [k, pick(layers, [k]).value])) as PlainSettings;
 }
 
 /**
@@ -248,31 +199,28 @@ export function normalizeInstance(
   const dataJson = dataJsonOf(input, secretSet, out);
   const keys = credentialsOf(layers, dataJson, out, needed);
   const timing = timingOf(layers, out);
-  const server = serverOf(layers, out);
-  const timeoutMs = durationOf(layers, ['timeout'], builtinDefaults.timeout, out, 1);
+  const server = pick<string>(layers, ['server']).value;
   const retry = Object.freeze({
-    attempts: pick<number>(layers, ['retry', 'attempts']).value ?? builtinDefaults.retryAttempts,
-    backoffMs: durationOf(layers, ['retry', 'backoff'], builtinDefaults.retryBackoff, out),
-    maxBackoffMs: durationOf(layers, ['retry', 'maxBackoff'], builtinDefaults.retryMaxBackoff, out),
+    attempts: pick<number>(layers, ['retry', 'attempts']).value!,
+    backoffMs: pick<number>(layers, ['retry', 'backoff']).value!,
+    maxBackoffMs: pick<number>(layers, ['retry', 'maxBackoff']).value!,
   });
-  const notifications = notificationsOf(layers, out);
   if (out.failed || !dataJson) return undefined;
   return Object.freeze({
+    ...plainSettings(layers),
     name: input.name,
     dataJson,
     ...timing,
     clientId: keys.clientId ?? '',
     clientSecret: keys.clientSecret ?? '',
     directorySecret: keys.directorySecret,
-    server,
-    timeoutMs,
-    login: pick<'runner' | 'bwdc'>(layers, ['login']).value ?? 'runner',
+    server: server === undefined ? undefined : serverUrl(server),
+    timeoutMs: pick<number>(layers, ['timeout']).value!,
     retry,
-    guard: guardOf(layers),
-    ...notifications,
+    guard: guardOf(layers, out),
+    notify: notificationsOf(layers),
+    heartbeat: pick<string>(layers, ['heartbeat']).value,
     logFile: logFileOf(input),
-    staleAfter: pick<number>(layers, ['staleAfter']).value ?? builtinDefaults.staleAfter,
-    quarantineAfter: pick<number>(layers, ['quarantineAfter']).value ?? builtinDefaults.quarantineAfter,
     origin: input.origin,
   });
 }

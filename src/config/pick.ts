@@ -1,8 +1,10 @@
 // The merge stage: an instance's settings are layers (environment < file defaults < the instance itself);
 // a field's value is the top-most layer's. And the instance's problems, which stay quiet about a field
 // whose value an earlier stage already reported invalid (one bad value, one message).
+import { z } from 'zod';
+import { defaultOf } from '../shared/env-setting.js';
 import { dotPath, type Locate, type PathKey } from './issues.js';
-import type { RawInstanceSettings } from './schema.js';
+import { defaultsSchema, type RawInstanceSettings } from './schema.js';
 
 export interface Layer {
   values: RawInstanceSettings;
@@ -23,6 +25,17 @@ export interface Picked<T> {
   path: PathKey[];
 }
 
+/** The declared default of an instance setting (schema.ts), parsed; undefined when it has none. */
+function defaultAt(path: readonly PathKey[]): unknown {
+  let node: z.ZodType | undefined = defaultsSchema;
+  for (const k of path) {
+    const inner: z.ZodType | undefined = node instanceof z.ZodOptional ? (node.unwrap() as z.ZodType) : node;
+    node = inner instanceof z.ZodObject ? (inner.shape[k] as z.ZodType | undefined) : undefined;
+  }
+  return node && defaultOf(node);
+}
+
+/** A field's value from the top-most layer that sets it, else its declared default. */
 export function pick<T>(layers: readonly Layer[], path: PathKey[]): Picked<T> {
   for (let i = layers.length - 1; i >= 0; i--) {
     const layer = layers[i]!;
@@ -30,7 +43,7 @@ export function pick<T>(layers: readonly Layer[], path: PathKey[]): Picked<T> {
     for (const k of path) v = v === undefined || v === null ? undefined : (v as Record<PathKey, unknown>)[k];
     if (v !== undefined) return { value: v as T, where: layer.locate(path), layer, path: [...layer.label, ...path] };
   }
-  return { value: undefined, where: 'default', layer: undefined, path };
+  return { value: defaultAt(path) as T | undefined, where: 'default', layer: undefined, path };
 }
 
 /**

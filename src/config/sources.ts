@@ -8,7 +8,6 @@ import type { PathKey } from './issues.js';
 import type { DataJsonTemplate } from './model.js';
 import type { InstanceInput } from './normalize.js';
 import type { Layer } from './pick.js';
-import { builtinDefaults } from './schema.js';
 import { readTemplate, templateFromText } from './template.js';
 
 type Template = InstanceInput['template'];
@@ -112,7 +111,7 @@ export function envInstance(env: Env, base: Layer[], cwd: string, stateDir: stri
       : readTemplate(resolve(cwd, spec));
   }, 'BWDC_DATA_JSON');
   return {
-    name: env.BWDC_INSTANCE || builtinDefaults.instanceName,
+    name: env.BWDC_INSTANCE || 'default',
     nameWhere: 'BWDC_INSTANCE',
     layers: base,
     template,

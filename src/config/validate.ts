@@ -18,24 +18,12 @@ export interface Validated<T> {
   issues: FieldIssue[];
 }
 
-type Def = {
-  type?: string;
-  shape?: Record<string, z.ZodType>;
-  element?: z.ZodType;
-  innerType?: z.ZodType;
-  options?: z.ZodType[];
-  discriminator?: string;
-};
-const defOf = (node: unknown): Def => (node as { def?: Def }).def ?? {};
 const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
-function unwrap(node: z.ZodType): z.ZodType {
-  let n = node;
-  while (defOf(n).type === 'optional' || defOf(n).type === 'default') n = defOf(n).innerType!;
-  return n;
-}
-
-const isOptional = (node: z.ZodType) => ['optional', 'default'].includes(defOf(node).type ?? '');
+/** The schema inside optional wrappers (zod's typed classes, no internals). */
+const unwrap = (node: z.ZodType): z.ZodType =>
+  node instanceof z.ZodOptional ? unwrap(node.unwrap() as z.ZodType) : node;
+const isOptional = (node: z.ZodType) => node.safeParse(undefined).success;
 
 /** Checks `value` against `schema`; the result keeps every field that passed. */
 export function validate<T>(schema: z.ZodType<T>, value: unknown, path: PathKey[] = []): Validated<T> {
@@ -46,22 +34,22 @@ export function validate<T>(schema: z.ZodType<T>, value: unknown, path: PathKey[
 
 function walk(schema: z.ZodType, value: unknown, path: PathKey[], issues: FieldIssue[]): unknown {
   const node = unwrap(schema);
-  const def = defOf(node);
-  if (value === undefined) return schema.safeParse(undefined).success ? undefined : missing(node, path, issues);
-  if (def.type === 'object' && isRecord(value)) return walkObject(def.shape!, value, path, issues);
-  if (def.type === 'array' && Array.isArray(value))
-    return value.map((v, i) => walk(def.element!, v, [...path, i], issues)).filter((v) => v !== undefined);
-  if (def.type === 'union' && def.discriminator && isRecord(value)) {
-    const key = def.discriminator;
-    const option = def.options!.find((o) => defOf(unwrap(o)).shape?.[key]?.safeParse(value[key]).success);
+  if (value === undefined) return isOptional(schema) ? undefined : missing(node, path, issues);
+  if (node instanceof z.ZodObject && isRecord(value)) return walkObject(node.shape, value, path, issues);
+  if (node instanceof z.ZodArray && Array.isArray(value))
+    return value.map((v, i) => walk(node.element as z.ZodType, v, [...path, i], issues)).filter((v) => v !== undefined);
+  if (node instanceof z.ZodDiscriminatedUnion && isRecord(value)) {
+    const key = node.def.discriminator;
+    const options = node.options as readonly z.ZodObject[];
+    const option = options.find((o) => (o.shape[key] as z.ZodType).safeParse(value[key]).success);
     if (option) return walk(option, value, path, issues);
     const at = [...path, key];
-    issues.push({ path: at, message: problem(node, value[key], at, node.safeParse(value).error?.issues[0]) });
+    issues.push({ path: at, message: problem(node, value[key], node.safeParse(value).error?.issues[0]) });
     return undefined;
   }
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  issues.push({ path, message: problem(schema, value, path, parsed.error.issues[0]) });
+  issues.push({ path, message: problem(schema, value, parsed.error.issues[0]) });
   return undefined;
 }
 
@@ -85,25 +73,27 @@ function walkObject(
     const checked = walk(shape[key]!, v, [...path, key], issues);
     if (checked !== undefined) out[key] = checked;
   }
-  for (const key of allowed)
-    if (value[key] === undefined && !isOptional(shape[key]!)) walk(shape[key]!, undefined, [...path, key], issues);
+  for (const key of allowed) if (value[key] === undefined) walk(shape[key]!, undefined, [...path, key], issues);
   return out;
 }
 
 function missing(node: z.ZodType, path: PathKey[], issues: FieldIssue[]): undefined {
-  const what = node.description ? `: ${node.description}` : `; expected ${expectedText(node, path)}`;
+  const what = node.description ? `: ${node.description}` : `; expected ${expectedText(node)}`;
   issues.push({ path, message: `required${what}` });
   return undefined;
 }
 
-function problem(schema: z.ZodType, value: unknown, path: PathKey[], issue?: z.core.$ZodIssue): string {
+/** Why `value` does not fit `schema`, in this project's words. */
+export function problem(schema: z.ZodType, value: unknown, issue = schema.safeParse(value).error?.issues[0]): string {
   // A whole sentence of the schema's own ("<found> is not a valid instance name; expected ...") is kept
   // as written, so the file says what the environment and the chart say.
-  if (issue && issue.message.includes('; expected ')) return issue.message;
+  // So is a rule's own sentence (a secret reference's syntax, a URL): it says what is wrong by itself.
+  if (issue && (issue.message.includes('; expected ') || (issue.code === 'custom' && !/^expected/.test(issue.message))))
+    return issue.message;
   // The schema's own messages (all written "expected ...") are this project's; zod's defaults are not.
   const own = issue && ownMessage(issue);
-  if (value === undefined) return `required; ${own ?? `expected ${expectedText(schema, path)}`}`;
-  return `${foundText(value, path)} is not valid; ${own ?? `expected ${expectedText(schema, path)}`}`;
+  if (value === undefined) return `required; ${own ?? `expected ${expectedText(schema)}`}`;
+  return `${foundText(value, schema)} is not valid; ${own ?? `expected ${expectedText(schema)}`}`;
 }
 
 function ownMessage(issue: z.core.$ZodIssue): string | undefined {

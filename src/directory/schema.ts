@@ -4,6 +4,10 @@
 // `defaults` block may give some and the instance the rest; what must be present once merged is
 // checked by check.ts, which names the field.
 import { z } from 'zod';
+import { declare } from '../shared/env-setting.js';
+
+/** The variable that sets a field in the environment-only instance (docs/reference/environment.md). */
+const env = <T extends z.ZodType>(schema: T, name: string, example?: number) => declare(schema, { env: name, example });
 
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const email = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -14,16 +18,20 @@ const path = (description: string) =>
 
 export const ldapBlock = z
   .strictObject({
-    type: z.literal('ldap'),
-    hostname: text('Server host name, e.g. dc1.corp.example. Required.'),
-    port: z
-      .number()
-      .int('expected a whole number')
-      .min(1, 'expected a port from 1 to 65535')
-      .max(65535, 'expected a port from 1 to 65535')
-      .optional()
-      .describe('Server port: 389 (LDAP, StartTLS) or 636 (LDAPS). Required.'),
-    ssl: flag('LDAPS (TLS from the first byte). Default false. Not with startTls.'),
+    type: env(z.literal('ldap'), 'BWDC_DIRECTORY_TYPE'),
+    hostname: env(text('Server host name, e.g. dc1.corp.example. Required.'), 'BWDC_LDAP_HOSTNAME'),
+    port: env(
+      z
+        .number()
+        .int('expected a whole number')
+        .min(1, 'expected a port from 1 to 65535')
+        .max(65535, 'expected a port from 1 to 65535')
+        .optional()
+        .describe('Server port: 389 (LDAP, StartTLS) or 636 (LDAPS). Required.'),
+      'BWDC_LDAP_PORT',
+      636,
+    ),
+    ssl: env(flag('LDAPS (TLS from the first byte). Default false. Not with startTls.'), 'BWDC_LDAP_SSL'),
     startTls: flag('StartTLS on the plain port. Default false. Not with ssl.'),
     sslAllowUnauthorized: flag("Accept a server certificate that no trusted CA signed. Default false: don't."),
     tlsCaPath: path('CA certificate (PEM) that signed the server certificate, for StartTLS.'),
@@ -31,10 +39,13 @@ export const ldapBlock = z
     sslCertPath: path('Client certificate (PEM), for LDAPS with client authentication.'),
     sslKeyPath: path('Client key (PEM), for LDAPS with client authentication.'),
     domain: text('Domain, used by some servers to qualify the bind user.'),
-    rootPath: text('Base DN searches start from, e.g. dc=corp,dc=example.'),
+    rootPath: env(text('Base DN searches start from, e.g. dc=corp,dc=example.'), 'BWDC_LDAP_ROOT_PATH'),
     currentUser: flag('Bind as the account bwdc runs under (Windows only). Default false.'),
-    username: text('Bind DN (or user@domain for Active Directory). The password is directorySecret.'),
-    ad: flag('The server is Active Directory. Default true.'),
+    username: env(
+      text('Bind DN (or user@domain for Active Directory). The password is directorySecret.'),
+      'BWDC_LDAP_USERNAME',
+    ),
+    ad: env(flag('The server is Active Directory. Default true.'), 'BWDC_LDAP_AD'),
     pagedSearch: flag('Page search results (needed above the server size limit). Default true.'),
   })
   .describe('An LDAP directory (Active Directory, OpenLDAP, ...): directoryType 0, section directoryLdap.');
@@ -121,16 +132,22 @@ export const ldapOnlySyncFields = [
 
 export const syncBlock = z
   .strictObject({
-    users: flag('Sync users. Default false.'),
-    groups: flag('Sync groups. Default false.'),
+    users: env(flag('Sync users. Default false.'), 'BWDC_SYNC_USERS'),
+    groups: env(flag('Sync groups. Default false.'), 'BWDC_SYNC_GROUPS'),
     interval: z
       .number()
       .int('expected a whole number of minutes')
       .min(5, 'expected 5 minutes or more (bwdc raises anything lower to 5)')
       .optional()
       .describe("bwdc's own sync interval in minutes (desktop app only; the runner's schedule decides). Default 5."),
-    userFilter: text('Which users: an LDAP filter for ldap, include:/exclude: lists for the others.'),
-    groupFilter: text('Which groups: an LDAP filter for ldap, include:/exclude: lists for the others.'),
+    userFilter: env(
+      text('Which users: an LDAP filter for ldap, include:/exclude: lists for the others.'),
+      'BWDC_SYNC_USER_FILTER',
+    ),
+    groupFilter: env(
+      text('Which groups: an LDAP filter for ldap, include:/exclude: lists for the others.'),
+      'BWDC_SYNC_GROUP_FILTER',
+    ),
     removeDisabled: flag('Remove members disabled in the directory from the organization. Default false.'),
     overwriteExisting: flag(
       "Replace the organization's directory-managed members and groups with exactly what this sync finds: members not found are removed. Default false.",

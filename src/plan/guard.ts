@@ -14,8 +14,6 @@ export interface GuardSettings {
   refuseEmptiedGroups?: boolean;
   refuseEmptyDirectory: boolean;
   requireSeats: boolean;
-  /** No longer changes anything: every import is judged by the gate (docs/guard-rails.md); still accepted. */
-  always: boolean;
 }
 
 export const defaultGuard: GuardSettings = {
@@ -25,7 +23,6 @@ export const defaultGuard: GuardSettings = {
   refuseEmptiedGroups: true,
   refuseEmptyDirectory: true,
   requireSeats: true,
-  always: false,
 };
 
 export const maxRemovalsPattern = /^(\d+)%$/;

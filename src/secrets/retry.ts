@@ -3,7 +3,8 @@
 // own retries are turned off so that attempts are counted and logged in one place.
 import { SecretError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import { parseDuration } from '../shared/duration.js';
+import { readSetting } from '../shared/env-setting.js';
+import { processSettings } from '../shared/process-settings.js';
 import { retry } from '../shared/retry.js';
 import type { Env } from './provider.js';
 
@@ -16,15 +17,12 @@ export interface SecretRequestPolicy {
   maxBackoffMs: number;
 }
 
+/** From BWDC_SECRET_TIMEOUT, _RETRIES, _BACKOFF (declared in shared/process-settings.ts, checked at load). */
 export function secretRequestPolicy(env: Env): SecretRequestPolicy {
-  const retries =
-    env.BWDC_SECRET_RETRIES !== undefined && /^\d+$/.test(env.BWDC_SECRET_RETRIES)
-      ? Number(env.BWDC_SECRET_RETRIES)
-      : 3;
   return {
-    timeoutMs: parseDuration(env.BWDC_SECRET_TIMEOUT ?? '10s') ?? 10_000,
-    retries,
-    minBackoffMs: parseDuration(env.BWDC_SECRET_BACKOFF ?? '250ms') ?? 250,
+    timeoutMs: readSetting(env, processSettings.secretTimeoutMs)!,
+    retries: readSetting(env, processSettings.secretRetries)!,
+    minBackoffMs: readSetting(env, processSettings.secretBackoffMs)!,
     maxBackoffMs: 5000,
   };
 }

@@ -1,13 +1,14 @@
 // `run` and `test`: one pass over the selected instances, then exit with the exit code of docs/design.md
 // "Commands and exit codes".
-import { planIdPattern } from '../../plan/plan-id.js';
 import { loadConfig, selectInstances } from '../../config/load.js';
 import { createLogger } from '../../observability/logger.js';
 import { createSecretResolver } from '../../secrets/index.js';
 import { combinedExitCode } from '../../runner/result.js';
 import { runInstances } from '../../runner/run-many.js';
 import { recoverStateFolders } from '../../runner/recover.js';
-import { ConfigError, ExitCode } from '../../errors.js';
+import { ExitCode } from '../../errors.js';
+import { readSetting } from '../../shared/env-setting.js';
+import { processSettings } from '../../shared/process-settings.js';
 import type { CliOptions } from '../cli-options.js';
 import { installShutdown } from '../shutdown.js';
 
@@ -28,11 +29,7 @@ export async function runCommand(options: CliOptions, env: NodeJS.ProcessEnv): P
   const allowRemovals = allowedRemovals(options, env);
   if (allowRemovals !== undefined) log.warn({ allowRemovals }, 'guard: up to this many removals are allowed this once');
   // A one-off Job of a CronJob without a state volume: the refused plan's id, approved for this run only.
-  const approvedPlan = env.BWDC_APPROVE_PLAN || undefined;
-  if (approvedPlan !== undefined && !planIdPattern.test(approvedPlan))
-    throw new ConfigError(
-      `BWDC_APPROVE_PLAN: "${approvedPlan}" is not a plan id; expected the 10 hex digits a refusal names`,
-    );
+  const approvedPlan = readSetting(env, processSettings.approvePlan);
   if (approvedPlan) log.warn({ planId: approvedPlan }, 'guard: this plan is approved for this run');
   const notices = tally('target');
   const deps = {
@@ -54,11 +51,12 @@ export async function runCommand(options: CliOptions, env: NodeJS.ProcessEnv): P
   await secrets.close();
   shutdown.dispose();
   // The CronJob mode's observability: syncs (not dry runs) push their metrics when there is a Pushgateway.
-  if (env.PUSHGATEWAY_URL && mode === 'sync') {
+  const pushgateway = readSetting(env, processSettings.pushgatewayUrl);
+  if (pushgateway && mode === 'sync') {
     const { pushRunMetrics } = await import('../../observability/push.js');
     await pushRunMetrics(
-      env.PUSHGATEWAY_URL,
-      env.PUSHGATEWAY_JOB || 'bwdc-runner',
+      pushgateway,
+      readSetting(env, processSettings.pushgatewayJob)!,
       results,
       fetches.list(),
       log,
@@ -79,11 +77,7 @@ export async function runCommand(options: CliOptions, env: NodeJS.ProcessEnv): P
 
 /** run --allow-removals N, else BWDC_ALLOW_REMOVALS (a CronJob's one-off Job sets the variable). */
 function allowedRemovals(options: CliOptions, env: NodeJS.ProcessEnv): number | undefined {
-  if (options.allowRemovals !== undefined) return options.allowRemovals;
-  const v = env.BWDC_ALLOW_REMOVALS;
-  if (v === undefined || v === '') return undefined;
-  if (!/^\d+$/.test(v)) throw new ConfigError(`BWDC_ALLOW_REMOVALS: "${v}" is not a count; expected a whole number`);
-  return Number(v);
+  return options.allowRemovals ?? readSetting(env, processSettings.allowRemovals);
 }
 
 type Tallied<K extends string> = Record<K, string> & { ok: boolean; count: number };

@@ -15,7 +15,8 @@ import { createSecretResolver } from '../../secrets/index.js';
 import { recoverStateFolders } from '../../runner/recover.js';
 import { shardOf, shareOf } from '../../scheduler/shard.js';
 import { registerShardMetrics } from '../../observability/shard-metrics.js';
-import { parseDuration } from '../../shared/duration.js';
+import { readSetting } from '../../shared/env-setting.js';
+import { processSettings } from '../../shared/process-settings.js';
 import type { CliOptions } from '../cli-options.js';
 import { logStarted, routesOf, startScheduler, untilStopped } from './schedule-wiring.js';
 
@@ -41,7 +42,7 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
   const secrets = createSecretResolver(env, log);
   secrets.observer = (scheme, ok) => metrics.secretFetched(scheme, ok);
   // Runs that start within this window share secret fetches (see SecretResolver.sharedSession).
-  const secretCacheMs = parseDuration(env.BWDC_SECRET_CACHE_TTL ?? '30s') ?? 30_000;
+  const secretCacheMs = readSetting(env, processSettings.secretCacheMs)!;
 
   // The admin side sees this replica's share: its pauses (bwdc_runner_paused once per directory across the
   // replicas), its history and admin calls; an instance of another shard is another replica's.
@@ -62,12 +63,13 @@ export async function scheduleCommand(options: CliOptions, env: NodeJS.ProcessEn
   );
   await admin.refresh();
   admin.start();
-  const token = env.BWDC_ADMIN_TOKEN_FILE ? new AdminToken(env.BWDC_ADMIN_TOKEN_FILE) : undefined;
+  const tokenFile = readSetting(env, processSettings.adminTokenFile);
+  const token = tokenFile ? new AdminToken(tokenFile) : undefined;
   if (token?.trouble) log.warn({ problem: token.trouble }, 'admin endpoints: no usable token; every call gets 401');
 
   let http: HttpEndpoints | undefined;
   if (config.httpPort !== 'off') {
-    http = await startHttp(config.httpPort, env.BWDC_HTTP_HOST || '0.0.0.0', {
+    http = await startHttp(config.httpPort, readSetting(env, processSettings.httpHost)!, {
       ...routesOf(scheduler, metrics, admin, token),
       status: () => ({
         host: hostname(),
