@@ -1,7 +1,8 @@
 // The default set of providers. Vault, AWS and Bitwarden Secrets Manager register as factories: their SDKs are imported only
 // when a reference needs them, so `--version` and env/file-only setups never pay for them.
 import type { Logger } from '../observability/logger.js';
-import type { Env } from './provider.js';
+import type { SecretScheme } from '../shared/secret-ref.js';
+import type { Env, ProviderFactory, SecretProvider } from './provider.js';
 import { envProvider } from './providers/env.js';
 import { fileProvider } from './providers/file.js';
 import { awsSecretsManagerFactory } from './providers/aws/index.js';
@@ -11,11 +12,20 @@ import { SecretResolver } from './resolver.js';
 
 export { SecretResolver, SecretSession } from './resolver.js';
 
+/** One provider per scheme of shared/secret-ref.ts: a scheme without one does not compile. */
+const providers: Record<SecretScheme, SecretProvider | ProviderFactory> = {
+  vault: vaultFactory,
+  awssm: awsSecretsManagerFactory,
+  bws: bwsFactory,
+  file: fileProvider,
+  env: envProvider,
+};
+
 export function createSecretResolver(env: Env, log: Logger): SecretResolver {
-  return new SecretResolver(env, log)
-    .register(envProvider)
-    .register(fileProvider)
-    .register(vaultFactory)
-    .register(awsSecretsManagerFactory)
-    .register(bwsFactory);
+  const resolver = new SecretResolver(env, log);
+  for (const [scheme, provider] of Object.entries(providers)) {
+    if (provider.scheme !== scheme) throw new Error(`secret provider "${provider.scheme}" is listed under ${scheme}`);
+    resolver.register(provider);
+  }
+  return resolver;
 }

@@ -1,8 +1,61 @@
 // Parses the secret reference syntax of docs/design.md "Secret references". A reference is not secret and may
 // be printed; a literal value is, and is only ever described as "a literal value".
 
-export const secretSchemes = ['vault', 'awssm', 'bws', 'file', 'env'] as const;
-export type SecretScheme = (typeof secretSchemes)[number];
+/**
+ * Each scheme's syntax, in one entry: the parameters it takes and its check of the parsed parts (a problem, or
+ * undefined). The order is the order error messages list them. A new scheme is an entry here and its provider
+ * in secrets/index.ts (a Record over these names: the compiler asks for it); the schema takes the names from here.
+ */
+const schemeSyntax = {
+  vault: {
+    params: ['version'],
+    check: (target, key, params) =>
+      !/^[^/]+\/.+/.test(target)
+        ? 'expected vault://MOUNT/PATH#KEY'
+        : !key
+          ? 'expected a #KEY naming the field of the Vault secret'
+          : params.version !== undefined && !['1', '2'].includes(params.version)
+            ? '?version= must be 1 or 2'
+            : undefined,
+  },
+  awssm: {
+    params: ['versionStage', 'versionId', 'region'],
+    check: (target) => (target ? undefined : 'expected awssm://SECRET-ID-OR-ARN[#KEY]'),
+  },
+  bws: {
+    params: [],
+    check: (target) =>
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(target)
+        ? undefined
+        : "expected bws://SECRET-ID[#KEY], the secret's id (a UUID) in Bitwarden Secrets Manager",
+  },
+  file: {
+    params: [],
+    check: (target, key) =>
+      !target.startsWith('/')
+        ? 'expected an absolute path, file:///run/secrets/NAME'
+        : key !== undefined
+          ? 'a #KEY is not supported'
+          : undefined,
+  },
+  env: {
+    params: [],
+    check: (target, key) =>
+      !envNamePattern.test(target)
+        ? 'expected env://VARIABLE_NAME'
+        : key !== undefined
+          ? 'a #KEY is not supported'
+          : undefined,
+  },
+} satisfies Record<string, SchemeSyntax>;
+
+interface SchemeSyntax {
+  params: readonly string[];
+  check(target: string, key: string | undefined, params: Readonly<Record<string, string>>): string | undefined;
+}
+
+export type SecretScheme = keyof typeof schemeSyntax;
+export const secretSchemes = Object.keys(schemeSyntax) as SecretScheme[];
 
 export type SecretRef =
   | { kind: 'literal'; value: string }
@@ -24,22 +77,16 @@ export class SecretRefSyntaxError extends Error {
 
 const schemePattern = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
 const envNamePattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const allowedParams: Record<SecretScheme, readonly string[]> = {
-  vault: ['version'],
-  awssm: ['versionStage', 'versionId', 'region'],
-  bws: [],
-  file: [],
-  env: [],
-};
 
 /** Throws SecretRefSyntaxError with a message that never contains the input (it may be a secret). */
 export function parseSecretRef(input: string): SecretRef {
   const m = schemePattern.exec(input);
   if (!m) return { kind: 'literal', value: input };
   const scheme = m[1]!.toLowerCase();
-  if (!(secretSchemes as readonly string[]).includes(scheme)) {
+  if (!Object.hasOwn(schemeSyntax, scheme)) {
+    const expected = secretSchemes.map((x) => `${x}://`).join(', ');
     throw new SecretRefSyntaxError(
-      `unknown secret reference scheme; expected vault://, awssm://, bws://, file://, env:// or a literal value without "://"`,
+      `unknown secret reference scheme; expected ${expected} or a literal value without "://"`,
     );
   }
   const s = scheme as SecretScheme;
@@ -64,8 +111,9 @@ export function parseSecretRef(input: string): SecretRef {
   }
   const params: Record<string, string> = {};
   for (const [k, v] of new URLSearchParams(query)) {
-    if (!allowedParams[s].includes(k)) {
-      const allowed = allowedParams[s].length ? allowedParams[s].map((p) => `?${p}=`).join(', ') : 'none';
+    const allowedParams: readonly string[] = schemeSyntax[s].params;
+    if (!allowedParams.includes(k)) {
+      const allowed = allowedParams.length ? allowedParams.map((p) => `?${p}=`).join(', ') : 'none';
       // Name the parameter only when it looks like one: the text could be anything, even a secret.
       const named = /^[A-Za-z]{1,20}$/.test(k) ? ` "${k}"` : '';
       throw new SecretRefSyntaxError(`${s}:// reference: unknown parameter${named}; allowed: ${allowed}`);
@@ -79,35 +127,7 @@ export function parseSecretRef(input: string): SecretRef {
   } catch {
     throw new SecretRefSyntaxError(`${s}:// reference: invalid %-encoding`);
   }
-  switch (s) {
-    case 'vault':
-      if (!/^[^/]+\/.+/.test(target))
-        throw new SecretRefSyntaxError('vault:// reference: expected vault://MOUNT/PATH#KEY');
-      if (!key)
-        throw new SecretRefSyntaxError('vault:// reference: expected a #KEY naming the field of the Vault secret');
-      if (params.version !== undefined && !['1', '2'].includes(params.version)) {
-        throw new SecretRefSyntaxError('vault:// reference: ?version= must be 1 or 2');
-      }
-      break;
-    case 'awssm':
-      if (!target) throw new SecretRefSyntaxError('awssm:// reference: expected awssm://SECRET-ID-OR-ARN[#KEY]');
-      break;
-    case 'bws':
-      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(target))
-        throw new SecretRefSyntaxError(
-          "bws:// reference: expected bws://SECRET-ID[#KEY], the secret's id (a UUID) in Bitwarden Secrets Manager",
-        );
-      break;
-    case 'file':
-      if (!target.startsWith('/'))
-        throw new SecretRefSyntaxError('file:// reference: expected an absolute path, file:///run/secrets/NAME');
-      if (key !== undefined) throw new SecretRefSyntaxError('file:// reference: a #KEY is not supported');
-      break;
-    case 'env':
-      if (!envNamePattern.test(target))
-        throw new SecretRefSyntaxError('env:// reference: expected env://VARIABLE_NAME');
-      if (key !== undefined) throw new SecretRefSyntaxError('env:// reference: a #KEY is not supported');
-      break;
-  }
+  const problem = schemeSyntax[s].check(target, key, params);
+  if (problem) throw new SecretRefSyntaxError(`${s}:// reference: ${problem}`);
   return { kind: 'ref', scheme: s, text: input, target, key, params };
 }
