@@ -133,7 +133,7 @@ function adler32(s: string): number {
   return ((b << 16) | a) >>> 0;
 }
 
-test("H: the chart's concrete schedule is the one the runner loads in both modes, from the instance's full name", () => {
+test("H: the runner resolves it from the instance's full name (the chart's scheduleKey), as the CronJob's concrete schedule", () => {
   const instances = Object.fromEntries(
     ['a', 'billing-eu', 'customer-00042', 'x1'].map((n) => [
       n,
@@ -169,6 +169,13 @@ test("H: the chart's concrete schedule is the one the runner loads in both modes
     const own = loadPod(cron, cj.spec.jobTemplate.spec.template.spec, join(d, name));
     assert.equal(own.instances[0]!.schedule, expected, `${name}: cronjob mode`);
     assert.equal(all.instances.find((i) => i.name === name)!.schedule, expected, `${name}: scheduler mode`);
+    // The instance file carries the schedule as written and the key; the runner, not the chart, hashes it.
+    const file = byKind(cron, 'ConfigMap')
+      .map((c) => c.data?.[`${name}.runner.yaml`])
+      .find((f) => f !== undefined);
+    const written = JSON.parse(file!);
+    assert.match(written.schedule, /H/, `${name}: the file keeps H`);
+    assert.equal(written.scheduleKey, cj.metadata.name);
   }
 });
 

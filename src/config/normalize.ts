@@ -9,6 +9,7 @@ import { defaultsSchema, guardSchema, instanceNamePattern, instanceNameProblem }
 import { templateFromText, parseJsonQuietly } from './template.js';
 import { InstanceProblems, mergeBlock, pick, type Layer } from './pick.js';
 import { cronProblem, serverUrl, shortestIntervalMs } from './rules.js';
+import { resolveH } from '../shared/cron-hash.js';
 import type { DirectoryBlock, SyncBlock } from '../directory/schema.js';
 import { checkBlocks, checkTemplate } from '../directory/check.js';
 import { renderDataJsonText } from '../directory/render.js';
@@ -117,13 +118,20 @@ function credentialsOf(
   return { clientId: clientId.value, clientSecret: clientSecret.value, directorySecret: directorySecret.value };
 }
 
-/** Schedule, time zone, spread and jitter: when the scheduler starts the instance's runs. */
-function timingOf(layers: readonly Layer[], out: Problems) {
+const pickScheduleKey = (layers: readonly Layer[], name: string) => pick<string>(layers, ['scheduleKey']).value ?? name;
+
+/** Schedule (H resolved), time zone, spread and jitter: when the scheduler starts the instance's runs. */
+function timingOf(layers: readonly Layer[], name: string, out: Problems) {
   const timezone = pick<string>(layers, ['timezone']);
-  const schedule = pick<string>(layers, ['schedule']);
-  const problem = schedule.value === undefined ? undefined : cronProblem(schedule.value, timezone.value);
-  if (problem)
-    out.atValue(schedule, `"${schedule.value}" is not a valid cron expression: ${problem}; e.g. "0 */6 * * *"`);
+  const written = pick<string>(layers, ['schedule']);
+  // H resolved here, once: the scheduler, /status and the chart's CronJob all see the concrete schedule.
+  const hashed = written.value === undefined ? undefined : resolveH(written.value, pickScheduleKey(layers, name));
+  const schedule = { ...written, value: hashed && 'schedule' in hashed ? hashed.schedule : written.value };
+  const hProblem = hashed && 'problem' in hashed ? hashed.problem : undefined;
+  const problem = hProblem ?? (schedule.value === undefined ? undefined : cronProblem(schedule.value, timezone.value));
+  if (hProblem) out.atValue(written, `"${written.value}" is not a schedule: ${hProblem}`);
+  else if (problem)
+    out.atValue(written, `"${written.value}" is not a valid cron expression: ${problem}; e.g. "0 */6 * * *"`);
   const spreadMs = pick<number>(layers, ['spread']).value!;
   if (spreadMs > 0 && schedule.value !== undefined && !problem) {
     // Each run is delayed by up to the spread: at the interval or beyond, a run is still going (or
@@ -198,7 +206,7 @@ export function normalizeInstance(
   const secretSet = !needed || pick<string>(layers, ['directorySecret']).value !== undefined;
   const dataJson = dataJsonOf(input, secretSet, out);
   const keys = credentialsOf(layers, dataJson, out, needed);
-  const timing = timingOf(layers, out);
+  const timing = timingOf(layers, input.name, out);
   const server = pick<string>(layers, ['server']).value;
   const retry = Object.freeze({
     attempts: pick<number>(layers, ['retry', 'attempts']).value!,

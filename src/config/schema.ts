@@ -22,8 +22,14 @@ export { guardSchema, instanceNamePattern, instanceNameProblem } from './blocks.
 const instanceSettings = {
   schedule: setting(
     z.string(),
-    'Cron expression, 5 fields (minute precision) or 6 (seconds first). Required by `schedule`, ignored by `run`.',
-    { env: 'BWDC_SCHEDULE' },
+    'Cron expression, 5 fields (minute precision) or 6 (seconds first); `H` as the minute (`H`, `H/15`) or the ' +
+      'hour is a value hashed from `scheduleKey`. Required by `schedule`, ignored by `run`.',
+    { env: 'BWDC_SCHEDULE', example: 'H */6 * * *' },
+  ),
+  scheduleKey: setting(
+    z.string().min(1),
+    'What `H` in `schedule` is hashed from (Adler-32): default the instance name. The Helm chart sets the ' +
+      "instance's CronJob name, so both of its modes run an instance at the same minute.",
   ),
   timezone: setting(
     z.string().refine(isValidTimezone, {

@@ -3,7 +3,8 @@ The runner's configuration, the same for both modes (docs/kubernetes.md "Configu
 (globals and `defaults`) in `<fullname>-config`, and each instance a file `<name>.runner.yaml` (its inline
 template `<name>.data.json`) in the blocks `<fullname>-instances-<k>`, read by folder discovery. The
 chart writes settings as given; the runner merges, parses and validates them. The chart only drops what
-is its own (suspend, resources, where a template comes from) and makes `H` schedules concrete.
+is its own (suspend, resources, where a template comes from), and names what `H` is hashed from (`scheduleKey`:
+the instance's CronJob name); a CronJob's own schedule is made concrete the same way (_helpers.tpl).
 */}}
 
 {{/* Settings as the runner reads them: the chart's own keys and empty values left out. .values, .at */}}
@@ -68,9 +69,9 @@ instances one release holds"); a block that would is refused with what to do. Th
 {{- include "bwdc-runner.checkName" $name }}
 {{- $raw = default dict $raw }}
 {{- $s := include "bwdc-runner.runnerSettings" (dict "values" $raw "at" (printf "instances.%s" $name)) | fromJson }}
-{{- with default $root.Values.defaults.schedule $raw.schedule }}
-{{- $_ := set $s "schedule" (include "bwdc-runner.schedule" (dict "schedule" . "key" (include "bwdc-runner.instanceFullname" (dict "root" $root "name" $name)))) }}
-{{- end }}
+{{- with default $root.Values.defaults.schedule $raw.schedule }}{{ $_ := set $s "schedule" . }}{{ end }}
+{{- /* H is the runner's to resolve (src/shared/cron-hash.ts), from the CronJob's name in both modes */}}
+{{- $_ := set $s "scheduleKey" (include "bwdc-runner.instanceFullname" (dict "root" $root "name" $name)) }}
 {{- $files := dict (printf "%s.runner.yaml" $name) (toJson $s) }}
 {{- if $raw.dataJson }}{{ $_ := set $files (printf "%s.data.json" $name) (toJson $raw.dataJson) }}{{ end }}
 {{- $n := 0 }}

@@ -104,8 +104,9 @@ that take seconds: the runner's reading (src/shared/duration.ts; test/chart-conf
 {{- end }}
 {{- end }}
 
-{{/* H in the minute or hour field replaced by a value from the key (like Jenkins' H): a CronJob needs a
-concrete schedule, and both modes give the runner the same one (test/chart-config.test.ts). .schedule, .key */}}
+{{/* H in the minute or hour field replaced by a value from the key (like Jenkins' H), as the runner resolves it
+(src/shared/cron-hash.ts): a CronJob needs a concrete schedule; test/chart-config.test.ts compares the two.
+.schedule, .key */}}
 {{- define "bwdc-runner.schedule" -}}
 {{- $hash := adler32sum .key | atoi }}
 {{- $out := list }}
