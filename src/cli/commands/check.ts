@@ -12,7 +12,15 @@ import { TokenCache } from '../../bitwarden/token-cache.js';
 import { loadConfig, selectInstances } from '../../config/load.js';
 import type { InstanceConfig, RunnerConfig } from '../../config/model.js';
 import { formatDuration } from '../../shared/duration.js';
-import { ConfigError, ExitCode, errorMessage, mostSevereExitCode, type ExitCodeValue } from '../../errors.js';
+import {
+  BwdcUnusableError,
+  ConfigError,
+  ExitCode,
+  errorMessage,
+  exitCodeOf,
+  mostSevereExitCode,
+  type ExitCodeValue,
+} from '../../errors.js';
 import { createLogger } from '../../observability/logger.js';
 import { redactor } from '../../observability/redact.js';
 import { createSecretResolver } from '../../secrets/index.js';
@@ -87,9 +95,9 @@ export async function checkCommand(options: CliOptions, env: NodeJS.ProcessEnv):
   } catch (err) {
     // The same report, with the configuration's problems and no instance.
     if (!options.json || !(err instanceof ConfigError)) throw err;
-    const out = { ok: false, exitCode: ExitCode.config, runner: runnerVersion(), config: { issues: err.issues } };
+    const out = { ok: false, exitCode: exitCodeOf(err), runner: runnerVersion(), config: { issues: err.issues } };
     process.stdout.write(`${redactor.scrub(JSON.stringify(out, null, 2))}\n`);
-    return ExitCode.config;
+    return out.exitCode;
   }
   // The report goes to stdout; the run pipeline's log (errors only, already in the report) to stderr.
   const log = await createLogger({
@@ -99,9 +107,9 @@ export async function checkCommand(options: CliOptions, env: NodeJS.ProcessEnv):
   });
   const codes: ExitCodeValue[] = [];
   const bwdc = await checkBwdc(config, env);
-  if (bwdc.error) codes.push(ExitCode.bwdcUnusable);
+  if (bwdc.error) codes.push(exitCodeOf(new BwdcUnusableError(bwdc.error)));
   const stateDirError = await checkStateDir(config.stateDir);
-  if (stateDirError) codes.push(ExitCode.config);
+  if (stateDirError) codes.push(exitCodeOf('config'));
 
   const resolver = createSecretResolver(env, log);
   const shutdown = installShutdown(log, config.shutdownGraceMs);
@@ -121,7 +129,7 @@ export async function checkCommand(options: CliOptions, env: NodeJS.ProcessEnv):
       tokens,
     });
     const failedSteps = steps.filter((s) => s.status === 'failed');
-    codes.push(...failedSteps.map((s) => s.exitCode ?? ExitCode.syncFailed));
+    codes.push(...failedSteps.map((s) => s.exitCode ?? exitCodeOf(s.failureClass ?? 'internal')));
     report.push({
       ...describe(inst, options.verbose),
       ok: failedSteps.length === 0,
