@@ -25,6 +25,9 @@ export const url = text.superRefine((v, ctx) => {
 });
 
 /** One target; its variables set the one target of BWDC_NOTIFY_URL (src/config/env.ts). */
+/** "a, b or c": the names a message lists, from the list the code uses. */
+const oneOf = (names: readonly string[]) => `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
+
 export const notifyTarget = z
   .strictObject({
     url: declare(
@@ -32,12 +35,12 @@ export const notifyTarget = z
       { secret: true, env: 'BWDC_NOTIFY_URL' },
     ),
     format: setting(
-      z.enum(notifyFormats, 'expected json, slack or teams'),
+      z.enum(notifyFormats, `expected ${oneOf(notifyFormats)}`),
       'json (the documented payload), slack (incoming webhook), teams (Workflows webhook). Default json.',
       { env: 'BWDC_NOTIFY_FORMAT' },
     ),
     on: setting(
-      z.array(z.enum(notifyEvents, 'expected failure, recovery or always')).min(1),
+      z.array(z.enum(notifyEvents, `expected ${oneOf(notifyEvents)}`)).min(1),
       'When (comma-separated in the variable): failure (after `after` consecutive failures, once until a recovery), ' +
         'recovery (the first success after a failure notice), always (every run). Default [failure, recovery].',
       { env: 'BWDC_NOTIFY_ON' },
