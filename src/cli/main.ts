@@ -40,7 +40,8 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     // Every message passes the redactor: an error may quote bwdc or a backend.
     process.stderr.write(`bwdc-runner: ${redactor.scrub(errorMessage(err))}\n`);
-    // An error of no known class is a bug: its stack helps, when asked for.
+    // An error of no known class is a bug: its stack helps, when asked for. LOG_LEVEL is read as is: this error
+    // may be the configuration failing to load.
     if (failureClassOf(err) === 'internal' && err instanceof Error && process.env.LOG_LEVEL === 'debug')
       process.stderr.write(`${redactor.scrub(err.stack ?? '')}\n`);
     return exitWith(exitCodeOf(err));

@@ -47,7 +47,7 @@ export function parseShard(value: string | undefined, field: string, host: strin
   return { index, count };
 }
 
-/** The shard of a process: --shard wins over BWDC_SHARD. */
+/** The shard of a process: --shard wins over BWDC_SHARD (parsed here, strictly, with the option's own messages). */
 export function shardOf(option: string | undefined, env: NodeJS.ProcessEnv, host: string): Shard {
   return option !== undefined ? parseShard(option, '--shard', host) : parseShard(env.BWDC_SHARD, 'BWDC_SHARD', host);
 }

@@ -2,6 +2,7 @@ import { bundledVersion, resolveBwdcPath, testDoubleNote } from '../../bwdc/loca
 import { runnerVersion } from '../../version.js';
 
 export async function printVersion(env: NodeJS.ProcessEnv): Promise<number> {
+  // Read here, not through the configuration: --version answers without loading (or needing) one.
   const path = resolveBwdcPath(env.BWDC_PATH || undefined, env);
   let bwdc = 'not found';
   if (path) {
