@@ -17,7 +17,6 @@ function instance(name: string, schedule = '0 0 1 1 *', extra: Partial<InstanceC
   return {
     name,
     schedule,
-    scheduleKey: undefined,
     timezone: undefined,
     clientId: 'x',
     clientSecret: 'x',

@@ -9,7 +9,16 @@ import type { defaultsSchema, RawInstanceSettings } from './schema.js';
 
 /** The instance settings normalize.ts turns into something else; every other one is used as declared. */
 export const computedSettings = [
-  ...(['schedule', 'timezone', 'clientId', 'clientSecret', 'directorySecret', 'server', 'timeout'] as const),
+  ...([
+    'schedule',
+    'scheduleKey',
+    'timezone',
+    'clientId',
+    'clientSecret',
+    'directorySecret',
+    'server',
+    'timeout',
+  ] as const),
   ...(['directory', 'sync', 'retry', 'guard', 'notify', 'heartbeat', 'logFile', 'spread', 'jitter'] as const),
 ];
 type Shape = typeof defaultsSchema.shape;
