@@ -75,7 +75,8 @@ export function readSetting<T>(env: Env, schema: z.ZodType<T>): T {
   if (text === undefined || text === '') return defaultOf(schema) as T;
   const parsed = schema.safeParse(envValue(schema, text));
   if (parsed.success) return parsed.data;
+  const found = meta.secret ? 'the value' : `"${text}"`;
   throw new ConfigError(
-    `${meta.env}: "${text}" is not ${meta.noun ?? 'valid'}; expected ${meta.expected ?? 'a valid value'}`,
+    `${meta.env}: ${found} is not ${meta.noun ?? 'valid'}; expected ${meta.expected ?? 'a valid value'}`,
   );
 }
