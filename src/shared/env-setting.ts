@@ -39,7 +39,8 @@ export interface Defaulted {
 /** One optional setting: its schema, its description (docs and config.schema.json) and its metadata. */
 export function setting<T extends z.ZodType, M extends SettingMeta = SettingMeta>(schema: T, doc: string, meta?: M) {
   const d = meta?.default;
-  const s = schema.optional().describe(d === undefined ? doc : `${doc} Default ${String(d)}.`);
+  // An empty default (BWDC_PASS_ENV: nothing) is no value to name.
+  const s = schema.optional().describe(d === undefined || d === '' ? doc : `${doc} Default ${String(d)}.`);
   settingsRegistry.add(s, meta ?? {});
   return s as z.ZodOptional<T> & (M extends { default: string | number | boolean } ? Defaulted : unknown);
 }
