@@ -209,7 +209,7 @@ export const fileSchema = z
     instancesDir: setting(
       z.string(),
       'Also discover instances in this folder: each subfolder holding a data.json or a runner.yaml, and each ' +
-        '`<name>.runner.yaml` file (docs/configuration.md "Folder discovery").',
+        '`<name>.runner.yaml` file (docs/configuration.md).',
       { env: 'BWDC_INSTANCES_DIR' },
     ),
     defaults: defaultsSchema.optional(),
