@@ -179,6 +179,27 @@ test("H: the runner resolves it from the instance's full name (the chart's sched
   }
 });
 
+test("H: a CronJob's schedule is split as the runner splits it (any whitespace), and an H neither takes is refused in the runner's words", () => {
+  const base = ['--set', 'instances.a.directory.type=okta', '--set', 'instances.a.clientSecret=env://X'];
+  for (const [written, fields] of [
+    ['0  H * * *', ['0', 'H']],
+    ['H\t*/6 * * THU', ['H', '*/6', 'THU']],
+  ] as const) {
+    const [cj] = byKind(render(undefined, [...base, '--set-string', `instances.a.schedule=${written}`]), 'CronJob');
+    const h = adler32(cj!.metadata.name);
+    const expected = written.startsWith('0') ? `0 ${Math.floor(h / 60) % 24} * * *` : `${h % 60} */6 * * THU`;
+    assert.equal(cj!.spec.schedule, expected, `${JSON.stringify(written)} (${fields.join(', ')})`);
+  }
+  for (const written of ['H/0 * * * *', 'H/x * * * *', '* * H * *']) {
+    const r = spawnSync(helm, ['template', 'rel', chart, ...base, '--set-string', `instances.a.schedule=${written}`], {
+      encoding: 'utf8',
+    });
+    assert.notEqual(r.status, 0, written);
+    assert.match(r.stderr, /instances\.a\.schedule: ".*" is not a schedule: H is taken in a 5-field schedule/, written);
+    assert.doesNotMatch(r.stderr, /divide by zero/);
+  }
+});
+
 test('the chart says timezone, as the runner does: the old timeZone is refused naming the new key', () => {
   for (const [key, at] of [
     ['defaults.timeZone', 'defaults'],

@@ -56,11 +56,24 @@ for (const command of ['check', 'run']) {
       const lines = r.stderr.trim().split('\n');
       assert.deepEqual(lines[0], 'bwdc-runner: invalid configuration:');
       assert.equal(lines.length, 2, r.stderr);
-      assert.match(lines[1]!, new RegExp(`^\\s*${name}: "${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}" is not `));
+      // A URL that may carry credentials is never quoted (PUSHGATEWAY_URL: http://user:password@host).
+      const found = name === 'PUSHGATEWAY_URL' ? 'the value' : `"${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`;
+      assert.match(lines[1]!, new RegExp(`^\\s*${name}: ${found} is not `));
       assert.match(lines[1]!, expected);
     });
   }
 }
+
+test('PUSHGATEWAY_URL invalid with credentials in it: exit 2, the credentials in no output', () => {
+  const r = spawnSync(process.execPath, [bin, 'check'], {
+    env: { PATH: process.env.PATH, ...envOnly(), PUSHGATEWAY_URL: 'http//push:CANARY-pw@pushgateway:9091' },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /PUSHGATEWAY_URL: the value is not valid; expected an http\(s\) URL/);
+  assert.doesNotMatch(r.stdout + r.stderr, /CANARY/);
+});
 
 test('guard.always (deprecated) still loads, with a warning that it does nothing, and is in no instance', () => {
   const env = envOnly();

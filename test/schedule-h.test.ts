@@ -62,3 +62,12 @@ test('an H the runner does not take is refused naming the instance and what it t
     );
   }
 });
+
+test('a weekday name holding an H (THU) is no H: such a schedule loads as written', () => {
+  const config = load([
+    { name: 'thursday', schedule: '0 3 * * THU' },
+    { name: 'weekdays', schedule: 'H 3 * * MON-THU' },
+  ]);
+  assert.equal(config.instances[0]!.schedule, '0 3 * * THU');
+  assert.equal(config.instances[1]!.schedule, `${adler32('weekdays') % 60} 3 * * MON-THU`);
+});

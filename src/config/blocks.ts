@@ -24,10 +24,10 @@ export const url = text.superRefine((v, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
-/** One target; its variables set the one target of BWDC_NOTIFY_URL (src/config/env.ts). */
 /** "a, b or c": the names a message lists, from the list the code uses. */
 const oneOf = (names: readonly string[]) => `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
 
+/** One target; its variables set the one target of BWDC_NOTIFY_URL (src/config/env.ts). */
 export const notifyTarget = z
   .strictObject({
     url: declare(

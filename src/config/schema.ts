@@ -208,7 +208,8 @@ export const fileSchema = z
     ...globalSettings,
     instancesDir: setting(
       z.string(),
-      'Also discover instances from the subfolders of this folder (each holding a data.json).',
+      'Also discover instances in this folder: each subfolder holding a data.json or a runner.yaml, and each ' +
+        '`<name>.runner.yaml` file (docs/configuration.md).',
       { env: 'BWDC_INSTANCES_DIR' },
     ),
     defaults: defaultsSchema.optional(),

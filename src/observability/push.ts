@@ -22,6 +22,8 @@ export async function pushRunMetrics(
   notifications: ReadonlyArray<{ target: string; ok: boolean; count: number }> = [],
 ): Promise<number> {
   let pushed = 0;
+  // Logged without the credentials a Pushgateway URL may carry (http://user:password@host).
+  const shown = withoutCredentials(url);
   for (const result of results) {
     const metrics = new RunnerMetrics({ defaultMetrics: false });
     metrics.setInstances([result.instance]);
@@ -31,14 +33,25 @@ export async function pushRunMetrics(
     const groupings = { directory: result.instance };
     try {
       await new Pushgateway(url, { timeout: 10_000 }, metrics.registry).push({ jobName, groupings });
-      log.info({ pushgateway: url, job: jobName, grouping: groupings }, 'metrics pushed');
+      log.info({ pushgateway: shown, job: jobName, grouping: groupings }, 'metrics pushed');
       pushed++;
     } catch (err) {
       log.warn(
-        { pushgateway: url, grouping: groupings, err: errorMessage(err) },
+        { pushgateway: shown, grouping: groupings, err: errorMessage(err) },
         'could not push metrics to the Pushgateway',
       );
     }
   }
   return pushed;
+}
+
+function withoutCredentials(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return '(the Pushgateway URL)';
+  }
 }

@@ -20,7 +20,9 @@ export function adler32(text: string): number {
  * `H/N` as the minute (hash mod N, every N). Anything else with an H is a problem (a string), not guessed.
  */
 export function resolveH(schedule: string, key: string): { schedule: string } | { problem: string } {
-  if (!schedule.includes('H')) return { schedule };
+  // H as a word of its own: the H of a weekday name (THU, MON-THU) is the cron library's.
+  const hasH = (field: string) => /\bH\b/.test(field);
+  if (!hasH(schedule)) return { schedule };
   const fields = schedule.trim().split(/\s+/);
   const hash = adler32(key);
   const out = fields.map((f, i) => {
@@ -30,7 +32,7 @@ export function resolveH(schedule: string, key: string): { schedule: string } | 
     if (step && i === 0 && Number(step[1]) > 0) return `${hash % Number(step[1])}/${step[1]}`;
     return f;
   });
-  if (fields.length !== 5 || out.some((f) => f.includes('H')))
+  if (fields.length !== 5 || out.some(hasH))
     return {
       problem: 'H is taken in a 5-field schedule as the minute (H, H/N) or the hour (H), e.g. "H */6 * * *"',
     };

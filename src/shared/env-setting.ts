@@ -39,7 +39,8 @@ export interface Defaulted {
 /** One optional setting: its schema, its description (docs and config.schema.json) and its metadata. */
 export function setting<T extends z.ZodType, M extends SettingMeta = SettingMeta>(schema: T, doc: string, meta?: M) {
   const d = meta?.default;
-  const s = schema.optional().describe(d === undefined ? doc : `${doc} Default ${String(d)}.`);
+  // An empty default (BWDC_PASS_ENV: nothing) is no value to name.
+  const s = schema.optional().describe(d === undefined || d === '' ? doc : `${doc} Default ${String(d)}.`);
   settingsRegistry.add(s, meta ?? {});
   return s as z.ZodOptional<T> & (M extends { default: string | number | boolean } ? Defaulted : unknown);
 }
@@ -75,7 +76,8 @@ export function readSetting<T>(env: Env, schema: z.ZodType<T>): T {
   if (text === undefined || text === '') return defaultOf(schema) as T;
   const parsed = schema.safeParse(envValue(schema, text));
   if (parsed.success) return parsed.data;
+  const found = meta.secret ? 'the value' : `"${text}"`;
   throw new ConfigError(
-    `${meta.env}: "${text}" is not ${meta.noun ?? 'valid'}; expected ${meta.expected ?? 'a valid value'}`,
+    `${meta.env}: ${found} is not ${meta.noun ?? 'valid'}; expected ${meta.expected ?? 'a valid value'}`,
   );
 }

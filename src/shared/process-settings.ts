@@ -98,7 +98,8 @@ export const processSettings = {
   pushgatewayUrl: setting(
     z.url({ protocol: /^https?$/ }),
     "`run`: push each instance's run metrics to this Prometheus Pushgateway at the end.",
-    { env: 'PUSHGATEWAY_URL', expected: 'an http(s) URL such as http://pushgateway:9091' },
+    // secret: it may carry the Pushgateway's basic-auth credentials (http://user:password@host).
+    { env: 'PUSHGATEWAY_URL', expected: 'an http(s) URL such as http://pushgateway:9091', secret: true },
   ),
   pushgatewayJob: setting(text, 'The `job` of the pushed grouping key.', {
     env: 'PUSHGATEWAY_JOB',

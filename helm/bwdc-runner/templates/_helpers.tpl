@@ -106,15 +106,20 @@ that take seconds: the runner's reading (src/shared/duration.ts; test/chart-conf
 
 {{/* H in the minute or hour field replaced by a value from the key (like Jenkins' H), as the runner resolves it
 (src/shared/cron-hash.ts): a CronJob needs a concrete schedule; test/chart-config.test.ts compares the two.
-.schedule, .key */}}
+Fields split on any whitespace, as the runner does. An H it does not take is refused in its words.
+.schedule, .key, .at */}}
 {{- define "bwdc-runner.schedule" -}}
 {{- $hash := adler32sum .key | atoi }}
+{{- $fields := regexSplit "\\s+" (.schedule | trim) -1 }}
 {{- $out := list }}
-{{- range $i, $f := splitList " " (.schedule | trim) }}
+{{- range $i, $f := $fields }}
 {{- if and (eq $i 0) (eq $f "H") }}{{ $out = append $out (toString (mod $hash 60)) }}
 {{- else if and (eq $i 1) (eq $f "H") }}{{ $out = append $out (toString (mod (div $hash 60) 24)) }}
-{{- else if and (eq $i 0) (hasPrefix "H/" $f) }}{{ $out = append $out (printf "%d/%s" (mod $hash (atoi (trimPrefix "H/" $f))) (trimPrefix "H/" $f)) }}
+{{- else if and (eq $i 0) (regexMatch "^H/[0-9]*[1-9][0-9]*$" $f) }}{{ $out = append $out (printf "%d/%s" (mod $hash (atoi (trimPrefix "H/" $f))) (trimPrefix "H/" $f)) }}
 {{- else }}{{ $out = append $out $f }}{{ end }}
+{{- end }}
+{{- if regexMatch "\\bH\\b" (join " " $out) }}
+{{- fail (printf "%s.schedule: %q is not a schedule: H is taken in a 5-field schedule as the minute (H, H/N) or the hour (H), e.g. \"H */6 * * *\"" .at .schedule) }}
 {{- end }}
 {{- join " " $out }}
 {{- end }}
