@@ -35,11 +35,6 @@ export function removalLimit(setting: number | string | undefined, members: numb
   return Math.max(10, Math.floor(members * 0.05));
 }
 
-/** Whether a sync with these settings can remove members beyond deleted users (which any sync can remove). */
-export function canRemove(sync: { overwriteExisting: boolean; removeDisabled: boolean }): boolean {
-  return sync.overwriteExisting || sync.removeDisabled;
-}
-
 export interface Breach {
   rule: GuardRuleName;
   message: string;
