@@ -2,7 +2,7 @@
 // usage line all follow it, and docs/commands.md with them (test/docs.test.ts).
 import { commandTable, options, type CommandName, type CommandSpec, type OptionName } from './command-table.js';
 
-const exitCodes = `Exit codes: 0 ok, 1 a sync failed (or the guard rails stopped it), 2 a configuration error (class config),
+const exitCodes = `Exit codes: 0 ok, 1 a sync failed (or the guard rails stopped it), 2 a configuration or usage error (class config),
 3 a secret could not be resolved, 4 bwdc missing or unusable, 75 skipped (instance locked by another run, or paused),
 130/143 interrupted by SIGINT/SIGTERM.`;
 
