@@ -32,6 +32,13 @@ export function renderChartSchema(current = readFileSync(chartSchemaUrl, 'utf8')
     schema.properties.defaults.properties,
     schema.properties.instances.additionalProperties.properties,
   ]) {
+    // Every instance setting as declared (src/config/schema.ts), so a new one reaches the chart's values with no
+    // edit here, but those the chart words itself: a CronJob takes 5-field schedules only, values.yaml's empty (unset)
+    // clientId and secrets, a timeout the chart turns into activeDeadlineSeconds (text only), and scheduleKey, which the
+    // chart sets (the CronJob name).
+    const chartWorded = new Set(['schedule', 'clientId', 'clientSecret', 'directorySecret', 'timeout', 'scheduleKey']);
+    for (const [key, setting] of Object.entries(defaultsSchema.shape))
+      if (!chartWorded.has(key)) props[key] = block(setting as z.ZodType);
     props.directory = block(directoryBlock);
     props.sync = block(syncBlock);
     props.guard = block(defaultsSchema.shape.guard.unwrap());

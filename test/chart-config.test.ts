@@ -6,7 +6,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -14,6 +14,7 @@ import { byKind, chart, ciDir, ensureHelm, helm, podConfigFiles, render, type Ob
 import { root } from './helpers/fixture.js';
 import { loadConfig } from '../src/config/load.js';
 import type { InstanceConfig, RunnerConfig } from '../src/config/model.js';
+import { defaultsSchema } from '../src/config/schema.js';
 
 before(ensureHelm);
 
@@ -316,4 +317,41 @@ test('helm test: the test hook renders in both modes, one pod per instance (cron
     const hooks = byKind(objs, 'Pod').filter((p) => p.metadata.annotations?.['helm.sh/hook'] === 'test');
     assert.equal(hooks.length, mode === 'cronjob' ? 3 : 1, mode);
   }
+});
+
+test("every runner instance setting is a value of the chart's (from its declaration) and reaches the runner in both modes", () => {
+  const schema = JSON.parse(readFileSync(join(chart, 'values.schema.json'), 'utf8'));
+  const chartKeys = Object.keys(schema.properties.defaults.properties);
+  const declared = Object.keys(defaultsSchema.shape).filter((k) => k !== 'scheduleKey'); // the chart sets it
+  assert.deepEqual(
+    declared.filter((k) => !chartKeys.includes(k)),
+    [],
+    'a declared setting the chart refuses',
+  );
+  const instances = {
+    x: { dataJson: { directoryType: 0, directoryLdap: { hostname: 'h', port: 389 } }, jitter: '30s', staleAfter: 5 },
+  };
+  const args = [
+    '--set',
+    'defaults.clientId=organization.3f0c1a52-7d4e-4b8a-9c61-2e5f8a7b9d10',
+    '--set',
+    'defaults.clientSecret=env://X',
+    '--set-json',
+    `instances=${JSON.stringify(instances)}`,
+    '--set-json',
+    'defaults.retry={"attempts":1,"backoff":"5s","maxBackoff":"1m"}',
+  ];
+  const d = mkdtempSync(join(tmpdir(), 'bwdc-chart-keys-'));
+  for (const mode of ['cronjob', 'scheduler']) {
+    const objs = render(undefined, [...args, '--set', `mode=${mode}`]);
+    const p = pods(objs).find((x) => !x.owner.startsWith('Pod/'))!;
+    const i = loadPod(objs, p.spec, join(d, mode)).instances[0]!;
+    assert.deepEqual([i.jitterMs, i.staleAfter, i.retry.maxBackoffMs], [30_000, 5, 60_000], mode);
+  }
+  // The declaration's type holds in values too.
+  const bad = spawnSync(helm, ['template', 'r', chart, ...args, '--set', 'defaults.staleAfter=often'], {
+    encoding: 'utf8',
+  });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /defaults\/staleAfter/);
 });
