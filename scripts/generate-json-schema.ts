@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { configJsonSchema } from '../src/config/schema.js';
 import { directoryBlock, syncBlock } from '../src/directory/schema.js';
 import { defaultsSchema } from '../src/config/schema.js';
+import { secretSchemes } from '../src/shared/secret-ref.js';
 
 const chartSchemaUrl = new URL('../helm/bwdc-runner/values.schema.json', import.meta.url);
 
@@ -43,7 +44,7 @@ export function renderChartSchema(current = readFileSync(chartSchemaUrl, 'utf8')
     props.sync = block(syncBlock);
     props.guard = block(defaultsSchema.shape.guard.unwrap());
     // In the chart, webhook and heartbeat URLs are references only (they carry tokens): never in values.
-    const reference = { type: 'string', pattern: '^(vault|awssm|bws|file|env)://.+$' };
+    const reference = { type: 'string', pattern: `^(${secretSchemes.join('|')})://.+$` };
     const notify = block(defaultsSchema.shape.notify.unwrap()) as {
       items: { properties: Record<string, object> & { url: object; on: object } };
     };

@@ -2,14 +2,13 @@
 // declared as schema.ts declares the rest (src/shared/env-setting.ts).
 import { z } from 'zod';
 import { declare, duration, setting } from '../shared/env-setting.js';
-import { parseSecretRef, secretSchemes } from '../shared/secret-ref.js';
+import { parseSecretRef, secretSchemeList } from '../shared/secret-ref.js';
 import { errorMessage } from '../errors.js';
 import { notifyEvents, notifyFormats } from '../notify/decide.js';
 import { maxRemovalsPattern } from '../plan/guard.js';
 import { urlProblem } from './rules.js';
 
-const schemes = secretSchemes.map((s) => `${s}://`).join(', ');
-const text = z.string().min(1, `expected a secret reference (${schemes}) or a literal value`);
+const text = z.string().min(1, `expected a secret reference (${secretSchemeList}) or a literal value`);
 /** A secret reference, its syntax checked by its scheme's rules now (resolved at every run). */
 export const secretRef = text.superRefine((v, ctx) => {
   try {
@@ -31,7 +30,7 @@ const oneOf = (names: readonly string[]) => `${names.slice(0, -1).join(', ')} or
 export const notifyTarget = z
   .strictObject({
     url: declare(
-      url.describe(`The webhook URL, or a secret reference to it (${schemes}): webhook URLs carry tokens.`),
+      url.describe(`The webhook URL, or a secret reference to it (${secretSchemeList}): webhook URLs carry tokens.`),
       { secret: true, env: 'BWDC_NOTIFY_URL' },
     ),
     format: setting(

@@ -2,7 +2,7 @@
 // a server, a URL or a secret reference. Each answers undefined (fine) or why not.
 import { Cron } from 'croner';
 import { errorMessage } from '../errors.js';
-import { parseSecretRef, secretSchemes } from '../shared/secret-ref.js';
+import { parseSecretRef, secretSchemeList } from '../shared/secret-ref.js';
 import { isLiteralUrl } from '../notify/decide.js';
 
 export const clientIdPattern = /^organization\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -69,7 +69,7 @@ export function urlProblem(text: string): string | undefined {
       return 'is not a valid URL';
     }
   }
-  const expected = `expected an http(s) URL or a secret reference (${secretSchemes.map((s) => `${s}://`).join(', ')})`;
+  const expected = `expected an http(s) URL or a secret reference (${secretSchemeList})`;
   try {
     return parseSecretRef(text).kind === 'literal' ? expected : undefined;
   } catch {

@@ -56,6 +56,8 @@ interface SchemeSyntax {
 
 export type SecretScheme = keyof typeof schemeSyntax;
 export const secretSchemes = Object.keys(schemeSyntax) as SecretScheme[];
+/** The schemes as messages list them: "vault://, awssm://, bws://, file://, env://". */
+export const secretSchemeList = secretSchemes.map((s) => `${s}://`).join(', ');
 
 export type SecretRef =
   | { kind: 'literal'; value: string }
@@ -84,9 +86,8 @@ export function parseSecretRef(input: string): SecretRef {
   if (!m) return { kind: 'literal', value: input };
   const scheme = m[1]!.toLowerCase();
   if (!Object.hasOwn(schemeSyntax, scheme)) {
-    const expected = secretSchemes.map((x) => `${x}://`).join(', ');
     throw new SecretRefSyntaxError(
-      `unknown secret reference scheme; expected ${expected} or a literal value without "://"`,
+      `unknown secret reference scheme; expected ${secretSchemeList} or a literal value without "://"`,
     );
   }
   const s = scheme as SecretScheme;
