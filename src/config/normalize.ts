@@ -118,25 +118,25 @@ function credentialsOf(
   return { clientId: clientId.value, clientSecret: clientSecret.value, directorySecret: directorySecret.value };
 }
 
-const pickScheduleKey = (layers: readonly Layer[], name: string) => pick<string>(layers, ['scheduleKey']).value ?? name;
-
 /** Schedule (H resolved), time zone, spread and jitter: when the scheduler starts the instance's runs. */
 function timingOf(layers: readonly Layer[], name: string, out: Problems) {
   const timezone = pick<string>(layers, ['timezone']);
   const written = pick<string>(layers, ['schedule']);
   // H resolved here, once: the scheduler, /status and the chart's CronJob all see the concrete schedule.
-  const hashed = written.value === undefined ? undefined : resolveH(written.value, pickScheduleKey(layers, name));
-  const schedule = { ...written, value: hashed && 'schedule' in hashed ? hashed.schedule : written.value };
-  const hProblem = hashed && 'problem' in hashed ? hashed.problem : undefined;
-  const problem = hProblem ?? (schedule.value === undefined ? undefined : cronProblem(schedule.value, timezone.value));
-  if (hProblem) out.atValue(written, `"${written.value}" is not a schedule: ${hProblem}`);
-  else if (problem)
+  const key = pick<string>(layers, ['scheduleKey']).value ?? name;
+  const resolved = written.value === undefined ? undefined : resolveH(written.value, key);
+  const schedule = resolved && 'schedule' in resolved ? resolved.schedule : written.value;
+  let problem: string | undefined;
+  if (resolved && 'problem' in resolved) {
+    problem = resolved.problem;
+    out.atValue(written, `"${written.value}" is not a schedule: ${problem}`);
+  } else if (schedule !== undefined && (problem = cronProblem(schedule, timezone.value)))
     out.atValue(written, `"${written.value}" is not a valid cron expression: ${problem}; e.g. "0 */6 * * *"`);
   const spreadMs = pick<number>(layers, ['spread']).value!;
-  if (spreadMs > 0 && schedule.value !== undefined && !problem) {
+  if (spreadMs > 0 && schedule !== undefined && !problem) {
     // Each run is delayed by up to the spread: at the interval or beyond, a run is still going (or
     // waiting) at the next tick, which is then skipped as an overlap: half the runs silently lost.
-    const interval = shortestIntervalMs(schedule.value, timezone.value);
+    const interval = shortestIntervalMs(schedule, timezone.value);
     if (interval !== undefined && spreadMs >= interval)
       out.atValue(
         pick(layers, ['spread']),
@@ -145,7 +145,7 @@ function timingOf(layers: readonly Layer[], name: string, out: Problems) {
       );
   }
   const jitterMs = pick<number>(layers, ['jitter']).value!;
-  return { schedule: schedule.value, timezone: timezone.value, spreadMs, jitterMs };
+  return { schedule, timezone: timezone.value, spreadMs, jitterMs };
 }
 
 /** Notification targets (their URLs checked by the schema: secrets, never echoed). */
