@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readApprovals, readRefusedPlans, recordRefusedPlan } from '../src/state/approvals.js';
-import { readLedger } from '../src/state/removal-ledger.js';
+import { readLedger, recordRemovals } from '../src/state/removal-ledger.js';
 import { readHistory } from '../src/state/history.js';
 
 const src = new URL('../src/state/', import.meta.url).href;
@@ -115,4 +115,41 @@ test('history appends from six processes while they compact it: compaction drops
         `writer ${w}`,
       );
   }
+});
+
+test('a writer killed while holding the lock: the next run records its removals once the lock goes stale, none lost', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'update-lock-'));
+  await recordRemovals(dir, { at: new Date().toISOString(), removals: 2, runId: 'before' });
+  // A writer that takes the ledger's lock and never lets go (an interval keeps it alive: waiting on nothing, it
+  // would end and its exit handler remove the lock), then is SIGKILLed (an OOM kill, a node lost).
+  const holder = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      `const { withUpdateLock } = await import('${src}update-lock.ts');
+       await withUpdateLock(${JSON.stringify(join(dir, 'removal-ledger.json'))}, async () => {
+         process.stdout.write('held\\n');
+         await new Promise(() => setInterval(() => {}, 1000));
+       });`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise<void>((resolve) => holder.stdout.on('data', () => resolve()));
+  holder.kill('SIGKILL');
+  await new Promise((resolve) => holder.on('close', resolve));
+  assert.ok(existsSync(join(dir, 'removal-ledger.json.lock')), 'the dead writer left its lock');
+  const started = Date.now();
+  await recordRemovals(dir, { at: new Date().toISOString(), removals: 3, runId: 'after' });
+  assert.deepEqual(
+    (await readLedger(dir)).map((e) => [e.runId, e.removals]),
+    [
+      ['before', 2],
+      ['after', 3],
+    ],
+  );
+  assert.ok(Date.now() - started < 30_000, 'taken over within the retries');
+  assert.ok(!existsSync(join(dir, 'removal-ledger.json.lock')), 'and released');
 });
