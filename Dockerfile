@@ -15,13 +15,14 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 
-# ---- build: type-check and compile, then drop dev dependencies ----------------------------------
+# ---- build: type-check and bundle (scripts/build.mjs), then drop dev dependencies -----------------
 FROM deps AS build
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.mjs ./scripts/build.mjs
 COPY src ./src
 # What Node never reads at run time goes too: type declarations, TypeScript sources, source maps and
 # documents (licences stay).
-RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --no-audit --no-fund --ignore-scripts \
+RUN node scripts/build.mjs && npm prune --omit=dev --no-audit --no-fund --ignore-scripts \
  && find node_modules -type f \( -name '*.ts' -o -name '*.mts' -o -name '*.cts' -o -name '*.map' \
       -o \( -iname '*.md' ! -iname 'licen[cs]e*' \) \) -delete
 

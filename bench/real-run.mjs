@@ -5,14 +5,17 @@
 // Before each start a user and a group are added to slapd, so both sides import (neither is answered by bwdc's
 // unchanged-check). Pairs alternate which side goes first, so load from elsewhere hits both alike.
 // Reports medians of wall time and CPU (this process's waited-for children: the runner and its bwdc, or
-// the bare bwdc; /proc/self/stat cutime + cstime), the ratios, and the Node running the runner (this one).
+// the bare bwdc; /proc/self/stat cutime + cstime), the runner's own CPU (less its bwdc's: bench/bwdc-cpu.sh),
+// the ratios, and the Node running the runner (this one).
 //   BWDC_RELEASE_ZIP=... npm run bench:real-run -- --pairs 9
 //   ... -- --pairs 1 --cpu-prof DIR     (writes the runner's V8 CPU profiles into DIR)
+//   ... -- --each on                    (prints each run's numbers)
+//   ... -- --node-args "--max-semi-space-size=16"   (more Node flags for the runner, to compare)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { arg, bin, bitwarden, BENCH_CLIENT_SECRET, CLIENT_ID, median } from './lib.mjs';
+import { arg, bin, bitwarden, BENCH_CLIENT_SECRET, CLIENT_ID, median, root } from './lib.mjs';
 import { realBwdc } from '../test/helpers/real-bwdc.ts';
 import { startSlapd } from '../test/helpers/slapd.ts';
 
@@ -26,6 +29,7 @@ const dir = mkdtempSync(join(tmpdir(), 'bwdc-real-run-'));
 writeFileSync(join(dir, 'client_secret'), `${BENCH_CLIENT_SECRET}\n`);
 writeFileSync(join(dir, 'bind_password'), `${slapd.bindPassword}\n`);
 const config = join(dir, 'config.json');
+const bwdcCpuFile = join(dir, 'bwdc-cpu');
 writeFileSync(
   config,
   JSON.stringify({
@@ -46,6 +50,8 @@ const runnerArgs = [
   '--max-semi-space-size=1',
   '--optimize-for-size',
   '--max-opt=1',
+  // --node-args "...": more Node flags for the runner, to compare (the last of a repeated V8 flag wins).
+  ...(arg('node-args', '') ? arg('node-args', '').split(' ') : []),
   ...(cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : []),
   bin,
   'run',
@@ -54,8 +60,11 @@ const runnerEnv = {
   PATH: process.env.PATH,
   HOME: dir,
   MALLOC_ARENA_MAX: '2',
-  BWDC_PATH: bwdc,
-  BWDC_PASS_ENV: '',
+  // bwdc through bench/bwdc-cpu.sh, which records its CPU: the runner's own is the rest (runnerOwnCpuMs).
+  BWDC_PATH: join(root, 'bench', 'bwdc-cpu.sh'),
+  REAL_BWDC: bwdc,
+  BWDC_CPU_FILE: bwdcCpuFile,
+  BWDC_PASS_ENV: 'REAL_BWDC,BWDC_CPU_FILE',
   // bwdc at the runner's own priority, as the bare one runs: by default the runner starts it at nice 10
   // (docs/scheduler.md), which on a loaded machine measures the load, not the runner.
   BWDC_NICE: '0',
@@ -100,6 +109,15 @@ function childCpuMs() {
   return (Number(f[13]) + Number(f[14])) * 10; // cutime + cstime, in 100 Hz ticks
 }
 
+/** The CPU of the runner's last bwdc, in ms: `times` prints the shell's children's "0m0.830000s 0m0.330000s". */
+function lastBwdcCpuMs() {
+  const line = readFileSync(bwdcCpuFile, 'utf8').trim().split('\n').at(-1);
+  return [...line.matchAll(/(\d+)m([\d.]+)s/g)].reduce(
+    (ms, [, m, sec]) => ms + Number(m) * 60_000 + Number(sec) * 1000,
+    0,
+  );
+}
+
 let added = 0;
 async function once(cmd, args, env) {
   added++;
@@ -133,7 +151,12 @@ async function once(cmd, args, env) {
     return undefined;
   }
   if (arg('log-level', 'info') === 'debug' && cmd === process.execPath) process.stderr.write(r.out);
-  return { ms, cpuMs: childCpuMs() - cpu0 };
+  const cpuMs = childCpuMs() - cpu0;
+  // The runner's own CPU: its total less what its bwdc used (the last line bench/bwdc-cpu.sh wrote).
+  const ownCpuMs = cmd === process.execPath ? cpuMs - lastBwdcCpuMs() : undefined;
+  if (arg('each', '') === 'on')
+    console.error(JSON.stringify({ side: ownCpuMs === undefined ? 'bare' : 'runner', ms, cpuMs, ownCpuMs }));
+  return { ms, cpuMs, ownCpuMs };
 }
 
 // bwdc's LDAP delta (revisionDateAttribute: modifyTimestamp, since lastUserSync) now and then misses an entry
@@ -163,7 +186,11 @@ for (let i = 0; i < pairs; i++) {
   }
 }
 slapd.stop();
-const r = { wallMs: median(runner.map((x) => x.ms)), cpuMs: median(runner.map((x) => x.cpuMs)) };
+const r = {
+  wallMs: median(runner.map((x) => x.ms)),
+  cpuMs: median(runner.map((x) => x.cpuMs)),
+  ownCpuMs: Math.round(median(runner.map((x) => x.ownCpuMs))),
+};
 const b = { wallMs: median(bare.map((x) => x.ms)), cpuMs: median(bare.map((x) => x.cpuMs)) };
 console.log(
   JSON.stringify(
@@ -171,7 +198,7 @@ console.log(
       node: process.version,
       pairs,
       notCounted: missed,
-      runner: { wallMs: Math.round(r.wallMs), cpuMs: r.cpuMs },
+      runner: { wallMs: Math.round(r.wallMs), cpuMs: r.cpuMs, ownCpuMs: r.ownCpuMs },
       bareSync: { wallMs: Math.round(b.wallMs), cpuMs: b.cpuMs },
       wallRatio: Number((r.wallMs / b.wallMs).toFixed(3)),
       extraCpuMs: r.cpuMs - b.cpuMs,

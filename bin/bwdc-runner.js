@@ -15,4 +15,4 @@ import module from 'node:module';
 // (docs/image.md "Compile cache"); read-only there, which Node tolerates (it then only reads).
 const cache = new URL('../compile-cache', import.meta.url);
 if (existsSync(cache)) module.enableCompileCache?.(cache.pathname);
-await import('../dist/cli/main.js');
+module.createRequire(import.meta.url)('../dist/main.js');

@@ -193,7 +193,7 @@ test(
       .split('\n')
       .filter((l) => /^[AC] /.test(l)) // added or changed; D is a base's file the image removed
       .map((l) => l.slice(2).trim());
-    assert.ok(paths.includes('/opt/bwdc/bwdc') && paths.includes('/app/dist/cli/main.js'), r.stdout.slice(0, 2000));
+    assert.ok(paths.includes('/opt/bwdc/bwdc') && paths.includes('/app/dist/main.js'), r.stdout.slice(0, 2000));
     const unread = paths.filter(
       (p) =>
         /^\/var\/cache\/apt\/.+\.(bin|deb)$/.test(p) ||

@@ -1,6 +1,6 @@
 // The blocks of an instance's settings (notification targets, retry, guard) and its name's rule,
 // declared as schema.ts declares the rest (src/shared/env-setting.ts).
-import { z } from 'zod';
+import * as z from 'zod';
 import { declare, duration, setting } from '../shared/env-setting.js';
 import { parseSecretRef, secretSchemeList } from '../shared/secret-ref.js';
 import { errorMessage } from '../errors.js';

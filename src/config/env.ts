@@ -1,7 +1,7 @@
 // The environment variables of docs/reference/environment.md, read into the same raw shape the config
 // file uses, each value remembering the variable it came from. Which variable sets which field is the
 // field's declaration (schema.ts): nothing here names one, except the notification targets' own.
-import { z } from 'zod';
+import * as z from 'zod';
 import { envValue, settingsRegistry, type Env, type SettingMeta } from '../shared/env-setting.js';
 import { defaultsSchema, type RawInstanceSettings } from './schema.js';
 import { dotPath, type Locate, type PathKey } from './issues.js';

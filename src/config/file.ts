@@ -1,19 +1,11 @@
 // Reads a YAML or JSON config file (JSON is YAML), keeping line numbers for every value so that an
 // error can say "config.yaml:12".
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { LineCounter, Document } from 'yaml';
+import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
 import { ConfigError, errorMessage } from '../errors.js';
 import { fileSchema, type RawFile } from './schema.js';
 import type { Locate, PathKey } from './issues.js';
 import { issueLines, validate } from './validate.js';
-
-// The YAML parser is loaded on first use, synchronously (its CommonJS build): ~50 ms of start-up that a
-// one-shot run configured through the environment alone never needs (bench/README.md).
-let yamlModule: typeof import('yaml') | undefined;
-function yaml(): typeof import('yaml') {
-  return (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
-}
 
 export interface ParsedConfigFile {
   path: string;
@@ -30,7 +22,7 @@ export function locatorFor(doc: Document, lines: LineCounter, file: string): Loc
   return (path: readonly PathKey[]) => {
     for (let n = path.length; n >= 0; n--) {
       const node = doc.getIn(path.slice(0, n), true);
-      if (yaml().isNode(node) && node.range) return `${file}:${lines.linePos(node.range[0]).line}`;
+      if (isNode(node) && node.range) return `${file}:${lines.linePos(node.range[0]).line}`;
     }
     return file;
   };
@@ -40,7 +32,6 @@ export type ParsedYaml = { ok: true; data: unknown; locate: Locate } | { ok: fal
 
 /** YAML (or JSON) with line numbers kept for messages. Problems name the file and line, never the text. */
 export function parseYamlWithLines(text: string, path: string): ParsedYaml {
-  const { LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length > 0) {

@@ -3,7 +3,7 @@
 // (docs/configuration.md). And the variables that are no key of the file (shared/process-settings.ts).
 import { resolve } from 'node:path';
 import { statfsSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { defaultOf, envValue, readSetting, settingsRegistry, type Env } from '../shared/env-setting.js';
 import { processSettings } from '../shared/process-settings.js';
 import { errorMessage } from '../errors.js';

@@ -1,7 +1,7 @@
 // What a configuration message says about a value: what was found (never a secret) and what is
 // expected, in words derived from the schema itself, with the declared example, so no validator
 // wording reaches the user.
-import { z } from 'zod';
+import * as z from 'zod';
 import { settingsRegistry } from '../shared/env-setting.js';
 
 export function foundText(value: unknown, schema: z.ZodType): string {

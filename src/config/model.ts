@@ -1,5 +1,5 @@
 // The validated, normalized configuration every other module receives. Frozen: nobody edits it.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { processSettings } from '../shared/process-settings.js';
 import type { Globals } from './globals.js';
 import type { GuardSettings } from '../plan/guard.js';

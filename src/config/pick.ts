@@ -1,7 +1,7 @@
 // The merge stage: an instance's settings are layers (environment < file defaults < the instance itself);
 // a field's value is the top-most layer's. And the instance's problems, which stay quiet about a field
 // whose value an earlier stage already reported invalid (one bad value, one message).
-import { z } from 'zod';
+import * as z from 'zod';
 import { defaultOf } from '../shared/env-setting.js';
 import { dotPath, type Locate, type PathKey } from './issues.js';
 import { defaultsSchema, type RawInstanceSettings } from './schema.js';

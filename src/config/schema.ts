@@ -1,7 +1,7 @@
 // Every setting of the configuration declared once (src/shared/env-setting.ts): its schema, default,
 // description and variable. The environment reader, the defaults, the types, the messages, the
 // reference pages and config.schema.json (scripts/generate-json-schema.ts) are derived from these.
-import { z } from 'zod';
+import * as z from 'zod';
 import { duration, setting } from '../shared/env-setting.js';
 import { logLevels } from '../shared/log-settings.js';
 import { directoryBlock, syncBlock } from '../directory/schema.js';

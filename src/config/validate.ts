@@ -3,7 +3,7 @@
 // dropped; every other field is kept, so one bad value never turns into "required" errors about
 // settings that are set (docs/configuration.md "Errors"). The dropped paths are returned so later stages
 // stay quiet about them.
-import { z } from 'zod';
+import * as z from 'zod';
 import { closest, dotPath, type PathKey } from './issues.js';
 import { expectedText, foundText } from './messages.js';
 

@@ -1,7 +1,6 @@
 // The checks no schema can express, on merged blocks and on data.json templates. Each problem names
 // the field (a path under the instance) and what is expected; messages never quote a secret.
 import { accessSync, constants } from 'node:fs';
-import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import {
   directoryBlock,
@@ -12,20 +11,14 @@ import {
   type DirectoryBlock,
   type SyncBlock,
 } from './schema.js';
+// ldapts's RFC 4515 parser (ldapts is a maintained LDAP client); the bundle keeps only the parser.
+import { FilterParser } from 'ldapts';
 import { directoryKind, directoryKindNamed, storedSecurelyPlaceholder } from './types.js';
 
 export interface Problem {
   /** The field, relative to the instance: ['directory', 'port']. */
   path: (string | number)[];
   message: string;
-}
-
-type FilterParser = { parseString(filter: string): unknown };
-let parser: FilterParser | undefined;
-/** ldapts's RFC 4515 parser (ldapts is a maintained LDAP client), loaded on first use. */
-function filterParser(): FilterParser {
-  parser ??= (createRequire(import.meta.url)('ldapts') as { FilterParser: FilterParser }).FilterParser;
-  return parser;
 }
 
 /** Undefined when `filter` is a well-formed LDAP filter, else why not. */
@@ -41,7 +34,7 @@ export function ldapFilterProblem(filter: string): string | undefined {
   }
   if (depth !== 0) return 'unbalanced parentheses';
   try {
-    filterParser().parseString(f);
+    FilterParser.parseString(f);
     return undefined;
   } catch (err) {
     return (err as Error).message.replace(/\.$/, '');

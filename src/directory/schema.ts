@@ -3,7 +3,7 @@
 // published JSON Schema and the Helm chart's schema cover them. Every field is optional here: a
 // `defaults` block may give some and the instance the rest; what must be present once merged is
 // checked by check.ts, which names the field.
-import { z } from 'zod';
+import * as z from 'zod';
 import { declare } from '../shared/env-setting.js';
 
 /** The variable that sets a field in the environment-only instance (docs/reference/environment.md). */

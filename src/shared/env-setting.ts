@@ -1,7 +1,7 @@
 // A setting declared once: its zod schema with what the generated docs, the environment reader and the
 // messages need beside it (its variable, default, example), kept in one zod registry. Here, in shared/,
 // so that every layer reads its variables through declarations (secrets/ may not import config/).
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../errors.js';
 import { durationPattern, parseDuration } from './duration.js';
 

@@ -3,8 +3,8 @@
 // undici, ~13 MB of memory and ~50 ms of CPU that nothing here uses (bench/README.md "A real run").
 import { createRequire } from 'node:module';
 
-const require = createRequire(import.meta.url);
+const load = createRequire(import.meta.url);
 
-export const http = require('node:http') as typeof import('node:http');
+export const http = load('node:http') as typeof import('node:http');
 /** Loaded at its first use: most runs talk plain HTTP to the loopback gate or nothing at all. */
-export const https = (): typeof import('node:https') => require('node:https') as typeof import('node:https');
+export const https = (): typeof import('node:https') => load('node:https') as typeof import('node:https');

@@ -1,7 +1,7 @@
 // The variables of the process that are no key of the config file, each declared once: read through
 // readSetting where used (cli/, secrets/), checked all at once when the configuration loads (an invalid
 // value exits 2 before anything runs), listed in docs/reference/environment.md by scripts/generate-docs.ts.
-import { z } from 'zod';
+import * as z from 'zod';
 import { duration, setting } from './env-setting.js';
 
 const positive = (what: string) => duration.refine((ms) => ms > 0, `expected a duration above zero such as ${what}`);
