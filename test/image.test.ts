@@ -202,7 +202,8 @@ test(
         /^\/app\/node_modules\/.+\.(d\.[mc]?ts|[mc]?ts|map)$/.test(p),
     );
     assert.deepEqual(unread, [], 'files the runtime never reads');
-    // The compile cache is filled and readable by the runtime's user.
+    // The compile cache is filled and readable by the runtime's user: the bundle's entry holds the code of a run
+    // (hundreds of kB), not only what --help compiles.
     const cache = podman([
       'run',
       '--rm',
@@ -211,9 +212,9 @@ test(
       'sh',
       image,
       '-c',
-      'find /app/compile-cache -type f -readable | wc -l',
+      'find /app/compile-cache -type f -readable -size +100k | wc -l',
     ]);
-    assert.ok(Number(cache.stdout) > 10, `compile cache: ${cache.stdout}${cache.stderr}`);
+    assert.ok(Number(cache.stdout) >= 1, `compile cache: ${cache.stdout}${cache.stderr}`);
   },
 );
 
