@@ -8,11 +8,14 @@
 // MALLOC_ARENA_MAX=2: glibc would give each busy thread (libuv's pool) its own malloc arena; two are
 // enough here. The figures behind all three are in bench/README.md. bwdc never sees them (its env is
 // an allowlist).
-import { existsSync } from 'node:fs';
-import module from 'node:module';
+// CommonJS (bin/package.json): an ES module entry would start Node's ES module loader and build ES module
+// views of node:fs and node:module, ~10 ms of a one-shot run that the bundle (dist/main.js, CommonJS) never needs.
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
+const { enableCompileCache } = require('node:module');
 
 // V8's compile cache, when the folder beside bin/ exists: the image fills it at build time
 // (docs/image.md "Compile cache"); read-only there, which Node tolerates (it then only reads).
-const cache = new URL('../compile-cache', import.meta.url);
-if (existsSync(cache)) module.enableCompileCache?.(cache.pathname);
-module.createRequire(import.meta.url)('../dist/main.js');
+const cache = join(__dirname, '..', 'compile-cache');
+if (existsSync(cache)) enableCompileCache?.(cache);
+require('../dist/main.js');
