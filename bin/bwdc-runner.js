@@ -1,5 +1,5 @@
 #!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=1 --optimize-for-size --max-opt=1
-// The published entry point runs the compiled JavaScript: no tsx at run time, so start-up stays
+// The published entry point runs the bundle (dist/main.js, built by scripts/build.mjs): no tsx at run time, so start-up stays
 // close to `node -e 0`. A small young generation and V8's optimize-for-size mode make it collect
 // short-lived garbage (bwdc output, data.json parses) early instead of letting the heap grow first.
 // --max-opt=1: V8 stops at its baseline compiler (Sparkplug): no Maglev or TurboFan, whose compile jobs cost
