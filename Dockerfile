@@ -1,4 +1,4 @@
-# bwdc-runner: the runner (compiled TypeScript) and the official bwdc CLI, in one image.
+# bwdc-runner: the runner (TypeScript, bundled: scripts/build.mjs) and the official bwdc CLI, in one image.
 # Base images are build arguments, so the image can be built from local bases (the image test does);
 # the defaults are the official Node 24 LTS images on Debian 13 (glibc 2.41: bwdc v2026.6 needs >= 2.39).
 ARG BUILD_IMAGE=docker.io/library/node:24-trixie-slim

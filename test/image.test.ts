@@ -202,8 +202,7 @@ test(
         /^\/app\/node_modules\/.+\.(d\.[mc]?ts|[mc]?ts|map)$/.test(p),
     );
     assert.deepEqual(unread, [], 'files the runtime never reads');
-    // The compile cache is filled and readable by the runtime's user: the bundle's entry holds the code of a run
-    // (hundreds of kB), not only what --help compiles.
+    // The compile cache is filled and readable by the runtime's user: the bundle's entry (hundreds of kB).
     const cache = podman([
       'run',
       '--rm',

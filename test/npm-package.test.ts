@@ -37,6 +37,7 @@ after(() => rmSync(work, { recursive: true, force: true }));
 test('the tarball ships the bin, the compiled runner and the config schema, and no sources or tests', () => {
   assert.ok(packed.includes('bin/bwdc-runner.js'));
   assert.ok(packed.includes('dist/main.js'), 'dist/ is built and packed');
+  assert.ok(packed.includes('dist/THIRD-PARTY-LICENSES.txt'), 'the licences of the bundled packages travel with it');
   assert.ok(packed.includes('config.schema.json'));
   assert.ok(packed.includes('package.json'));
   assert.deepEqual(

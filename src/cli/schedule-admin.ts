@@ -21,6 +21,7 @@ import { readHistory, readHistoryTail } from '../state/history.js';
 import { pauseFile, pauseMessage, readPause, type Pause } from '../state/pause.js';
 
 export const pauseRefreshMs = 15_000;
+const racyMs = 2_000;
 
 export class ScheduleAdmin {
   private readonly pauses = new Map<string, Pause>();
@@ -62,7 +63,7 @@ export class ScheduleAdmin {
     for (const n of this.seen.keys()) if (!current.has(n)) this.seen.delete(n);
   }
 
-  /** The instance's pause: the one read before while its file is unchanged (size, mtime, inode). */
+  /** The instance's pause: the one read before while its file is unchanged (inode, size, mtime, ctime). */
   private async pauseOf(name: string): Promise<Pause | undefined> {
     let mark: string | undefined;
     try {
@@ -71,7 +72,10 @@ export class ScheduleAdmin {
         this.seen.delete(name);
         return undefined;
       }
-      mark = `${st.ino}:${st.size}:${st.mtimeMs}`;
+      // A file changed within the last 2 s may change again within the file system's timestamp granularity
+      // (1-2 s on some) and keep its mark: it is read again until its times are older (git's "racy" check).
+      if (Date.now() - Math.max(st.mtimeMs, st.ctimeMs) > racyMs)
+        mark = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
     } catch {
       /* read below: it says what a file that cannot be looked at means */
     }
