@@ -60,7 +60,7 @@ const runnerEnv = {
   PATH: process.env.PATH,
   HOME: dir,
   MALLOC_ARENA_MAX: '2',
-  // bwdc through bench/bwdc-cpu.sh, which records its CPU: the runner's own is the rest (runnerOwnCpuMs).
+  // bwdc through bench/bwdc-cpu.sh, which records its CPU: the runner's own is the rest (ownCpuMs).
   BWDC_PATH: join(root, 'bench', 'bwdc-cpu.sh'),
   REAL_BWDC: bwdc,
   BWDC_CPU_FILE: bwdcCpuFile,

@@ -9,24 +9,22 @@
 // source expects them. Left out of the bundle, loaded from node_modules when a configuration asks for them:
 // the AWS SDK, node-vault and the Bitwarden SDK (secret backends, each large), pino-pretty and undici.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-export const external = ['@aws-sdk/*', 'node-vault', '@bitwarden/sdk-napi*', 'pino-pretty', 'undici'];
+const external = ['@aws-sdk/*', 'node-vault', '@bitwarden/sdk-napi*', 'pino-pretty', 'undici'];
 
-export async function buildRunner({ typecheck = true } = {}) {
-  if (typecheck) {
-    const tsc = spawnSync(
-      process.execPath,
-      [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--noEmit'],
-      { cwd: root, stdio: 'inherit' },
-    );
-    if (tsc.status !== 0) return tsc.status ?? 1;
-  }
+async function buildRunner() {
+  const tsc = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--noEmit'],
+    { cwd: root, stdio: 'inherit' },
+  );
+  if (tsc.status !== 0) return tsc.status ?? 1;
   rmSync(join(root, 'dist'), { recursive: true, force: true });
   const result = await build({
     absWorkingDir: root,
@@ -45,7 +43,6 @@ export async function buildRunner({ typecheck = true } = {}) {
     // "use strict" first: the directive counts only as a file's first statement, and the sources are ES modules.
     banner: { js: "'use strict';const __bwdcFileUrl = require('node:url').pathToFileURL(__filename).href;" },
     metafile: true,
-    legalComments: 'eof',
     logLevel: 'warning',
   });
   // The bundle is CommonJS inside a package that says "module".
@@ -77,5 +74,4 @@ function licences(metafile) {
   return `The bwdc-runner bundle (dist/main.js, dist/planner-worker.js) contains code from these packages.\n\n${parts.join('\n\n' + '-'.repeat(78) + '\n\n')}\n`;
 }
 
-if (existsSync(process.argv[1] ?? '') && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url))
-  process.exit(await buildRunner());
+process.exit(await buildRunner());
