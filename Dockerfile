@@ -91,17 +91,13 @@ COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY package.json ./
 COPY bin ./bin
-# V8's compile cache for the runner's modules (bin/bwdc-runner.js enables it when this folder exists),
-# filled by the commands a container runs, with the runtime's own Node and the ENTRYPOINT's V8 flags (V8
-# refuses a cache made under other flags): a start then compiles less. Read-only at run time (the image may
-# run --read-only); docs/image.md "Compile cache".
+# The code cache of the runner's bundle (bin/code-cache.js: every function compiled in advance), made by the
+# runtime's own Node with the ENTRYPOINT's V8 flags (V8 refuses a cache made under other flags); Node's compile
+# cache for the rest goes in the same folder. Read-only at run time (the image may run --read-only);
+# docs/image.md "Compile cache".
 RUN mkdir compile-cache \
- && flags="--max-semi-space-size=1 --optimize-for-size --max-opt=1" \
- && BWDC_STATE_DIR=/tmp/fill node $flags bin/bwdc-runner.js --help >/dev/null \
- && BWDC_STATE_DIR=/tmp/fill BWDC_DATA_JSON='{"stateVersion":6,"directoryType":0,"directoryLdap":{"hostname":"fill","port":389}}' \
-      BW_CLIENTID=organization.fill BW_CLIENTSECRET=fill BW_SERVER=http://127.0.0.1:9 BWDC_RETRY_ATTEMPTS=0 \
-      node $flags bin/bwdc-runner.js run >/dev/null 2>&1 || true \
- && rm -rf /tmp/fill && chmod -R a+rX,go-w compile-cache
+ && node --max-semi-space-size=1 --optimize-for-size --max-opt=1 bin/code-cache.js compile-cache \
+ && chmod -R a+rX,go-w compile-cache
 ENV PATH=/opt/bwdc:$PATH \
     NODE_ENV=production \
     BWDC_STATE_DIR=/var/lib/bwdc-runner \

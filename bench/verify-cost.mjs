@@ -1,6 +1,6 @@
 // npm run bench:verify -- [--runs 5] [--sizes 2000,100000]: what the read-back after an accepted import costs (docs/operations.md
-// "Verification"): the organization read through the Public API of the test server (members, groups and
-// each group's member ids, as src/bitwarden/public-api.ts reads them) and the plan held against it
+// "Verification"): members and groups read through the Public API of the test server (PublicApi.roster in
+// src/bitwarden/public-api.ts: two requests, no group's member ids) and the plan held against them
 // (src/plan/verify.ts), at 2,000 and 100,000 members (n/20 groups of 20), the plan inviting 1% of them.
 // Each size in a child process of its own (its own peak RSS). Numbers in bench/README.md ("Verification").
 import { execFileSync } from 'node:child_process';
@@ -13,7 +13,7 @@ const runs = Number(arg('runs', '5'));
 if (process.argv[2] === '--child') {
   const n = Number(process.argv[3]);
   const { bitwarden, BENCH_CLIENT_SECRET } = await import('./lib.mjs');
-  const { readOrganization } = await import('../src/gate/read-organization.ts');
+  const { readRoster } = await import('../src/gate/read-organization.ts');
   const { differences } = await import('../src/plan/verify.ts');
   const { requestOrgToken } = await import('../src/bitwarden/identity.ts');
   const clientId = `organization.${crypto.randomUUID()}`;
@@ -42,7 +42,7 @@ if (process.argv[2] === '--child') {
   for (let r = 0; r < runs; r++) {
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const state = await readOrganization({ apiUrl, accessToken: token.accessToken, timeoutMs: 120000 });
+    const state = await readRoster({ apiUrl, accessToken: token.accessToken, timeoutMs: 120000 });
     const t1 = performance.now();
     const d = differences(plan, state);
     const t2 = performance.now();

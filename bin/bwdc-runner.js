@@ -13,9 +13,12 @@
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 const { enableCompileCache } = require('node:module');
+const { runBundle } = require('./code-cache.js');
 
-// V8's compile cache, when the folder beside bin/ exists: the image fills it at build time
-// (docs/image.md "Compile cache"); read-only there, which Node tolerates (it then only reads).
-const cache = join(__dirname, '..', 'compile-cache');
-if (existsSync(cache)) enableCompileCache?.(cache);
-require('../dist/main.js');
+// The image's code caches (docs/image.md "Compile cache"), in NODE_COMPILE_CACHE or the folder beside bin/:
+// the bundle's own (bin/code-cache.js: every function, written at image build), and Node's for what the bundle
+// loads from node_modules. Read-only there, which Node tolerates (it then only reads).
+const cache = process.env.NODE_COMPILE_CACHE || join(__dirname, '..', 'compile-cache');
+const cached = existsSync(cache);
+if (cached) enableCompileCache?.(cache);
+runBundle(cached ? cache : undefined);

@@ -38,8 +38,14 @@ test(
       });
 
       assert.equal((await cli(['run'])).code, 1, 'refused by maxRemovals');
+      const before = bitwarden.apiRequests.length;
       const allowed = await cli(['run', '--allow-removals', '3']);
       assert.equal(allowed.code, 0, allowed.stdout + allowed.stderr);
+      // The read-back needs members and group ids only: two requests, none per group, no subscription.
+      const ofRun = bitwarden.apiRequests.slice(before);
+      const imported = ofRun.findIndex((r) => /^POST .*\/import$/.test(r));
+      assert.ok(imported >= 0, ofRun.join(', '));
+      assert.deepEqual(ofRun.slice(imported + 1).sort(), ['GET /api/public/groups', 'GET /api/public/members']);
       assert.equal((await cli(['run'])).code, 0, 'unchanged');
 
       const shown = await cli(['history', '--json']);

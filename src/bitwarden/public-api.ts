@@ -34,6 +34,12 @@ export interface OrgSubscription {
   maxAutoScaleSeats: number | null;
 }
 
+/** Who is in the organization and which groups it has, without the groups' members: what a verification reads. */
+export interface Roster {
+  members: OrgMember[];
+  groups: Array<Omit<OrgGroup, 'memberIds'>>;
+}
+
 export interface OrganizationState {
   members: OrgMember[];
   groups: OrgGroup[];
@@ -144,26 +150,15 @@ export class PublicApi {
   /** The organization as an import will meet it: members, groups with member ids, seats. */
   async organization(): Promise<OrganizationState> {
     const limit = pLimit(this.o.concurrency ?? 8);
-    const [memberList, groupList, sub] = await Promise.all([
-      this.json<{ data: OrgMember[] }>('/members'),
-      this.json<{ data: Array<Omit<OrgGroup, 'memberIds'>> }>('/groups'),
+    const [{ members, groups: groupList }, sub] = await Promise.all([
+      this.roster(),
       this.get('/organization/subscription'),
     ]);
-    const members = memberList.data.map((m) => ({
-      id: m.id,
-      userId: m.userId,
-      email: m.email,
-      status: m.status,
-      type: m.type,
-      externalId: m.externalId || null,
-    }));
     // Only groups an import can touch (matched by externalId) need their members.
     const groups: OrgGroup[] = await Promise.all(
-      groupList.data.map((g) =>
+      groupList.map((g) =>
         limit(async () => ({
-          id: g.id,
-          name: g.name,
-          externalId: g.externalId || null,
+          ...g,
           memberIds: g.externalId ? await this.json<string[]>(`/groups/${encodeURIComponent(g.id)}/member-ids`) : [],
         })),
       ),
@@ -176,6 +171,28 @@ export class PublicApi {
       subscription = { seats: pm?.seats ?? null, maxAutoScaleSeats: pm?.maxAutoScaleSeats ?? null };
     }
     return { members, groups, subscription, selfHosted };
+  }
+
+  /**
+   * Members and groups, two requests: what a verification needs (plan/verify.ts), without the one request per
+   * group for its members and the subscription that planning reads.
+   */
+  async roster(): Promise<Roster> {
+    const [memberList, groupList] = await Promise.all([
+      this.json<{ data: OrgMember[] }>('/members'),
+      this.json<{ data: Array<Omit<OrgGroup, 'memberIds'>> }>('/groups'),
+    ]);
+    return {
+      members: memberList.data.map((m) => ({
+        id: m.id,
+        userId: m.userId,
+        email: m.email,
+        status: m.status,
+        type: m.type,
+        externalId: m.externalId || null,
+      })),
+      groups: groupList.data.map((g) => ({ id: g.id, name: g.name, externalId: g.externalId || null })),
+    };
   }
 }
 

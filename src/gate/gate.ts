@@ -91,6 +91,11 @@ export class ImportGate {
     return this;
   }
 
+  /** bwdc has started: the planner may read the organization now, while bwdc boots (planner.ts). */
+  begin(): void {
+    this.o.planner.begin?.();
+  }
+
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;

@@ -21,6 +21,11 @@ import { readOrganization } from './read-organization.js';
 export interface GatedSyncOptions {
   state: InstanceState;
   bwdc: BwdcClient;
+  /**
+   * What the run writes into data.json before bwdc starts (login: runner: the session and the directory
+   * secret), in the one write that points bwdc at the gate: bwdc never sees one without the other.
+   */
+  prepare?: (data: Json) => unknown;
   /** The real API URL (runner/steps/server.ts: never the cloud when data.json's server is unreadable). */
   apiUrl: string;
   /** The guard rails over the whole sync's plan (plan/guard.ts, with the instance's state): what stops it. */
@@ -101,6 +106,7 @@ export function gateBypass(data: Json): string | undefined {
 export async function gatedSync(o: GatedSyncOptions): Promise<GatedSyncResult> {
   const status = await o.state.readDataJson();
   const data = status.ok ? status.data : {};
+  o.prepare?.(data); // as bwdc will read it: the token and organization of this run
   const bypass = gateBypass(data);
   if (bypass) throw new GateBypassError(bypass);
   const apiUrl = o.apiUrl;
@@ -133,11 +139,15 @@ export async function gatedSync(o: GatedSyncOptions): Promise<GatedSyncResult> {
   let whole = false;
   try {
     await o.state.update((d) => {
+      o.prepare?.(d);
       d.environmentUrls = { ...sectionOf(d, 'environmentUrls'), api: gate.url };
       if (seeded) d.lastSyncHash = seeded;
       return true;
     });
-    run = await o.bwdc.sync(new URL(gate.url).host);
+    // bwdc is spawned within sync()'s first step; the organization read starts after it (planner.ts begin).
+    const running = o.bwdc.sync(new URL(gate.url).host);
+    gate.begin();
+    run = await running;
     await gate.stop();
     // Judged and forwarded only when bwdc ended well: every request it meant to send was planned and held.
     if (run.ok && !gate.failure && gate.plan && gate.held.length > 0) {
@@ -154,8 +164,9 @@ export async function gatedSync(o: GatedSyncOptions): Promise<GatedSyncResult> {
   } finally {
     await gate.stop();
     const json = whole ? gate.sentJson() : undefined;
-    if (json !== undefined) await writeFileAtomic(last, json, 0o600);
-    await o.state.update((d) => {
+    // Two files, written side by side: the run ends sooner by one write.
+    const keepLast = json !== undefined ? writeFileAtomic(last, json, 0o600) : undefined;
+    const restored = o.state.update((d) => {
       d.environmentUrls = { ...sectionOf(d, 'environmentUrls'), api: original };
       if (!whole) {
         // Not wholly on the server: bwdc's record of the sync as it was before the run.
@@ -170,6 +181,7 @@ export async function gatedSync(o: GatedSyncOptions): Promise<GatedSyncResult> {
       if (hash !== undefined) d.lastSyncHash = hash;
       return true;
     });
+    await Promise.all([keepLast, restored]);
   }
   return { run, gate, breaches, forward, markersRestored: !whole };
 }

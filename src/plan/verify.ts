@@ -2,7 +2,7 @@
 // forwarded, held against the organization read back afterwards: every member it invited is there
 // (by external id, or by email for a member whose id the server did not keep), every member it removed
 // is gone, every group it created exists. Pure; linear in members + groups.
-import type { OrganizationState } from '../bitwarden/public-api.js';
+import type { Roster } from '../bitwarden/public-api.js';
 import type { Plan } from './compute.js';
 
 export interface PlanDifference {
@@ -14,7 +14,7 @@ export interface PlanDifference {
   groupsMissing: string[];
 }
 
-export function differences(plan: Plan, org: OrganizationState): PlanDifference {
+export function differences(plan: Plan, org: Roster): PlanDifference {
   const externalIds = new Set<string>();
   const emails = new Set<string>();
   for (const m of org.members) {

@@ -4,6 +4,7 @@
 import { BwdcClient, childBaseEnv } from '../../bwdc/client.js';
 import { directoryKind, wipeSecrets, writeSession } from '../../bwdc/directory.js';
 import { parseSyncCounts, parseTestReport } from '../../bwdc/response.js';
+import type { JsonObject } from '../../state/instance-state.js';
 import type { Effort, Held, Report, RunContext, RunSecrets, SessionToken } from '../types.js';
 import { fail } from './failure.js';
 import { gatedSyncStep, planStep } from './guard.js';
@@ -29,21 +30,25 @@ export async function driveBwdc(
   });
   try {
     const kind = directorySecret !== undefined ? directoryKind(wipeType) : undefined;
-    if (token) {
-      // One bwdc start: what `bwdc login` and `bwdc config <secret>` would write goes into data.json here,
-      // in one write (with the device id the identity request used, when this run made it).
-      const directory = kind && directorySecret !== undefined ? { kind, value: directorySecret } : undefined;
-      await state.update((d) => {
-        if (typeof d.appId !== 'string' || !d.appId) d.appId = token.appId;
-        return writeSession(d, {
-          accessToken: token.accessToken,
-          clientId: instance.clientId,
-          clientSecret,
-          directory,
-        });
-      });
+    // One bwdc start: what `bwdc login` and `bwdc config <secret>` would write goes into data.json in one
+    // write (with the device id the identity request used, when this run made it); for a sync, the same
+    // write that points bwdc at the import gate (gate/gated-sync.ts `prepare`).
+    const directory = kind && directorySecret !== undefined ? { kind, value: directorySecret } : undefined;
+    const session = token
+      ? (d: JsonObject) => {
+          if (typeof d.appId !== 'string' || !d.appId) d.appId = token.appId;
+          return writeSession(d, {
+            accessToken: token.accessToken,
+            clientId: instance.clientId,
+            clientSecret,
+            directory,
+          });
+        }
+      : undefined;
+    if (session && mode !== 'sync') {
+      await state.update(session);
       log.debug({ login: 'runner' }, 'session and directory secret written to data.json');
-    } else {
+    } else if (!session) {
       // The fallback (login: bwdc). No logout first: the state was wiped in preparation.
       let login = await bwdc.login(instance.clientId, clientSecret);
       if (!login.ok && /already logged in/i.test(login.message)) {
@@ -60,7 +65,7 @@ export async function driveBwdc(
       }
     }
 
-    const inputs = { state, bwdc, token, clientSecret, effort };
+    const inputs = { state, bwdc, token, clientSecret, effort, session };
     if (mode === 'plan') return await planStep(run, inputs);
     const done = mode === 'sync' ? await gatedSyncStep(run, inputs) : await bwdc.test();
     if (!done.ok) fail(mode, done);

@@ -16,7 +16,7 @@ import { planId, planScope } from '../../plan/plan-id.js';
 import { findApproval, recordRefusedPlan, useApproval, type Approval } from '../../state/approvals.js';
 import { recordRemovals, removedByRun, removedInLastDay } from '../../state/removal-ledger.js';
 import { sectionOf } from '../../shared/json.js';
-import type { InstanceState } from '../../state/instance-state.js';
+import type { InstanceState, JsonObject } from '../../state/instance-state.js';
 import type { Effort, Report, RunContext, SessionToken } from '../types.js';
 import { RunFailure, fail } from './failure.js';
 import { serverOf } from './server.js';
@@ -31,6 +31,8 @@ export interface GuardInputs {
   token: SessionToken | undefined;
   clientSecret: string;
   effort: Effort;
+  /** login: runner: the session a sync writes into data.json with the gate's URL, in one write (bwdc.ts). */
+  session?: (data: JsonObject) => boolean;
 }
 
 /** `plan`: the plan, kept in effort.plan, and its one-line report. */
@@ -77,6 +79,7 @@ export async function gatedSyncStep(run: RunContext, g: GuardInputs): Promise<Ca
   } = await gatedSync({
     state: g.state,
     bwdc: g.bwdc,
+    prepare: g.session,
     apiUrl,
     judge: judgeWhole,
     freshToken: freshToken(run, g),

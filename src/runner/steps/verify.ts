@@ -4,7 +4,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lastImportFile } from '../../gate/gated-sync.js';
-import { readOrganization } from '../../gate/read-organization.js';
+import { readRoster } from '../../gate/read-organization.js';
 import type { Plan } from '../../plan/compute.js';
 import { differences, isVerified } from '../../plan/verify.js';
 import type { InstanceState } from '../../state/instance-state.js';
@@ -31,7 +31,7 @@ export async function verifyImport(
     throw new RunFailure('verifying the import: no organization token to read the organization with', 'auth');
   let org;
   try {
-    org = await readOrganization({
+    org = await readRoster({
       apiUrl,
       accessToken,
       freshToken,
