@@ -92,9 +92,8 @@ COPY --from=build /src/dist ./dist
 COPY package.json ./
 COPY bin ./bin
 # The code cache of the runner's bundle (bin/code-cache.js: every function compiled in advance), made by the
-# runtime's own Node with the ENTRYPOINT's V8 flags (V8 refuses a cache made under other flags); Node's compile
-# cache for the rest goes in the same folder. Read-only at run time (the image may run --read-only);
-# docs/image.md "Compile cache".
+# runtime's own Node with the ENTRYPOINT's V8 flags (V8 refuses a cache made under other flags). Read-only at
+# run time (the image may run --read-only); docs/image.md "Compile cache".
 RUN mkdir compile-cache \
  && node --max-semi-space-size=1 --optimize-for-size --max-opt=1 bin/code-cache.js compile-cache \
  && chmod -R a+rX,go-w compile-cache

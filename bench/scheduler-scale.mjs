@@ -3,10 +3,9 @@
 // /proc: makespan against the ideal (total bwdc time / concurrency), start delay of each run from
 // its due time (p50, p99), peak RSS of the runner (VmHWM), CPU used while idle after the wave.
 //   npm run bench:scale -- --instances 1000 --delay 50 --concurrency 8
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { arg, benchDir, bin, onLogLines, percentile, root, runnerEnv, writeManyInstances } from './lib.mjs';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { arg, benchDir, bin, onLogLines, percentile, runnerEnv, writeManyInstances } from './lib.mjs';
 
 const n = Number(arg('instances', 1000));
 const delay = Number(arg('delay', 50));
@@ -25,20 +24,6 @@ const env = runnerEnv(dir, { TZ: 'UTC', BWDC_RUNNER_CONFIG: config, LOG_LEVEL: '
 const nodeOptions = (arg('node-options', '') || '').split(' ').filter(Boolean);
 // --nice: BWDC_NICE for the runner (default: the runner's own default, 10).
 if (arg('nice', undefined) !== undefined) env.BWDC_NICE = String(arg('nice'));
-// As in the image (docs/image.md "Compile cache"): the bundle's code cache, made under the flags the runner runs with.
-if (arg('compile-cache', 'on') === 'on') {
-  env.NODE_COMPILE_CACHE = join(dir, 'compile-cache');
-  mkdirSync(env.NODE_COMPILE_CACHE);
-  const shebang = readFileSync(bin, 'utf8')
-    .split('\n')[0]
-    .split(/\s+/)
-    .filter((a) => a.startsWith('--'));
-  execFileSync(process.execPath, [
-    ...(nodeOptions.length ? nodeOptions : shebang),
-    join(root, 'bin', 'code-cache.js'),
-    env.NODE_COMPILE_CACHE,
-  ]);
-}
 const child = nodeOptions.length
   ? spawn(process.execPath, [...nodeOptions, bin, 'schedule'], { env, stdio: ['ignore', 'pipe', 'inherit'] })
   : spawn(bin, ['schedule'], { env, stdio: ['ignore', 'pipe', 'inherit'] });

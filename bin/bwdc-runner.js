@@ -12,13 +12,12 @@
 // views of node:fs and node:module, ~10 ms of a one-shot run that the bundle (dist/main.js, CommonJS) never needs.
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
-const { enableCompileCache } = require('node:module');
 const { runBundle } = require('./code-cache.js');
 
-// The image's code caches (docs/image.md "Compile cache"), in NODE_COMPILE_CACHE or the folder beside bin/:
-// the bundle's own (bin/code-cache.js: every function, written at image build), and Node's for what the bundle
-// loads from node_modules. Read-only there, which Node tolerates (it then only reads).
+// The bundle's code cache (bin/code-cache.js: every function, made at image build; docs/image.md "Compile
+// cache"), in the folder NODE_COMPILE_CACHE names or the one beside bin/.
+// Not for `schedule`: it starts once, and in the 1,000-instance benchmark the caches cost its peak RSS
+// ~10 MB (bench/README.md "A real run").
 const cache = process.env.NODE_COMPILE_CACHE || join(__dirname, '..', 'compile-cache');
-const cached = existsSync(cache);
-if (cached) enableCompileCache?.(cache);
+const cached = existsSync(cache) && !process.argv.slice(2).includes('schedule');
 runBundle(cached ? cache : undefined);

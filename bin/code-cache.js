@@ -2,33 +2,38 @@
 // Node's own compile cache (module.enableCompileCache) keeps only what V8 compiled before the bundle ran:
 // its top-level code. Every function a run calls was compiled again at every start; with this cache none is
 // (a one-shot run's overhead over bwdc: ~141 -> ~121 ms, bench/README.md "A real run").
-//   node <the ENTRYPOINT's flags> bin/code-cache.js DIR    writes DIR/bwdc-runner-main.v8cache (image build)
-// V8 accepts a cache only from the same V8, the same flags and the same source; anything else is refused and
-// the bundle is compiled as without one, so a stale or foreign file costs a read, never a wrong run.
+//   node <the ENTRYPOINT's flags> bin/code-cache.js DIR    writes DIR/bwdc-runner-main.<hash>.v8cache (image build)
+// V8 refuses a cache from another V8 or made under other flags, and the bundle is then compiled as without one.
+// It checks the source's length only, not its content: a cache is named after the SHA-256 of the bundle it
+// was made from, so a rebuilt or patched bundle never runs the functions of the one before.
 'use strict';
+const { createHash } = require('node:crypto');
 const { readFileSync, renameSync, writeFileSync } = require('node:fs');
 const { createRequire, wrap, Module } = require('node:module');
 const { dirname, join } = require('node:path');
 const vm = require('node:vm');
 
-const cacheName = 'bwdc-runner-main.v8cache';
 const bundle = join(__dirname, '..', 'dist', 'main.js');
+
+/** The cache's file name for this bundle's text. */
+function cacheName(source) {
+  return `bwdc-runner-main.${createHash('sha256').update(source).digest('hex').slice(0, 32)}.v8cache`;
+}
 
 /** The bundle compiled as a CommonJS module's function, with the cache in `dir` when there is one. */
 function compile(dir) {
+  const source = readFileSync(bundle, 'utf8');
   let cachedData;
   try {
-    if (dir) cachedData = readFileSync(join(dir, cacheName));
+    if (dir) cachedData = readFileSync(join(dir, cacheName(source)));
   } catch {
-    /* no cache: compiled as usual */
+    /* no cache for this bundle: compiled as usual */
   }
-  const script = new vm.Script(wrap(readFileSync(bundle, 'utf8')), {
+  const script = new vm.Script(wrap(source), {
     filename: bundle,
     cachedData,
-    // The bundle's import() of what it leaves out (the AWS SDK, node-vault, pino-pretty) goes to Node's loader.
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
-  return { script, cache: cachedData === undefined ? 'none' : script.cachedDataRejected ? 'refused' : 'used' };
+  return { script, source, cache: cachedData === undefined ? 'none' : script.cachedDataRejected ? 'refused' : 'used' };
 }
 
 /** Runs the bundle as `require` would, its functions from the cache in `dir` (or compiled as they run). */
@@ -48,15 +53,15 @@ function runBundle(dir) {
 function writeCache(dir) {
   const v8 = require('node:v8');
   v8.setFlagsFromString('--no-lazy');
-  let script;
+  let compiled;
   try {
-    script = compile(undefined).script;
+    compiled = compile(undefined);
   } finally {
     v8.setFlagsFromString('--lazy');
   }
-  const tmp = join(dir, `${cacheName}.tmp-${process.pid}`);
-  writeFileSync(tmp, script.createCachedData(), { mode: 0o644 });
-  renameSync(tmp, join(dir, cacheName));
+  const path = join(dir, cacheName(compiled.source));
+  writeFileSync(`${path}.tmp-${process.pid}`, compiled.script.createCachedData(), { mode: 0o644 });
+  renameSync(`${path}.tmp-${process.pid}`, path);
 }
 
 module.exports = { cacheName, compile, runBundle };

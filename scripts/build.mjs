@@ -35,6 +35,9 @@ async function buildRunner() {
     platform: 'node',
     target: 'node22',
     external,
+    // import() of what stays outside (the AWS SDK, node-vault, pino-pretty, undici) as require(): all four are
+    // CommonJS, and bin/code-cache.js runs the bundle through node:vm, whose import() needs an experimental API.
+    supported: { 'dynamic-import': false },
     // Whitespace and syntax only: names stay as written, so a stack trace (LOG_LEVEL=debug) still reads.
     minifyWhitespace: true,
     minifySyntax: true,

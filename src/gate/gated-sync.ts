@@ -165,7 +165,7 @@ export async function gatedSync(o: GatedSyncOptions): Promise<GatedSyncResult> {
     await gate.stop();
     const json = whole ? gate.sentJson() : undefined;
     // Two files, written side by side: the run ends sooner by one write.
-    const keepLast = json !== undefined ? writeFileAtomic(last, json, 0o600) : undefined;
+    const keepLast = json !== undefined ? writeFileAtomic(last, json, 0o600) : Promise.resolve();
     const restored = o.state.update((d) => {
       d.environmentUrls = { ...sectionOf(d, 'environmentUrls'), api: original };
       if (!whole) {
@@ -181,9 +181,15 @@ export async function gatedSync(o: GatedSyncOptions): Promise<GatedSyncResult> {
       if (hash !== undefined) d.lastSyncHash = hash;
       return true;
     });
-    await Promise.all([keepLast, restored]);
+    await allOf([keepLast, restored]);
   }
   return { run, gate, breaches, forward, markersRestored: !whole };
+}
+
+/** Waits for every write, then fails with the first that failed: none is still under way when the run tidies. */
+async function allOf(writes: Array<Promise<unknown>>): Promise<void> {
+  const failed = (await Promise.allSettled(writes)).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 async function currentToken(state: InstanceState): Promise<string | undefined> {
