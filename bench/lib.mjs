@@ -1,5 +1,6 @@
 // Shared by the benchmarks: medians, temp instances, the bwdc double, running the built CLI.
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,4 +112,13 @@ export function runnerEnv(dir, extra = {}) {
     BWDC_PASS_ENV: 'BWDC_DOUBLE_*',
     ...extra,
   };
+}
+
+/** The image's code cache of the bundle (bin/code-cache.js), made in `folder` as the image build makes it
+ * (Dockerfile): under the Node flags the runner will run with. Returns `folder`, for NODE_COMPILE_CACHE. */
+export function makeCodeCache(folder, nodeFlags) {
+  mkdirSync(folder, { recursive: true });
+  const made = spawnSync(process.execPath, [...nodeFlags, join(root, 'bin', 'code-cache.js'), folder]);
+  if (made.status !== 0) throw new Error(`bin/code-cache.js: ${made.stderr}`);
+  return folder;
 }

@@ -15,7 +15,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { arg, bin, bitwarden, BENCH_CLIENT_SECRET, CLIENT_ID, median, root } from './lib.mjs';
+import { arg, bin, bitwarden, BENCH_CLIENT_SECRET, CLIENT_ID, makeCodeCache, median, root } from './lib.mjs';
 import { realBwdc } from '../test/helpers/real-bwdc.ts';
 import { startSlapd } from '../test/helpers/slapd.ts';
 
@@ -78,16 +78,10 @@ const runnerEnv = {
 };
 
 if (runnerEnv.NODE_COMPILE_CACHE) {
-  mkdirSync(runnerEnv.NODE_COMPILE_CACHE);
   const flags = runnerArgs
     .slice(0, runnerArgs.indexOf(bin))
     .filter((a) => !a.startsWith('--cpu-prof') && a !== cpuProf);
-  const made = spawnSync(process.execPath, [
-    ...flags,
-    join(root, 'bin', 'code-cache.js'),
-    runnerEnv.NODE_COMPILE_CACHE,
-  ]);
-  if (made.status !== 0) throw new Error(`bin/code-cache.js: ${made.stderr}`);
+  makeCodeCache(runnerEnv.NODE_COMPILE_CACHE, flags);
 }
 
 // The bare side: the data.json the runner renders for this instance, configured and logged in by bwdc.

@@ -8,7 +8,19 @@
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { arg, benchDir, bin, calls, CLIENT_ID, double, median, root, bitwarden, runnerEnv } from './lib.mjs';
+import {
+  arg,
+  benchDir,
+  bin,
+  calls,
+  CLIENT_ID,
+  double,
+  makeCodeCache,
+  median,
+  root,
+  bitwarden,
+  runnerEnv,
+} from './lib.mjs';
 
 const runs = Number(arg('runs', 9));
 const delay = Number(arg('delay', 500));
@@ -16,6 +28,12 @@ const delay = Number(arg('delay', 500));
 const login = arg('login', 'runner');
 
 const dir = benchDir({ delayMs: delay });
+
+/** The Node flags of bin/bwdc-runner.js's shebang (`env -S ... node FLAGS`). */
+function shebangFlags() {
+  const line = readFileSync(bin, 'utf8').split('\n', 1)[0];
+  return line.slice(line.indexOf(' node ') + 6).split(' ');
+}
 const scriptApp = join(dir, 'script-app');
 cpSync(join(dir, 'data.json'), join(scriptApp, 'data.json'));
 
@@ -26,6 +44,11 @@ const oneInstanceEnv = runnerEnv(dir, {
   BWDC_LOG_FILE: 'true',
   LOG_LEVEL: 'warn',
   BWDC_LOGIN: login,
+  // As in the image (docs/image.md "Compile cache"): the bundle's code cache, made under the flags of
+  // bin/bwdc-runner.js's shebang, which this benchmark starts. --compile-cache off: without.
+  ...(arg('compile-cache', 'on') === 'on'
+    ? { NODE_COMPILE_CACHE: makeCodeCache(join(dir, 'compile-cache'), shebangFlags()) }
+    : {}),
 });
 const scriptEnv = {
   PATH: process.env.PATH,

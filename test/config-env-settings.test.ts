@@ -42,6 +42,7 @@ const cases: Array<[string, string, RegExp]> = [
   ['PUSHGATEWAY_URL', 'pushgateway:9091', /expected an http\(s\) URL/],
   ['BWDC_CONCURRENCY', 'lots', /expected a whole number from 1 to 1000/],
   ['BWDC_SHUTDOWN_GRACE', 'soon', /expected a duration such as 90s/],
+  ['BWDC_PASS_ENV', 'HTTPS_PROXY NO_PROXY', /expected variable names or PREFIX\*, comma-separated/],
 ];
 
 for (const command of ['check', 'run']) {

@@ -7,12 +7,16 @@ import { duration, setting } from './env-setting.js';
 const positive = (what: string) => duration.refine((ms) => ms > 0, `expected a duration above zero such as ${what}`);
 const text = z.string().min(1);
 const sizes: Record<string, number> = { '': 1, k: 1024, M: 1024 ** 2, G: 1024 ** 3 };
-const list = z.string().transform((v) =>
-  v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean),
-);
+// Names only: 'A B' (a space-separated list) would otherwise be one name that matches nothing, in silence.
+const nameList = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
+  .refine((names) => names.every((n) => /^(\*|[A-Za-z_][A-Za-z0-9_]*\*?)$/.test(n)));
 
 export const processSettings = {
   historyMaxBytes: setting(
@@ -49,7 +53,7 @@ export const processSettings = {
     { env: 'BWDC_WATCH_CONFIG', default: true, expected: 'true or false' },
   ),
   passEnv: setting(
-    list,
+    nameList,
     "Extra variables passed to bwdc: names or `PREFIX*`, comma-separated (`*` for all); the runner's own credentials are never passed, whatever it says.",
     { env: 'BWDC_PASS_ENV', default: '', expected: 'variable names or PREFIX*, comma-separated' },
   ),
