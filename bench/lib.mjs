@@ -114,6 +114,15 @@ export function runnerEnv(dir, extra = {}) {
   };
 }
 
+/** The Node flags the runner starts with: those of bin/bwdc-runner.js's shebang, which the image's ENTRYPOINT
+ * repeats (Dockerfile). */
+export function runnerNodeFlags() {
+  return readFileSync(bin, 'utf8')
+    .split('\n', 1)[0]
+    .split(/\s+/)
+    .filter((a) => a.startsWith('--'));
+}
+
 /** The image's code cache of the bundle (bin/code-cache.js), made in `folder` as the image build makes it
  * (Dockerfile): under the Node flags the runner will run with. Returns `folder`, for NODE_COMPILE_CACHE. */
 export function makeCodeCache(folder, nodeFlags) {

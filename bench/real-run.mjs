@@ -15,7 +15,17 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { arg, bin, bitwarden, BENCH_CLIENT_SECRET, CLIENT_ID, makeCodeCache, median, root } from './lib.mjs';
+import {
+  arg,
+  bin,
+  bitwarden,
+  BENCH_CLIENT_SECRET,
+  CLIENT_ID,
+  makeCodeCache,
+  median,
+  root,
+  runnerNodeFlags,
+} from './lib.mjs';
 import { realBwdc } from '../test/helpers/real-bwdc.ts';
 import { startSlapd } from '../test/helpers/slapd.ts';
 
@@ -45,17 +55,10 @@ writeFileSync(
     ],
   }),
 );
-// What the image runs: its entrypoint's Node flags (Dockerfile ENTRYPOINT), this process's Node.
-const runnerArgs = [
-  '--max-semi-space-size=1',
-  '--optimize-for-size',
-  '--max-opt=1',
-  // --node-args "...": more Node flags for the runner, to compare (the last of a repeated V8 flag wins).
-  ...(arg('node-args', '') ? arg('node-args', '').split(' ') : []),
-  ...(cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : []),
-  bin,
-  'run',
-];
+// What the image runs: its entrypoint's Node flags (Dockerfile ENTRYPOINT), this process's Node;
+// --node-args "...": more Node flags for the runner, to compare (the last of a repeated V8 flag wins).
+const nodeFlags = [...runnerNodeFlags(), ...(arg('node-args', '') ? arg('node-args', '').split(' ') : [])];
+const runnerArgs = [...nodeFlags, ...(cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : []), bin, 'run'];
 const runnerEnv = {
   PATH: process.env.PATH,
   HOME: dir,
@@ -77,12 +80,7 @@ const runnerEnv = {
   LOG_LEVEL: arg('log-level', 'info'),
 };
 
-if (runnerEnv.NODE_COMPILE_CACHE) {
-  const flags = runnerArgs
-    .slice(0, runnerArgs.indexOf(bin))
-    .filter((a) => !a.startsWith('--cpu-prof') && a !== cpuProf);
-  makeCodeCache(runnerEnv.NODE_COMPILE_CACHE, flags);
-}
+if (runnerEnv.NODE_COMPILE_CACHE) makeCodeCache(runnerEnv.NODE_COMPILE_CACHE, nodeFlags);
 
 // The bare side: the data.json the runner renders for this instance, configured and logged in by bwdc.
 const bareApp = join(dir, 'bare-app');

@@ -20,6 +20,7 @@ import {
   root,
   bitwarden,
   runnerEnv,
+  runnerNodeFlags,
 } from './lib.mjs';
 
 const runs = Number(arg('runs', 9));
@@ -28,12 +29,6 @@ const delay = Number(arg('delay', 500));
 const login = arg('login', 'runner');
 
 const dir = benchDir({ delayMs: delay });
-
-/** The Node flags of bin/bwdc-runner.js's shebang (`env -S ... node FLAGS`). */
-function shebangFlags() {
-  const line = readFileSync(bin, 'utf8').split('\n', 1)[0];
-  return line.slice(line.indexOf(' node ') + 6).split(' ');
-}
 const scriptApp = join(dir, 'script-app');
 cpSync(join(dir, 'data.json'), join(scriptApp, 'data.json'));
 
@@ -47,7 +42,7 @@ const oneInstanceEnv = runnerEnv(dir, {
   // As in the image (docs/image.md "Compile cache"): the bundle's code cache, made under the flags of
   // bin/bwdc-runner.js's shebang, which this benchmark starts. --compile-cache off: without.
   ...(arg('compile-cache', 'on') === 'on'
-    ? { NODE_COMPILE_CACHE: makeCodeCache(join(dir, 'compile-cache'), shebangFlags()) }
+    ? { NODE_COMPILE_CACHE: makeCodeCache(join(dir, 'compile-cache'), runnerNodeFlags()) }
     : {}),
 });
 const scriptEnv = {

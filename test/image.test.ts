@@ -204,6 +204,9 @@ test(
     assert.deepEqual(unread, [], 'files the runtime never reads');
     // The bundle's code cache is there, readable by the runtime's user, and V8 takes it under the ENTRYPOINT's
     // flags (a cache made with other flags or another Node would be refused: the start compiles everything).
+    const entrypoint = JSON.parse(
+      podman(['image', 'inspect', image, '--format', '{{json .Config.Entrypoint}}']).stdout,
+    ) as string[];
     const cache = podman([
       'run',
       '--rm',
@@ -211,9 +214,7 @@ test(
       '--entrypoint',
       'node',
       image,
-      '--max-semi-space-size=1',
-      '--optimize-for-size',
-      '--max-opt=1',
+      ...entrypoint.filter((a) => a.startsWith('--') && a !== '--'),
       '-e',
       "process.stdout.write(require('/app/bin/code-cache.js').compile('/app/compile-cache').cache)",
     ]);
