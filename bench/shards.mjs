@@ -16,28 +16,57 @@ const concurrency = Number(arg('concurrency', 4));
 
 // The double records every call in calls.jsonl (its environment: the instance's state folder says which).
 const dir = benchDir({ delayMs: delay });
-const due = new Date(Date.now() + 10_000 + Math.min(20_000, n * 3));
-due.setMilliseconds(0);
-const cron = `${due.getUTCSeconds()} ${due.getUTCMinutes()} ${due.getUTCHours()} * * *`;
-const config = writeManyInstances(dir, n, { concurrency, defaults: [`schedule: "${cron}"`, 'retry: { attempts: 0 }'] });
+/** The configuration with every instance due at `at` (to the second, UTC); the path is the same each time. */
+const configDue = (at) =>
+  writeManyInstances(dir, n, {
+    concurrency,
+    defaults: [
+      `schedule: "${at.getUTCSeconds()} ${at.getUTCMinutes()} ${at.getUTCHours()} * * *"`,
+      'retry: { attempts: 0 }',
+    ],
+  });
+// First due an hour away: the tick is set once every replica is up (below), since one that started after it
+// (a loaded machine) would wait a day for it.
+const config = configDue(new Date(Date.now() + 60 * 60_000));
 
 const procs = Array.from({ length: replicas }, (_, i) => {
   const env = runnerEnv(dir, {
     TZ: 'UTC',
     BWDC_RUNNER_CONFIG: config,
     BWDC_STATE_DIR: join(dir, `state-${i}`),
+    BWDC_WATCH_CONFIG: 'false', // the tick is moved by SIGHUP alone: one reload each, logged
     LOG_LEVEL: 'debug', // one line per bwdc call, with its duration
   });
   const child = spawn(bin, ['schedule', '--shard', `${i}/${replicas}`], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  const p = { i, child, events: [], held: undefined, peakKb: 0, bwdcMs: 0, exited: undefined };
+  const p = { i, child, events: [], held: undefined, reloaded: false, peakKb: 0, bwdcMs: 0, exited: undefined };
   onLogLines(child.stdout, (e) => {
     if (e.msg === 'scheduler started') p.held = e.instances.length;
+    if (e.msg === 'SIGHUP: configuration reloaded') p.reloaded = true;
     if (e.msg === 'bwdc call') p.bwdcMs += e.durationMs;
     else if (e.outcome !== undefined && e.runId) p.events.push({ outcome: e.outcome, time: e.time });
   });
   child.on('exit', (code, signal) => (p.exited = { code, signal }));
   return p;
 });
+
+/** Waits until every replica is `ready`, failing when one exits or `what` takes longer than two minutes. */
+async function untilAll(ready, what) {
+  const give = Date.now() + 120_000;
+  while (!procs.every(ready)) {
+    const gone = procs.find((p) => p.exited);
+    if (gone) throw new Error(`replica ${gone.i} exited (${gone.exited.code ?? gone.exited.signal}) before ${what}`);
+    if (Date.now() > give) throw new Error(`not every replica ${what} within two minutes`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+await untilAll((p) => p.held !== undefined, 'started');
+const due = new Date(Date.now() + 5_000 + Math.min(20_000, n * 3));
+due.setMilliseconds(0);
+configDue(due);
+for (const p of procs) p.child.kill('SIGHUP');
+await untilAll((p) => p.reloaded, 'reloaded the configuration');
+if (Date.now() >= due.getTime()) throw new Error('the replicas reloaded the configuration after the tick it sets');
+
 const hwm = (pid) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
 
 const ended = () => procs.reduce((a, p) => a + p.events.length, 0);
